@@ -1,0 +1,44 @@
+/* secinfo: the six kinds of security info and what each may be used for. */
+#ifndef SECINFO_KIND_H
+#define SECINFO_KIND_H
+
+enum secinfo_kind {
+	SECINFO_KIND_APP,
+	SECINFO_KIND_SMS,
+	SECINFO_KIND_CALL,
+	SECINFO_KIND_KEY,
+	SECINFO_KIND_EMAIL,
+	SECINFO_KIND_QUESTIONS,
+	SECINFO_KIND_COUNT
+};
+
+/* What a kind may be used for (bit flags). */
+enum secinfo_purpose {
+	SECINFO_PURPOSE_2FA = 1u << 0,
+	SECINFO_PURPOSE_RESET = 1u << 1,
+};
+
+#define SECINFO_KIND_BIT(k) (1u << (unsigned)(k))
+#define SECINFO_KINDS_ALL ((1u << SECINFO_KIND_COUNT) - 1u)
+
+/* Returns the kind's name as written in configuration and the database ("app", ...). */
+const char *secinfo_kind_name(enum secinfo_kind kind);
+
+/* Returns the kind for NAME, or -1 when NAME is not a kind. */
+int secinfo_kind_parse(const char *name);
+
+/* Returns the SECINFO_PURPOSE_* bits the kind may serve. */
+unsigned secinfo_kind_purposes(enum secinfo_kind kind);
+
+/* Returns the order in which kinds are tried when the default is not usable for PURPOSE
+ * (key, app, sms, call; then email, questions for a reset), terminated by -1. */
+const int *secinfo_kind_fallback_order(enum secinfo_purpose purpose);
+
+/*
+ * Parses a list of kind names separated by spaces or commas into a bit mask.
+ * Returns 0, or SECINFO_ERR_CONFIG with *bad pointing into LIST at the first word that is not
+ * a kind (it ends at the next space, tab, comma or NUL).
+ */
+int secinfo_kind_parse_list(const char *list, unsigned *mask, const char **bad);
+
+#endif

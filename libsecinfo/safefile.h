@@ -1,0 +1,33 @@
+/* secinfo: opening files that decide security, safely. */
+#ifndef SECINFO_SAFEFILE_H
+#define SECINFO_SAFEFILE_H
+
+#include <stddef.h>
+
+/* What a file may be: who may read it besides root. */
+enum secinfo_file_access {
+	SECINFO_FILE_PUBLIC_READ,  /* owner root, not writable by group or others */
+	SECINFO_FILE_PRIVATE,      /* owner root, no access at all for group or others */
+};
+
+/*
+ * Opens PATH read-only with O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK (a FIFO never hangs) and checks on
+ * the descriptor that it is a regular file owned by root with the required mode.
+ * Returns the descriptor, or a negative SECINFO_ERR_* code; *why (if not NULL) gets a static
+ * explanation for the log.
+ */
+int secinfo_file_open(const char *path, enum secinfo_file_access access, const char **why);
+
+/* Checks that DIR is a real directory (not a symlink) owned by root and not writable by
+ * group or others. Returns 0 or a negative SECINFO_ERR_* code with *why set. */
+int secinfo_dir_check(const char *dir, const char **why);
+
+/*
+ * Reads a whole safely-opened file (at most MAX bytes) into a NUL-terminated buffer that the
+ * caller frees (with sodium_free when SECRET, which also keeps it out of swap and core dumps).
+ * Returns 0 or a negative SECINFO_ERR_* code.
+ */
+int secinfo_file_read(const char *path, enum secinfo_file_access access, size_t max, int secret,
+		      char **out, size_t *out_len, const char **why);
+
+#endif

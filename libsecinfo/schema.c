@@ -1,0 +1,117 @@
+#include "config.h"
+
+#include <stddef.h>
+
+#include "error.h"
+#include "schema.h"
+
+/*
+ * migrations[i] brings version i to version i + 1. Never edit a released step: add one.
+ * Times are seconds since the epoch (UTC). Encrypted columns hold nonce||ciphertext
+ * (see crypto.h), bound to the user name and the kind.
+ */
+static const char *const secinfo_migrations[SECINFO_SCHEMA_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta ("                  /* key_check: proves the key file matches */
+	"  name TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL);"
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  default_method INTEGER,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  locked_until INTEGER,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE methods ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('app','sms','call','key','email','questions')),"
+	"  detail BLOB,"                       /* encrypted: TOTP secret, E.164 number, address,
+					          FIDO2 credential */
+	"  otp_algorithm INTEGER, otp_digits INTEGER, otp_period INTEGER, otp_hotp INTEGER,"
+	"  counter INTEGER NOT NULL DEFAULT -1," /* last accepted TOTP step / HOTP counter */
+	"  created INTEGER NOT NULL,"
+	"  last_used INTEGER);"
+	"CREATE INDEX methods_by_user ON methods(user_id, kind, created);"
+	/* The default is always one of the user's own 2FA-capable methods. */
+	"CREATE TRIGGER users_default_check BEFORE UPDATE OF default_method ON users"
+	"  WHEN NEW.default_method IS NOT NULL AND NOT EXISTS (SELECT 1 FROM methods"
+	"    WHERE id = NEW.default_method AND user_id = NEW.id"
+	"    AND kind IN ('key','app','sms','call'))"
+	"  BEGIN SELECT RAISE(ABORT, 'default method must be a 2FA method of the user'); END;"
+	"CREATE TABLE codes ("                 /* one-time codes for sms, call, email */
+	"  method_id INTEGER PRIMARY KEY REFERENCES methods(id) ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL,"                /* keyed hash, never the code */
+	"  expires INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sends ("                 /* delivery log for max_sends_per_hour */
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  channel TEXT NOT NULL,"
+	"  time INTEGER NOT NULL);"
+	"CREATE INDEX sends_by_user ON sends(user_id, channel, time);"
+	"CREATE TABLE questions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  text TEXT NOT NULL,"
+	"  active INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE answers ("                /* Argon2id hashes of normalised answers */
+	"  method_id INTEGER NOT NULL REFERENCES methods(id) ON DELETE CASCADE,"
+	"  question_id INTEGER NOT NULL REFERENCES questions(id),"
+	"  hash TEXT NOT NULL,"
+	"  PRIMARY KEY (method_id, question_id));"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  service TEXT NOT NULL DEFAULT '',"
+	"  rhost TEXT NOT NULL DEFAULT '',"
+	"  method TEXT NOT NULL DEFAULT '',"
+	"  event TEXT NOT NULL,"
+	"  result TEXT NOT NULL);"
+	"CREATE INDEX audit_by_time ON audit(time);"
+	"CREATE INDEX audit_by_user ON audit(user, time);",
+};
+
+static int
+secinfo_schema_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = SECINFO_ERR_DB;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW) {
+		*version = sqlite3_column_int(stmt, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+secinfo_schema_migrate(sqlite3 *db)
+{
+	char pragma[64];
+	int version = 0, rc;
+
+	if (secinfo_schema_version(db, &version) != 0)
+		return SECINFO_ERR_DB;
+	if (version == SECINFO_SCHEMA_VERSION)
+		return 0;
+	if (version > SECINFO_SCHEMA_VERSION || version < 0)
+		return SECINFO_ERR_UNSUPPORTED;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return SECINFO_ERR_DB;
+	/* Another process may have migrated while we waited for the write lock. */
+	rc = secinfo_schema_version(db, &version);
+	for (; rc == 0 && version < SECINFO_SCHEMA_VERSION; version++)
+		if (sqlite3_exec(db, secinfo_migrations[version], NULL, NULL, NULL) != SQLITE_OK)
+			rc = SECINFO_ERR_DB;
+	if (rc == 0) {
+		sqlite3_snprintf(sizeof(pragma), pragma, "PRAGMA user_version = %d", version);
+		if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+			rc = SECINFO_ERR_DB;
+	}
+	if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc != 0 ? rc : SECINFO_ERR_DB;
+}

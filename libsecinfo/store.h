@@ -1,0 +1,152 @@
+/* secinfo: the enrollment database (sqlite3, WAL). */
+#ifndef SECINFO_STORE_H
+#define SECINFO_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "conf.h"
+#include "kind.h"
+#include "otp.h"
+
+struct secinfo_store;
+
+/* One registered method, decrypted. */
+struct secinfo_method {
+	long long id;
+	enum secinfo_kind kind;
+	char *detail;            /* E.164 number or address; NULL for app, key, questions */
+	unsigned char *secret;   /* TOTP/HOTP secret or FIDO2 credential (guarded memory) */
+	size_t secret_len;
+	struct secinfo_otp_params otp;
+	long long counter;       /* last accepted TOTP step or HOTP counter, -1 for none */
+	long long created, last_used; /* last_used 0: never */
+};
+
+/* A user and all of their methods, oldest first. */
+struct secinfo_user {
+	long long id;
+	char *name;
+	long long default_method; /* method id, 0 for none */
+	unsigned failures;
+	long long locked_until;   /* 0: not locked */
+	struct secinfo_method *methods;
+	size_t n_methods;
+};
+
+/* One audit row. */
+struct secinfo_audit_entry {
+	long long time;
+	const char *user, *service, *rhost, *method, *event, *result;
+};
+
+enum secinfo_store_flags {
+	SECINFO_STORE_CREATE = 1, /* create the database file (secinfo-admin init) */
+};
+
+/*
+ * Opens the database and the key named by CONF after checking their owner, mode and type
+ * and their directory; migrates the schema forward. Returns 0 and *store, or a negative
+ * SECINFO_ERR_* code with *why naming the file and the problem (static or in *why_buf).
+ */
+int secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_store **store,
+		       char *why_buf, size_t why_size);
+
+/* Closes the database and wipes the key; accepts NULL. */
+void secinfo_store_close(struct secinfo_store *store);
+
+/* Starts (BEGIN IMMEDIATE), commits or rolls back a write transaction.
+ * Return 0 or SECINFO_ERR_DB. */
+int secinfo_store_begin(struct secinfo_store *store);
+int secinfo_store_commit(struct secinfo_store *store);
+void secinfo_store_rollback(struct secinfo_store *store);
+
+/* Loads NAME with its methods, decrypted. Returns 0, SECINFO_ERR_NOT_FOUND, or another
+ * negative SECINFO_ERR_* code (SECINFO_ERR_CORRUPT when a detail fails to decrypt). */
+int secinfo_store_user_get(struct secinfo_store *store, const char *name,
+			   struct secinfo_user **user);
+
+/* Frees a user and wipes the secrets; accepts NULL. */
+void secinfo_user_free(struct secinfo_user *user);
+
+/* Returns the method with id ID of USER, or NULL. */
+struct secinfo_method *secinfo_user_method(const struct secinfo_user *user, long long id);
+
+/* Returns USER's first method, in the fallback order for PURPOSE and oldest first within a
+ * kind, among the kinds in the SECINFO_KIND_BIT mask KINDS; NULL when there is none. */
+struct secinfo_method *secinfo_user_first_method(const struct secinfo_user *user,
+						 enum secinfo_purpose purpose, unsigned kinds);
+
+/* Calls FN once per user name in name order. Returns 0 or a negative SECINFO_ERR_* code. */
+int secinfo_store_user_names(struct secinfo_store *store,
+			     int (*fn)(const char *name, void *data), void *data);
+
+/* Deletes a user with all methods (inside the caller's transaction). */
+int secinfo_store_user_delete(struct secinfo_store *store, const char *name);
+
+/* Clears failures and lockout. Returns 0 or SECINFO_ERR_NOT_FOUND. */
+int secinfo_store_user_unlock(struct secinfo_store *store, const char *name);
+
+/*
+ * Adds a method for NAME (creating the user), encrypting DETAIL and SECRET. The first
+ * 2FA-capable method becomes the default. Run inside a transaction.
+ * Returns 0 and *id, or a negative SECINFO_ERR_* code.
+ */
+int secinfo_store_method_add(struct secinfo_store *store, const char *name, enum secinfo_kind kind,
+			     const char *detail, const unsigned char *secret, size_t secret_len,
+			     const struct secinfo_otp_params *otp, time_t now, long long *id);
+
+/* Deletes method ID of NAME and, if it was the default, chooses the next default
+ * (key, app, sms, call; oldest first). Run inside a transaction. */
+int secinfo_store_method_delete(struct secinfo_store *store, const char *name, long long id);
+
+/* Makes method ID the default of NAME. Returns SECINFO_ERR_DENIED for email and questions. */
+int secinfo_store_method_set_default(struct secinfo_store *store, const char *name, long long id);
+
+/*
+ * Accepts counter COUNTER for method ID only if it is newer than every counter accepted
+ * before, atomically (a single UPDATE under sqlite's write lock): of concurrent sign-ins with
+ * the same code exactly one gets 0, the others SECINFO_ERR_WRONG.
+ */
+int secinfo_store_counter_accept(struct secinfo_store *store, long long id, long long counter)
+	__attribute__((warn_unused_result));
+
+/*
+ * Counts one failure for user ID; at MAX_FAILURES in a row the user is locked until
+ * NOW + LOCKOUT. Returns 0, SECINFO_ERR_LOCKED (with *locked_until) when this failure locked
+ * the user, or a negative SECINFO_ERR_* code.
+ */
+int secinfo_store_failure(struct secinfo_store *store, long long user_id, unsigned max_failures,
+			  long lockout, time_t now, long long *locked_until);
+
+/* Records a success: clears failures and sets the method's last use. */
+int secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
+			  time_t now);
+
+/* Appends an audit row. */
+int secinfo_store_audit(struct secinfo_store *store, const struct secinfo_audit_entry *entry);
+
+/* Calls FN for each audit row, oldest first, optionally only for USER and since SINCE. */
+int secinfo_store_audit_list(struct secinfo_store *store, const char *user, long long since,
+			     int (*fn)(const struct secinfo_audit_entry *entry, void *data),
+			     void *data);
+
+/* The configuration the store was opened with. */
+const struct secinfo_conf *secinfo_store_conf(const struct secinfo_store *store);
+
+/* One user as 'secinfo-admin user list' shows it; nothing is decrypted. */
+struct secinfo_user_summary {
+	const char *name;
+	long long n_methods;
+	int default_kind;         /* enum secinfo_kind of the default method, -1 for none */
+	long long locked_until;   /* 0: not locked */
+	unsigned failures;
+};
+
+/* Calls FN once per user in name order with a summary valid during the call. Returns 0, the
+ * first non-zero value FN returns, or SECINFO_ERR_DB (SECINFO_ERR_CORRUPT for an unknown kind). */
+int secinfo_store_user_summaries(struct secinfo_store *store,
+				 int (*fn)(const struct secinfo_user_summary *summary, void *data),
+				 void *data);
+
+#endif

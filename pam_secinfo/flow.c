@@ -1,0 +1,191 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv.h"
+#include "crypto.h"
+#include "error.h"
+#include "flow.h"
+
+/* A bound on "?" menus per verification, so a conversation always ends. */
+#define SECINFO_FLOW_MAX_SWITCHES 10
+
+/* Returns the kinds usable for this flow's purpose and service. */
+static unsigned
+secinfo_flow_usable(const struct secinfo_flow *flow)
+{
+	return secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose);
+}
+
+/* SPEC §4.2 step 2: the default method if usable here, else the first usable one. */
+static const struct secinfo_method *
+secinfo_flow_first(const struct secinfo_flow *flow)
+{
+	unsigned usable = secinfo_flow_usable(flow);
+	const struct secinfo_method *m = secinfo_user_method(flow->user, flow->user->default_method);
+
+	if (m != NULL && (usable & SECINFO_KIND_BIT(m->kind)))
+		return m;
+	return secinfo_user_first_method(flow->user, flow->purpose, usable);
+}
+
+/* Lists the user's other usable methods and lets them pick one. Returns 0 with *current
+ * possibly changed, or a negative SECINFO_ERR_* code. */
+static int
+secinfo_flow_another_way(struct secinfo_flow *flow, const struct secinfo_method **current)
+{
+	const struct secinfo_method *choices[16];
+	unsigned usable = secinfo_flow_usable(flow);
+	char text[1024], line[160], *answer = NULL, *end = NULL;
+	size_t n = 0, pos = 0;
+	long pick;
+	int rc;
+
+	for (size_t i = 0; flow->user != NULL && i < flow->user->n_methods && n < 16; i++) {
+		const struct secinfo_method *m = &flow->user->methods[i];
+		if (m != *current && (usable & SECINFO_KIND_BIT(m->kind)))
+			choices[n++] = m;
+	}
+	if (n == 0)
+		return secinfo_conv_say(flow->pamh, 1, "No other verification method is available.");
+	pos = (size_t)snprintf(text, sizeof(text), "Other ways to verify:");
+	for (size_t i = 0; i < n && pos < sizeof(text); i++) {
+		secinfo_method_ops(choices[i]->kind)->describe(choices[i], line, sizeof(line));
+		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "\n  %zu. %s", i + 1, line);
+	}
+	rc = secinfo_conv_say(flow->pamh, 0, text);
+	if (rc == 0)
+		rc = secinfo_conv_ask(flow->pamh, 1, "Choose a number (Enter to keep the current "
+						     "method): ", &answer);
+	if (rc != 0)
+		return rc;
+	pick = strtol(answer, &end, 10);
+	if (answer[0] != '\0' && *end == '\0' && pick >= 1 && (size_t)pick <= n)
+		*current = choices[pick - 1];
+	else if (answer[0] != '\0')
+		rc = secinfo_conv_say(flow->pamh, 1, "That is not one of the numbers shown.");
+	secinfo_conv_free(answer);
+	return rc;
+}
+
+void
+secinfo_flow_say_locked(struct secinfo_flow *flow, long long locked_until)
+{
+	char text[160], when[64];
+	time_t until = (time_t)locked_until;
+	struct tm tm;
+
+	flow->locked_until = locked_until;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&until, &tm));
+	snprintf(text, sizeof(text), "Verification is locked for this account until %s "
+		 "after too many wrong codes.", when);
+	secinfo_conv_say(flow->pamh, 1, text);
+}
+
+/* Counts a wrong answer; a lockout ends the conversation with a message saying until when. */
+static int
+secinfo_flow_failed(struct secinfo_flow *flow, unsigned tries_left)
+{
+	int rc;
+
+	rc = secinfo_store_failure(flow->store, flow->user->id, flow->conf->max_failures,
+				   flow->conf->lockout, flow->now, &flow->locked_until);
+	if (rc == SECINFO_ERR_LOCKED) {
+		secinfo_flow_say_locked(flow, flow->locked_until);
+		return rc;
+	}
+	if (rc != 0)
+		return rc;
+	return tries_left > 0 ? secinfo_conv_say(flow->pamh, 1, "Wrong code, try again.") : 0;
+}
+
+/*
+ * The conversation itself, shared by real users and the decoy: challenge, prompt, "?" menu,
+ * tries. DECOY is the throw-away method for users without one (flow->user is then unused).
+ */
+static int
+secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy)
+{
+	struct secinfo_method_ctx ctx = { decoy ? NULL : flow->store, flow->conf, flow->now };
+	const struct secinfo_method *challenged = NULL;
+	unsigned tries_left = flow->conf->tries, switches = 0;
+	char info[512], *answer = NULL;
+	int rc = SECINFO_ERR_WRONG;
+
+	while (tries_left > 0) {
+		const struct secinfo_method_ops *ops = secinfo_method_ops(method->kind);
+		flow->method_name = secinfo_kind_name(method->kind);
+		if (challenged != method) {
+			info[0] = '\0';
+			rc = ops->challenge(&ctx, method, info, sizeof(info));
+			if (rc == 0 && info[0] != '\0')
+				rc = secinfo_conv_say(flow->pamh, 0, info);
+			if (rc != 0)
+				break;
+			challenged = method;
+		}
+		rc = secinfo_conv_ask(flow->pamh, flow->args->echo_code, ops->prompt, &answer);
+		if (rc != 0)
+			break;
+		if (strcmp(answer, "?") == 0 && switches++ < SECINFO_FLOW_MAX_SWITCHES) {
+			rc = secinfo_flow_another_way(flow, &method);
+			secinfo_conv_free(answer);
+			answer = NULL;
+			if (rc != 0)
+				break;
+			continue;
+		}
+		rc = ops->verify(&ctx, method, answer);
+		secinfo_conv_free(answer);
+		answer = NULL;
+		if (rc != SECINFO_ERR_WRONG)
+			break;
+		tries_left--;
+		if (decoy) {
+			if (tries_left > 0)
+				rc = secinfo_conv_say(flow->pamh, 1, "Wrong code, try again.");
+		} else {
+			rc = secinfo_flow_failed(flow, tries_left);
+		}
+		if (rc != 0)
+			break;
+		rc = SECINFO_ERR_WRONG;
+	}
+	if (rc == 0 && !decoy)
+		rc = secinfo_store_success(flow->store, flow->user->id, method->id, flow->now);
+	return rc;
+}
+
+int
+secinfo_flow_verify(struct secinfo_flow *flow)
+{
+	const struct secinfo_method *method;
+
+	flow->method_name = "";
+	if (flow->user == NULL)
+		return SECINFO_ERR_NOT_FOUND;
+	method = secinfo_flow_first(flow);
+	if (method == NULL)
+		return SECINFO_ERR_NOT_FOUND;
+	return secinfo_flow_converse(flow, method, 0);
+}
+
+int
+secinfo_flow_decoy(struct secinfo_flow *flow)
+{
+	struct secinfo_method decoy;
+	struct secinfo_user *real = flow->user;
+	int rc;
+
+	rc = secinfo_method_decoy(&decoy, flow->conf);
+	if (rc != 0)
+		return rc;
+	flow->user = NULL; /* the "?" menu then offers nothing, as for an app-only user */
+	rc = secinfo_flow_converse(flow, &decoy, 1);
+	flow->user = real;
+	flow->method_name = "";
+	secinfo_method_decoy_clear(&decoy);
+	return rc == 0 ? SECINFO_ERR_INTERNAL : rc;
+}

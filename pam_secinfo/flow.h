@@ -1,0 +1,42 @@
+/* pam_secinfo: the verification conversation of SPEC §4.2 — method choice, tries, "?". */
+#ifndef SECINFO_FLOW_H
+#define SECINFO_FLOW_H
+
+#include <time.h>
+
+#include <security/pam_modules.h>
+
+#include "conf.h"
+#include "method.h"
+#include "store.h"
+
+/* Everything one verification needs; the entry point fills it and owns its parts. */
+struct secinfo_flow {
+	pam_handle_t *pamh;
+	const struct secinfo_args *args;
+	const struct secinfo_conf *conf;
+	struct secinfo_store *store;
+	struct secinfo_user *user; /* NULL: not in the database */
+	enum secinfo_purpose purpose;
+	time_t now;
+	/* results, for the log and the audit trail */
+	const char *method_name;   /* kind used last, "" when none */
+	long long locked_until;
+};
+
+/*
+ * Verifies the user. Returns 0 (verified), SECINFO_ERR_NOT_FOUND (no usable method: the
+ * caller decides between nullok and the decoy, see secinfo_flow_decoy), SECINFO_ERR_WRONG,
+ * SECINFO_ERR_LOCKED, SECINFO_ERR_CONV, or another negative SECINFO_ERR_* code.
+ */
+int secinfo_flow_verify(struct secinfo_flow *flow);
+
+/* Runs the same prompts an app user sees against a throw-away secret, so that nobody can
+ * tell from the conversation who is enrolled. Returns SECINFO_ERR_WRONG or another error;
+ * never 0. */
+int secinfo_flow_decoy(struct secinfo_flow *flow);
+
+/* Tells the user that verification is locked, and until when (UTC). */
+void secinfo_flow_say_locked(struct secinfo_flow *flow, long long locked_until);
+
+#endif

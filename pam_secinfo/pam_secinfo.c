@@ -1,0 +1,238 @@
+/*
+ * pam_secinfo: PAM entry points. Each call parses its arguments, reads the configuration,
+ * opens the database, acts, and closes everything again (no state survives a call, so
+ * nothing survives a fork()).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "error.h"
+#include "escape.h"
+#include "flow.h"
+#include "otp.h"
+#include "store.h"
+
+#define SECINFO_EXPORT __attribute__((visibility("default")))
+
+/* Everything one PAM call holds; secinfo_call_end releases it on every path. */
+struct secinfo_call {
+	pam_handle_t *pamh;
+	const char *entry; /* "auth", "account" */
+	struct secinfo_args args;
+	struct secinfo_conf *conf;
+	struct secinfo_store *store;
+	struct secinfo_user *user;
+	const char *username;
+	int otp_ready;
+};
+
+/* The one place where SECINFO_ERR_* codes become PAM codes. No error becomes PAM_SUCCESS or
+ * PAM_IGNORE: those two are returned only on purpose by the entry points. */
+static int
+secinfo_pam_code(int err, int for_account)
+{
+	switch (err) {
+	case SECINFO_OK: return PAM_SUCCESS;
+	case SECINFO_ERR_WRONG:
+	case SECINFO_ERR_DENIED: return PAM_AUTH_ERR;
+	case SECINFO_ERR_LOCKED: return for_account ? PAM_PERM_DENIED : PAM_MAXTRIES;
+	case SECINFO_ERR_CONV: return PAM_CONV_ERR;
+	case SECINFO_ERR_NOMEM: return PAM_BUF_ERR;
+	default: return PAM_AUTHINFO_UNAVAIL;
+	}
+}
+
+/* One syslog line and one audit row per decision. */
+static void
+secinfo_call_record(struct secinfo_call *call, const char *method, const char *result)
+{
+	char user[128], service[64], rhost[128];
+	const void *item = NULL;
+	int prio = strcmp(result, "success") == 0 ? LOG_INFO : LOG_NOTICE;
+
+	secinfo_escape(call->username, user, sizeof(user));
+	service[0] = rhost[0] = '\0';
+	if (pam_get_item(call->pamh, PAM_SERVICE, &item) == PAM_SUCCESS)
+		secinfo_escape(item, service, sizeof(service));
+	item = NULL;
+	if (pam_get_item(call->pamh, PAM_RHOST, &item) == PAM_SUCCESS)
+		secinfo_escape(item, rhost, sizeof(rhost));
+	pam_syslog(call->pamh, prio, "%s user=%s service=%s rhost=%s method=%s result=%s",
+		   call->entry, user, service, rhost, method[0] ? method : "-", result);
+	if (call->store != NULL) {
+		struct secinfo_audit_entry e = { (long long)time(NULL), user, service, rhost,
+						 method, call->entry, result };
+		if (secinfo_store_audit(call->store, &e) != 0)
+			pam_syslog(call->pamh, LOG_ERR, "could not write the audit trail");
+	}
+}
+
+/*
+ * Parses the arguments, gets the user, and opens configuration and database.
+ * Returns 0, or a negative SECINFO_ERR_* code already logged.
+ */
+static int
+secinfo_call_begin(struct secinfo_call *call, int argc, const char **argv)
+{
+	struct secinfo_problems problems = { 0 };
+	const char *bad = NULL;
+	char why[512] = "", escaped[128];
+	int rc;
+
+	if (secinfo_args_parse(argc, argv, &call->args, &bad) != 0) {
+		pam_syslog(call->pamh, LOG_ERR, "unknown or invalid module argument '%s'",
+			   secinfo_escape(bad, escaped, sizeof(escaped)));
+		return SECINFO_ERR_CONFIG;
+	}
+	rc = pam_get_user(call->pamh, &call->username, NULL);
+	if (rc != PAM_SUCCESS || call->username == NULL || call->username[0] == '\0')
+		return rc == PAM_CONV_ERR || rc == PAM_CONV_AGAIN ? SECINFO_ERR_CONV
+								  : SECINFO_ERR_DENIED;
+	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0) {
+		pam_syslog(call->pamh, LOG_ERR, "cannot initialise libsodium or liboath");
+		return SECINFO_ERR_CRYPTO;
+	}
+	call->otp_ready = 1;
+	rc = secinfo_conf_load(call->args.config, &call->conf, &problems);
+	for (size_t i = 0; i < problems.count; i++)
+		if (problems.is_error[i] || call->args.debug)
+			pam_syslog(call->pamh, problems.is_error[i] ? LOG_ERR : LOG_WARNING, "%s",
+				   problems.text[i]);
+	secinfo_problems_free(&problems);
+	if (rc != 0)
+		return rc;
+	rc = secinfo_store_open(call->conf, 0, &call->store, why, sizeof(why));
+	if (rc != 0) {
+		pam_syslog(call->pamh, LOG_ERR, "%s (%s)", why, secinfo_strerror(rc));
+		return rc;
+	}
+	rc = secinfo_store_user_get(call->store, call->username, &call->user);
+	if (rc == SECINFO_ERR_NOT_FOUND)
+		return 0; /* call->user stays NULL */
+	if (rc != 0)
+		pam_syslog(call->pamh, LOG_ERR, "cannot read the enrollment of this user: %s",
+			   secinfo_strerror(rc));
+	return rc;
+}
+
+static void
+secinfo_call_end(struct secinfo_call *call)
+{
+	secinfo_user_free(call->user);
+	secinfo_store_close(call->store);
+	secinfo_conf_free(call->conf);
+	if (call->otp_ready)
+		secinfo_otp_done();
+	memset(call, 0, sizeof(*call));
+}
+
+/* The word for the log and the audit trail. */
+static const char *
+secinfo_result_name(int rc, int enrolled)
+{
+	switch (rc) {
+	case SECINFO_OK: return "success";
+	case SECINFO_ERR_WRONG: return enrolled ? "failure" : "not-enrolled";
+	case SECINFO_ERR_LOCKED: return "locked";
+	case SECINFO_ERR_CONV: return "conversation-failed";
+	default: return "error";
+	}
+}
+
+SECINFO_EXPORT int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct secinfo_call call = { .pamh = pamh, .entry = "auth" };
+	struct secinfo_flow flow = { 0 };
+	int rc, pam_rc;
+
+	rc = secinfo_call_begin(&call, argc, argv);
+	if (rc == 0 && call.args.purpose == SECINFO_PURPOSE_RESET) {
+		pam_syslog(pamh, LOG_ERR, "purpose=reset is not available in this version");
+		rc = SECINFO_ERR_UNSUPPORTED;
+	}
+	if (rc != 0) {
+		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
+		goto out;
+	}
+	flow.pamh = pamh;
+	flow.args = &call.args;
+	flow.conf = call.conf;
+	flow.store = call.store;
+	flow.user = call.user;
+	flow.purpose = call.args.purpose;
+	flow.now = time(NULL);
+	flow.method_name = "";
+	if (call.user != NULL && call.user->locked_until > (long long)flow.now) {
+		secinfo_flow_say_locked(&flow, call.user->locked_until);
+		rc = SECINFO_ERR_LOCKED;
+	} else {
+		rc = secinfo_flow_verify(&flow);
+	}
+	if (rc == SECINFO_ERR_NOT_FOUND && call.args.nullok) {
+		secinfo_call_record(&call, "", "ignored-not-enrolled");
+		secinfo_call_end(&call);
+		return PAM_IGNORE;
+	}
+	if (rc == SECINFO_ERR_NOT_FOUND) {
+		rc = secinfo_flow_decoy(&flow);
+		secinfo_call_record(&call, "", secinfo_result_name(rc, 0));
+	} else {
+		secinfo_call_record(&call, flow.method_name, secinfo_result_name(rc, 1));
+	}
+out:
+	pam_rc = secinfo_pam_code(rc, 0);
+	secinfo_call_end(&call);
+	return pam_rc;
+}
+
+SECINFO_EXPORT int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct secinfo_call call = { .pamh = pamh, .entry = "account" };
+	int rc, pam_rc;
+
+	rc = secinfo_call_begin(&call, argc, argv);
+	if (rc == 0 && (call.user == NULL || call.user->n_methods == 0)) {
+		secinfo_call_end(&call);
+		return PAM_IGNORE;
+	}
+	if (rc == 0 && call.user->locked_until > (long long)time(NULL)) {
+		struct secinfo_flow flow = { .pamh = pamh };
+		secinfo_flow_say_locked(&flow, call.user->locked_until);
+		rc = SECINFO_ERR_LOCKED;
+		secinfo_call_record(&call, "", "locked");
+	} else if (rc != 0) {
+		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
+	}
+	pam_rc = secinfo_pam_code(rc, 1);
+	secinfo_call_end(&call);
+	return pam_rc;
+}
+
+SECINFO_EXPORT int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_SUCCESS; /* no credentials to establish */
+}
+
+SECINFO_EXPORT int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_SUCCESS; /* nothing to do for a session; listed so stacks may name us */
+}
+
+SECINFO_EXPORT int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_SUCCESS;
+}

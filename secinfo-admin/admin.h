@@ -1,0 +1,164 @@
+/* secinfo-admin: what the commands share (secinfo-admin(8), SPEC §7). */
+#ifndef SECINFO_ADMIN_H
+#define SECINFO_ADMIN_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "conf.h"
+#include "store.h"
+
+/* Exit statuses: every command returns one of these. */
+enum secinfo_admin_status {
+	SECINFO_ADMIN_OK = 0,     /* done */
+	SECINFO_ADMIN_FAILED = 1, /* refused or failed; a message went to stderr */
+	SECINFO_ADMIN_USAGE = 2,  /* the command line is wrong; main prints the usage */
+};
+
+/* Command-line options as bits: each command lists the ones it accepts. */
+enum secinfo_admin_option {
+	SECINFO_OPT_JSON = 1u << 0,
+	SECINFO_OPT_YES = 1u << 1,
+	SECINFO_OPT_NO_VERIFY = 1u << 2,
+	SECINFO_OPT_HOTP = 1u << 3,
+	SECINFO_OPT_SECRET = 1u << 4,
+	SECINFO_OPT_USER = 1u << 5,
+	SECINFO_OPT_SINCE = 1u << 6,
+	SECINFO_OPT_ANSWERS_FILE = 1u << 7,
+};
+
+/* One command's arguments after the command words. */
+struct secinfo_admin_args {
+	unsigned options; /* SECINFO_OPT_* given */
+	const char *secret, *user, *since, *answers_file;
+	char **words;     /* positional arguments, in order */
+	int n_words;
+	const char *command; /* "user show", for messages */
+};
+
+/* What a command works with; secinfo_admin_close releases it. */
+struct secinfo_admin {
+	const char *conf_path;
+	struct secinfo_conf *conf;
+	struct secinfo_store *store;
+	time_t now;
+};
+
+/* The commands (cmd_*.c): parsed arguments in, exit status out. */
+int secinfo_admin_cmd_init(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_user_list(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_user_show(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_user_delete(struct secinfo_admin *admin,
+		const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_user_unlock(struct secinfo_admin *admin,
+		const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_method_add(struct secinfo_admin *admin,
+		const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_method_delete(struct secinfo_admin *admin,
+		const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_method_default(struct secinfo_admin *admin,
+		const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_later(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+
+/* Adds an app method (cmd_method_app.c); called by method add once the kind is allowed. */
+int secinfo_admin_method_add_app(struct secinfo_admin *admin,
+				 const struct secinfo_admin_args *args);
+
+/*
+ * Stores a new method for USER in one transaction with its audit row: refuses a duplicate
+ * (same kind and DETAIL), and when COUNTER >= 0 records it as already accepted so the code
+ * used at enrollment cannot be used again. Then says what was added and what the default is.
+ * Returns SECINFO_ADMIN_OK or _FAILED.
+ */
+int secinfo_admin_method_store(struct secinfo_admin *admin, const char *user,
+			       enum secinfo_kind kind, const char *detail,
+			       const unsigned char *secret, size_t secret_len,
+			       const struct secinfo_otp_params *otp, long long counter);
+
+/* --- util.c ------------------------------------------------------------------------------ */
+
+/* Prints "secinfo-admin: MESSAGE" on stderr. Returns SECINFO_ADMIN_FAILED. */
+int secinfo_admin_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "secinfo-admin: MESSAGE" on stderr. Returns SECINFO_ADMIN_USAGE. */
+int secinfo_admin_usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Loads the configuration, printing its errors. Returns SECINFO_ADMIN_OK or _FAILED. */
+int secinfo_admin_load_conf(struct secinfo_admin *admin);
+
+/* Loads the configuration and opens the database. Returns SECINFO_ADMIN_OK or _FAILED. */
+int secinfo_admin_open(struct secinfo_admin *admin);
+
+/* Closes what secinfo_admin_open opened; safe to call more than once. */
+void secinfo_admin_close(struct secinfo_admin *admin);
+
+/* Loads NAME, saying so when there is no such user. Returns SECINFO_ADMIN_OK or _FAILED. */
+int secinfo_admin_user_load(struct secinfo_admin *admin, const char *name,
+			    struct secinfo_user **user);
+
+/* Refuses user names nobody can sign in with. Returns SECINFO_ADMIN_OK or _FAILED. */
+int secinfo_admin_user_name_check(const char *name);
+
+/* Asks QUESTION on stderr and reads a line from stdin (newline removed, surrounding white space
+ * trimmed). Returns 0, or -1 at end of input or on a line longer than SIZE - 1. */
+int secinfo_admin_ask(const char *question, char *answer, size_t size);
+
+/* Asks QUESTION; returns 1 only for "y" or "yes" (any case). */
+int secinfo_admin_confirm(const char *question);
+
+/* Appends an audit row for an administrator's action (inside the caller's transaction).
+ * Returns 0 or a negative SECINFO_ERR_* code. */
+int secinfo_admin_audit(struct secinfo_admin *admin, const char *user, const char *method,
+			const char *event);
+
+/* Writes time T (seconds since the epoch) as "2026-11-22T02:40:00Z" when ISO, else as
+ * "2026-11-22 02:40:00 UTC". */
+void secinfo_admin_time(long long t, int iso, char *out, size_t size);
+
+/* Parses --since: an ISO date (2026-11-22, midnight UTC), an ISO time (2026-11-22T10:00:00Z)
+ * or a duration ago (30m, 7d). Returns 0 and *since, or SECINFO_ERR_INVALID. */
+int secinfo_admin_since_parse(const char *text, time_t now, long long *since);
+
+/* Describes a method for people: "text messages to +14255551234", "authenticator app". */
+void secinfo_admin_method_describe(const struct secinfo_method *m, char *out, size_t size);
+
+/* Writes the kinds in PURPOSES as "2fa, reset" (or "-" for none). */
+void secinfo_admin_purposes_text(unsigned purposes, char *out, size_t size);
+
+/* The purposes a method of KIND serves under the current policy: none when disallowed. */
+unsigned secinfo_admin_usable_for(const struct secinfo_conf *conf, enum secinfo_kind kind);
+
+/* Says which method is now USER's default, on stdout. */
+void secinfo_admin_say_default(const struct secinfo_user *user);
+
+/* --- table.c: aligned text tables for people ----------------------------------------------- */
+
+struct secinfo_admin_table {
+	size_t columns, rows;
+	char **cells; /* rows * columns, escaped for the terminal */
+	int failed;   /* out of memory while adding: print reports it */
+};
+
+/* Starts a table whose first row is the header HEADINGS (COLUMNS strings). */
+void secinfo_admin_table_init(struct secinfo_admin_table *table, size_t columns,
+			      const char *const *headings);
+
+/* Adds a row of table->columns strings (NULL prints as "-"). */
+void secinfo_admin_table_add(struct secinfo_admin_table *table, const char *const *cells);
+
+/* Prints the table with aligned columns. Returns 0 or SECINFO_ERR_NOMEM. */
+int secinfo_admin_table_print(const struct secinfo_admin_table *table, FILE *out);
+
+/* Frees the table's cells. */
+void secinfo_admin_table_free(struct secinfo_admin_table *table);
+
+/* --- qr.c -------------------------------------------------------------------------------- */
+
+/* Prints TEXT as a QR code (ECLEVEL_M) for a terminal: two module rows per line with UTF-8
+ * half blocks, light modules drawn, with a quiet zone. Returns 0 or a negative SECINFO_ERR_*. */
+int secinfo_admin_qr_print(const char *text, FILE *out);
+
+#endif

@@ -1,0 +1,20 @@
+/* secinfo-admin: the little JSON that --json prints (SPEC §7). */
+#ifndef SECINFO_ADMIN_JSON_H
+#define SECINFO_ADMIN_JSON_H
+
+#include <stdio.h>
+
+/*
+ * Writes S as a JSON string literal: quote, backslash and control characters escaped (\n, \t,
+ * ... or \u00XX), DEL as \u007f, valid UTF-8 kept, each byte of invalid UTF-8 as U+FFFD.
+ * NULL is written as null.
+ */
+void secinfo_json_string(FILE *out, const char *s);
+
+/* Writes time T (seconds since the epoch) as "2026-11-22T02:40:00Z", or null when T is 0. */
+void secinfo_json_time(FILE *out, long long t);
+
+/* Writes KEY as a string literal followed by ": ". */
+void secinfo_json_key(FILE *out, const char *key);
+
+#endif

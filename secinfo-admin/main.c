@@ -1,0 +1,296 @@
+/*
+ * secinfo-admin: edits the enrollment database (SPEC §7). main() finds the command in a table,
+ * parses its options the same way for every command, and runs it; the commands live in
+ * cmd_*.c and return the exit status themselves.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "crypto.h"
+#include "otp.h"
+
+#define SECINFO_ADMIN_ANY_WORDS (-1) /* the command reads its words itself: no option parsing */
+
+struct secinfo_admin_command {
+	const char *group, *name; /* "user", "show"; name is NULL for one-word commands */
+	const char *usage;        /* the rest of the line; alternatives separated by '\n' */
+	const char *summary;
+	unsigned options;         /* SECINFO_OPT_* accepted */
+	int min_words, max_words; /* positional arguments */
+	int (*run)(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+};
+
+static const struct secinfo_admin_command secinfo_admin_commands[] = {
+	{ "init", NULL, "", "create database and key (idempotent)", 0, 0, 0,
+	  secinfo_admin_cmd_init },
+	{ "check", NULL, "", "validate configuration, database, key and permissions", 0, 0, 0,
+	  secinfo_admin_cmd_check },
+	{ "user", "list", "[--json]", "list the enrolled users", SECINFO_OPT_JSON, 0, 0,
+	  secinfo_admin_cmd_user_list },
+	{ "user", "show", "USER [--json]", "show a user's methods, default and lockout",
+	  SECINFO_OPT_JSON, 1, 1, secinfo_admin_cmd_user_show },
+	{ "user", "delete", "USER [--yes]", "delete a user and all their methods",
+	  SECINFO_OPT_YES, 1, 1, secinfo_admin_cmd_user_delete },
+	{ "user", "unlock", "USER", "clear a user's failures and lockout", 0, 1, 1,
+	  secinfo_admin_cmd_user_unlock },
+	{ "method", "add",
+	  "USER app [--secret BASE32] [--hotp] [--no-verify]\n"
+	  "USER sms|call PHONE [--no-verify]\n"
+	  "USER email ADDRESS [--no-verify]\n"
+	  "USER key [--no-verify]\n"
+	  "USER questions [--answers-file FILE]",
+	  "register a method for a user",
+	  SECINFO_OPT_SECRET | SECINFO_OPT_HOTP | SECINFO_OPT_NO_VERIFY |
+		  SECINFO_OPT_ANSWERS_FILE, 2, 3, secinfo_admin_cmd_method_add },
+	{ "method", "delete", "USER METHOD [--yes]", "delete a method (METHOD: id, or kind)",
+	  SECINFO_OPT_YES, 2, 2, secinfo_admin_cmd_method_delete },
+	{ "method", "default", "USER METHOD", "make a method the user's default", 0, 2, 2,
+	  secinfo_admin_cmd_method_default },
+	{ "question", NULL, "add TEXT | question list [--json] | question retire ID",
+	  "manage the security questions (a later version)", 0, 0, SECINFO_ADMIN_ANY_WORDS,
+	  secinfo_admin_cmd_later },
+	{ "audit", NULL, "[--user USER] [--since WHEN] [--json]",
+	  "show the audit trail (WHEN: 2026-11-22, 2026-11-22T10:00:00Z, 30m, 7d)",
+	  SECINFO_OPT_USER | SECINFO_OPT_SINCE | SECINFO_OPT_JSON, 0, 0, secinfo_admin_cmd_audit },
+	{ "send-test", NULL, "sms|call|email DESTINATION", "send a test code (a later version)", 0,
+	  0, SECINFO_ADMIN_ANY_WORDS, secinfo_admin_cmd_later },
+};
+#define SECINFO_ADMIN_NCOMMANDS (sizeof(secinfo_admin_commands) / sizeof(secinfo_admin_commands[0]))
+
+static char secinfo_admin_program[] = "secinfo-admin";
+
+/* Long options; val is the SECINFO_OPT_* bit's index plus this base. */
+#define SECINFO_ADMIN_OPT_BASE 1000
+static const struct option secinfo_admin_options[] = {
+	{ "json", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 0 },
+	{ "yes", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 1 },
+	{ "no-verify", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 2 },
+	{ "hotp", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 3 },
+	{ "secret", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 4 },
+	{ "user", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 5 },
+	{ "since", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 6 },
+	{ "answers-file", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 7 },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Prints one command's usage lines, each prefixed with PREFIX. */
+static void
+secinfo_admin_usage_command(const struct secinfo_admin_command *cmd, const char *prefix, FILE *out)
+{
+	const char *line = cmd->usage;
+
+	do {
+		size_t n = strcspn(line, "\n");
+		fprintf(out, "%ssecinfo-admin [-c FILE] %s%s%s%s%.*s\n", prefix, cmd->group,
+			cmd->name ? " " : "", cmd->name ? cmd->name : "", n ? " " : "", (int)n, line);
+		line += n;
+	} while (*line++ != '\0');
+}
+
+static void
+secinfo_admin_usage(FILE *out)
+{
+	fputs("usage: secinfo-admin [-c FILE] COMMAND ...\n\n"
+	      "Edits the secinfo enrollment database (secinfo-admin(8)).\n\n", out);
+	for (size_t i = 0; i < SECINFO_ADMIN_NCOMMANDS; i++) {
+		fprintf(out, "  %s%s%s: %s\n", secinfo_admin_commands[i].group,
+			secinfo_admin_commands[i].name ? " " : "",
+			secinfo_admin_commands[i].name ? secinfo_admin_commands[i].name : "",
+			secinfo_admin_commands[i].summary);
+		secinfo_admin_usage_command(&secinfo_admin_commands[i], "    ", out);
+	}
+	fprintf(out, "\noptions:\n"
+		"  -c FILE     configuration file (default %s)\n"
+		"  -h, --help  show this text\n\n"
+		"Answers (codes, confirmations) are read from standard input.\n"
+		"Exit status: 0 done, 1 refused or failed, 2 usage error.\n", SECINFO_CONF_PATH);
+}
+
+/* Finds the command named by WORDS; *used gets how many words named it. Prints why on failure. */
+static const struct secinfo_admin_command *
+secinfo_admin_find(int n, char **words, int *used)
+{
+	int group_known = 0;
+
+	for (size_t i = 0; i < SECINFO_ADMIN_NCOMMANDS; i++) {
+		const struct secinfo_admin_command *cmd = &secinfo_admin_commands[i];
+		if (strcmp(words[0], cmd->group) != 0)
+			continue;
+		group_known = 1;
+		if (cmd->name == NULL) {
+			*used = 1;
+			return cmd;
+		}
+		if (n > 1 && strcmp(words[1], cmd->name) == 0) {
+			*used = 2;
+			return cmd;
+		}
+	}
+	if (!group_known) {
+		secinfo_admin_usage_fail("unknown command '%s'; 'secinfo-admin --help' lists the "
+					 "commands", words[0]);
+		return NULL;
+	}
+	if (n > 1)
+		secinfo_admin_usage_fail("'%s' has no subcommand '%s'", words[0], words[1]);
+	else
+		secinfo_admin_usage_fail("'%s' needs a subcommand", words[0]);
+	for (size_t i = 0; i < SECINFO_ADMIN_NCOMMANDS; i++)
+		if (strcmp(words[0], secinfo_admin_commands[i].group) == 0)
+			secinfo_admin_usage_command(&secinfo_admin_commands[i], "  ", stderr);
+	return NULL;
+}
+
+/* Records one option in ARGS. Returns SECINFO_ADMIN_OK or SECINFO_ADMIN_USAGE. */
+static int
+secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, const char *value,
+		     struct secinfo_admin_args *args)
+{
+	unsigned bit = 1u << index;
+	const char **slot = NULL;
+
+	if (!(cmd->options & bit))
+		return secinfo_admin_usage_fail("--%s cannot be used with '%s%s%s'",
+						secinfo_admin_options[index].name, cmd->group,
+						cmd->name ? " " : "", cmd->name ? cmd->name : "");
+	if (bit == SECINFO_OPT_SECRET)
+		slot = &args->secret;
+	else if (bit == SECINFO_OPT_USER)
+		slot = &args->user;
+	else if (bit == SECINFO_OPT_SINCE)
+		slot = &args->since;
+	else if (bit == SECINFO_OPT_ANSWERS_FILE)
+		slot = &args->answers_file;
+	if (args->options & bit)
+		return secinfo_admin_usage_fail("--%s is given twice",
+						secinfo_admin_options[index].name);
+	args->options |= bit;
+	if (slot != NULL)
+		*slot = value;
+	return SECINFO_ADMIN_OK;
+}
+
+/*
+ * Parses the options and words after the command words (ARGV[0] is the last command word).
+ * Options may come before or after the words; "--" ends them. Returns SECINFO_ADMIN_OK,
+ * SECINFO_ADMIN_USAGE, or -1 for --help.
+ */
+static int
+secinfo_admin_parse(const struct secinfo_admin_command *cmd, int argc, char **argv,
+		    struct secinfo_admin_args *args)
+{
+	int c, rc = SECINFO_ADMIN_OK;
+
+	args->words = calloc((size_t)argc + 1, sizeof(*args->words));
+	if (args->words == NULL)
+		return secinfo_admin_fail("out of memory");
+	if (cmd->max_words == SECINFO_ADMIN_ANY_WORDS) {
+		for (int i = 1; i < argc; i++)
+			args->words[args->n_words++] = argv[i];
+		return SECINFO_ADMIN_OK;
+	}
+	argv[0] = secinfo_admin_program; /* getopt's messages start with it */
+	optind = 0;                         /* glibc: start afresh */
+	/* A leading '-' returns words in order (code 1) even under POSIXLY_CORRECT. */
+	while (rc == SECINFO_ADMIN_OK &&
+	       (c = getopt_long(argc, argv, "-h", secinfo_admin_options, NULL)) != -1) {
+		if (c == 1)
+			args->words[args->n_words++] = optarg;
+		else if (c == 'h')
+			return -1;
+		else if (c >= SECINFO_ADMIN_OPT_BASE)
+			rc = secinfo_admin_option(cmd, c - SECINFO_ADMIN_OPT_BASE, optarg, args);
+		else
+			rc = SECINFO_ADMIN_USAGE; /* getopt said why */
+	}
+	for (int i = optind; rc == SECINFO_ADMIN_OK && i < argc; i++)
+		args->words[args->n_words++] = argv[i];
+	if (rc == SECINFO_ADMIN_OK && (args->n_words < cmd->min_words ||
+				       args->n_words > cmd->max_words))
+		rc = secinfo_admin_usage_fail(args->n_words < cmd->min_words ? "missing argument"
+									      : "too many arguments");
+	return rc;
+}
+
+/* Commands of SPEC §7 whose features come with later versions: refused, never half done. */
+int
+secinfo_admin_cmd_later(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
+{
+	return secinfo_admin_fail("'%s' is not available in this version", args->command);
+}
+
+/* Runs the command named by ARGV (everything after the global options). */
+static int
+secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
+{
+	const struct secinfo_admin_command *cmd;
+	struct secinfo_admin_args args = { 0 };
+	char command[64];
+	int used = 0, rc;
+
+	cmd = secinfo_admin_find(argc, argv, &used);
+	if (cmd == NULL)
+		return SECINFO_ADMIN_USAGE;
+	snprintf(command, sizeof(command), "%s%s%s", cmd->group, cmd->name ? " " : "",
+		 cmd->name ? cmd->name : "");
+	args.command = command;
+	rc = secinfo_admin_parse(cmd, argc - used + 1, argv + used - 1, &args);
+	if (rc == -1) {
+		secinfo_admin_usage_command(cmd, "usage: ", stdout);
+		rc = SECINFO_ADMIN_OK;
+		goto out;
+	}
+	if (rc == SECINFO_ADMIN_OK)
+		rc = cmd->run(admin, &args);
+	if (rc == SECINFO_ADMIN_USAGE)
+		secinfo_admin_usage_command(cmd, "usage: ", stderr);
+out:
+	free(args.words);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option global[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct secinfo_admin admin = { .conf_path = SECINFO_CONF_PATH };
+	int c, rc;
+
+	/* '+': stop at the command word, whose own options are parsed per command. */
+	while ((c = getopt_long(argc, argv, "+c:h", global, NULL)) != -1) {
+		if (c == 'c') {
+			admin.conf_path = optarg;
+		} else if (c == 'h') {
+			secinfo_admin_usage(stdout);
+			return SECINFO_ADMIN_OK;
+		} else {
+			fputs("Try 'secinfo-admin --help'.\n", stderr);
+			return SECINFO_ADMIN_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("usage: secinfo-admin [-c FILE] COMMAND ...\n"
+		      "'secinfo-admin --help' lists the commands.\n", stderr);
+		return SECINFO_ADMIN_USAGE;
+	}
+	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0)
+		return secinfo_admin_fail("cannot initialise libsodium or liboath");
+	admin.now = time(NULL);
+	rc = secinfo_admin_dispatch(&admin, argc - optind, argv + optind);
+	secinfo_admin_close(&admin);
+	secinfo_otp_done();
+	if (fflush(stdout) != 0 || ferror(stdout))
+		rc = secinfo_admin_fail("cannot write the output");
+	return rc;
+}
+

@@ -1,0 +1,278 @@
+#!/bin/sh
+# secinfo-admin: init, method add/delete/default, the default-method rules, confirmations,
+# user delete/unlock, exit statuses, and encryption at rest. Database state is checked
+# through 'user show --json' (and sqlite3 for what the CLI does not show).
+. "$top_srcdir/tests/lib.sh"
+command -v python3 >/dev/null || skip "python3 is not installed"
+command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+
+DB="$T/db/secinfo.db"
+KEY="$T/secinfo.key"
+
+# expect STATUS INPUT -- ARGS...: runs secinfo-admin ARGS with INPUT on stdin and fails unless
+# it exits with STATUS; $out gets its stdout and stderr together.
+expect() {
+	want=$1
+	input=$2
+	shift 3
+	rc=0
+	out=$(printf '%s' "$input" | admin "$@" 2>&1) || rc=$?
+	[ "$rc" = "$want" ] || fail "exit $rc (expected $want) from: secinfo-admin $*
+$out"
+}
+# says TEXT: the last command's output contains TEXT.
+says() {
+	case $out in *"$1"*) ;; *) fail "expected '$1' in the output:
+$out" ;; esac
+}
+# py EXPR: evaluates EXPR with d = the JSON read from stdin, prints it (JSON for non-strings).
+py() {
+	python3 -c 'import json, sys
+d = json.load(sys.stdin)
+r = eval(sys.argv[1])
+print(r if isinstance(r, str) else json.dumps(r))' "$1"
+}
+show() { admin user show "$1" --json; }
+eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
+# last_id: the method id the last 'method add' printed.
+last_id() { printf '%s\n' "$out" | sed -n 's/.* method id \([0-9][0-9]*\)\.$/\1/p'; }
+# unchanged USER SNAPSHOT: USER's JSON is still SNAPSHOT.
+unchanged() { eq "$(show "$1" 2>&1 || true)" "$2" "state of $1 after a refused command"; }
+
+write_conf <<'EOF'
+[policy]
+methods = app key sms call email
+tries = 1
+issuer = Example Org
+[sms]
+provider = http
+url = http://127.0.0.1:9/sms
+default_country = 31
+[call]
+provider = http
+url = http://127.0.0.1:9/call
+[email]
+smtp_url = smtp://127.0.0.1:25
+from = secinfo@example.net
+blocked_domains = example.org corp.example.com
+EOF
+
+# --- init ---------------------------------------------------------------------------------
+rmdir "$T/db"
+expect 0 '' -- init
+says "created directory $T/db"
+says "created key $KEY"
+says "created database $DB"
+eq "$(stat -c '%a %u %F' "$T/db")" "700 0 directory" "database directory"
+eq "$(stat -c '%a %u %s' "$KEY")" "600 0 32" "key file"
+eq "$(stat -c '%a %u' "$DB")" "600 0" "database file"
+sums=$(sha256sum "$KEY" "$DB")
+expect 0 '' -- init
+says "nothing to do"
+case $out in *created*) fail "second init created something: $out" ;; esac
+eq "$(sha256sum "$KEY" "$DB")" "$sums" "key and database after a second init"
+mv "$KEY" "$T/key.saved"
+expect 1 '' -- init
+says "exists but its key"
+[ ! -e "$KEY" ] || fail "init made a new key for an existing database"
+mv "$T/key.saved" "$KEY"
+expect 0 '' -- check
+pass "init creates directory, key and database with safe modes, and is idempotent"
+
+# --- app, verified with a code from oathtool -----------------------------------------------
+SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+fresh_step
+code=$(totp "$SECRET")
+step=$(($(date +%s) / 30))
+expect 0 "$code
+" -- method add alice app --secret "$SECRET"
+says "otpauth://totp/Example%20Org:alice?secret=$SECRET&issuer=Example%20Org&algorithm=SHA1&digits=6&period=30"
+says "Enter the code shown by the app: "
+says "█"
+says "It is now the default method of alice."
+app_alice=$(last_id)
+eq "$(show alice | py '[(m["id"], m["kind"]) for m in d["methods"]]')" "[[$app_alice, \"app\"]]" "alice's methods"
+eq "$(show alice | py 'd["default"]')" "$app_alice" "alice's default"
+pass "method add app verifies a code from the app and becomes the default"
+
+# The enrollment code is recorded as used: it cannot sign in again. carol has the same secret
+# without verification, so the same code still works for her: the refusal is the replay rule.
+eq "$(sqlite3 "$DB" "SELECT counter FROM methods WHERE id = $app_alice")" "$step" "counter after enrollment"
+expect 0 '' -- method add carol app --secret "$SECRET" --no-verify
+case $out in *"Enter the code"*) fail "--no-verify asked for a code: $out" ;; esac
+service replay
+expect_pam "Authentication failure" "$(printf '%s\n' "$code")" replay alice authenticate
+expect_pam success "$(printf '%s\n' "$code")" replay carol authenticate
+pass "the code used at enrollment cannot be replayed at sign-in"
+
+expect 1 "$(totp "$SECRET" 10)
+" -- method add bob app --secret "$SECRET"
+says "the code is wrong"
+expect 1 '' -- user show bob
+expect 1 '' -- method add bob app
+says "no code was entered"
+expect 1 '' -- user show bob
+expect 1 '' -- method add bob app --secret 'not base32!' --no-verify
+says "not valid base32"
+expect 1 '' -- method add bob app --secret JBSWY3DP --no-verify
+says "at least 10"
+expect 1 '' -- user show bob
+eq "$(admin audit --user bob --json)" "[]" "audit rows of refused commands"
+pass "a wrong or missing code or a bad secret stores nothing"
+
+expect 0 "$(oathtool --hotp -b "$SECRET" -c 1)
+" -- method add hank app --hotp --secret "$SECRET"
+says "otpauth://hotp/Example%20Org:hank?secret=$SECRET&issuer=Example%20Org&algorithm=SHA1&digits=6&counter=0"
+eq "$(sqlite3 "$DB" "SELECT otp_hotp, counter FROM methods WHERE id = $(last_id)")" "1|1" "HOTP counter after enrollment"
+pass "method add app --hotp verifies and records the counter"
+
+# --- phones and email ---------------------------------------------------------------------
+before=$(show alice)
+expect 1 '' -- method add alice sms '+1 4255551234X12345'
+says "later version"
+says "--no-verify"
+unchanged alice "$before"
+expect 1 '' -- method add alice sms '+1 425-555-CALL' --no-verify
+says "cannot add the phone number"
+expect 1 '' -- method add alice sms '12' --no-verify
+unchanged alice "$before"
+expect 0 '' -- method add alice sms '+1 4255551234X12345' --no-verify
+says "the extension was removed: security info does not support phone extensions"
+sms_alice=$(last_id)
+says "The default method of alice is id $app_alice"
+eq "$(show alice | py '[m["detail"] for m in d["methods"] if m["kind"] == "sms"]')" '["+14255551234"]' "normalised number"
+before=$(show alice)
+expect 1 '' -- method add alice sms '+1 (425) 555-1234' --no-verify
+says "already has sms +14255551234 (method id $sms_alice)"
+unchanged alice "$before"
+expect 0 '' -- method add alice call '06 12345678' --no-verify
+eq "$(show alice | py '[m["detail"] for m in d["methods"] if m["kind"] == "call"]')" '["+31612345678"]' "call number with [sms] default_country"
+pass "phone numbers are normalised, extensions removed with a note, bad ones refused"
+
+before=$(show alice)
+for address in someone@example.org someone@mail.corp.example.com; do
+	expect 1 '' -- method add alice email "$address" --no-verify
+	says "a work or school address cannot be used"
+done
+expect 1 '' -- method add alice email 'not an address' --no-verify
+expect 1 '' -- method add alice email alice@example.net
+says "later version"
+unchanged alice "$before"
+expect 0 '' -- method add alice email Alice@Example.NET --no-verify
+eq "$(show alice | py '[m["detail"] for m in d["methods"] if m["kind"] == "email"]')" '["Alice@example.net"]' "email address"
+pass "blocked email domains and their subdomains are refused"
+
+before=$(show alice)
+expect 1 '' -- method add alice questions
+says "the organisation does not allow questions"
+expect 1 '' -- method add alice key
+says "not available in this version"
+unchanged alice "$before"
+pass "a kind the policy does not allow, and kinds of later versions, are refused"
+
+# --- default method rules -----------------------------------------------------------------
+expect 0 '' -- method add dave email dave@example.net --no-verify
+email_dave=$(last_id)
+eq "$(show dave | py 'd["default"]')" "null" "default with only email"
+expect 1 '' -- method default dave email
+says "email can only be used for password reset; choose an app, text message, call or security key method as the default"
+expect 1 '' -- method default dave "$email_dave"
+eq "$(show dave | py 'd["default"]')" "null" "default after refusing email"
+expect 0 '' -- method add dave sms +31611111111 --no-verify
+s1=$(last_id)
+says "It is now the default method of dave."
+expect 0 '' -- method add dave call +31622222222 --no-verify
+c1=$(last_id)
+expect 0 '' -- method add dave app --no-verify
+a1=$(last_id)
+expect 0 '' -- method add dave sms +31633333333 --no-verify
+s2=$(last_id)
+expect 0 '' -- method add dave sms +31644444444 --no-verify
+s3=$(last_id)
+eq "$(show dave | py 'd["default"]')" "$s1" "first 2FA method is the default"
+expect 1 '' -- method delete dave sms --yes
+says "ids $s1, $s2, $s3"
+expect 1 '' -- method delete dave 999 --yes
+expect 2 '' -- method delete dave bogus --yes
+eq "$(show dave | py 'len(d["methods"])')" "6" "methods after refused deletes"
+# app before sms before call; oldest first within a kind; never email.
+for pair in "$s1 $a1" "$a1 $s2" "$s2 $s3" "$s3 $c1" "$c1 null"; do
+	# shellcheck disable=SC2086 # two words on purpose
+	set -- $pair
+	expect 0 '' -- method delete dave "$1" --yes
+	eq "$(show dave | py 'd["default"]')" "$2" "default after deleting $1"
+done
+says "has no default method"
+eq "$(show dave | py '[m["kind"] for m in d["methods"]]')" '["email"]' "dave's methods at the end"
+expect 0 '' -- method add dave call +31655555555 --no-verify
+expect 0 '' -- method add dave app --no-verify
+a2=$(last_id)
+expect 0 '' -- method default dave app
+eq "$(show dave | py 'd["default"]')" "$a2" "default after method default"
+pass "default rules: first 2FA method, next by key/app/sms/call oldest first, never email"
+
+before=$(show dave)
+expect 1 'n
+' -- method delete dave app
+says "Delete the authenticator app (TOTP) (id $a2) of dave? This cannot be undone. [y/N]"
+says "nothing deleted"
+expect 1 '' -- method delete dave app
+unchanged dave "$before"
+expect 0 'y
+' -- method delete dave app
+eq "$(show dave | py '[m["kind"] for m in d["methods"]]')" '["email", "call"]' "after confirmed delete"
+pass "method delete asks, and deletes only on y"
+
+# --- users --------------------------------------------------------------------------------
+expect 0 '' -- method add erin app --no-verify
+expect 0 '' -- method add erin email erin@example.net --no-verify
+expect 1 'no
+' -- user delete erin
+says "Delete user erin and all 2 methods? This cannot be undone. [y/N]"
+says "nothing deleted"
+eq "$(show erin | py 'len(d["methods"])')" "2" "erin after refused delete"
+expect 0 '' -- user delete erin --yes
+expect 1 '' -- user show erin
+says "no user 'erin'"
+expect 1 '' -- user delete erin --yes
+pass "user delete asks, deletes everything, and refuses an unknown user"
+
+sqlite3 "$DB" "UPDATE users SET failures = 3, locked_until = strftime('%s', 'now') + 600 WHERE name = 'dave'"
+[ "$(show dave | py 'd["locked_until"]')" != "null" ] || fail "locked_until not shown"
+expect 0 '' -- user unlock dave
+eq "$(show dave | py 'd["locked_until"]')" "null" "locked_until after unlock"
+eq "$(sqlite3 "$DB" "SELECT failures FROM users WHERE name = 'dave'")" "0" "failures after unlock"
+expect 1 '' -- user unlock nobody
+pass "user unlock clears the lockout"
+
+# --- exit statuses ------------------------------------------------------------------------
+for args in "" "bogus" "user" "user frobnicate" "user show" "user show a b" "user show a --yes" \
+	"user list --bogus" "method add alice" "method add alice teleport" "method add alice sms" \
+	"method add alice app extra" "method add alice sms +31612345678 --hotp" \
+	"method default alice" "audit --since yesterday" "audit --since 2026-02-30" "audit --user"; do
+	# shellcheck disable=SC2086
+	expect 2 '' -- $args
+done
+expect 0 '' -- --help
+says "usage: secinfo-admin [-c FILE] COMMAND"
+expect 0 '' -- user show --help
+says "user show USER [--json]"
+expect 1 '' -- question list
+says "not available in this version"
+expect 1 '' -- send-test sms +31612345678
+says "not available in this version"
+rc=0
+"$ADMIN" -c "$T/missing.conf" user list >/dev/null 2>&1 || rc=$?
+eq "$rc" 1 "missing configuration"
+pass "usage errors exit 2, refusals exit 1, --help exits 0"
+
+# --- encryption at rest -------------------------------------------------------------------
+ls "$DB"* >/dev/null
+grep -a -q dave "$DB"* || fail "user names not found in the database files: the check below would prove nothing"
+for secret in 4255551234 612345678 611111111 Alice@example dave@example 'Hello!'; do
+	! grep -a -q -- "$secret" "$DB"* || fail "'$secret' is readable in the database files"
+	if command -v strings >/dev/null && cat "$DB"* | strings | grep -q -- "$secret"; then
+		fail "strings finds '$secret' in the database files"
+	fi
+done
+pass "numbers, addresses and secrets are encrypted at rest"

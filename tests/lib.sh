@@ -1,0 +1,99 @@
+# Shared by the shell tests: a throw-away root-owned directory with a configuration, a key, a
+# database, PAM service files for pam_wrapper, and helpers to run the real module through
+# libpamtest (and pamtester). Source it; it sets -eu and cleans up on exit.
+set -eu
+
+: "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
+ADMIN="$top_builddir/secinfo-admin/secinfo-admin"
+MODULE="$top_builddir/pam_secinfo/.libs/pam_secinfo.so"
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+[ "$(id -u)" = 0 ] || skip "needs root: the module only trusts root-owned files"
+command -v oathtool >/dev/null || skip "oathtool is not installed"
+[ -f "$MODULE" ] || fail "module not built: $MODULE"
+
+T=$(mktemp -d /tmp/secinfo-test.XXXXXX)
+chmod 700 "$T"
+mkdir -m 700 "$T/db" "$T/pam.d"
+trap 'rm -rf "$T"' EXIT
+# A service that is not found falls back to "other": make that deny, as a real system should.
+echo "auth required pam_deny.so" > "$T/pam.d/other"
+CONF="$T/secinfo.conf"
+
+# write_conf: the test configuration; extra lines (whole sections) come from standard input.
+write_conf() {
+	{
+		printf '[database]\npath = %s/db/secinfo.db\nkey_file = %s/secinfo.key\n' "$T" "$T"
+		cat
+	} > "$CONF"
+	chmod 644 "$CONF"
+}
+
+admin() { "$ADMIN" -c "$CONF" "$@"; }
+
+# service NAME [MODULE ARGUMENTS...]: a PAM service whose auth and account are pam_secinfo.
+service() {
+	name=$1
+	shift
+	cat > "$T/pam.d/$name" <<SERVICE
+auth     required $MODULE config=$CONF $*
+account  required $MODULE config=$CONF $*
+SERVICE
+}
+
+# pam SERVICE USER OPERATION...: the module under pam_wrapper, driven by libpamtest
+# (tests/pam/pamdrive.c); each line of stdin answers one prompt.
+# PAM_WRAPPER_DEBUGLEVEL=3 makes pam_wrapper print what the module sends to syslog, so tests
+# can read the decision lines (they appear as "SYSLOG(5): ..." on stderr).
+pam() {
+	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+		PAM_WRAPPER_DEBUGLEVEL=3 "$top_builddir/tests/pam/pamdrive" -I rhost=203.0.113.9 "$@"
+}
+
+# expect_pam RESULT ANSWERS SERVICE USER OPERATION: RESULT is "success" or pam_strerror's text
+# for the PAM error (for example "Authentication failure"); ANSWERS are the lines typed
+# at the prompts. The whole transcript is left in LAST_OUT.
+expect_pam() {
+	want=$1
+	answers=$2
+	shift 2
+	out=$(printf '%s\n' "$answers" | pam "$@" 2>&1) && got=success || got=failed
+	if [ "$want" = success ]; then
+		[ "$got" = success ] || fail "expected success for '$*', got: $out"
+	else
+		[ "$got" = failed ] || fail "expected '$want' for '$*', got success: $out"
+		case $out in *"$want"*) ;; *) fail "expected '$want' for '$*', got: $out" ;; esac
+	fi
+	LAST_OUT=$out
+}
+
+# expect_in TEXT WORDS...: TEXT must contain WORDS.
+expect_in() {
+	case $1 in *"$2"*) ;; *) fail "expected '$2' in: $1" ;; esac
+}
+
+# expect_not_in TEXT WORDS: TEXT must not contain WORDS.
+expect_not_in() {
+	case $1 in *"$2"*) fail "did not expect '$2' in: $1" ;; esac
+}
+
+# totp SECRET [STEPS]: the current code (or STEPS periods away) computed by oathtool, not us.
+totp() {
+	now=$(date +%s)
+	oathtool --totp -b "$1" --now "@$((now + ${2:-0} * 30))"
+}
+
+# enroll_app USER: enrolls a fresh TOTP secret without verification and prints the secret.
+SECRET_DEFAULT=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+enroll_app() {
+	admin method add "$1" app --secret "${2:-$SECRET_DEFAULT}" --no-verify >/dev/null
+}
+
+# fresh_step: waits until at least 3 seconds remain in the current 30-second step, so a code
+# computed now is still current when the module checks it.
+fresh_step() {
+	while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 1; done
+}

@@ -1,0 +1,55 @@
+/* Shared by the C PAM tests: a throw-away root-owned setup (configuration, key, database,
+ * service files) and a scripted PAM conversation. */
+#ifndef SECINFO_PAMTEST_UTIL_H
+#define SECINFO_PAMTEST_UTIL_H
+
+#include <security/pam_appl.h>
+
+#define PT_SECRET_B32 "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+struct pt_env {
+	char dir[256];     /* the root-owned 0700 directory */
+	char conf[320];    /* its secinfo.conf */
+	char module[1024]; /* the built pam_secinfo.so */
+};
+
+/* A conversation that answers prompts from a list and records what it was shown. */
+struct pt_conv {
+	const char *answers[16]; /* NULL entry: reply with a NULL response (Ctrl-D) */
+	int n_answers, next;
+	int fail;                /* make the conversation function itself fail */
+	char transcript[8192];   /* every message and prompt, one per line, style-prefixed */
+	int prompts;
+};
+
+/* Creates the directory, the configuration (EXTRA appended), the key and the database.
+ * Exits 77 (skip) when not root. */
+void pt_setup(struct pt_env *env, const char *extra);
+
+/* Removes the directory. */
+void pt_cleanup(struct pt_env *env);
+
+/* Enrolls an app method for USER with PT_SECRET_B32 (HOTP when HOTP). */
+void pt_enroll_app(struct pt_env *env, const char *user, int hotp);
+
+/* Enrolls a method of KIND with DETAIL (sms, call, email) for USER, without verification. */
+void pt_enroll_detail(struct pt_env *env, const char *user, const char *kind, const char *detail);
+
+/* Writes the current TOTP code (STEPS periods away), computed by oathtool, into CODE. */
+void pt_totp(int steps, char code[16]);
+
+/* Writes a service file NAME with auth and account lines for the module plus ARGS. */
+void pt_service(struct pt_env *env, const char *name, const char *args);
+
+/* Re-executes the program under pam_wrapper with the service directory of ENV, unless that
+ * is already the case. */
+void pt_wrap(struct pt_env *env, int argc, char **argv);
+
+/* The conversation function for struct pt_conv. */
+int pt_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void *data);
+
+/* Counts failures; pt_check prints "ok"/"not ok" lines. */
+void pt_check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int pt_summary(void);
+
+#endif

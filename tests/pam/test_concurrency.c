@@ -1,0 +1,138 @@
+/*
+ * SPEC §9: concurrent sign-ins of one user keep every counter exact. Twenty processes sign in
+ * at the same moment, through pam_wrapper and the real stack, with the same valid code:
+ * exactly one succeeds, and every other one's failure is counted.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "pamtest_util.h"
+#include "store.h"
+
+#define PT_PROCESSES 20
+
+static int
+pt_signin(const char *user, const char *code)
+{
+	struct pt_conv c = { .answers = { code }, .n_answers = 1 };
+	struct pam_conv pc = { pt_conv_fn, &c };
+	pam_handle_t *pamh = NULL;
+	int rc;
+
+	if (pam_start("secinfo-concurrency", user, &pc, &pamh) != PAM_SUCCESS)
+		return 99;
+	rc = pam_authenticate(pamh, 0);
+	pam_end(pamh, rc);
+	return rc == PAM_SUCCESS ? 0 : rc == PAM_AUTH_ERR ? 1 : 2;
+}
+
+static long long
+pt_failures_of(struct pt_env *env, const char *user)
+{
+	struct secinfo_problems problems = { 0 };
+	struct secinfo_conf *conf = NULL;
+	struct secinfo_store *store = NULL;
+	struct secinfo_user *u = NULL;
+	char why[256];
+	long long n = -1;
+
+	if (secinfo_conf_load(env->conf, &conf, &problems) == 0 &&
+	    secinfo_store_open(conf, 0, &store, why, sizeof(why)) == 0 &&
+	    secinfo_store_user_get(store, user, &u) == 0)
+		n = u->failures;
+	secinfo_user_free(u);
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
+	return n;
+}
+
+/* Starts PT_PROCESSES sign-ins of USER with CODE at the same moment; counts the outcomes
+ * in RESULTS (success, PAM_AUTH_ERR, anything else). */
+static void
+pt_round(const char *user, const char *code, int results[3])
+{
+	int gate[2], status;
+	char c;
+
+	results[0] = results[1] = results[2] = 0;
+	if (pipe(gate) != 0)
+		exit(99);
+	for (int i = 0; i < PT_PROCESSES; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			exit(99);
+		if (pid == 0) {
+			close(gate[1]);
+			if (read(gate[0], &c, 1) < 0) /* blocks until the parent opens the gate */
+				_exit(99);
+			_exit(pt_signin(user, code));
+		}
+	}
+	close(gate[0]);
+	close(gate[1]); /* every child wakes at once */
+	for (int i = 0; i < PT_PROCESSES; i++) {
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 2)
+			results[2]++;
+		else
+			results[WEXITSTATUS(status)]++;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pt_env env = { 0 };
+	const char *dir = getenv("SECINFO_TEST_DIR");
+	int results[3];
+	char code[16];
+
+	if (dir == NULL) {
+		pt_setup(&env, "[policy]\ntries = 1\nmax_failures = 1000\n");
+		pt_enroll_app(&env, "alice", 0);
+		pt_enroll_app(&env, "bob", 0);
+		pt_service(&env, "secinfo-concurrency", "");
+		pt_wrap(&env, argc, argv); /* does not return */
+	}
+	/* Under pam_wrapper now, in the environment the first run prepared. */
+	if (secinfo_crypto_init() != 0)
+		return 99;
+	snprintf(env.dir, sizeof(env.dir), "%s", dir);
+	snprintf(env.conf, sizeof(env.conf), "%s/secinfo.conf", dir);
+	/* pam_wrapper sets itself up at the first pam_start of a process: do that once here, so
+	 * the children share it instead of racing to create it. */
+	{
+		struct pam_conv pc = { pt_conv_fn, NULL };
+		pam_handle_t *pamh = NULL;
+		if (pam_start("secinfo-concurrency", "nobody", &pc, &pamh) != PAM_SUCCESS)
+			return 99;
+		pam_end(pamh, PAM_SUCCESS);
+	}
+	/* Far enough from a step boundary that every process checks the same step. */
+	while (30 - time(NULL) % 30 < 6)
+		sleep(1);
+	pt_totp(0, code);
+	pt_round("alice", code, results);
+	pt_check(results[0] == 1, "exactly one of %d concurrent sign-ins with one code succeeds "
+		 "(got %d)", PT_PROCESSES, results[0]);
+	pt_check(results[1] == PT_PROCESSES - 1, "the other %d get PAM_AUTH_ERR (got %d, %d errors)",
+		 PT_PROCESSES - 1, results[1], results[2]);
+	code[5] = (char)(code[5] == '9' ? '0' : code[5] + 1); /* a wrong code */
+	pt_round("bob", code, results);
+	pt_check(results[1] == PT_PROCESSES, "%d concurrent wrong codes all fail (got %d)",
+		 PT_PROCESSES, results[1]);
+	pt_check(pt_failures_of(&env, "bob") == PT_PROCESSES,
+		 "no concurrent failure is lost: count %lld", pt_failures_of(&env, "bob"));
+	pt_cleanup(&env);
+	return pt_summary();
+}

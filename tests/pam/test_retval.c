@@ -1,0 +1,201 @@
+/*
+ * The exact return code of every entry point of pam_secinfo.so in every situation of
+ * SPEC §4.2 and §4.4, calling the built module's pam_sm_* directly with a real PAM handle
+ * (as pam_faillock's tst-pam_faillock-retval does), so stack control flags cannot hide them.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+#include <security/pam_modules.h>
+
+#include "pamtest_util.h"
+
+typedef int (*pt_entry)(pam_handle_t *, int, int, const char **);
+
+static void *pt_module;
+static struct pt_env env;
+
+/* Calls ENTRY of the module for USER with ARGS (space separated, "config=..." added) and the
+ * conversation CONV. Returns the PAM code. */
+static int
+pt_call(const char *entry, const char *user, const char *args, struct pt_conv *conv)
+{
+	struct pam_conv pc = { pt_conv_fn, conv };
+	char buf[1024], *save = NULL;
+	const char *argv[16];
+	int argc = 0, rc;
+	pam_handle_t *pamh = NULL;
+	pt_entry fn = (pt_entry)(uintptr_t)dlsym(pt_module, entry);
+
+	if (fn == NULL || pam_start("secinfo-retval", user, &pc, &pamh) != PAM_SUCCESS) {
+		fprintf(stderr, "cannot call %s\n", entry);
+		exit(99);
+	}
+	pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+	snprintf(buf, sizeof(buf), "config=%s %s", env.conf, args);
+	for (char *w = strtok_r(buf, " ", &save); w != NULL && argc < 15; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	rc = fn(pamh, 0, argc, argv);
+	pam_end(pamh, rc);
+	return rc;
+}
+
+static void
+pt_conv_init(struct pt_conv *c, const char *a1, const char *a2, const char *a3)
+{
+	memset(c, 0, sizeof(*c));
+	c->answers[0] = a1;
+	c->answers[1] = a2;
+	c->answers[2] = a3;
+	c->n_answers = 3;
+}
+
+static void
+test_authenticate(void)
+{
+	struct pt_conv c, d;
+	char code[16], old[16];
+
+	pt_totp(0, code);
+	pt_conv_init(&c, code, NULL, NULL);
+	pt_check(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_SUCCESS,
+		 "right code: PAM_SUCCESS");
+	pt_check(strstr(c.transcript, "[off] Verification code: ") != NULL,
+		 "code prompt echoes off by default");
+	pt_conv_init(&c, code, code, NULL);
+	pt_check(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_CONV_ERR &&
+		 c.prompts == 3 && strstr(c.transcript, "Wrong code") != NULL,
+		 "the same code again (replay) is wrong; then a NULL reply: PAM_CONV_ERR");
+	pt_totp(-3, old);
+	pt_conv_init(&c, "000000", "123456", old);
+	pt_check(pt_call("pam_sm_authenticate", "dave", "", &c) == PAM_AUTH_ERR && c.prompts == 3,
+		 "three wrong codes: PAM_AUTH_ERR after exactly [policy] tries = 3 prompts");
+	pt_conv_init(&c, "000000", NULL, NULL);
+	pt_check(pt_call("pam_sm_authenticate", "alice", "echo_code", &c) == PAM_CONV_ERR &&
+		 strstr(c.transcript, "[on] Verification code: ") != NULL,
+		 "echo_code prompts with echo on; a NULL reply: PAM_CONV_ERR");
+	pt_conv_init(&c, NULL, NULL, NULL);
+	c.fail = 1;
+	pt_check(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_CONV_ERR,
+		 "failing conversation: PAM_CONV_ERR");
+
+	/* Users without a usable method see exactly what an app user sees. */
+	pt_conv_init(&c, "000000", "111111", "222222");
+	pt_conv_init(&d, "000000", "111111", "222222");
+	pt_check(pt_call("pam_sm_authenticate", "carol", "", &c) == PAM_AUTH_ERR,
+		 "app user, wrong codes: PAM_AUTH_ERR");
+	pt_check(pt_call("pam_sm_authenticate", "nobody-here", "", &d) == PAM_AUTH_ERR,
+		 "unknown user without nullok: PAM_AUTH_ERR");
+	pt_check(strcmp(c.transcript, d.transcript) == 0,
+		 "unknown user sees the same prompts and messages as an app user");
+	pt_conv_init(&d, "000000", "111111", "222222");
+	pt_check(pt_call("pam_sm_authenticate", "erin", "", &d) == PAM_AUTH_ERR &&
+		 strcmp(c.transcript, d.transcript) == 0,
+		 "email-only user is refused for 2FA with the same prompts");
+	pt_conv_init(&c, NULL, NULL, NULL);
+	pt_check(pt_call("pam_sm_authenticate", "nobody-here", "nullok", &c) == PAM_IGNORE &&
+		 c.prompts == 0, "unknown user with nullok: PAM_IGNORE without a prompt");
+	pt_conv_init(&c, NULL, NULL, NULL);
+	pt_check(pt_call("pam_sm_authenticate", "erin", "nullok", &c) == PAM_IGNORE,
+		 "email-only user with nullok: PAM_IGNORE");
+	pt_conv_init(&c, NULL, NULL, NULL);
+	pt_check(pt_call("pam_sm_authenticate", "alice", "nullok methods=sms", &c) == PAM_IGNORE,
+		 "methods=sms excludes the app: PAM_IGNORE with nullok");
+}
+
+static void
+test_lockout(void)
+{
+	struct pt_conv c;
+	char code[16];
+	int rc = 0;
+
+	/* max_failures = 5 in this configuration: two calls of 3 wrong codes lock at the 5th. */
+	pt_conv_init(&c, "000000", "000001", "000002");
+	pt_call("pam_sm_authenticate", "bob", "", &c);
+	pt_conv_init(&c, "000003", "000004", "000005");
+	rc = pt_call("pam_sm_authenticate", "bob", "", &c);
+	pt_check(rc == PAM_MAXTRIES && c.prompts == 2 && strstr(c.transcript, "locked") != NULL,
+		 "the 5th failure locks: PAM_MAXTRIES and a message with 'locked' (rc %d, %d prompts)",
+		 rc, c.prompts);
+	pt_totp(0, code);
+	pt_conv_init(&c, code, NULL, NULL);
+	rc = pt_call("pam_sm_authenticate", "bob", "", &c);
+	pt_check(rc == PAM_MAXTRIES && c.prompts == 0 && strstr(c.transcript, "locked") &&
+		 strstr(c.transcript, "UTC"),
+		 "locked user: PAM_MAXTRIES, no prompt, message says until when");
+	pt_conv_init(&c, NULL, NULL, NULL);
+	pt_check(pt_call("pam_sm_acct_mgmt", "bob", "", &c) == PAM_PERM_DENIED,
+		 "account for a locked user: PAM_PERM_DENIED");
+}
+
+static void
+test_other_entries(void)
+{
+	struct pt_conv c;
+	char path[600];
+
+	pt_conv_init(&c, NULL, NULL, NULL);
+	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "", &c) == PAM_SUCCESS,
+		 "account for an enrolled user: PAM_SUCCESS");
+	pt_check(pt_call("pam_sm_acct_mgmt", "nobody-here", "", &c) == PAM_IGNORE,
+		 "account for a user not enrolled: PAM_IGNORE");
+	pt_check(pt_call("pam_sm_setcred", "alice", "", &c) == PAM_SUCCESS, "setcred: PAM_SUCCESS");
+	pt_check(pt_call("pam_sm_open_session", "alice", "", &c) == PAM_SUCCESS &&
+		 pt_call("pam_sm_close_session", "alice", "", &c) == PAM_SUCCESS,
+		 "open and close session: PAM_SUCCESS");
+	pt_check(dlsym(pt_module, "pam_sm_chauthtok") == NULL,
+		 "no chauthtok yet (password reset comes later): a password stack fails closed");
+
+	pt_conv_init(&c, "000000", NULL, NULL);
+	pt_check(pt_call("pam_sm_authenticate", "alice", "bogus_argument", &c) ==
+		 PAM_AUTHINFO_UNAVAIL && c.prompts == 0, "unknown argument: PAM_AUTHINFO_UNAVAIL");
+	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "bogus_argument", &c) ==
+		 PAM_AUTHINFO_UNAVAIL, "account with an unknown argument: PAM_AUTHINFO_UNAVAIL");
+	pt_check(pt_call("pam_sm_authenticate", "alice", "purpose=reset", &c) ==
+		 PAM_AUTHINFO_UNAVAIL, "purpose=reset (not in this version): PAM_AUTHINFO_UNAVAIL");
+	pt_check(pt_call("pam_sm_authenticate", "alice", "nullok config=/nonexistent/secinfo.conf",
+			 &c) == PAM_AUTHINFO_UNAVAIL,
+		 "missing configuration, even with nullok: PAM_AUTHINFO_UNAVAIL");
+	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "config=/nonexistent/secinfo.conf", &c) ==
+		 PAM_AUTHINFO_UNAVAIL, "account with a missing configuration: PAM_AUTHINFO_UNAVAIL");
+	snprintf(path, sizeof(path), "%s", env.conf);
+	chmod(path, 0666);
+	pt_check(pt_call("pam_sm_authenticate", "nobody-here", "nullok", &c) ==
+		 PAM_AUTHINFO_UNAVAIL, "world-writable configuration: PAM_AUTHINFO_UNAVAIL");
+	chmod(path, 0644);
+}
+
+int
+main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	pt_setup(&env, "[policy]\nmax_failures = 5\nmethods = app key sms email\n"
+		       "[sms]\nprovider = http\nurl = http://127.0.0.1:9/send\n"
+		       "[email]\nsmtp_url = smtp://127.0.0.1:25\nfrom = a@example.net\n");
+	pt_module = dlopen(env.module, RTLD_NOW | RTLD_LOCAL);
+	if (pt_module == NULL) {
+		fprintf(stderr, "dlopen: %s\n", dlerror());
+		return 99;
+	}
+	pt_enroll_app(&env, "alice", 0);
+	pt_enroll_app(&env, "bob", 0);
+	pt_enroll_app(&env, "carol", 0);
+	pt_enroll_app(&env, "dave", 0);
+	pt_enroll_detail(&env, "erin", "email", "erin@example.net");
+	test_authenticate();
+	test_lockout();
+	test_other_entries();
+	dlclose(pt_module);
+	pt_cleanup(&env);
+	return pt_summary();
+}

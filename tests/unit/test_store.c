@@ -1,0 +1,980 @@
+/*
+ * Unit tests for libsecinfo/store.c (with schema.c and crypto.c): a real sqlite file in a fresh
+ * root-owned directory. Covers creation and reopening, WAL, the default-method rules, replay
+ * protection, failures and lockout, encryption at rest, a wrong key, a newer schema, unsafe
+ * files, and the audit trail. Needs root (the store only trusts root-owned files): exit 77
+ * otherwise.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "check.h"
+#include "conf.h"
+#include "crypto.h"
+#include "error.h"
+#include "kind.h"
+#include "schema.h"
+#include "store.h"
+
+static char dir[64];
+
+/* A path inside the test directory, in a static rotating buffer. */
+static const char *
+path_of(const char *name)
+{
+	static char buf[4][256];
+	static unsigned next;
+	char *p = buf[next++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
+	return p;
+}
+
+/* A configuration whose database is DB and key KEY (names inside the test directory). */
+static struct secinfo_conf *
+make_conf(const char *db, const char *key)
+{
+	struct secinfo_problems problems = { 0 };
+	struct secinfo_conf *conf = NULL;
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "[policy]\nmax_failures = 3\nlockout = 10m\n"
+		 "[database]\npath = %s/%s\nkey_file = %s/%s\nbusy_timeout = 2s\n",
+		 dir, db, dir, key);
+	if (!CHECK_INT(secinfo_conf_parse("test.conf", text, &conf, &problems), 0,
+		       "configuration for %s, %s parses", db, key))
+		conf = NULL;
+	secinfo_problems_free(&problems);
+	return conf;
+}
+
+static int
+store_open(const struct secinfo_conf *conf, int flags, struct secinfo_store **store, char *why,
+	   size_t why_size)
+{
+	why[0] = '\0';
+	return secinfo_store_open(conf, flags, store, why, why_size);
+}
+
+static int
+add(struct secinfo_store *store, const char *user, enum secinfo_kind kind, const char *detail,
+    time_t now, long long *id)
+{
+	static const unsigned char secret[] = "12345678901234567890";
+	struct secinfo_otp_params otp = { SECINFO_OTP_SHA1, 6, 30, 0 };
+	int rc;
+
+	*id = 0;
+	if (secinfo_store_begin(store) != 0)
+		return SECINFO_ERR_DB;
+	if (kind == SECINFO_KIND_APP)
+		rc = secinfo_store_method_add(store, user, kind, NULL, secret, 20, &otp, now, id);
+	else
+		rc = secinfo_store_method_add(store, user, kind, detail, NULL, 0, NULL, now, id);
+	if (rc == 0)
+		rc = secinfo_store_commit(store);
+	if (rc != 0)
+		secinfo_store_rollback(store);
+	return rc;
+}
+
+static int
+delete_method(struct secinfo_store *store, const char *user, long long id)
+{
+	int rc;
+
+	if (secinfo_store_begin(store) != 0)
+		return SECINFO_ERR_DB;
+	rc = secinfo_store_method_delete(store, user, id);
+	if (rc == 0)
+		rc = secinfo_store_commit(store);
+	if (rc != 0)
+		secinfo_store_rollback(store);
+	return rc;
+}
+
+/* Returns the user's default method id, -1 when the user cannot be loaded. */
+static long long
+default_of(struct secinfo_store *store, const char *name)
+{
+	struct secinfo_user *user = NULL;
+	long long id;
+
+	if (secinfo_store_user_get(store, name, &user) != 0)
+		return -1;
+	id = user->default_method;
+	secinfo_user_free(user);
+	return id;
+}
+
+/* Runs SQL on the database file directly (not through the store). Returns the sqlite code. */
+static int
+raw_exec(const char *db, const char *sql)
+{
+	sqlite3 *handle = NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(db, &handle, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(handle, 2000);
+		rc = sqlite3_exec(handle, sql, NULL, NULL, NULL);
+	}
+	sqlite3_close(handle);
+	return rc;
+}
+
+/* Reads a text result of SQL from the database file directly into OUT. */
+static int
+raw_text(const char *db, const char *sql, char *out, size_t size)
+{
+	sqlite3 *handle = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	out[0] = '\0';
+	rc = sqlite3_open_v2(db, &handle, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(handle, sql, -1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW) {
+			snprintf(out, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(handle);
+	return rc;
+}
+
+/* Returns 1 when the file at PATH contains NEEDLE, 0 when not, -1 when unreadable. A missing
+ * file contains nothing. */
+static int
+file_contains(const char *path, const void *needle, size_t needle_len)
+{
+	char buf[65536];
+	size_t len = 0, keep = needle_len - 1;
+	ssize_t n;
+	int fd, found = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	/* Keep the last needle_len - 1 bytes across reads so a match on a boundary is seen. */
+	while (!found && (n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
+		len += (size_t)n;
+		found = memmem(buf, len, needle, needle_len) != NULL;
+		if (len > keep) {
+			memmove(buf, buf + len - keep, keep);
+			len = keep;
+		}
+	}
+	close(fd);
+	return found;
+}
+
+static void
+test_open(void)
+{
+	struct secinfo_conf *conf = make_conf("secinfo.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	const char *why = NULL;
+	char why_buf[512], text[64], want[512];
+	struct stat st;
+
+	if (conf == NULL)
+		return;
+	CHECK_INT(secinfo_key_create(path_of("secinfo.key"), &why), 0, "key created");
+	CHECK(stat(path_of("secinfo.key"), &st) == 0 && (st.st_mode & 07777) == 0600 &&
+		      st.st_size == SECINFO_KEY_BYTES,
+	      "key file is 0600 and 32 bytes");
+	CHECK_INT(secinfo_key_create(path_of("secinfo.key"), &why), SECINFO_ERR_EXISTS,
+		  "a second key_create refuses to overwrite");
+
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_NOT_FOUND,
+		  "open without CREATE and no database: not found");
+	CHECK(store == NULL, "no store returned");
+	snprintf(want, sizeof(want), "%s: %s", path_of("secinfo.db"), strerror(ENOENT));
+	CHECK_STR(why_buf, want, "the reason names the database file");
+
+	CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		  "open with CREATE (%s)", why_buf);
+	CHECK(store != NULL, "store returned");
+	CHECK(store != NULL && secinfo_store_conf(store) == conf, "store keeps its configuration");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK(stat(path_of("secinfo.db"), &st) == 0 && (st.st_mode & 07777) == 0600 &&
+		      st.st_uid == 0,
+	      "database file is root's and 0600");
+
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0,
+		  "reopen without CREATE (%s)", why_buf);
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		  "CREATE on an existing database is fine (%s)", why_buf);
+	secinfo_store_close(store);
+	secinfo_store_close(NULL);
+
+	/* Checked through sqlite itself: WAL is a property of the file and survives the close. */
+	CHECK_INT(raw_text(path_of("secinfo.db"), "PRAGMA journal_mode", text, sizeof(text)),
+		  SQLITE_OK, "journal_mode readable");
+	CHECK_STR(text, "wal", "the database is in WAL mode");
+	CHECK_INT(raw_text(path_of("secinfo.db"), "PRAGMA user_version", text, sizeof(text)),
+		  SQLITE_OK, "user_version readable");
+	snprintf(want, sizeof(want), "%d", SECINFO_SCHEMA_VERSION);
+	CHECK_STR(text, want, "user_version is the schema version");
+	secinfo_conf_free(conf);
+}
+
+static void
+test_defaults(struct secinfo_store *store)
+{
+	long long email, questions, app, sms, bob_app, id;
+	struct secinfo_user *user = NULL;
+
+	CHECK_INT(add(store, "alice", SECINFO_KIND_EMAIL, "alice@example.net", 1000, &email), 0,
+		  "alice: email added");
+	CHECK(email > 0, "email has an id");
+	CHECK_INT(default_of(store, "alice"), 0, "an email added first does not become default");
+	CHECK_INT(add(store, "alice", SECINFO_KIND_QUESTIONS, NULL, 1001, &questions), 0,
+		  "alice: questions added");
+	CHECK_INT(default_of(store, "alice"), 0, "questions added next do not become default");
+	CHECK_INT(add(store, "alice", SECINFO_KIND_APP, NULL, 1002, &app), 0, "alice: app added");
+	CHECK_INT(default_of(store, "alice"), app, "the first 2FA method (app) becomes default");
+	CHECK_INT(add(store, "alice", SECINFO_KIND_SMS, "+14255551234", 1003, &sms), 0,
+		  "alice: sms added");
+	CHECK_INT(default_of(store, "alice"), app, "a later 2FA method does not take the default");
+	CHECK_INT(add(store, "bob", SECINFO_KIND_APP, NULL, 1004, &bob_app), 0, "bob: app added");
+	CHECK_INT(default_of(store, "bob"), bob_app, "bob's app is bob's default");
+
+	CHECK_INT(secinfo_store_method_set_default(store, "alice", email), SECINFO_ERR_DENIED,
+		  "email can never be the default");
+	CHECK_INT(secinfo_store_method_set_default(store, "alice", questions), SECINFO_ERR_DENIED,
+		  "questions can never be the default");
+	CHECK_INT(secinfo_store_method_set_default(store, "alice", bob_app), SECINFO_ERR_NOT_FOUND,
+		  "a method of another user cannot be alice's default");
+	CHECK_INT(secinfo_store_method_set_default(store, "alice", 999999), SECINFO_ERR_NOT_FOUND,
+		  "a method that does not exist cannot be the default");
+	CHECK_INT(secinfo_store_method_set_default(store, "nobody", app), SECINFO_ERR_NOT_FOUND,
+		  "an unknown user has no default to set");
+	CHECK_INT(default_of(store, "alice"), app, "refusals left the default alone");
+	CHECK_INT(secinfo_store_method_set_default(store, "alice", sms), 0, "sms made default");
+	CHECK_INT(default_of(store, "alice"), sms, "the default is now sms");
+	CHECK_INT(secinfo_store_method_set_default(store, "alice", app), 0, "app made default");
+
+	/* A direct UPDATE cannot break the rule either: the schema's trigger refuses it. */
+	{
+		char sql[128];
+		snprintf(sql, sizeof(sql), "UPDATE users SET default_method = %lld WHERE name = "
+					   "'alice'", email);
+		CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_CONSTRAINT,
+			  "the trigger refuses email as default");
+		snprintf(sql, sizeof(sql), "UPDATE users SET default_method = %lld WHERE name = "
+					   "'alice'", bob_app);
+		CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_CONSTRAINT,
+			  "the trigger refuses another user's method as default");
+	}
+
+	CHECK_INT(secinfo_store_user_get(store, "alice", &user), 0, "alice loads");
+	if (user != NULL) {
+		CHECK_STR(user->name, "alice", "user name");
+		CHECK_INT(user->n_methods, 4, "alice has four methods");
+		if (user->n_methods == 4) {
+			CHECK_INT(user->methods[0].id, email, "oldest first: email");
+			CHECK_INT(user->methods[0].kind, SECINFO_KIND_EMAIL, "kind email");
+			CHECK_STR(user->methods[0].detail, "alice@example.net", "email decrypted");
+			CHECK_INT(user->methods[0].created, 1000, "created time");
+			CHECK_INT(user->methods[0].last_used, 0, "never used");
+			CHECK_INT(user->methods[1].kind, SECINFO_KIND_QUESTIONS, "kind questions");
+			CHECK(user->methods[1].detail == NULL && user->methods[1].secret == NULL,
+			      "questions have no detail");
+			CHECK_INT(user->methods[2].kind, SECINFO_KIND_APP, "kind app");
+			CHECK(user->methods[2].detail == NULL, "app has no text detail");
+			CHECK(user->methods[2].secret_len == 20 &&
+				      memcmp(user->methods[2].secret, "12345678901234567890", 20) == 0,
+			      "app secret decrypted");
+			CHECK_INT(user->methods[2].otp.digits, 6, "otp digits kept");
+			CHECK_INT(user->methods[2].otp.period, 30, "otp period kept");
+			CHECK_INT(user->methods[2].counter, -1, "no counter accepted yet");
+			CHECK_STR(user->methods[3].detail, "+14255551234", "sms decrypted");
+		}
+		CHECK(secinfo_user_method(user, sms) == &user->methods[3], "user_method finds sms");
+		CHECK(secinfo_user_method(user, bob_app) == NULL, "user_method: not bob's method");
+		CHECK(secinfo_user_first_method(user, SECINFO_PURPOSE_2FA, SECINFO_KINDS_ALL) ==
+			      secinfo_user_method(user, app),
+		      "first 2FA method: app before sms");
+		CHECK(secinfo_user_first_method(user, SECINFO_PURPOSE_2FA,
+						SECINFO_KINDS_ALL &
+							~SECINFO_KIND_BIT(SECINFO_KIND_APP)) ==
+			      secinfo_user_method(user, sms),
+		      "first 2FA method without app: sms");
+		CHECK(secinfo_user_first_method(user, SECINFO_PURPOSE_2FA,
+						SECINFO_KIND_BIT(SECINFO_KIND_EMAIL)) == NULL,
+		      "email is never a 2FA method");
+		CHECK(secinfo_user_first_method(user, SECINFO_PURPOSE_RESET,
+						SECINFO_KIND_BIT(SECINFO_KIND_EMAIL) |
+							SECINFO_KIND_BIT(SECINFO_KIND_QUESTIONS)) ==
+			      secinfo_user_method(user, email),
+		      "first reset method among email and questions: email");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+	secinfo_user_free(NULL);
+	CHECK_INT(secinfo_store_user_get(store, "nobody", &user), SECINFO_ERR_NOT_FOUND,
+		  "an unknown user is not found");
+	CHECK(user == NULL, "and no user is returned");
+
+	/* A rolled-back transaction leaves nothing behind. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin");
+	CHECK_INT(secinfo_store_method_add(store, "zed", SECINFO_KIND_SMS, "+31612345678", NULL, 0,
+					   NULL, 1005, &id), 0, "add inside a transaction");
+	secinfo_store_rollback(store);
+	CHECK_INT(secinfo_store_user_get(store, "zed", &user), SECINFO_ERR_NOT_FOUND,
+		  "after a rollback neither the user nor the method exists");
+}
+
+static void
+test_default_on_delete(struct secinfo_store *store)
+{
+	long long call, sms_old, sms_new, app, email, key1, key2, other, extra;
+
+	/* The newer sms is added first, so "oldest" must come from the time, not the id. */
+	CHECK_INT(add(store, "carol", SECINFO_KIND_EMAIL, "carol@example.net", 50, &email), 0,
+		  "carol: email");
+	CHECK_INT(add(store, "carol", SECINFO_KIND_CALL, "+14255550001", 100, &call), 0,
+		  "carol: call");
+	CHECK_INT(add(store, "carol", SECINFO_KIND_SMS, "+14255550003", 300, &sms_new), 0,
+		  "carol: sms (newer)");
+	CHECK_INT(add(store, "carol", SECINFO_KIND_SMS, "+14255550002", 200, &sms_old), 0,
+		  "carol: sms (older)");
+	CHECK_INT(add(store, "carol", SECINFO_KIND_APP, NULL, 400, &app), 0, "carol: app");
+	CHECK_INT(add(store, "dave", SECINFO_KIND_SMS, "+14255550009", 10, &other), 0,
+		  "dave: sms");
+	CHECK_INT(default_of(store, "carol"), call, "call, the first 2FA method, is default");
+	CHECK_INT(secinfo_store_method_set_default(store, "carol", call), 0, "call made default");
+
+	CHECK_INT(delete_method(store, "carol", other), SECINFO_ERR_NOT_FOUND,
+		  "carol cannot delete dave's method");
+	CHECK_INT(default_of(store, "dave"), other, "dave keeps his method and default");
+	CHECK_INT(delete_method(store, "carol", 999999), SECINFO_ERR_NOT_FOUND,
+		  "deleting a method that does not exist");
+
+	CHECK_INT(add(store, "carol", SECINFO_KIND_SMS, "+14255550004", 150, &extra), 0,
+		  "carol: an extra sms (the oldest)");
+	CHECK_INT(delete_method(store, "carol", extra), 0, "delete a non-default method");
+	CHECK_INT(default_of(store, "carol"), call, "deleting a non-default keeps the default");
+
+	CHECK_INT(delete_method(store, "carol", call), 0, "delete the default (call)");
+	CHECK_INT(default_of(store, "carol"), app, "next default: app (before sms)");
+	CHECK_INT(delete_method(store, "carol", app), 0, "delete the default (app)");
+	CHECK_INT(default_of(store, "carol"), sms_old, "next default: the older sms");
+	CHECK_INT(delete_method(store, "carol", sms_old), 0, "delete the default (older sms)");
+	CHECK_INT(default_of(store, "carol"), sms_new, "next default: the newer sms");
+	CHECK_INT(delete_method(store, "carol", sms_new), 0, "delete the last 2FA method");
+	CHECK_INT(default_of(store, "carol"), 0, "no 2FA method left: no default (email is not one)");
+	CHECK_INT(delete_method(store, "carol", email), 0, "delete the email");
+	CHECK_INT(default_of(store, "carol"), 0, "still no default");
+
+	/* key comes before app; call comes last. */
+	CHECK_INT(add(store, "erik", SECINFO_KIND_CALL, "+14255550010", 1, &call), 0, "erik: call");
+	CHECK_INT(add(store, "erik", SECINFO_KIND_APP, NULL, 2, &app), 0, "erik: app");
+	CHECK_INT(add(store, "erik", SECINFO_KIND_KEY, NULL, 3, &key1), 0, "erik: key");
+	CHECK_INT(add(store, "erik", SECINFO_KIND_KEY, NULL, 4, &key2), 0, "erik: second key");
+	CHECK_INT(secinfo_store_method_set_default(store, "erik", app), 0, "erik: app default");
+	CHECK_INT(delete_method(store, "erik", app), 0, "erik: delete app");
+	CHECK_INT(default_of(store, "erik"), key1, "next default: the older key, before call");
+	CHECK_INT(delete_method(store, "erik", key1), 0, "erik: delete key");
+	CHECK_INT(default_of(store, "erik"), key2, "next default: the other key");
+	CHECK_INT(delete_method(store, "erik", key2), 0, "erik: delete the other key");
+	CHECK_INT(default_of(store, "erik"), call, "next default: call");
+	CHECK_INT(delete_method(store, "erik", call), 0, "erik: delete call");
+	CHECK_INT(default_of(store, "erik"), 0, "erik: no method, no default");
+}
+
+static void
+test_counter(struct secinfo_store *store)
+{
+	struct secinfo_user *user = NULL;
+	long long id;
+
+	CHECK_INT(add(store, "frank", SECINFO_KIND_APP, NULL, 1, &id), 0, "frank: app");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 5), 0, "counter 5 accepted");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 5), SECINFO_ERR_WRONG,
+		  "counter 5 again refused (replay)");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 4), SECINFO_ERR_WRONG,
+		  "counter 4 refused (older)");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 6), 0, "counter 6 accepted");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 6), SECINFO_ERR_WRONG,
+		  "counter 6 again refused");
+	CHECK_INT(secinfo_store_counter_accept(store, 999999, 7), SECINFO_ERR_WRONG,
+		  "a method that does not exist accepts nothing");
+	CHECK_INT(secinfo_store_user_get(store, "frank", &user), 0, "frank loads");
+	if (user != NULL && user->n_methods == 1)
+		CHECK_INT(user->methods[0].counter, 6, "the stored counter is 6");
+	secinfo_user_free(user);
+
+	CHECK_INT(add(store, "frank", SECINFO_KIND_APP, NULL, 2, &id), 0, "frank: second app");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 0), 0,
+		  "counter 0 (HOTP's first) accepted on a fresh method");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 0), SECINFO_ERR_WRONG,
+		  "counter 0 again refused");
+}
+
+static void
+test_failures(struct secinfo_store *store)
+{
+	struct secinfo_user *user = NULL;
+	long long id, user_id = 0, until = -1;
+
+	CHECK_INT(add(store, "gina", SECINFO_KIND_APP, NULL, 1, &id), 0, "gina: app");
+	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
+	if (user == NULL)
+		return;
+	user_id = user->id;
+	secinfo_user_free(user);
+	user = NULL;
+
+	/* max_failures 3, lockout 10m from the configuration. */
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10000, &until), 0, "failure 1");
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10001, &until), 0, "failure 2");
+	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
+	if (user != NULL) {
+		CHECK_INT(user->failures, 2, "two failures counted");
+		CHECK_INT(user->locked_until, 0, "not locked after two");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+	CHECK_INT(until, -1, "locked_until untouched while not locked");
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10002, &until), SECINFO_ERR_LOCKED,
+		  "failure 3 locks");
+	CHECK_INT(until, 10602, "locked until now + lockout");
+	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
+	if (user != NULL) {
+		CHECK_INT(user->locked_until, 10602, "locked_until stored");
+		CHECK_INT(user->failures, 0, "the failure count restarts at the lockout");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+
+	until = -1;
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10003, &until), 0,
+		  "a failure after the lockout counts from 1 again");
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10004, &until), 0,
+		  "and 2 does not lock");
+	CHECK_INT(until, -1, "locked_until untouched");
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 20000, &until), SECINFO_ERR_LOCKED,
+		  "the next third failure locks again");
+	CHECK_INT(until, 20600, "with a new locked_until");
+
+	CHECK_INT(secinfo_store_user_unlock(store, "gina"), 0, "unlock");
+	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
+	if (user != NULL) {
+		CHECK_INT(user->locked_until, 0, "unlock clears locked_until");
+		CHECK_INT(user->failures, 0, "unlock clears failures");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+	CHECK_INT(secinfo_store_user_unlock(store, "nobody"), SECINFO_ERR_NOT_FOUND,
+		  "unlocking an unknown user");
+	CHECK_INT(secinfo_store_failure(store, 999999, 3, 600, 1, &until), SECINFO_ERR_NOT_FOUND,
+		  "a failure for an unknown user id");
+
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 30000, &until), 0, "failure 1");
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 30001, &until), 0, "failure 2");
+	CHECK_INT(secinfo_store_success(store, user_id, id, 30002), 0, "success");
+	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
+	if (user != NULL) {
+		CHECK_INT(user->failures, 0, "success clears the failures");
+		CHECK_INT(user->n_methods == 1 ? user->methods[0].last_used : -1, 30002,
+			  "success records the method's last use");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 30003, &until), 0,
+		  "after a success the count starts again (1)");
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 30004, &until), 0, "(2)");
+}
+
+static const char hanna_phone[] = "+14255551234", hanna_email[] = "hanna.private@example.net";
+static const char hanna_secret[] = "12345678901234567890";
+
+/* Neither the database nor its WAL file holds a detail or a secret in clear. */
+static void
+check_no_clear_text(const char *when)
+{
+	const char *files[2] = { path_of("secinfo.db"), path_of("secinfo.db-wal") };
+	int name_found = 0;
+
+	for (int f = 0; f < 2; f++) {
+		CHECK_INT(file_contains(files[f], hanna_phone, strlen(hanna_phone)), 0,
+			  "%s %s: the phone number is not in clear", files[f], when);
+		CHECK_INT(file_contains(files[f], "4255551234", 10), 0,
+			  "%s %s: not even its digits", files[f], when);
+		CHECK_INT(file_contains(files[f], hanna_email, strlen(hanna_email)), 0,
+			  "%s %s: the address is not in clear", files[f], when);
+		CHECK_INT(file_contains(files[f], hanna_secret, 20), 0,
+			  "%s %s: the TOTP secret is not in clear", files[f], when);
+		name_found |= file_contains(files[f], "hanna", 5) == 1;
+	}
+	/* The user name is not secret and is stored in clear: proof that the search works. */
+	CHECK(name_found, "%s: the user name is found, so the search itself works", when);
+}
+
+static void
+test_encryption(struct secinfo_store *store, const struct secinfo_conf *conf)
+{
+	const char *phone = hanna_phone, *email = hanna_email, *secret = hanna_secret;
+	struct secinfo_conf *other_conf = NULL;
+	struct secinfo_store *other = NULL;
+	struct secinfo_user *user = NULL;
+	long long sms_id, email_id, app_id, questions_id, ivo_sms;
+	const char *why = NULL;
+	char why_buf[512], sql[256];
+
+	CHECK_INT(add(store, "hanna", SECINFO_KIND_SMS, phone, 1, &sms_id), 0,
+		  "hanna: sms");
+	CHECK_INT(add(store, "hanna", SECINFO_KIND_EMAIL, email, 2, &email_id), 0, "hanna: email");
+	CHECK_INT(add(store, "hanna", SECINFO_KIND_APP, NULL, 3, &app_id), 0, "hanna: app");
+	CHECK_INT(add(store, "hanna", SECINFO_KIND_QUESTIONS, NULL, 4, &questions_id), 0,
+		  "hanna: questions");
+
+	/* Before a checkpoint the rows are in the WAL file; after the close, in the database. */
+	check_no_clear_text("while open");
+	secinfo_store_close(store);
+	store = NULL;
+	check_no_clear_text("after close");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "reopen (%s)", why_buf);
+	if (store == NULL)
+		return;
+	CHECK_INT(secinfo_store_user_get(store, "hanna", &user), 0, "hanna loads");
+	if (user != NULL && user->n_methods == 4) {
+		CHECK_STR(user->methods[0].detail, phone, "the phone number decrypts");
+		CHECK_STR(user->methods[1].detail, email, "the address decrypts");
+		CHECK(user->methods[2].secret_len == 20 &&
+			      memcmp(user->methods[2].secret, secret, 20) == 0,
+		      "the TOTP secret decrypts");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+
+	/* With another key the database does not open at all: the key check fails, so a wrong
+	 * key denies every user, not only those whose details would be decrypted. */
+	CHECK_INT(secinfo_key_create(path_of("other.key"), &why), 0, "second key created");
+	other_conf = make_conf("secinfo.db", "other.key");
+	if (other_conf != NULL) {
+		CHECK_INT(store_open(other_conf, 0, &other, why_buf, sizeof(why_buf)),
+			  SECINFO_ERR_CORRUPT, "open with another key is refused (%s)", why_buf);
+		CHECK(other == NULL, "no store with another key");
+		CHECK(strstr(why_buf, "does not match the database") != NULL,
+		      "the reason says the key does not match");
+		CHECK_INT(store_open(other_conf, SECINFO_STORE_CREATE, &other, why_buf,
+				     sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+			  "not even init accepts another key for an existing database");
+		secinfo_store_close(other);
+		secinfo_conf_free(other_conf);
+	}
+	/* A detail sealed under another key is corrupt even when the key check passes. */
+	CHECK_INT(raw_exec(path_of("secinfo.db"),
+			   "UPDATE methods SET detail = zeroblob(60) WHERE kind = 'email'"),
+		  SQLITE_OK, "replace hanna's email with garbage");
+	CHECK_INT(secinfo_store_user_get(store, "hanna", &user), SECINFO_ERR_CORRUPT,
+		  "a detail that does not decrypt is corrupt");
+	CHECK(user == NULL, "and the user is not returned");
+
+	/* A detail moved to another user's row does not decrypt: it is bound to its owner. */
+	CHECK_INT(add(store, "ivo", SECINFO_KIND_SMS, "+31612345678", 5, &ivo_sms), 0, "ivo: sms");
+	CHECK_INT(secinfo_store_user_get(store, "ivo", &user), 0, "ivo loads before the swap");
+	secinfo_user_free(user);
+	user = NULL;
+	snprintf(sql, sizeof(sql),
+		 "UPDATE methods SET detail = (SELECT detail FROM methods WHERE id = %lld) "
+		 "WHERE id = %lld", sms_id, ivo_sms);
+	CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_OK, "copy hanna's sms to ivo");
+	CHECK_INT(secinfo_store_user_get(store, "ivo", &user), SECINFO_ERR_CORRUPT,
+		  "a detail copied from another user is corrupt");
+
+	/* ... and bound to its kind. */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE methods SET detail = (SELECT detail FROM methods WHERE id = %lld) "
+		 "WHERE id = %lld", sms_id, email_id);
+	CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_OK, "copy the sms over the email");
+	CHECK_INT(secinfo_store_user_get(store, "hanna", &user), SECINFO_ERR_CORRUPT,
+		  "a detail moved to another kind is corrupt");
+
+	/* A flipped bit. */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE methods SET detail = (SELECT detail FROM methods WHERE id = %lld) "
+		 "WHERE id = %lld; UPDATE methods SET detail = zeroblob(40) WHERE id = %lld",
+		 email_id, email_id, app_id);
+	CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_OK, "overwrite the app secret");
+	CHECK_INT(secinfo_store_user_get(store, "hanna", &user), SECINFO_ERR_CORRUPT,
+		  "a tampered secret is corrupt");
+	snprintf(sql, sizeof(sql), "UPDATE methods SET detail = x'00' WHERE id = %lld", app_id);
+	CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_OK, "truncate the app secret");
+	CHECK_INT(secinfo_store_user_get(store, "hanna", &user), SECINFO_ERR_CORRUPT,
+		  "a truncated secret is corrupt");
+	secinfo_store_close(store);
+}
+
+static void
+test_newer_schema(void)
+{
+	struct secinfo_conf *conf = make_conf("newer.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	char why_buf[512], want[600];
+
+	if (conf == NULL)
+		return;
+	CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		  "newer.db created (%s)", why_buf);
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK_INT(raw_exec(path_of("newer.db"), "PRAGMA user_version = 99"), SQLITE_OK,
+		  "user_version set to 99");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_UNSUPPORTED,
+		  "a newer schema is refused");
+	CHECK(store == NULL, "no store for a newer schema");
+	snprintf(want, sizeof(want), "%s: database schema is newer than this version of secinfo",
+		 path_of("newer.db"));
+	CHECK_STR(why_buf, want, "the reason names the database");
+	CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)),
+		  SECINFO_ERR_UNSUPPORTED, "CREATE does not downgrade a newer schema either");
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+static void
+test_empty_database(void)
+{
+	struct secinfo_conf *conf = make_conf("empty.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	char why_buf[512];
+	int fd;
+
+	if (conf == NULL)
+		return;
+	fd = open(path_of("empty.db"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(fd >= 0, "empty database file created");
+	if (fd >= 0)
+		close(fd);
+	/* A truncated database must not quietly become an empty one that enrolls nobody. */
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+		  "an empty database is refused without CREATE (%s)", why_buf);
+	CHECK(strstr(why_buf, "secinfo-admin init") != NULL, "the reason says to run init");
+	CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		  "init still initialises it");
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+static void
+expect_unsafe(const struct secinfo_conf *conf, int flags, int want_rc, const char *file,
+	      const char *reason, const char *what)
+{
+	struct secinfo_store *store = NULL;
+	char why_buf[512], want[600];
+
+	CHECK_INT(store_open(conf, flags, &store, why_buf, sizeof(why_buf)), want_rc,
+		  "%s: refused (%s)", what, why_buf);
+	CHECK(store == NULL, "%s: no store", what);
+	snprintf(want, sizeof(want), "%s: %s", file, reason);
+	CHECK_STR(why_buf, want, "%s: the reason names the file", what);
+	secinfo_store_close(store);
+}
+
+static void
+expect_open(const struct secinfo_conf *conf, const char *what)
+{
+	struct secinfo_store *store = NULL;
+	char why_buf[512];
+
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "%s: opens (%s)", what,
+		  why_buf);
+	secinfo_store_close(store);
+}
+
+static void
+test_unsafe_files(void)
+{
+	struct secinfo_conf *conf = make_conf("secinfo.db", "secinfo.key");
+	struct secinfo_conf *linked = NULL;
+	const char *db = path_of("secinfo.db"), *key = path_of("secinfo.key");
+	char db_path[256], key_path[256];
+	struct timespec start, end;
+	double elapsed;
+	int fd;
+
+	if (conf == NULL)
+		return;
+	snprintf(db_path, sizeof(db_path), "%s", db);
+	snprintf(key_path, sizeof(key_path), "%s", key);
+	expect_open(conf, "the intact store");
+
+	CHECK(chmod(db_path, 0666) == 0, "chmod database 0666");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, db_path, "writable by group or others",
+		      "database mode 0666");
+	CHECK(chmod(db_path, 0620) == 0, "chmod database 0620");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, db_path, "writable by group or others",
+		      "database mode 0620");
+	CHECK(chmod(db_path, 0644) == 0, "chmod database 0644");
+	expect_open(conf, "database mode 0644 (readable, not writable, by others)");
+	CHECK(chmod(db_path, 0600) == 0, "chmod database back to 0600");
+
+	CHECK(chown(db_path, 65534, 65534) == 0, "chown database to nobody");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, db_path, "not owned by root",
+		      "database owned by nobody");
+	CHECK(chown(db_path, 0, 0) == 0, "chown database back to root");
+
+	/* A symlink in place of the database, even to the real one. */
+	CHECK(rename(db_path, path_of("real.db")) == 0, "move the database aside");
+	CHECK(symlink(path_of("real.db"), db_path) == 0, "symlink in place of the database");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, db_path, "is a symbolic link",
+		      "symlinked database");
+	expect_unsafe(conf, SECINFO_STORE_CREATE, SECINFO_ERR_UNSAFE, db_path,
+		      "is a symbolic link", "symlinked database with CREATE");
+	CHECK(unlink(db_path) == 0, "remove the symlink");
+	CHECK(mkdir(db_path, 0700) == 0, "a directory in place of the database");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, db_path, "not a regular file",
+		      "directory as database");
+	CHECK(rmdir(db_path) == 0, "remove that directory");
+	CHECK(rename(path_of("real.db"), db_path) == 0, "move the database back");
+	expect_open(conf, "database restored");
+
+	/* The database's directory. */
+	CHECK(chmod(dir, 0777) == 0, "chmod directory 0777");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, dir, "directory writable by group or others",
+		      "world-writable directory");
+	CHECK(chmod(dir, 0700) == 0, "chmod directory back to 0700");
+	CHECK(symlink(dir, path_of("linkdir")) == 0, "a symlink to the directory");
+	linked = make_conf("linkdir/secinfo.db", "secinfo.key");
+	if (linked != NULL)
+		expect_unsafe(linked, 0, SECINFO_ERR_UNSAFE, path_of("linkdir"),
+			      "is not a directory (or is a symbolic link)",
+			      "database reached through a symlinked directory");
+	secinfo_conf_free(linked);
+
+	/* The key. */
+	CHECK(chmod(key_path, 0644) == 0, "chmod key 0644");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, key_path, "readable by group or others",
+		      "key mode 0644");
+	CHECK(chmod(key_path, 0640) == 0, "chmod key 0640");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, key_path, "readable by group or others",
+		      "key mode 0640");
+	CHECK(chmod(key_path, 0400) == 0, "chmod key 0400");
+	expect_open(conf, "key mode 0400");
+	CHECK(chmod(key_path, 0600) == 0, "chmod key back to 0600");
+	CHECK(chown(key_path, 65534, 0) == 0, "chown key to nobody");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, key_path, "not owned by root",
+		      "key owned by nobody");
+	CHECK(chown(key_path, 0, 0) == 0, "chown key back to root");
+
+	CHECK(rename(key_path, path_of("real.key")) == 0, "move the key aside");
+	expect_unsafe(conf, 0, SECINFO_ERR_NOT_FOUND, key_path, strerror(ENOENT), "missing key");
+	CHECK(symlink(path_of("real.key"), key_path) == 0, "symlink in place of the key");
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, key_path, "is a symbolic link", "symlinked key");
+	CHECK(unlink(key_path) == 0, "remove the symlink");
+
+	/* A FIFO must be refused at once, never waited on (the alarm turns a hang into a
+	 * failure of this program). */
+	CHECK(mkfifo(key_path, 0600) == 0, "a FIFO in place of the key");
+	alarm(10);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, key_path, "not a regular file", "FIFO as key");
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	alarm(0);
+	elapsed = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+	CHECK(elapsed < 1.0, "the FIFO is refused quickly (%.3f s)", elapsed);
+	CHECK(unlink(key_path) == 0, "remove the FIFO");
+
+	fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(fd >= 0 && write(fd, "0123456789012345678901234567890", 31) == 31,
+	      "a 31-byte key file");
+	if (fd >= 0)
+		close(fd);
+	expect_unsafe(conf, 0, SECINFO_ERR_CRYPTO, key_path, "key file must hold exactly 32 bytes",
+		      "a key of the wrong size");
+	CHECK(unlink(key_path) == 0, "remove the short key");
+	CHECK(rename(path_of("real.key"), key_path) == 0, "move the key back");
+	expect_open(conf, "key restored");
+	secinfo_conf_free(conf);
+}
+
+struct audit_rows {
+	size_t count;
+	char text[8][256];
+};
+
+static int
+collect_audit(const struct secinfo_audit_entry *e, void *data)
+{
+	struct audit_rows *rows = data;
+
+	if (rows->count < 8)
+		snprintf(rows->text[rows->count], sizeof(rows->text[0]), "%lld|%s|%s|%s|%s|%s|%s",
+			 e->time, e->user, e->service, e->rhost, e->method, e->event, e->result);
+	rows->count++;
+	return 0;
+}
+
+static int
+stop_audit(const struct secinfo_audit_entry *e, void *data)
+{
+	(*(int *)data)++;
+	return -99;
+}
+
+static int
+collect_name(const char *name, void *data)
+{
+	struct audit_rows *rows = data;
+
+	if (rows->count < 8)
+		snprintf(rows->text[rows->count], sizeof(rows->text[0]), "%s", name);
+	rows->count++;
+	return 0;
+}
+
+static void
+test_audit(struct secinfo_store *store)
+{
+	const struct secinfo_audit_entry entries[] = {
+		{ 300, "alice", "sshd", "192.0.2.1", "app", "signin", "success" },
+		{ 100, "alice", "sshd", "192.0.2.1", "app", "signin", "wrong" },
+		{ 200, "bob", "sudo", NULL, "app", "signin", "success" },
+		{ 400, "alice", NULL, NULL, NULL, "unlock", "done" },
+		{ 400, "alice'; DROP TABLE audit; --", "x", "y", "z", "e", "r" },
+	};
+	struct audit_rows rows;
+	int calls = 0;
+
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		CHECK_INT(secinfo_store_audit(store, &entries[i]), 0, "audit row %zu written", i);
+
+	memset(&rows, 0, sizeof(rows));
+	CHECK_INT(secinfo_store_audit_list(store, NULL, 0, collect_audit, &rows), 0, "list all");
+	CHECK_INT(rows.count, 5, "five rows");
+	CHECK_STR(rows.text[0], "100|alice|sshd|192.0.2.1|app|signin|wrong", "oldest first");
+	CHECK_STR(rows.text[1], "200|bob|sudo||app|signin|success", "NULL rhost stored as empty");
+	CHECK_STR(rows.text[2], "300|alice|sshd|192.0.2.1|app|signin|success", "third row");
+	CHECK_STR(rows.text[3], "400|alice||||unlock|done", "NULL service and method as empty");
+	CHECK_STR(rows.text[4], "400|alice'; DROP TABLE audit; --|x|y|z|e|r",
+		  "a hostile user name is stored as data");
+
+	memset(&rows, 0, sizeof(rows));
+	CHECK_INT(secinfo_store_audit_list(store, "alice", 0, collect_audit, &rows), 0,
+		  "list alice");
+	CHECK_INT(rows.count, 3, "three rows for alice");
+	CHECK_STR(rows.text[0], "100|alice|sshd|192.0.2.1|app|signin|wrong", "alice's first");
+	CHECK_STR(rows.text[2], "400|alice||||unlock|done", "alice's last");
+
+	memset(&rows, 0, sizeof(rows));
+	CHECK_INT(secinfo_store_audit_list(store, "bob", 0, collect_audit, &rows), 0, "list bob");
+	CHECK_INT(rows.count, 1, "one row for bob");
+	CHECK_STR(rows.text[0], "200|bob|sudo||app|signin|success", "bob's row");
+
+	memset(&rows, 0, sizeof(rows));
+	CHECK_INT(secinfo_store_audit_list(store, "nobody", 0, collect_audit, &rows), 0,
+		  "list nobody");
+	CHECK_INT(rows.count, 0, "no rows for nobody");
+
+	memset(&rows, 0, sizeof(rows));
+	CHECK_INT(secinfo_store_audit_list(store, NULL, 300, collect_audit, &rows), 0,
+		  "list since 300");
+	CHECK_INT(rows.count, 3, "three rows since 300");
+	memset(&rows, 0, sizeof(rows));
+	CHECK_INT(secinfo_store_audit_list(store, "alice", 301, collect_audit, &rows), 0,
+		  "list alice since 301");
+	CHECK_INT(rows.count, 1, "one row for alice since 301");
+
+	CHECK_INT(secinfo_store_audit_list(store, NULL, 0, stop_audit, &calls), -99,
+		  "a callback's error stops the listing and is returned");
+	CHECK_INT(calls, 1, "the callback ran once");
+
+	memset(&rows, 0, sizeof(rows));
+	CHECK_INT(secinfo_store_user_names(store, collect_name, &rows), 0, "list user names");
+	CHECK(rows.count >= 3 && strcmp(rows.text[0], "alice") == 0 &&
+		      strcmp(rows.text[1], "bob") == 0 && strcmp(rows.text[2], "carol") == 0,
+	      "user names in name order (%s, %s, %s)", rows.text[0], rows.text[1], rows.text[2]);
+}
+
+static void
+test_user_delete(struct secinfo_store *store)
+{
+	struct secinfo_user *user = NULL;
+	long long app = 0;
+
+	CHECK_INT(secinfo_store_user_get(store, "bob", &user), 0, "bob exists");
+	if (user != NULL && user->n_methods == 1)
+		app = user->methods[0].id;
+	secinfo_user_free(user);
+	user = NULL;
+	CHECK_INT(secinfo_store_begin(store), 0, "begin");
+	CHECK_INT(secinfo_store_user_delete(store, "bob"), 0, "delete bob");
+	CHECK_INT(secinfo_store_commit(store), 0, "commit");
+	CHECK_INT(secinfo_store_user_get(store, "bob", &user), SECINFO_ERR_NOT_FOUND, "bob is gone");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 1), SECINFO_ERR_WRONG,
+		  "bob's method went with him");
+	CHECK_INT(secinfo_store_user_delete(store, "bob"), SECINFO_ERR_NOT_FOUND,
+		  "deleting bob again");
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+int
+main(void)
+{
+	struct secinfo_conf *conf = NULL;
+	struct secinfo_store *store = NULL;
+	char why_buf[512];
+
+	if (geteuid() != 0) {
+		printf("# SKIP: the store only trusts root-owned files; run as root\n");
+		return CHECK_SKIP;
+	}
+	if (!CHECK_INT(secinfo_crypto_init(), 0, "libsodium initialises"))
+		return check_summary();
+	snprintf(dir, sizeof(dir), "/tmp/secinfo-unit.XXXXXX");
+	if (!CHECK(mkdtemp(dir) != NULL, "temporary directory created"))
+		return check_summary();
+	CHECK(chmod(dir, 0700) == 0, "directory is 0700");
+
+	test_open();
+	conf = make_conf("secinfo.db", "secinfo.key");
+	if (conf != NULL &&
+	    CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "store opens (%s)",
+		      why_buf)) {
+		test_defaults(store);
+		test_default_on_delete(store);
+		test_counter(store);
+		test_failures(store);
+		test_audit(store);
+		test_user_delete(store);
+		test_encryption(store, conf); /* closes the store */
+		store = NULL;
+	}
+	secinfo_conf_free(conf);
+	test_newer_schema();
+	test_empty_database();
+	test_unsafe_files();
+
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return check_summary();
+}
