@@ -23,74 +23,76 @@ enum secinfo_conf_type { T_STRING, T_UINT, T_DURATION, T_KINDS, T_CHOICE };
 /* Which providers use a gateway key; a key the chosen provider ignores is a warning. */
 enum { USE_ANY = 0, USE_TWILIO = 1, USE_HTTP = 2 };
 
-static const char *const secinfo_algorithms[] = { "SHA1", "SHA256", "SHA512", NULL };
-static const char *const secinfo_starttls_values[] = { "required", "optional", "off", NULL };
-static const char *const secinfo_uv_values[] = { "required", "preferred", "discouraged", NULL };
-static const char *const secinfo_providers[] = { "twilio", "http", NULL };
+static const char *const secinfo_algorithms[] = {"SHA1", "SHA256", "SHA512", NULL};
+static const char *const secinfo_starttls_values[] = {"required", "optional", "off", NULL};
+static const char *const secinfo_uv_values[] = {"required", "preferred", "discouraged", NULL};
+static const char *const secinfo_providers[] = {"twilio", "http", NULL};
 
 struct secinfo_conf_key {
 	const char *section, *key;
 	enum secinfo_conf_type type;
 	size_t offset;
-	long min, max;
+	long min, max; /* the range of a number; for a string, min 1 means "not empty" */
 	const char *const *choices;
 	int used_by;
 };
 
 #define OFF(field) offsetof(struct secinfo_conf, field)
-#define GATEWAY_KEYS(sec, gw)                                                                   \
-	{ sec, "provider", T_STRING, OFF(gw.provider), 0, 0, secinfo_providers, USE_ANY },       \
-	{ sec, "default_country", T_UINT, OFF(gw.default_country), 1, 999, NULL, USE_ANY },      \
-	{ sec, "timeout", T_DURATION, OFF(gw.timeout), 1, 120, NULL, USE_ANY },                  \
-	{ sec, "account_sid", T_STRING, OFF(gw.account_sid), 0, 0, NULL, USE_TWILIO },           \
-	{ sec, "auth_token_file", T_STRING, OFF(gw.auth_token_file), 0, 0, NULL, USE_TWILIO },   \
-	{ sec, "from", T_STRING, OFF(gw.from), 0, 0, NULL, USE_TWILIO },                         \
-	{ sec, "api_base", T_STRING, OFF(gw.api_base), 0, 0, NULL, USE_TWILIO },                 \
-	{ sec, "url", T_STRING, OFF(gw.url), 0, 0, NULL, USE_HTTP },                             \
-	{ sec, "method", T_STRING, OFF(gw.method), 0, 0, NULL, USE_HTTP },                       \
-	{ sec, "content_type", T_STRING, OFF(gw.content_type), 0, 0, NULL, USE_HTTP },           \
-	{ sec, "body", T_STRING, OFF(gw.body), 0, 0, NULL, USE_HTTP },                           \
-	{ sec, "header", T_STRING, OFF(gw.header), 0, 0, NULL, USE_HTTP },                       \
-	{ sec, "secret_file", T_STRING, OFF(gw.secret_file), 0, 0, NULL, USE_HTTP },             \
-	{ sec, "ca_file", T_STRING, OFF(gw.ca_file), 0, 0, NULL, USE_ANY }
+#define GATEWAY_KEYS(sec, gw)                                                                        \
+	{sec, "provider", T_STRING, OFF(gw.provider), 1, 0, secinfo_providers, USE_ANY},             \
+		{sec, "default_country", T_UINT, OFF(gw.default_country), 1, 999, NULL, USE_ANY},    \
+		{sec, "timeout", T_DURATION, OFF(gw.timeout), 1, 120, NULL, USE_ANY},                \
+		{sec, "account_sid", T_STRING, OFF(gw.account_sid), 1, 0, NULL, USE_TWILIO},         \
+		{sec, "auth_token_file", T_STRING, OFF(gw.auth_token_file), 1, 0, NULL, USE_TWILIO}, \
+		{sec, "from", T_STRING, OFF(gw.from), 1, 0, NULL, USE_TWILIO},                       \
+		{sec, "api_base", T_STRING, OFF(gw.api_base), 1, 0, NULL, USE_TWILIO},               \
+		{sec, "url", T_STRING, OFF(gw.url), 1, 0, NULL, USE_HTTP},                           \
+		{sec, "method", T_STRING, OFF(gw.method), 1, 0, NULL, USE_HTTP},                     \
+		{sec, "content_type", T_STRING, OFF(gw.content_type), 1, 0, NULL, USE_HTTP},         \
+		{sec, "body", T_STRING, OFF(gw.body), 1, 0, NULL, USE_HTTP},                         \
+		{sec, "header", T_STRING, OFF(gw.header), 1, 0, NULL, USE_HTTP},                     \
+		{sec, "secret_file", T_STRING, OFF(gw.secret_file), 1, 0, NULL, USE_HTTP},           \
+	{                                                                                            \
+		sec, "ca_file", T_STRING, OFF(gw.ca_file), 1, 0, NULL, USE_ANY                       \
+	}
 
 static const struct secinfo_conf_key secinfo_conf_keys[] = {
-	{ "policy", "methods", T_KINDS, OFF(methods), 0, 0, NULL, USE_ANY },
-	{ "policy", "tries", T_UINT, OFF(tries), 1, 10, NULL, USE_ANY },
-	{ "policy", "max_failures", T_UINT, OFF(max_failures), 1, 1000, NULL, USE_ANY },
-	{ "policy", "lockout", T_DURATION, OFF(lockout), 1, 30L * 86400, NULL, USE_ANY },
-	{ "policy", "issuer", T_STRING, OFF(issuer), 0, 0, NULL, USE_ANY },
-	{ "database", "path", T_STRING, OFF(db_path), 0, 0, NULL, USE_ANY },
-	{ "database", "key_file", T_STRING, OFF(key_file), 0, 0, NULL, USE_ANY },
-	{ "database", "busy_timeout", T_DURATION, OFF(busy_timeout), 0, 600, NULL, USE_ANY },
-	{ "app", "algorithm", T_CHOICE, OFF(app_algorithm), 0, 0, secinfo_algorithms, USE_ANY },
-	{ "app", "digits", T_UINT, OFF(app_digits), 6, 8, NULL, USE_ANY },
-	{ "app", "period", T_UINT, OFF(app_period), 10, 300, NULL, USE_ANY },
-	{ "app", "window", T_UINT, OFF(app_window), 0, 10, NULL, USE_ANY },
-	{ "codes", "length", T_UINT, OFF(code_length), 6, 10, NULL, USE_ANY },
-	{ "codes", "lifetime", T_DURATION, OFF(code_lifetime), 30, 86400, NULL, USE_ANY },
-	{ "codes", "max_sends_per_hour", T_UINT, OFF(max_sends_per_hour), 1, 100, NULL, USE_ANY },
-	{ "codes", "message", T_STRING, OFF(code_message), 0, 0, NULL, USE_ANY },
+	{"policy", "methods", T_KINDS, OFF(methods), 0, 0, NULL, USE_ANY},
+	{"policy", "tries", T_UINT, OFF(tries), 1, 10, NULL, USE_ANY},
+	{"policy", "max_failures", T_UINT, OFF(max_failures), 1, 1000, NULL, USE_ANY},
+	{"policy", "lockout", T_DURATION, OFF(lockout), 1, 30L * 86400, NULL, USE_ANY},
+	{"policy", "issuer", T_STRING, OFF(issuer), 1, 0, NULL, USE_ANY},
+	{"database", "path", T_STRING, OFF(db_path), 1, 0, NULL, USE_ANY},
+	{"database", "key_file", T_STRING, OFF(key_file), 1, 0, NULL, USE_ANY},
+	{"database", "busy_timeout", T_DURATION, OFF(busy_timeout), 0, 600, NULL, USE_ANY},
+	{"app", "algorithm", T_CHOICE, OFF(app_algorithm), 0, 0, secinfo_algorithms, USE_ANY},
+	{"app", "digits", T_UINT, OFF(app_digits), 6, 8, NULL, USE_ANY},
+	{"app", "period", T_UINT, OFF(app_period), 10, 300, NULL, USE_ANY},
+	{"app", "window", T_UINT, OFF(app_window), 0, 10, NULL, USE_ANY},
+	{"codes", "length", T_UINT, OFF(code_length), 6, 10, NULL, USE_ANY},
+	{"codes", "lifetime", T_DURATION, OFF(code_lifetime), 30, 86400, NULL, USE_ANY},
+	{"codes", "max_sends_per_hour", T_UINT, OFF(max_sends_per_hour), 1, 100, NULL, USE_ANY},
+	{"codes", "message", T_STRING, OFF(code_message), 1, 0, NULL, USE_ANY},
 	GATEWAY_KEYS("sms", sms),
 	GATEWAY_KEYS("call", call),
-	{ "email", "smtp_url", T_STRING, OFF(smtp_url), 0, 0, NULL, USE_ANY },
-	{ "email", "starttls", T_CHOICE, OFF(starttls), 0, 0, secinfo_starttls_values, USE_ANY },
-	{ "email", "username", T_STRING, OFF(smtp_username), 0, 0, NULL, USE_ANY },
-	{ "email", "password_file", T_STRING, OFF(smtp_password_file), 0, 0, NULL, USE_ANY },
-	{ "email", "from", T_STRING, OFF(email_from), 0, 0, NULL, USE_ANY },
-	{ "email", "subject", T_STRING, OFF(email_subject), 0, 0, NULL, USE_ANY },
-	{ "email", "blocked_domains", T_STRING, OFF(blocked_domains), 0, 0, NULL, USE_ANY },
-	{ "email", "timeout", T_DURATION, OFF(email_timeout), 1, 120, NULL, USE_ANY },
-	{ "email", "ca_file", T_STRING, OFF(email_ca_file), 0, 0, NULL, USE_ANY },
-	{ "questions", "register", T_UINT, OFF(questions_register), 3, 5, NULL, USE_ANY },
-	{ "questions", "ask", T_UINT, OFF(questions_ask), 1, 5, NULL, USE_ANY },
-	{ "questions", "min_answer_length", T_UINT, OFF(questions_min_answer_length), 1, 64, NULL,
-	  USE_ANY },
-	{ "reset", "methods_required", T_UINT, OFF(reset_methods_required), 1, 2, NULL, USE_ANY },
-	{ "reset", "deny_users", T_STRING, OFF(reset_deny_users), 0, 0, NULL, USE_ANY },
-	{ "key", "rp_id", T_STRING, OFF(key_rp_id), 0, 0, NULL, USE_ANY },
-	{ "key", "user_verification", T_CHOICE, OFF(key_user_verification), 0, 0, secinfo_uv_values,
-	  USE_ANY },
+	{"email", "smtp_url", T_STRING, OFF(smtp_url), 1, 0, NULL, USE_ANY},
+	{"email", "starttls", T_CHOICE, OFF(starttls), 0, 0, secinfo_starttls_values, USE_ANY},
+	{"email", "username", T_STRING, OFF(smtp_username), 1, 0, NULL, USE_ANY},
+	{"email", "password_file", T_STRING, OFF(smtp_password_file), 1, 0, NULL, USE_ANY},
+	{"email", "from", T_STRING, OFF(email_from), 1, 0, NULL, USE_ANY},
+	{"email", "subject", T_STRING, OFF(email_subject), 1, 0, NULL, USE_ANY},
+	{"email", "blocked_domains", T_STRING, OFF(blocked_domains), 0, 0, NULL, USE_ANY},
+	{"email", "timeout", T_DURATION, OFF(email_timeout), 1, 120, NULL, USE_ANY},
+	{"email", "ca_file", T_STRING, OFF(email_ca_file), 1, 0, NULL, USE_ANY},
+	{"questions", "register", T_UINT, OFF(questions_register), 3, 5, NULL, USE_ANY},
+	{"questions", "ask", T_UINT, OFF(questions_ask), 1, 5, NULL, USE_ANY},
+	{"questions", "min_answer_length", T_UINT, OFF(questions_min_answer_length), 1, 64, NULL,
+	 USE_ANY},
+	{"reset", "methods_required", T_UINT, OFF(reset_methods_required), 1, 2, NULL, USE_ANY},
+	{"reset", "deny_users", T_STRING, OFF(reset_deny_users), 0, 0, NULL, USE_ANY},
+	{"key", "rp_id", T_STRING, OFF(key_rp_id), 1, 0, NULL, USE_ANY},
+	{"key", "user_verification", T_CHOICE, OFF(key_user_verification), 0, 0, secinfo_uv_values,
+	 USE_ANY},
 };
 #define SECINFO_CONF_NKEYS (sizeof(secinfo_conf_keys) / sizeof(secinfo_conf_keys[0]))
 
@@ -155,10 +157,22 @@ secinfo_duration_parse(const char *text, long *seconds)
 		return SECINFO_ERR_CONFIG;
 	switch (*end) {
 	case '\0': break;
-	case 's': unit = 1; end++; break;
-	case 'm': unit = 60; end++; break;
-	case 'h': unit = 3600; end++; break;
-	case 'd': unit = 86400; end++; break;
+	case 's':
+		unit = 1;
+		end++;
+		break;
+	case 'm':
+		unit = 60;
+		end++;
+		break;
+	case 'h':
+		unit = 3600;
+		end++;
+		break;
+	case 'd':
+		unit = 86400;
+		end++;
+		break;
 	default: return SECINFO_ERR_CONFIG;
 	}
 	if (*end != '\0' || value > LONG_MAX / unit)
@@ -199,19 +213,22 @@ static int
 secinfo_conf_set_defaults(struct secinfo_conf *conf, const char *path)
 {
 	char host[256] = "";
-	static const struct { size_t offset; const char *value; } strings[] = {
-		{ OFF(db_path), SECINFO_DB_PATH },
-		{ OFF(key_file), SECINFO_KEY_PATH },
-		{ OFF(code_message), "Your %{issuer} verification code is %{code}" },
-		{ OFF(sms.api_base), "https://api.twilio.com" },
-		{ OFF(sms.method), "POST" },
-		{ OFF(sms.content_type), "application/x-www-form-urlencoded" },
-		{ OFF(call.api_base), "https://api.twilio.com" },
-		{ OFF(call.method), "POST" },
-		{ OFF(call.content_type), "application/x-www-form-urlencoded" },
-		{ OFF(email_subject), "Your verification code" },
-		{ OFF(reset_deny_users), "root" },
-		{ OFF(key_rp_id), "secinfo" },
+	static const struct {
+		size_t offset;
+		const char *value;
+	} strings[] = {
+		{OFF(db_path), SECINFO_DB_PATH},
+		{OFF(key_file), SECINFO_KEY_PATH},
+		{OFF(code_message), "Your %{issuer} verification code is %{code}"},
+		{OFF(sms.api_base), "https://api.twilio.com"},
+		{OFF(sms.method), "POST"},
+		{OFF(sms.content_type), "application/x-www-form-urlencoded"},
+		{OFF(call.api_base), "https://api.twilio.com"},
+		{OFF(call.method), "POST"},
+		{OFF(call.content_type), "application/x-www-form-urlencoded"},
+		{OFF(email_subject), "Your verification code"},
+		{OFF(reset_deny_users), "root"},
+		{OFF(key_rp_id), "secinfo"},
 	};
 
 	conf->methods = SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_KEY);
@@ -278,15 +295,20 @@ secinfo_conf_set(struct secinfo_conf *conf, const struct secinfo_conf_key *key, 
 
 	switch (key->type) {
 	case T_STRING:
+		if (value[0] == '\0' && key->min > 0) {
+			*why = "must not be empty";
+			return SECINFO_ERR_CONFIG;
+		}
 		if (key->choices != NULL) {
 			size_t i;
 			for (i = 0; key->choices[i] != NULL; i++)
-				if (strcmp(key->choices[i], value) == 0)
+				if (strcasecmp(key->choices[i], value) == 0)
 					break;
 			if (key->choices[i] == NULL) {
 				*why = "is not one of the allowed values";
 				return SECINFO_ERR_CONFIG;
 			}
+			value = key->choices[i]; /* the canonical spelling */
 		}
 		free(*(char **)slot);
 		*(char **)slot = strdup(value);
@@ -353,8 +375,8 @@ secinfo_conf_parse_line(struct secinfo_conf *conf, const char *path, unsigned li
 	if (*line == '[') {
 		size_t n = strlen(line);
 		if (line[n - 1] != ']' || n < 3 || n - 2 >= section_size)
-			return secinfo_problem_add(problems, 1, "%s:%u: malformed section header", path,
-						   lineno);
+			return secinfo_problem_add(problems, 1, "%s:%u: malformed section header",
+						   path, lineno);
 		snprintf(section, section_size, "%.*s", (int)(n - 2), line + 1);
 		if (!secinfo_conf_section_known(section))
 			return secinfo_problem_add(problems, 1, "%s:%u: unknown section [%s]", path,
@@ -363,15 +385,16 @@ secinfo_conf_parse_line(struct secinfo_conf *conf, const char *path, unsigned li
 	}
 	eq = strchr(line, '=');
 	if (eq == NULL)
-		return secinfo_problem_add(problems, 1, "%s:%u: expected 'key = value'", path, lineno);
+		return secinfo_problem_add(problems, 1, "%s:%u: expected 'key = value'", path,
+					   lineno);
 	*eq = '\0';
 	name = secinfo_conf_trim(line);
 	value = eq + 1;
 	while (isspace((unsigned char)*value))
 		value++;
 	if (section[0] == '\0')
-		return secinfo_problem_add(problems, 1, "%s:%u: key '%s' outside of a section", path,
-					   lineno, name);
+		return secinfo_problem_add(problems, 1, "%s:%u: key '%s' outside of a section",
+					   path, lineno, name);
 	if (!secinfo_conf_section_known(section))
 		return 0; /* already reported at the section header */
 	key = secinfo_conf_key_find(section, name);
@@ -410,7 +433,7 @@ secinfo_url_host_loopback(const char *host)
 static int
 secinfo_url_plain_remote(const char *url)
 {
-	static const char *const plain[] = { "http://", "smtp://", NULL };
+	static const char *const plain[] = {"http://", "smtp://", NULL};
 
 	for (int i = 0; plain[i] != NULL; i++)
 		if (strncasecmp(url, plain[i], strlen(plain[i])) == 0)
@@ -427,12 +450,15 @@ secinfo_conf_check_gateway(const char *path, const char *section, const struct s
 	if (gw->provider == NULL)
 		return secinfo_problem_add(problems, 1,
 					   "%s: [%s] provider is required because [policy] methods "
-					   "allows %s (twilio or http)", path, section, section);
+					   "allows %s (twilio or http)",
+					   path, section, section);
 	use = strcmp(gw->provider, "twilio") == 0 ? USE_TWILIO : USE_HTTP;
-	if (use == USE_TWILIO && (gw->account_sid == NULL || gw->auth_token_file == NULL ||
-				  gw->from == NULL))
-		rc = secinfo_problem_add(problems, 1, "%s: [%s] provider = twilio needs account_sid, "
-					 "auth_token_file and from", path, section);
+	if (use == USE_TWILIO &&
+	    (gw->account_sid == NULL || gw->auth_token_file == NULL || gw->from == NULL))
+		rc = secinfo_problem_add(problems, 1,
+					 "%s: [%s] provider = twilio needs account_sid, "
+					 "auth_token_file and from",
+					 path, section);
 	if (use == USE_HTTP && gw->url == NULL)
 		rc = secinfo_problem_add(problems, 1, "%s: [%s] provider = http needs url", path,
 					 section);
@@ -440,12 +466,15 @@ secinfo_conf_check_gateway(const char *path, const char *section, const struct s
 		const struct secinfo_conf_key *k = &secinfo_conf_keys[i];
 		if (seen[i] && strcmp(k->section, section) == 0 && k->used_by != USE_ANY &&
 		    k->used_by != use)
-			rc = secinfo_problem_add(problems, 0, "%s: [%s] %s is not used by provider = %s",
-						 path, section, k->key, gw->provider);
+			rc = secinfo_problem_add(problems, 0,
+						 "%s: [%s] %s is not used by provider = %s", path,
+						 section, k->key, gw->provider);
 	}
 	if (rc == 0 && use == USE_HTTP && gw->url != NULL && secinfo_url_plain_remote(gw->url))
-		rc = secinfo_problem_add(problems, 0, "%s: [%s] url sends codes unencrypted to a host "
-					 "that is not loopback", path, section);
+		rc = secinfo_problem_add(problems, 0,
+					 "%s: [%s] url sends codes unencrypted to a host "
+					 "that is not loopback",
+					 path, section);
 	return rc;
 }
 
@@ -457,29 +486,36 @@ secinfo_conf_check(const struct secinfo_conf *conf, const char *path, const unsi
 	int rc = 0;
 
 	if (conf->methods == 0)
-		rc = secinfo_problem_add(problems, 1, "%s: [policy] methods allows no method", path);
+		rc = secinfo_problem_add(problems, 1, "%s: [policy] methods allows no method",
+					 path);
 	if (rc == 0 && (conf->methods & SECINFO_KIND_BIT(SECINFO_KIND_SMS)))
 		rc = secinfo_conf_check_gateway(path, "sms", &conf->sms, seen, problems);
 	if (rc == 0 && (conf->methods & SECINFO_KIND_BIT(SECINFO_KIND_CALL)))
 		rc = secinfo_conf_check_gateway(path, "call", &conf->call, seen, problems);
 	if (rc == 0 && (conf->methods & SECINFO_KIND_BIT(SECINFO_KIND_EMAIL))) {
 		if (conf->smtp_url == NULL || conf->email_from == NULL)
-			rc = secinfo_problem_add(problems, 1, "%s: [email] smtp_url and from are "
+			rc = secinfo_problem_add(problems, 1,
+						 "%s: [email] smtp_url and from are "
 						 "required because [policy] methods allows email",
 						 path);
 		else if (secinfo_url_plain_remote(conf->smtp_url) &&
 			 conf->starttls == SECINFO_STARTTLS_OFF)
-			rc = secinfo_problem_add(problems, 0, "%s: [email] smtp_url with starttls = off "
+			rc = secinfo_problem_add(problems, 0,
+						 "%s: [email] smtp_url with starttls = off "
 						 "sends codes unencrypted to a host that is not "
-						 "loopback", path);
+						 "loopback",
+						 path);
 	}
 	if (rc == 0 && conf->questions_ask > conf->questions_register)
-		rc = secinfo_problem_add(problems, 1, "%s: [questions] ask (%u) must not exceed "
-					 "register (%u)", path, conf->questions_ask,
-					 conf->questions_register);
+		rc = secinfo_problem_add(problems, 1,
+					 "%s: [questions] ask (%u) must not exceed "
+					 "register (%u)",
+					 path, conf->questions_ask, conf->questions_register);
 	if (rc == 0 && (conf->db_path[0] != '/' || conf->key_file[0] != '/'))
-		rc = secinfo_problem_add(problems, 1, "%s: [database] path and key_file must be "
-					 "absolute paths", path);
+		rc = secinfo_problem_add(problems, 1,
+					 "%s: [database] path and key_file must be "
+					 "absolute paths",
+					 path);
 	return rc;
 }
 
@@ -488,7 +524,7 @@ secinfo_conf_parse(const char *path, const char *text, struct secinfo_conf **out
 		   struct secinfo_problems *problems)
 {
 	struct secinfo_conf *conf = NULL;
-	unsigned char seen[SECINFO_CONF_NKEYS] = { 0 };
+	unsigned char seen[SECINFO_CONF_NKEYS] = {0};
 	char section[32] = "", line[SECINFO_CONF_MAX_LINE + 1];
 	size_t errors_before = problems->errors;
 	unsigned lineno = 0;
@@ -503,15 +539,16 @@ secinfo_conf_parse(const char *path, const char *text, struct secinfo_conf **out
 		size_t n = strcspn(text, "\n");
 		lineno++;
 		if (n > SECINFO_CONF_MAX_LINE) {
-			rc = secinfo_problem_add(problems, 1, "%s:%u: line is too long", path, lineno);
-		} else if (memchr(text, '\0', n) != NULL || memchr(text, '\r', n) != NULL) {
-			rc = secinfo_problem_add(problems, 1, "%s:%u: carriage return in line", path,
+			rc = secinfo_problem_add(problems, 1, "%s:%u: line is too long", path,
 						 lineno);
+		} else if (memchr(text, '\0', n) != NULL || memchr(text, '\r', n) != NULL) {
+			rc = secinfo_problem_add(problems, 1, "%s:%u: carriage return in line",
+						 path, lineno);
 		} else {
 			memcpy(line, text, n);
 			line[n] = '\0';
-			rc = secinfo_conf_parse_line(conf, path, lineno, line, section, sizeof(section),
-						     seen, problems);
+			rc = secinfo_conf_parse_line(conf, path, lineno, line, section,
+						     sizeof(section), seen, problems);
 		}
 		text += n;
 		if (*text == '\n')
@@ -537,12 +574,13 @@ secinfo_conf_load(const char *path, struct secinfo_conf **conf, struct secinfo_p
 	int rc;
 
 	*conf = NULL;
-	rc = secinfo_file_read(path, SECINFO_FILE_PUBLIC_READ, SECINFO_CONF_MAX_SIZE, 0, &text, NULL,
-			       &why);
+	rc = secinfo_file_read(path, SECINFO_FILE_PUBLIC_READ, SECINFO_CONF_MAX_SIZE, 0, &text,
+			       NULL, &why);
 	if (rc != 0)
 		return secinfo_problem_add(problems, 1, "%s: %s", path,
-					   why != NULL ? why : secinfo_strerror(rc)) == 0 ? rc
-										  : SECINFO_ERR_NOMEM;
+					   why != NULL ? why : secinfo_strerror(rc)) == 0
+			       ? rc
+			       : SECINFO_ERR_NOMEM;
 	rc = secinfo_conf_parse(path, text, conf, problems);
 	free(text);
 	return rc;
@@ -590,11 +628,14 @@ secinfo_conf_domain_blocked(const struct secinfo_conf *conf, const char *domain)
 int
 secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const char **bad)
 {
-	static const struct { const char *name; size_t offset; } flags[] = {
-		{ "nullok", offsetof(struct secinfo_args, nullok) },
-		{ "echo_code", offsetof(struct secinfo_args, echo_code) },
-		{ "autosend", offsetof(struct secinfo_args, autosend) },
-		{ "debug", offsetof(struct secinfo_args, debug) },
+	static const struct {
+		const char *name;
+		size_t offset;
+	} flags[] = {
+		{"nullok", offsetof(struct secinfo_args, nullok)},
+		{"echo_code", offsetof(struct secinfo_args, echo_code)},
+		{"autosend", offsetof(struct secinfo_args, autosend)},
+		{"debug", offsetof(struct secinfo_args, debug)},
 	};
 
 	memset(args, 0, sizeof(*args));

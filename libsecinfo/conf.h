@@ -7,8 +7,16 @@
 #include "kind.h"
 
 enum secinfo_otp_algorithm { SECINFO_OTP_SHA1, SECINFO_OTP_SHA256, SECINFO_OTP_SHA512 };
-enum secinfo_starttls { SECINFO_STARTTLS_REQUIRED, SECINFO_STARTTLS_OPTIONAL, SECINFO_STARTTLS_OFF };
-enum secinfo_user_verification { SECINFO_UV_REQUIRED, SECINFO_UV_PREFERRED, SECINFO_UV_DISCOURAGED };
+enum secinfo_starttls {
+	SECINFO_STARTTLS_REQUIRED,
+	SECINFO_STARTTLS_OPTIONAL,
+	SECINFO_STARTTLS_OFF
+};
+enum secinfo_user_verification {
+	SECINFO_UV_REQUIRED,
+	SECINFO_UV_PREFERRED,
+	SECINFO_UV_DISCOURAGED
+};
 
 /* [sms] and [call]: one HTTP gateway each. */
 struct secinfo_gateway {
@@ -70,7 +78,8 @@ int secinfo_problem_add(struct secinfo_problems *problems, int is_error, const c
  * writable, no symlink). Every problem, as "file:line: text", goes to PROBLEMS.
  * Returns 0 and a new *conf, or a negative SECINFO_ERR_* code (no *conf).
  */
-int secinfo_conf_load(const char *path, struct secinfo_conf **conf, struct secinfo_problems *problems);
+int secinfo_conf_load(const char *path, struct secinfo_conf **conf,
+		      struct secinfo_problems *problems);
 
 /* Parses configuration TEXT as though it came from PATH (no file access; for tests and load). */
 int secinfo_conf_parse(const char *path, const char *text, struct secinfo_conf **conf,

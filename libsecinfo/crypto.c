@@ -13,7 +13,7 @@
 #include "safefile.h"
 
 #define SECINFO_NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-#define SECINFO_TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define SECINFO_TAG_BYTES   crypto_aead_xchacha20poly1305_ietf_ABYTES
 
 int
 secinfo_crypto_init(void)
@@ -101,8 +101,8 @@ secinfo_secret_free(void *secret)
 }
 
 int
-secinfo_seal(const unsigned char *key, const char *ad, const unsigned char *plain,
-	     size_t plain_len, unsigned char **sealed, size_t *sealed_len)
+secinfo_seal(const unsigned char *key, const char *ad, const unsigned char *plain, size_t plain_len,
+	     unsigned char **sealed, size_t *sealed_len)
 {
 	size_t len = SECINFO_NONCE_BYTES + plain_len + SECINFO_TAG_BYTES;
 	unsigned long long clen = 0;
@@ -137,11 +137,10 @@ secinfo_unseal(const unsigned char *key, const char *ad, const unsigned char *se
 	out = secinfo_secret_alloc(sealed_len);
 	if (out == NULL)
 		return SECINFO_ERR_NOMEM;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, NULL,
-						       sealed + SECINFO_NONCE_BYTES,
-						       sealed_len - SECINFO_NONCE_BYTES,
-						       (const unsigned char *)ad, strlen(ad), sealed,
-						       key) != 0) {
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    out, &mlen, NULL, sealed + SECINFO_NONCE_BYTES,
+		    sealed_len - SECINFO_NONCE_BYTES, (const unsigned char *)ad, strlen(ad), sealed,
+		    key) != 0) {
 		secinfo_secret_free(out);
 		return SECINFO_ERR_CORRUPT;
 	}

@@ -19,7 +19,7 @@ enum secinfo_purpose {
 };
 
 #define SECINFO_KIND_BIT(k) (1u << (unsigned)(k))
-#define SECINFO_KINDS_ALL ((1u << SECINFO_KIND_COUNT) - 1u)
+#define SECINFO_KINDS_ALL   ((1u << SECINFO_KIND_COUNT) - 1u)
 
 /* Returns the kind's name as written in configuration and the database ("app", ...). */
 const char *secinfo_kind_name(enum secinfo_kind kind);

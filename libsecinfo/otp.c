@@ -39,8 +39,8 @@ secinfo_otp_generate(const unsigned char *secret, size_t secret_len,
 	if (params->digits < 6 || params->digits > SECINFO_OTP_MAX_DIGITS)
 		return SECINFO_ERR_INVALID;
 	if (params->hotp) {
-		rc = oath_hotp_generate((const char *)secret, secret_len, counter, params->digits, 0,
-					OATH_HOTP_DYNAMIC_TRUNCATION, code);
+		rc = oath_hotp_generate((const char *)secret, secret_len, counter, params->digits,
+					0, OATH_HOTP_DYNAMIC_TRUNCATION, code);
 	} else {
 		if (params->algorithm == SECINFO_OTP_SHA256)
 			flags = OATH_TOTP_HMAC_SHA256;

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #define SECINFO_OTP_SECRET_BYTES 20
-#define SECINFO_OTP_MAX_DIGITS 8
+#define SECINFO_OTP_MAX_DIGITS   8
 
 /* How one authenticator app enrollment computes its codes. */
 struct secinfo_otp_params {

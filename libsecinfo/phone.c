@@ -12,7 +12,7 @@
 static int
 secinfo_phone_is_extension(const char *s)
 {
-	static const char *const markers[] = { ";ext=", "extension", "ext.", "ext", "x", "#", NULL };
+	static const char *const markers[] = {";ext=", "extension", "ext.", "ext", "x", "#", NULL};
 	size_t n = 0;
 
 	for (int i = 0; markers[i] != NULL; i++) {
@@ -71,7 +71,8 @@ secinfo_phone_normalize(const char *input, unsigned default_country,
 		start = 2;
 	}
 	if (plus) {
-		if (snprintf(out, SECINFO_PHONE_MAX + 1, "+%s", digits + start) > SECINFO_PHONE_MAX) {
+		if (snprintf(out, SECINFO_PHONE_MAX + 1, "+%s", digits + start) >
+		    SECINFO_PHONE_MAX) {
 			*why = "an international number has at most 15 digits";
 			out[0] = '\0';
 			return SECINFO_ERR_INVALID;

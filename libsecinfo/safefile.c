@@ -47,8 +47,9 @@ secinfo_file_open(const char *path, enum secinfo_file_access access, const char 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		*why = errno == ELOOP ? "is a symbolic link" : strerror(errno);
-		return errno == ENOENT ? SECINFO_ERR_NOT_FOUND
-		     : errno == ELOOP  ? SECINFO_ERR_UNSAFE : SECINFO_ERR_IO;
+		return errno == ENOENT  ? SECINFO_ERR_NOT_FOUND
+		       : errno == ELOOP ? SECINFO_ERR_UNSAFE
+					: SECINFO_ERR_IO;
 	}
 	if (fstat(fd, &st) != 0) {
 		*why = strerror(errno);
@@ -81,8 +82,9 @@ secinfo_dir_check(const char *dir, const char **why)
 	*why = NULL;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		*why = errno == ELOOP || errno == ENOTDIR ? "is not a directory (or is a symbolic link)"
-							  : strerror(errno);
+		*why = errno == ELOOP || errno == ENOTDIR
+			       ? "is not a directory (or is a symbolic link)"
+			       : strerror(errno);
 		return errno == ENOENT ? SECINFO_ERR_NOT_FOUND : SECINFO_ERR_UNSAFE;
 	}
 	if (fstat(fd, &st) != 0) {

@@ -6,8 +6,8 @@
 
 /* What a file may be: who may read it besides root. */
 enum secinfo_file_access {
-	SECINFO_FILE_PUBLIC_READ,  /* owner root, not writable by group or others */
-	SECINFO_FILE_PRIVATE,      /* owner root, no access at all for group or others */
+	SECINFO_FILE_PUBLIC_READ, /* owner root, not writable by group or others */
+	SECINFO_FILE_PRIVATE,     /* owner root, no access at all for group or others */
 };
 
 /*

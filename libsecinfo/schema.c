@@ -12,7 +12,7 @@
  */
 static const char *const secinfo_migrations[SECINFO_SCHEMA_VERSION] = {
 	/* 0 -> 1 */
-	"CREATE TABLE meta ("                  /* key_check: proves the key file matches */
+	"CREATE TABLE meta (" /* key_check: proves the key file matches */
 	"  name TEXT PRIMARY KEY,"
 	"  value BLOB NOT NULL);"
 	"CREATE TABLE users ("
@@ -26,7 +26,7 @@ static const char *const secinfo_migrations[SECINFO_SCHEMA_VERSION] = {
 	"  id INTEGER PRIMARY KEY,"
 	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
 	"  kind TEXT NOT NULL CHECK (kind IN ('app','sms','call','key','email','questions')),"
-	"  detail BLOB,"                       /* encrypted: TOTP secret, E.164 number, address,
+	"  detail BLOB," /* encrypted: TOTP secret, E.164 number, address,
 					          FIDO2 credential */
 	"  otp_algorithm INTEGER, otp_digits INTEGER, otp_period INTEGER, otp_hotp INTEGER,"
 	"  counter INTEGER NOT NULL DEFAULT -1," /* last accepted TOTP step / HOTP counter */
@@ -39,12 +39,12 @@ static const char *const secinfo_migrations[SECINFO_SCHEMA_VERSION] = {
 	"    WHERE id = NEW.default_method AND user_id = NEW.id"
 	"    AND kind IN ('key','app','sms','call'))"
 	"  BEGIN SELECT RAISE(ABORT, 'default method must be a 2FA method of the user'); END;"
-	"CREATE TABLE codes ("                 /* one-time codes for sms, call, email */
+	"CREATE TABLE codes (" /* one-time codes for sms, call, email */
 	"  method_id INTEGER PRIMARY KEY REFERENCES methods(id) ON DELETE CASCADE,"
-	"  hash BLOB NOT NULL,"                /* keyed hash, never the code */
+	"  hash BLOB NOT NULL," /* keyed hash, never the code */
 	"  expires INTEGER NOT NULL,"
 	"  attempts INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE sends ("                 /* delivery log for max_sends_per_hour */
+	"CREATE TABLE sends (" /* delivery log for max_sends_per_hour */
 	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
 	"  channel TEXT NOT NULL,"
 	"  time INTEGER NOT NULL);"
@@ -53,7 +53,7 @@ static const char *const secinfo_migrations[SECINFO_SCHEMA_VERSION] = {
 	"  id INTEGER PRIMARY KEY,"
 	"  text TEXT NOT NULL,"
 	"  active INTEGER NOT NULL DEFAULT 1);"
-	"CREATE TABLE answers ("                /* Argon2id hashes of normalised answers */
+	"CREATE TABLE answers (" /* Argon2id hashes of normalised answers */
 	"  method_id INTEGER NOT NULL REFERENCES methods(id) ON DELETE CASCADE,"
 	"  question_id INTEGER NOT NULL REFERENCES questions(id),"
 	"  hash TEXT NOT NULL,"

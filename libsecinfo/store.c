@@ -47,7 +47,8 @@ secinfo_store_prepare(struct secinfo_store *store, const char *sql, const char *
 		if (*t == 'i') {
 			rc = sqlite3_bind_int64(stmt, i, va_arg(ap, long long));
 		} else if (*t == 't') {
-			rc = sqlite3_bind_text(stmt, i, va_arg(ap, const char *), -1, SQLITE_STATIC);
+			rc = sqlite3_bind_text(stmt, i, va_arg(ap, const char *), -1,
+					       SQLITE_STATIC);
 		} else if (*t == 'b') {
 			const void *p = va_arg(ap, const void *);
 			size_t n = va_arg(ap, size_t);
@@ -89,8 +90,8 @@ secinfo_store_exec(struct secinfo_store *store, int *changes, const char *sql, c
 /* Runs a query whose first row's first column is an integer. Returns 0,
  * SECINFO_ERR_NOT_FOUND (no row) or SECINFO_ERR_DB. */
 static int
-secinfo_store_int(struct secinfo_store *store, long long *value, const char *sql,
-		  const char *types, ...)
+secinfo_store_int(struct secinfo_store *store, long long *value, const char *sql, const char *types,
+		  ...)
 {
 	sqlite3_stmt *stmt;
 	va_list ap;
@@ -138,7 +139,8 @@ secinfo_store_check_files(const struct secinfo_conf *conf, int flags, char *why_
 		return rc;
 	}
 	if (flags & SECINFO_STORE_CREATE) {
-		fd = open(conf->db_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = open(conf->db_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0600);
 		if (fd >= 0)
 			close(fd);
 		else if (errno != EEXIST) {
@@ -232,8 +234,9 @@ secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_st
 		goto fail;
 	}
 	sqlite3_busy_timeout(store->db, (int)(conf->busy_timeout * 1000));
-	if (sqlite3_exec(store->db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-				    "PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF;",
+	if (sqlite3_exec(store->db,
+			 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+			 "PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF;",
 			 NULL, NULL, NULL) != SQLITE_OK) {
 		secinfo_store_why(why_buf, why_size, conf->db_path, sqlite3_errmsg(store->db));
 		rc = SECINFO_ERR_DB;
@@ -294,13 +297,15 @@ int
 secinfo_store_begin(struct secinfo_store *store)
 {
 	return sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
-		       ? 0 : SECINFO_ERR_DB;
+		       ? 0
+		       : SECINFO_ERR_DB;
 }
 
 int
 secinfo_store_commit(struct secinfo_store *store)
 {
-	return sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : SECINFO_ERR_DB;
+	return sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0
+										: SECINFO_ERR_DB;
 }
 
 void
@@ -464,8 +469,8 @@ secinfo_store_user_names(struct secinfo_store *store, int (*fn)(const char *name
 	sqlite3_stmt *stmt = NULL;
 	int rc = 0, step;
 
-	if (sqlite3_prepare_v2(store->db, "SELECT name FROM users ORDER BY name", -1, &stmt, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(store->db, "SELECT name FROM users ORDER BY name", -1, &stmt,
+			       NULL) != SQLITE_OK)
 		return SECINFO_ERR_DB;
 	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW)
 		rc = fn((const char *)sqlite3_column_text(stmt, 0), data);
@@ -489,9 +494,9 @@ secinfo_store_user_unlock(struct secinfo_store *store, const char *name)
 {
 	int changes = 0, rc;
 
-	rc = secinfo_store_exec(store, &changes,
-				"UPDATE users SET failures = 0, locked_until = NULL WHERE name = ?1",
-				"t", name);
+	rc = secinfo_store_exec(
+		store, &changes,
+		"UPDATE users SET failures = 0, locked_until = NULL WHERE name = ?1", "t", name);
 	return rc != 0 ? rc : changes == 1 ? 0 : SECINFO_ERR_NOT_FOUND;
 }
 
@@ -526,10 +531,11 @@ secinfo_store_method_add(struct secinfo_store *store, const char *name, enum sec
 
 	rc = secinfo_store_exec(store, NULL,
 				"INSERT INTO users (name, created) VALUES (?1, ?2)"
-				" ON CONFLICT (name) DO NOTHING", "ti", name, (long long)now);
+				" ON CONFLICT (name) DO NOTHING",
+				"ti", name, (long long)now);
 	if (rc == 0)
-		rc = secinfo_store_int(store, &user_id,
-				       "SELECT id FROM users WHERE name = ?1", "t", name);
+		rc = secinfo_store_int(store, &user_id, "SELECT id FROM users WHERE name = ?1", "t",
+				       name);
 	if (rc == 0)
 		rc = secinfo_store_ad(ad, sizeof(ad), name, kind);
 	if (rc == 0 && secret != NULL)
@@ -540,16 +546,17 @@ secinfo_store_method_add(struct secinfo_store *store, const char *name, enum sec
 	if (rc != 0)
 		goto out;
 	if (otp != NULL)
-		rc = secinfo_store_exec(store, NULL, sql, "itbiiiii", user_id, secinfo_kind_name(kind),
-					sealed, sealed_len, (long long)otp->algorithm,
-					(long long)otp->digits, (long long)otp->period,
-					(long long)otp->hotp, (long long)now);
+		rc = secinfo_store_exec(
+			store, NULL, sql, "itbiiiii", user_id, secinfo_kind_name(kind), sealed,
+			sealed_len, (long long)otp->algorithm, (long long)otp->digits,
+			(long long)otp->period, (long long)otp->hotp, (long long)now);
 	else if (sealed != NULL)
-		rc = secinfo_store_exec(store, NULL, sql, "itbnnnni", user_id, secinfo_kind_name(kind),
-					sealed, sealed_len, (long long)now);
-	else
-		rc = secinfo_store_exec(store, NULL, sql, "itnnnnni", user_id, secinfo_kind_name(kind),
+		rc = secinfo_store_exec(store, NULL, sql, "itbnnnni", user_id,
+					secinfo_kind_name(kind), sealed, sealed_len,
 					(long long)now);
+	else
+		rc = secinfo_store_exec(store, NULL, sql, "itnnnnni", user_id,
+					secinfo_kind_name(kind), (long long)now);
 	if (rc != 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(store->db);
@@ -559,9 +566,9 @@ secinfo_store_method_add(struct secinfo_store *store, const char *name, enum sec
 				       "SELECT IFNULL(default_method, 0) FROM users WHERE id = ?1",
 				       "i", user_id);
 		if (rc == 0 && default_method == 0)
-			rc = secinfo_store_exec(store, NULL,
-						"UPDATE users SET default_method = ?1 WHERE id = ?2",
-						"ii", *id, user_id);
+			rc = secinfo_store_exec(
+				store, NULL, "UPDATE users SET default_method = ?1 WHERE id = ?2",
+				"ii", *id, user_id);
 	}
 out:
 	free(sealed);
@@ -577,7 +584,8 @@ secinfo_store_method_delete(struct secinfo_store *store, const char *name, long 
 
 	rc = secinfo_store_exec(store, &changes,
 				"DELETE FROM methods WHERE id = ?1 AND user_id ="
-				" (SELECT id FROM users WHERE name = ?2)", "it", id, name);
+				" (SELECT id FROM users WHERE name = ?2)",
+				"it", id, name);
 	if (rc == 0 && changes != 1)
 		rc = SECINFO_ERR_NOT_FOUND;
 	if (rc == 0)
@@ -615,8 +623,8 @@ secinfo_store_method_set_default(struct secinfo_store *store, const char *name, 
 		rc = SECINFO_ERR_DENIED;
 	else
 		rc = secinfo_store_exec(store, NULL,
-					"UPDATE users SET default_method = ?1 WHERE id = ?2", "ii", id,
-					user->id);
+					"UPDATE users SET default_method = ?1 WHERE id = ?2", "ii",
+					id, user->id);
 	secinfo_user_free(user);
 	return rc;
 }
@@ -627,8 +635,8 @@ secinfo_store_counter_accept(struct secinfo_store *store, long long id, long lon
 	int changes = 0, rc;
 
 	rc = secinfo_store_exec(store, &changes,
-				"UPDATE methods SET counter = ?1 WHERE id = ?2 AND counter < ?1", "ii",
-				counter, id);
+				"UPDATE methods SET counter = ?1 WHERE id = ?2 AND counter < ?1",
+				"ii", counter, id);
 	return rc != 0 ? rc : changes == 1 ? 0 : SECINFO_ERR_WRONG;
 }
 
@@ -663,12 +671,31 @@ secinfo_store_success(struct secinfo_store *store, long long user_id, long long 
 {
 	int rc;
 
-	rc = secinfo_store_exec(store, NULL, "UPDATE users SET failures = 0 WHERE id = ?1", "i",
-				user_id);
+	/* One transaction: one write to disk on the sign-in path instead of two. */
+	rc = secinfo_store_begin(store);
 	if (rc == 0)
-		rc = secinfo_store_exec(store, NULL, "UPDATE methods SET last_used = ?1 WHERE id = ?2",
-					"ii", (long long)now, method_id);
+		rc = secinfo_store_exec(
+			store, NULL,
+			"UPDATE users SET failures = 0 WHERE id = ?1 AND failures != 0", "i",
+			user_id);
+	if (rc == 0)
+		rc = secinfo_store_exec(store, NULL,
+					"UPDATE methods SET last_used = ?1 WHERE id = ?2", "ii",
+					(long long)now, method_id);
+	if (rc == 0)
+		rc = secinfo_store_commit(store);
+	if (rc != 0)
+		secinfo_store_rollback(store);
 	return rc;
+}
+
+int
+secinfo_store_failure_unenrolled(struct secinfo_store *store)
+{
+	return secinfo_store_exec(store, NULL,
+				  "INSERT INTO meta (name, value) VALUES ('unenrolled_failures', 1)"
+				  " ON CONFLICT (name) DO UPDATE SET value = value + 1",
+				  "");
 }
 
 int
@@ -676,8 +703,8 @@ secinfo_store_audit(struct secinfo_store *store, const struct secinfo_audit_entr
 {
 	return secinfo_store_exec(store, NULL,
 				  "INSERT INTO audit (time, user, service, rhost, method, event,"
-				  " result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", "itttttt",
-				  e->time, e->user, e->service ? e->service : "",
+				  " result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				  "itttttt", e->time, e->user, e->service ? e->service : "",
 				  e->rhost ? e->rhost : "", e->method ? e->method : "", e->event,
 				  e->result);
 }

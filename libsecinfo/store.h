@@ -15,11 +15,11 @@ struct secinfo_store;
 struct secinfo_method {
 	long long id;
 	enum secinfo_kind kind;
-	char *detail;            /* E.164 number or address; NULL for app, key, questions */
-	unsigned char *secret;   /* TOTP/HOTP secret or FIDO2 credential (guarded memory) */
+	char *detail;          /* E.164 number or address; NULL for app, key, questions */
+	unsigned char *secret; /* TOTP/HOTP secret or FIDO2 credential (guarded memory) */
 	size_t secret_len;
 	struct secinfo_otp_params otp;
-	long long counter;       /* last accepted TOTP step or HOTP counter, -1 for none */
+	long long counter;            /* last accepted TOTP step or HOTP counter, -1 for none */
 	long long created, last_used; /* last_used 0: never */
 };
 
@@ -29,7 +29,7 @@ struct secinfo_user {
 	char *name;
 	long long default_method; /* method id, 0 for none */
 	unsigned failures;
-	long long locked_until;   /* 0: not locked */
+	long long locked_until; /* 0: not locked */
 	struct secinfo_method *methods;
 	size_t n_methods;
 };
@@ -78,8 +78,8 @@ struct secinfo_method *secinfo_user_first_method(const struct secinfo_user *user
 						 enum secinfo_purpose purpose, unsigned kinds);
 
 /* Calls FN once per user name in name order. Returns 0 or a negative SECINFO_ERR_* code. */
-int secinfo_store_user_names(struct secinfo_store *store,
-			     int (*fn)(const char *name, void *data), void *data);
+int secinfo_store_user_names(struct secinfo_store *store, int (*fn)(const char *name, void *data),
+			     void *data);
 
 /* Deletes a user with all methods (inside the caller's transaction). */
 int secinfo_store_user_delete(struct secinfo_store *store, const char *name);
@@ -119,7 +119,12 @@ int secinfo_store_counter_accept(struct secinfo_store *store, long long id, long
 int secinfo_store_failure(struct secinfo_store *store, long long user_id, unsigned max_failures,
 			  long lockout, time_t now, long long *locked_until);
 
-/* Records a success: clears failures and sets the method's last use. */
+/* Counts a wrong answer of someone without a usable method (the decoy path). It costs the
+ * same write as secinfo_store_failure, so the time between prompts does not tell enrolled
+ * users from others; the count is only a statistic. Returns 0 or SECINFO_ERR_DB. */
+int secinfo_store_failure_unenrolled(struct secinfo_store *store);
+
+/* Records a success: clears failures and sets the method's last use (one transaction). */
 int secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
 			  time_t now);
 
@@ -138,8 +143,8 @@ const struct secinfo_conf *secinfo_store_conf(const struct secinfo_store *store)
 struct secinfo_user_summary {
 	const char *name;
 	long long n_methods;
-	int default_kind;         /* enum secinfo_kind of the default method, -1 for none */
-	long long locked_until;   /* 0: not locked */
+	int default_kind;       /* enum secinfo_kind of the default method, -1 for none */
+	long long locked_until; /* 0: not locked */
 	unsigned failures;
 };
 

@@ -24,7 +24,8 @@ static const struct secinfo_method *
 secinfo_flow_first(const struct secinfo_flow *flow)
 {
 	unsigned usable = secinfo_flow_usable(flow);
-	const struct secinfo_method *m = secinfo_user_method(flow->user, flow->user->default_method);
+	const struct secinfo_method *m =
+		secinfo_user_method(flow->user, flow->user->default_method);
 
 	if (m != NULL && (usable & SECINFO_KIND_BIT(m->kind)))
 		return m;
@@ -49,7 +50,8 @@ secinfo_flow_another_way(struct secinfo_flow *flow, const struct secinfo_method 
 			choices[n++] = m;
 	}
 	if (n == 0)
-		return secinfo_conv_say(flow->pamh, 1, "No other verification method is available.");
+		return secinfo_conv_say(flow->pamh, 1,
+					"No other verification method is available.");
 	pos = (size_t)snprintf(text, sizeof(text), "Other ways to verify:");
 	for (size_t i = 0; i < n && pos < sizeof(text); i++) {
 		secinfo_method_ops(choices[i]->kind)->describe(choices[i], line, sizeof(line));
@@ -57,8 +59,10 @@ secinfo_flow_another_way(struct secinfo_flow *flow, const struct secinfo_method 
 	}
 	rc = secinfo_conv_say(flow->pamh, 0, text);
 	if (rc == 0)
-		rc = secinfo_conv_ask(flow->pamh, 1, "Choose a number (Enter to keep the current "
-						     "method): ", &answer);
+		rc = secinfo_conv_ask(flow->pamh, 1,
+				      "Choose a number (Enter to keep the current "
+				      "method): ",
+				      &answer);
 	if (rc != 0)
 		return rc;
 	pick = strtol(answer, &end, 10);
@@ -79,8 +83,10 @@ secinfo_flow_say_locked(struct secinfo_flow *flow, long long locked_until)
 
 	flow->locked_until = locked_until;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&until, &tm));
-	snprintf(text, sizeof(text), "Verification is locked for this account until %s "
-		 "after too many wrong codes.", when);
+	snprintf(text, sizeof(text),
+		 "Verification is locked for this account until %s "
+		 "after too many wrong codes.",
+		 when);
 	secinfo_conv_say(flow->pamh, 1, text);
 }
 
@@ -108,7 +114,7 @@ secinfo_flow_failed(struct secinfo_flow *flow, unsigned tries_left)
 static int
 secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy)
 {
-	struct secinfo_method_ctx ctx = { decoy ? NULL : flow->store, flow->conf, flow->now };
+	struct secinfo_method_ctx ctx = {decoy ? NULL : flow->store, flow->conf, flow->now};
 	const struct secinfo_method *challenged = NULL;
 	unsigned tries_left = flow->conf->tries, switches = 0;
 	char info[512], *answer = NULL;
@@ -144,7 +150,8 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 			break;
 		tries_left--;
 		if (decoy) {
-			if (tries_left > 0)
+			rc = secinfo_store_failure_unenrolled(flow->store);
+			if (rc == 0 && tries_left > 0)
 				rc = secinfo_conv_say(flow->pamh, 1, "Wrong code, try again.");
 		} else {
 			rc = secinfo_flow_failed(flow, tries_left);

@@ -20,7 +20,7 @@ struct secinfo_flow {
 	enum secinfo_purpose purpose;
 	time_t now;
 	/* results, for the log and the audit trail */
-	const char *method_name;   /* kind used last, "" when none */
+	const char *method_name; /* kind used last, "" when none */
 	long long locked_until;
 };
 

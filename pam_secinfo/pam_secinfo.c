@@ -69,8 +69,8 @@ secinfo_call_record(struct secinfo_call *call, const char *method, const char *r
 	pam_syslog(call->pamh, prio, "%s user=%s service=%s rhost=%s method=%s result=%s",
 		   call->entry, user, service, rhost, method[0] ? method : "-", result);
 	if (call->store != NULL) {
-		struct secinfo_audit_entry e = { (long long)time(NULL), user, service, rhost,
-						 method, call->entry, result };
+		struct secinfo_audit_entry e = {
+			(long long)time(NULL), user, service, rhost, method, call->entry, result};
 		if (secinfo_store_audit(call->store, &e) != 0)
 			pam_syslog(call->pamh, LOG_ERR, "could not write the audit trail");
 	}
@@ -83,7 +83,7 @@ secinfo_call_record(struct secinfo_call *call, const char *method, const char *r
 static int
 secinfo_call_begin(struct secinfo_call *call, int argc, const char **argv)
 {
-	struct secinfo_problems problems = { 0 };
+	struct secinfo_problems problems = {0};
 	const char *bad = NULL;
 	char why[512] = "", escaped[128];
 	int rc;
@@ -151,8 +151,8 @@ secinfo_result_name(int rc, int enrolled)
 SECINFO_EXPORT int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct secinfo_call call = { .pamh = pamh, .entry = "auth" };
-	struct secinfo_flow flow = { 0 };
+	struct secinfo_call call = {.pamh = pamh, .entry = "auth"};
+	struct secinfo_flow flow = {0};
 	int rc, pam_rc;
 
 	rc = secinfo_call_begin(&call, argc, argv);
@@ -198,7 +198,7 @@ out:
 SECINFO_EXPORT int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct secinfo_call call = { .pamh = pamh, .entry = "account" };
+	struct secinfo_call call = {.pamh = pamh, .entry = "account"};
 	int rc, pam_rc;
 
 	rc = secinfo_call_begin(&call, argc, argv);
@@ -207,7 +207,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_IGNORE;
 	}
 	if (rc == 0 && call.user->locked_until > (long long)time(NULL)) {
-		struct secinfo_flow flow = { .pamh = pamh };
+		struct secinfo_flow flow = {.pamh = pamh};
 		secinfo_flow_say_locked(&flow, call.user->locked_until);
 		rc = SECINFO_ERR_LOCKED;
 		secinfo_call_record(&call, "", "locked");

@@ -32,7 +32,7 @@ enum secinfo_admin_option {
 struct secinfo_admin_args {
 	unsigned options; /* SECINFO_OPT_* given */
 	const char *secret, *user, *since, *answers_file;
-	char **words;     /* positional arguments, in order */
+	char **words; /* positional arguments, in order */
 	int n_words;
 	const char *command; /* "user show", for messages */
 };
@@ -51,15 +51,15 @@ int secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_ad
 int secinfo_admin_cmd_user_list(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_user_show(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_user_delete(struct secinfo_admin *admin,
-		const struct secinfo_admin_args *args);
+				  const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_user_unlock(struct secinfo_admin *admin,
-		const struct secinfo_admin_args *args);
+				  const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_method_add(struct secinfo_admin *admin,
-		const struct secinfo_admin_args *args);
+				 const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_method_delete(struct secinfo_admin *admin,
-		const struct secinfo_admin_args *args);
+				    const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_method_default(struct secinfo_admin *admin,
-		const struct secinfo_admin_args *args);
+				     const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_later(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 

@@ -18,8 +18,8 @@ static void
 secinfo_admin_audit_json(const struct secinfo_audit_entry *e)
 {
 	const char *const fields[][2] = {
-		{ "user", e->user }, { "service", e->service }, { "rhost", e->rhost },
-		{ "method", e->method }, { "event", e->event }, { "result", e->result },
+		{"user", e->user},     {"service", e->service}, {"rhost", e->rhost},
+		{"method", e->method}, {"event", e->event},     {"result", e->result},
 	};
 
 	char when[32];
@@ -49,10 +49,13 @@ secinfo_admin_audit_row(const struct secinfo_audit_entry *e, void *data)
 	} else {
 		secinfo_admin_time(e->time, 0, when, sizeof(when));
 		/* Empty fields print as "-" so the columns stay readable. */
-		secinfo_admin_table_add(&list->table, (const char *const[]){
-			when, e->user && *e->user ? e->user : NULL, e->service && *e->service ? e->service : NULL,
-			e->rhost && *e->rhost ? e->rhost : NULL,
-			e->method && *e->method ? e->method : NULL, e->event, e->result });
+		secinfo_admin_table_add(
+			&list->table,
+			(const char *const[]){when, e->user && *e->user ? e->user : NULL,
+					      e->service && *e->service ? e->service : NULL,
+					      e->rhost && *e->rhost ? e->rhost : NULL,
+					      e->method && *e->method ? e->method : NULL, e->event,
+					      e->result});
 	}
 	list->count++;
 	return 0;
@@ -61,9 +64,9 @@ secinfo_admin_audit_row(const struct secinfo_audit_entry *e, void *data)
 int
 secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
-	static const char *const headings[] = { "TIME", "USER", "SERVICE", "RHOST", "METHOD",
-						"EVENT", "RESULT" };
-	struct secinfo_admin_audit_list list = { .json = !!(args->options & SECINFO_OPT_JSON) };
+	static const char *const headings[] = {"TIME",   "USER",  "SERVICE", "RHOST",
+					       "METHOD", "EVENT", "RESULT"};
+	struct secinfo_admin_audit_list list = {.json = !!(args->options & SECINFO_OPT_JSON)};
 	long long since = 0;
 	int rc;
 

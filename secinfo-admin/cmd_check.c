@@ -22,9 +22,8 @@ struct secinfo_admin_check {
 	long long users;
 };
 
-static void
-secinfo_admin_check_say(struct secinfo_admin_check *check, int is_error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void secinfo_admin_check_say(struct secinfo_admin_check *check, int is_error,
+				    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 secinfo_admin_check_say(struct secinfo_admin_check *check, int is_error, const char *fmt, ...)
@@ -46,7 +45,7 @@ secinfo_admin_check_say(struct secinfo_admin_check *check, int is_error, const c
 static int
 secinfo_admin_check_conf(struct secinfo_admin_check *check)
 {
-	struct secinfo_problems problems = { 0 };
+	struct secinfo_problems problems = {0};
 	struct secinfo_admin *admin = check->admin;
 	int rc;
 
@@ -70,12 +69,15 @@ secinfo_admin_check_key(struct secinfo_admin_check *check)
 	rc = secinfo_key_load(path, &key, &why);
 	secinfo_key_free(key);
 	if (rc == SECINFO_ERR_NOT_FOUND)
-		secinfo_admin_check_say(check, 1, "%s: the key is missing; 'secinfo-admin init' "
-					"creates it", path);
+		secinfo_admin_check_say(check, 1,
+					"%s: the key is missing; 'secinfo-admin init' "
+					"creates it",
+					path);
 	else if (rc != 0)
-		secinfo_admin_check_say(check, 1, "%s: %s; the key must be a regular file of 32 "
-					"bytes owned by root with mode 0600", path,
-					why != NULL ? why : secinfo_strerror(rc));
+		secinfo_admin_check_say(check, 1,
+					"%s: %s; the key must be a regular file of 32 "
+					"bytes owned by root with mode 0600",
+					path, why != NULL ? why : secinfo_strerror(rc));
 	/* The module does not check the key's directory, but whoever may write there may
 	 * replace the key. */
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -84,8 +86,10 @@ secinfo_admin_check_key(struct secinfo_admin_check *check)
 		return;
 	slash[slash == dir ? 1 : 0] = '\0';
 	if (secinfo_dir_check(dir, &why) != 0)
-		secinfo_admin_check_say(check, 0, "%s: %s; whoever can write there can replace the "
-					"key", dir, why);
+		secinfo_admin_check_say(check, 0,
+					"%s: %s; whoever can write there can replace the "
+					"key",
+					dir, why);
 }
 
 /* One file next to the database (-wal, -shm) that sqlite opens on its own. */
@@ -101,8 +105,10 @@ secinfo_admin_check_sidecar(struct secinfo_admin_check *check, const char *suffi
 	if (fd >= 0)
 		close(fd);
 	else if (fd != SECINFO_ERR_NOT_FOUND)
-		secinfo_admin_check_say(check, 1, "%s: %s; it must be owned by root and writable only "
-					"by root", path, why);
+		secinfo_admin_check_say(check, 1,
+					"%s: %s; it must be owned by root and writable only "
+					"by root",
+					path, why);
 }
 
 /* The module accepts a database that others may read, since the secrets in it are encrypted;
@@ -117,8 +123,10 @@ secinfo_admin_check_private(struct secinfo_admin_check *check, int fd, const cha
 	if (fd >= 0)
 		close(fd);
 	else if (fd == SECINFO_ERR_UNSAFE)
-		secinfo_admin_check_say(check, 0, "%s: %s: the user names and the audit trail in it "
-					"are not encrypted (chmod 600)", path, why);
+		secinfo_admin_check_say(check, 0,
+					"%s: %s: the user names and the audit trail in it "
+					"are not encrypted (chmod 600)",
+					path, why);
 }
 
 /* The database's directory and files, as the module checks them before opening.
@@ -136,16 +144,22 @@ secinfo_admin_check_files(struct secinfo_admin_check *check)
 	if (slash != NULL) {
 		slash[slash == dir ? 1 : 0] = '\0';
 		if (secinfo_dir_check(dir, &why) != 0)
-			secinfo_admin_check_say(check, 1, "%s: %s; the database directory must be "
-						"owned by root and writable only by root", dir, why);
+			secinfo_admin_check_say(check, 1,
+						"%s: %s; the database directory must be "
+						"owned by root and writable only by root",
+						dir, why);
 	}
 	fd = secinfo_file_open(path, SECINFO_FILE_PUBLIC_READ, &why);
 	if (fd == SECINFO_ERR_NOT_FOUND)
-		secinfo_admin_check_say(check, 1, "%s: the database is missing; 'secinfo-admin "
-					"init' creates it", path);
+		secinfo_admin_check_say(check, 1,
+					"%s: the database is missing; 'secinfo-admin "
+					"init' creates it",
+					path);
 	else if (fd < 0)
-		secinfo_admin_check_say(check, 1, "%s: %s; the database must be owned by root and "
-					"writable only by root", path, why);
+		secinfo_admin_check_say(check, 1,
+					"%s: %s; the database must be owned by root and "
+					"writable only by root",
+					path, why);
 	else
 		secinfo_admin_check_private(check, fd, path);
 	secinfo_admin_check_sidecar(check, "-wal");
@@ -168,8 +182,10 @@ secinfo_admin_check_user(const char *name, void *data)
 	if (rc == SECINFO_ERR_NOMEM || rc == SECINFO_ERR_DB)
 		return rc;
 	if (rc != 0) {
-		secinfo_admin_check_say(check, 1, "user '%s': %s; is %s the key this database was "
-					"created with?", secinfo_escape(name, escaped, sizeof(escaped)),
+		secinfo_admin_check_say(check, 1,
+					"user '%s': %s; is %s the key this database was "
+					"created with?",
+					secinfo_escape(name, escaped, sizeof(escaped)),
 					secinfo_strerror(rc), conf->key_file);
 		return 0;
 	}
@@ -194,13 +210,15 @@ secinfo_admin_check_database(struct secinfo_admin_check *check)
 	}
 	rc = secinfo_store_user_names(admin->store, secinfo_admin_check_user, check);
 	if (rc != 0)
-		secinfo_admin_check_say(check, 1, "%s: cannot read the users: %s", admin->conf->db_path,
-					secinfo_strerror(rc));
+		secinfo_admin_check_say(check, 1, "%s: cannot read the users: %s",
+					admin->conf->db_path, secinfo_strerror(rc));
 	for (int k = 0; k < SECINFO_KIND_COUNT; k++)
 		if (check->disallowed[k] > 0)
-			secinfo_admin_check_say(check, 0, "%zu %s method%s registered, but [policy] "
+			secinfo_admin_check_say(check, 0,
+						"%zu %s method%s registered, but [policy] "
 						"methods does not allow %s: they are neither "
-						"offered nor accepted", check->disallowed[k],
+						"offered nor accepted",
+						check->disallowed[k],
 						secinfo_kind_name((enum secinfo_kind)k),
 						check->disallowed[k] == 1 ? " is" : "s are",
 						secinfo_kind_name((enum secinfo_kind)k));
@@ -209,13 +227,13 @@ secinfo_admin_check_database(struct secinfo_admin_check *check)
 int
 secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
-	struct secinfo_admin_check check = { .admin = admin };
+	struct secinfo_admin_check check = {.admin = admin};
 
 	if (secinfo_admin_check_conf(&check) != 0) {
 		fflush(stdout);
 		return secinfo_admin_fail("%zu error%s in the configuration; the key and the "
-					  "database are checked once it can be read", check.errors,
-					  check.errors == 1 ? "" : "s");
+					  "database are checked once it can be read",
+					  check.errors, check.errors == 1 ? "" : "s");
 	}
 	secinfo_admin_check_key(&check);
 	if (secinfo_admin_check_files(&check) == 0 && check.errors == 0)

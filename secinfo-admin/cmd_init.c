@@ -39,15 +39,16 @@ secinfo_admin_init_dir(struct secinfo_admin *admin, int *changed)
 	if (rc == SECINFO_ERR_NOT_FOUND) {
 		if (mkdir(dir, 0700) != 0)
 			return secinfo_admin_fail("cannot create the directory %s: %s; create its "
-						  "parent directories first", dir, strerror(errno));
+						  "parent directories first",
+						  dir, strerror(errno));
 		printf("created directory %s (mode 0700)\n", dir);
 		*changed = 1;
 		rc = secinfo_dir_check(dir, &why);
 	}
 	if (rc != 0)
 		return secinfo_admin_fail("the database directory %s is not safe: %s; it must be a "
-					  "directory owned by root and writable only by root", dir,
-					  why);
+					  "directory owned by root and writable only by root",
+					  dir, why);
 	return SECINFO_ADMIN_OK;
 }
 
@@ -67,15 +68,18 @@ secinfo_admin_init_key(struct secinfo_admin *admin, int db_exists, int *changed)
 		rc = secinfo_key_load(path, &key, &why);
 		secinfo_key_free(key);
 		if (rc != 0)
-			return secinfo_admin_fail("the key %s is not usable: %s; it must be a regular "
-						  "file of 32 bytes owned by root with mode 0600",
-						  path, why != NULL ? why : secinfo_strerror(rc));
+			return secinfo_admin_fail(
+				"the key %s is not usable: %s; it must be a regular "
+				"file of 32 bytes owned by root with mode 0600",
+				path, why != NULL ? why : secinfo_strerror(rc));
 		return SECINFO_ADMIN_OK;
 	}
 	if (db_exists)
-		return secinfo_admin_fail("the database %s exists but its key %s is missing; restore "
-					  "the key from a backup (a new key cannot decrypt the "
-					  "database)", admin->conf->db_path, path);
+		return secinfo_admin_fail(
+			"the database %s exists but its key %s is missing; restore "
+			"the key from a backup (a new key cannot decrypt the "
+			"database)",
+			admin->conf->db_path, path);
 	rc = secinfo_key_create(path, &why);
 	if (rc != 0)
 		return secinfo_admin_fail("cannot create the key %s: %s", path,
@@ -120,8 +124,9 @@ secinfo_admin_cmd_init(struct secinfo_admin *admin, const struct secinfo_admin_a
 	int changed = 0, db_exists, rc;
 
 	if (geteuid() != 0)
-		return secinfo_admin_fail("init must run as root: the module trusts only files that "
-					  "root owns");
+		return secinfo_admin_fail(
+			"init must run as root: the module trusts only files that "
+			"root owns");
 	umask(077);
 	rc = secinfo_admin_load_conf(admin);
 	if (rc == SECINFO_ADMIN_OK)
@@ -134,6 +139,7 @@ secinfo_admin_cmd_init(struct secinfo_admin *admin, const struct secinfo_admin_a
 		rc = secinfo_admin_init_database(admin, db_exists, &changed);
 	if (rc == SECINFO_ADMIN_OK && !changed)
 		printf("nothing to do: the directory, the key %s and the database %s exist and are "
-		       "usable\n", admin->conf->key_file, admin->conf->db_path);
+		       "usable\n",
+		       admin->conf->key_file, admin->conf->db_path);
 	return rc;
 }

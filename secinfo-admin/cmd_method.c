@@ -22,20 +22,20 @@ struct secinfo_admin_enroll {
 		   enum secinfo_kind kind);
 };
 
-static int secinfo_admin_add_app(struct secinfo_admin *admin,
-				 const struct secinfo_admin_args *args, enum secinfo_kind kind);
+static int secinfo_admin_add_app(struct secinfo_admin *admin, const struct secinfo_admin_args *args,
+				 enum secinfo_kind kind);
 static int secinfo_admin_add_phone(struct secinfo_admin *admin,
 				   const struct secinfo_admin_args *args, enum secinfo_kind kind);
 static int secinfo_admin_add_email(struct secinfo_admin *admin,
 				   const struct secinfo_admin_args *args, enum secinfo_kind kind);
 
 static const struct secinfo_admin_enroll secinfo_admin_enrollers[SECINFO_KIND_COUNT] = {
-	[SECINFO_KIND_APP] = { NULL, "the authenticator app", secinfo_admin_add_app },
-	[SECINFO_KIND_SMS] = { "PHONE", "text message", secinfo_admin_add_phone },
-	[SECINFO_KIND_CALL] = { "PHONE", "phone call", secinfo_admin_add_phone },
-	[SECINFO_KIND_KEY] = { NULL, "security key", NULL },
-	[SECINFO_KIND_EMAIL] = { "ADDRESS", "email", secinfo_admin_add_email },
-	[SECINFO_KIND_QUESTIONS] = { NULL, "security questions", NULL },
+	[SECINFO_KIND_APP] = {NULL, "the authenticator app", secinfo_admin_add_app},
+	[SECINFO_KIND_SMS] = {"PHONE", "text message", secinfo_admin_add_phone},
+	[SECINFO_KIND_CALL] = {"PHONE", "phone call", secinfo_admin_add_phone},
+	[SECINFO_KIND_KEY] = {NULL, "security key", NULL},
+	[SECINFO_KIND_EMAIL] = {"ADDRESS", "email", secinfo_admin_add_email},
+	[SECINFO_KIND_QUESTIONS] = {NULL, "security questions", NULL},
 };
 
 static int
@@ -52,9 +52,10 @@ secinfo_admin_add_unverified(const struct secinfo_admin_args *args, enum secinfo
 {
 	if (args->options & SECINFO_OPT_NO_VERIFY)
 		return SECINFO_ADMIN_OK;
-	return secinfo_admin_fail("verifying %s by sending a code by %s arrives in a later version; "
-				  "use --no-verify to register it without a check",
-				  args->words[2], secinfo_admin_enrollers[kind].channel);
+	return secinfo_admin_fail(
+		"verifying %s by sending a code by %s arrives in a later version; "
+		"use --no-verify to register it without a check",
+		args->words[2], secinfo_admin_enrollers[kind].channel);
 }
 
 static int
@@ -64,7 +65,8 @@ secinfo_admin_add_phone(struct secinfo_admin *admin, const struct secinfo_admin_
 	const struct secinfo_conf *conf = admin->conf;
 	/* [call] default_country falls back to [sms]'s: most sites set it once. */
 	unsigned country = kind == SECINFO_KIND_CALL && conf->call.default_country != 0
-				   ? conf->call.default_country : conf->sms.default_country;
+				   ? conf->call.default_country
+				   : conf->sms.default_country;
 	char e164[SECINFO_PHONE_MAX + 1], escaped[128];
 	const char *why = "";
 	int extension = 0, rc;
@@ -78,7 +80,8 @@ secinfo_admin_add_phone(struct secinfo_admin *admin, const struct secinfo_admin_
 		return rc;
 	if (extension)
 		printf("Note: the extension was removed: security info does not support phone "
-		       "extensions. The number is %s.\n", e164);
+		       "extensions. The number is %s.\n",
+		       e164);
 	return secinfo_admin_method_store(admin, args->words[0], kind, e164, NULL, 0, NULL, -1);
 }
 
@@ -135,8 +138,10 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 	int rc;
 
 	if (kind < 0)
-		return secinfo_admin_usage_fail("'%s' is not a kind of method: app, sms, call, key, "
-						"email or questions", args->words[1]);
+		return secinfo_admin_usage_fail(
+			"'%s' is not a kind of method: app, sms, call, key, "
+			"email or questions",
+			args->words[1]);
 	rc = secinfo_admin_add_usage(args, (enum secinfo_kind)kind);
 	if (rc == SECINFO_ADMIN_OK)
 		rc = secinfo_admin_user_name_check(args->words[0]);
@@ -146,7 +151,8 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 		return rc;
 	if (!(admin->conf->methods & SECINFO_KIND_BIT(kind)))
 		return secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
-					  "methods in %s)", args->words[1], admin->conf_path);
+					  "methods in %s)",
+					  args->words[1], admin->conf_path);
 	if (secinfo_admin_enrollers[kind].add == NULL)
 		return secinfo_admin_fail("%s methods are not available in this version",
 					  args->words[1]);
@@ -155,8 +161,7 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 
 /* Finds a method of USER with KIND and DETAIL. Returns its id, or 0. */
 static long long
-secinfo_admin_duplicate(const struct secinfo_user *user, enum secinfo_kind kind,
-			const char *detail)
+secinfo_admin_duplicate(const struct secinfo_user *user, enum secinfo_kind kind, const char *detail)
 {
 	for (size_t i = 0; user != NULL && detail != NULL && i < user->n_methods; i++)
 		if (user->methods[i].kind == kind && user->methods[i].detail != NULL &&
@@ -272,12 +277,15 @@ secinfo_admin_method_resolve(const struct secinfo_user *user, const char *word,
 	errno = 0;
 	id = isdigit((unsigned char)word[0]) ? strtoll(word, &end, 10) : 0;
 	if (end == NULL || *end != '\0' || errno != 0 || id <= 0)
-		return secinfo_admin_usage_fail("METHOD '%s' is neither a method id nor a kind (app, "
-						"sms, call, key, email, questions)", word);
+		return secinfo_admin_usage_fail(
+			"METHOD '%s' is neither a method id nor a kind (app, "
+			"sms, call, key, email, questions)",
+			word);
 	*m = secinfo_user_method(user, id);
 	if (*m == NULL)
 		return secinfo_admin_fail("%s has no method with id %lld; 'secinfo-admin user show "
-					  "%s' lists them", user->name, id, user->name);
+					  "%s' lists them",
+					  user->name, id, user->name);
 	return SECINFO_ADMIN_OK;
 }
 
@@ -317,8 +325,7 @@ secinfo_admin_method_delete_one(struct secinfo_admin *admin, const struct secinf
 }
 
 int
-secinfo_admin_cmd_method_delete(struct secinfo_admin *admin,
-				const struct secinfo_admin_args *args)
+secinfo_admin_cmd_method_delete(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
 	struct secinfo_user *user = NULL, *after = NULL;
 	struct secinfo_method *m = NULL;
@@ -329,8 +336,10 @@ secinfo_admin_cmd_method_delete(struct secinfo_admin *admin,
 	if (rc != SECINFO_ADMIN_OK)
 		goto out;
 	secinfo_admin_method_describe(m, text, sizeof(text));
-	snprintf(question, sizeof(question), "Delete %s (id %lld) of %s? This cannot be undone. "
-		 "[y/N] ", text, m->id, user->name);
+	snprintf(question, sizeof(question),
+		 "Delete %s (id %lld) of %s? This cannot be undone. "
+		 "[y/N] ",
+		 text, m->id, user->name);
 	if (!(args->options & SECINFO_OPT_YES) && !secinfo_admin_confirm(question)) {
 		rc = secinfo_admin_fail("nothing deleted");
 		goto out;
@@ -352,8 +361,7 @@ out:
 }
 
 int
-secinfo_admin_cmd_method_default(struct secinfo_admin *admin,
-				 const struct secinfo_admin_args *args)
+secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
 	struct secinfo_user *user = NULL;
 	struct secinfo_method *m = NULL;
@@ -363,9 +371,10 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin,
 	if (rc != SECINFO_ADMIN_OK)
 		goto out;
 	if (!(secinfo_kind_purposes(m->kind) & SECINFO_PURPOSE_2FA)) {
-		rc = secinfo_admin_fail("%s can only be used for password reset; choose an app, text "
-					"message, call or security key method as the default",
-					secinfo_admin_enrollers[m->kind].channel);
+		rc = secinfo_admin_fail(
+			"%s can only be used for password reset; choose an app, text "
+			"message, call or security key method as the default",
+			secinfo_admin_enrollers[m->kind].channel);
 		goto out;
 	}
 	if (user->default_method == m->id) {
@@ -389,7 +398,8 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin,
 	secinfo_admin_say_default(user);
 	if (!(admin->conf->methods & SECINFO_KIND_BIT(m->kind)))
 		printf("Note: [policy] methods does not allow %s now; sign-in uses the next usable "
-		       "method until it does.\n", secinfo_kind_name(m->kind));
+		       "method until it does.\n",
+		       secinfo_kind_name(m->kind));
 out:
 	secinfo_user_free(user);
 	return rc;

@@ -18,12 +18,11 @@
 /* Secrets shorter than 80 bits are refused (RFC 4226 asks for at least 128, recommends 160). */
 #define SECINFO_ADMIN_SECRET_MIN 10
 
-static const char *const secinfo_admin_algorithms[] = { "SHA1", "SHA256", "SHA512" };
+static const char *const secinfo_admin_algorithms[] = {"SHA1", "SHA256", "SHA512"};
 
 /* Gets the secret: decoded from --secret, or 20 random bytes. Returns SECINFO_ADMIN_*. */
 static int
-secinfo_admin_app_secret(const struct secinfo_admin_args *args, unsigned char **secret,
-			 size_t *len)
+secinfo_admin_app_secret(const struct secinfo_admin_args *args, unsigned char **secret, size_t *len)
 {
 	int rc;
 
@@ -39,14 +38,17 @@ secinfo_admin_app_secret(const struct secinfo_admin_args *args, unsigned char **
 	if (rc == SECINFO_ERR_NOMEM)
 		return secinfo_admin_fail("out of memory");
 	if (rc != 0)
-		return secinfo_admin_fail("--secret is not valid base32 (letters A-Z and digits 2-7); "
-					  "nothing added");
+		return secinfo_admin_fail(
+			"--secret is not valid base32 (letters A-Z and digits 2-7); "
+			"nothing added");
 	if (*len < SECINFO_ADMIN_SECRET_MIN) {
 		secinfo_secret_free(*secret);
 		*secret = NULL;
-		return secinfo_admin_fail("--secret holds %zu bytes, an authenticator secret needs at "
-					  "least %d (16 base32 characters); leave --secret out for "
-					  "a random one", *len, SECINFO_ADMIN_SECRET_MIN);
+		return secinfo_admin_fail(
+			"--secret holds %zu bytes, an authenticator secret needs at "
+			"least %d (16 base32 characters); leave --secret out for "
+			"a random one",
+			*len, SECINFO_ADMIN_SECRET_MIN);
 	}
 	return SECINFO_ADMIN_OK;
 }
@@ -126,9 +128,10 @@ secinfo_admin_app_verify(struct secinfo_admin *admin, const unsigned char *secre
 	rc = secinfo_otp_find(secret, len, otp, first, last, code, &matched);
 	secinfo_wipe(code, sizeof(code));
 	if (rc == SECINFO_ERR_WRONG)
-		return secinfo_admin_fail("the code is wrong; nothing added. Check that the app "
-					  "scanned this QR code and that the phone's clock is right, "
-					  "then run the command again");
+		return secinfo_admin_fail(
+			"the code is wrong; nothing added. Check that the app "
+			"scanned this QR code and that the phone's clock is right, "
+			"then run the command again");
 	if (rc != 0)
 		return secinfo_admin_fail("cannot check the code: %s", secinfo_strerror(rc));
 	*counter = (long long)matched;
@@ -148,8 +151,8 @@ secinfo_admin_app_show(const char *user, const char *base32, const char *uri,
 		       base32, secinfo_admin_algorithms[otp->algorithm], otp->digits);
 	else
 		printf("\nOr enter this key by hand: %s\n(time-based TOTP, %s, %u digits, every %u "
-		       "seconds)\n", base32, secinfo_admin_algorithms[otp->algorithm], otp->digits,
-		       otp->period);
+		       "seconds)\n",
+		       base32, secinfo_admin_algorithms[otp->algorithm], otp->digits, otp->period);
 	printf("URI: %s\n\n", uri);
 	fflush(stdout);
 }
@@ -162,7 +165,8 @@ secinfo_admin_method_add_app(struct secinfo_admin *admin, const struct secinfo_a
 	/* HOTP is always SHA1: that is what RFC 4226 and the apps implement. The period is kept
 	 * anyway because the store requires one for every app method. */
 	struct secinfo_otp_params otp = {
-		.algorithm = args->options & SECINFO_OPT_HOTP ? SECINFO_OTP_SHA1 : conf->app_algorithm,
+		.algorithm =
+			args->options & SECINFO_OPT_HOTP ? SECINFO_OTP_SHA1 : conf->app_algorithm,
 		.digits = conf->app_digits,
 		.period = conf->app_period,
 		.hotp = !!(args->options & SECINFO_OPT_HOTP),
@@ -185,8 +189,8 @@ secinfo_admin_method_add_app(struct secinfo_admin *admin, const struct secinfo_a
 	if (!(args->options & SECINFO_OPT_NO_VERIFY))
 		rc = secinfo_admin_app_verify(admin, secret, len, &otp, &counter);
 	if (rc == SECINFO_ADMIN_OK)
-		rc = secinfo_admin_method_store(admin, user, SECINFO_KIND_APP, NULL, secret, len, &otp,
-						counter);
+		rc = secinfo_admin_method_store(admin, user, SECINFO_KIND_APP, NULL, secret, len,
+						&otp, counter);
 out:
 	if (base32 != NULL)
 		secinfo_wipe(base32, strlen(base32));

@@ -48,8 +48,9 @@ secinfo_admin_user_list_row(const struct secinfo_user_summary *s, void *data)
 		snprintf(failures, sizeof(failures), "%u", s->failures);
 		if (locked != 0)
 			secinfo_admin_time(locked, 0, until, sizeof(until));
-		secinfo_admin_table_add(&list->table, (const char *const[]){
-			s->name, methods, kind, failures, locked != 0 ? until : NULL });
+		secinfo_admin_table_add(&list->table,
+					(const char *const[]){s->name, methods, kind, failures,
+							      locked != 0 ? until : NULL});
 	}
 	list->count++;
 	return 0;
@@ -58,10 +59,10 @@ secinfo_admin_user_list_row(const struct secinfo_user_summary *s, void *data)
 int
 secinfo_admin_cmd_user_list(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
-	static const char *const headings[] = { "USER", "METHODS", "DEFAULT", "FAILURES",
-						"LOCKED UNTIL" };
-	struct secinfo_admin_list list = { .admin = admin, .json = !!(args->options &
-								      SECINFO_OPT_JSON) };
+	static const char *const headings[] = {"USER", "METHODS", "DEFAULT", "FAILURES",
+					       "LOCKED UNTIL"};
+	struct secinfo_admin_list list = {.admin = admin,
+					  .json = !!(args->options & SECINFO_OPT_JSON)};
 	int rc;
 
 	rc = secinfo_admin_open(admin);
@@ -136,7 +137,7 @@ secinfo_admin_user_show_json(const struct secinfo_admin *admin, const struct sec
 static void
 secinfo_admin_method_detail(const struct secinfo_method *m, char *out, size_t size)
 {
-	static const char *const algorithms[] = { "SHA1", "SHA256", "SHA512" };
+	static const char *const algorithms[] = {"SHA1", "SHA256", "SHA512"};
 
 	if (m->detail != NULL)
 		snprintf(out, size, "%s", m->detail);
@@ -152,8 +153,8 @@ secinfo_admin_method_detail(const struct secinfo_method *m, char *out, size_t si
 static int
 secinfo_admin_user_show_text(const struct secinfo_admin *admin, const struct secinfo_user *user)
 {
-	static const char *const headings[] = { "ID", "KIND", "DETAIL", "USABLE FOR", "CREATED",
-						"LAST USED" };
+	static const char *const headings[] = {"ID",         "KIND",    "DETAIL",
+					       "USABLE FOR", "CREATED", "LAST USED"};
 	struct secinfo_admin_table table;
 	const struct secinfo_method *def = secinfo_user_method(user, user->default_method);
 	long long locked = secinfo_admin_locked_until(admin, user->locked_until);
@@ -188,10 +189,11 @@ secinfo_admin_user_show_text(const struct secinfo_admin *admin, const struct sec
 		secinfo_admin_time(m->created, 0, created, sizeof(created));
 		if (m->last_used != 0)
 			secinfo_admin_time(m->last_used, 0, used, sizeof(used));
-		secinfo_admin_table_add(&table, (const char *const[]){
-			id, secinfo_kind_name(m->kind), detail,
-			usable[0] == '-' ? "- (not allowed by policy)" : usable, created,
-			m->last_used != 0 ? used : "never" });
+		secinfo_admin_table_add(
+			&table, (const char *const[]){id, secinfo_kind_name(m->kind), detail,
+						      usable[0] == '-' ? "- (not allowed by policy)"
+								       : usable,
+						      created, m->last_used != 0 ? used : "never"});
 	}
 	fputc('\n', stdout);
 	rc = secinfo_admin_table_print(&table, stdout);
@@ -234,8 +236,10 @@ secinfo_admin_cmd_user_delete(struct secinfo_admin *admin, const struct secinfo_
 		rc = secinfo_admin_user_load(admin, name, &user);
 	if (rc != SECINFO_ADMIN_OK)
 		goto out;
-	snprintf(question, sizeof(question), "Delete user %s and all %zu method%s? This cannot be "
-		 "undone. [y/N] ", name, user->n_methods, user->n_methods == 1 ? "" : "s");
+	snprintf(question, sizeof(question),
+		 "Delete user %s and all %zu method%s? This cannot be "
+		 "undone. [y/N] ",
+		 name, user->n_methods, user->n_methods == 1 ? "" : "s");
 	if (!(args->options & SECINFO_OPT_YES) && !secinfo_admin_confirm(question)) {
 		rc = secinfo_admin_fail("nothing deleted");
 		goto out;

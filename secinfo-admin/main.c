@@ -27,39 +27,38 @@ struct secinfo_admin_command {
 };
 
 static const struct secinfo_admin_command secinfo_admin_commands[] = {
-	{ "init", NULL, "", "create database and key (idempotent)", 0, 0, 0,
-	  secinfo_admin_cmd_init },
-	{ "check", NULL, "", "validate configuration, database, key and permissions", 0, 0, 0,
-	  secinfo_admin_cmd_check },
-	{ "user", "list", "[--json]", "list the enrolled users", SECINFO_OPT_JSON, 0, 0,
-	  secinfo_admin_cmd_user_list },
-	{ "user", "show", "USER [--json]", "show a user's methods, default and lockout",
-	  SECINFO_OPT_JSON, 1, 1, secinfo_admin_cmd_user_show },
-	{ "user", "delete", "USER [--yes]", "delete a user and all their methods",
-	  SECINFO_OPT_YES, 1, 1, secinfo_admin_cmd_user_delete },
-	{ "user", "unlock", "USER", "clear a user's failures and lockout", 0, 1, 1,
-	  secinfo_admin_cmd_user_unlock },
-	{ "method", "add",
-	  "USER app [--secret BASE32] [--hotp] [--no-verify]\n"
-	  "USER sms|call PHONE [--no-verify]\n"
-	  "USER email ADDRESS [--no-verify]\n"
-	  "USER key [--no-verify]\n"
-	  "USER questions [--answers-file FILE]",
-	  "register a method for a user",
-	  SECINFO_OPT_SECRET | SECINFO_OPT_HOTP | SECINFO_OPT_NO_VERIFY |
-		  SECINFO_OPT_ANSWERS_FILE, 2, 3, secinfo_admin_cmd_method_add },
-	{ "method", "delete", "USER METHOD [--yes]", "delete a method (METHOD: id, or kind)",
-	  SECINFO_OPT_YES, 2, 2, secinfo_admin_cmd_method_delete },
-	{ "method", "default", "USER METHOD", "make a method the user's default", 0, 2, 2,
-	  secinfo_admin_cmd_method_default },
-	{ "question", NULL, "add TEXT | question list [--json] | question retire ID",
-	  "manage the security questions (a later version)", 0, 0, SECINFO_ADMIN_ANY_WORDS,
-	  secinfo_admin_cmd_later },
-	{ "audit", NULL, "[--user USER] [--since WHEN] [--json]",
-	  "show the audit trail (WHEN: 2026-11-22, 2026-11-22T10:00:00Z, 30m, 7d)",
-	  SECINFO_OPT_USER | SECINFO_OPT_SINCE | SECINFO_OPT_JSON, 0, 0, secinfo_admin_cmd_audit },
-	{ "send-test", NULL, "sms|call|email DESTINATION", "send a test code (a later version)", 0,
-	  0, SECINFO_ADMIN_ANY_WORDS, secinfo_admin_cmd_later },
+	{"init", NULL, "", "create database and key (idempotent)", 0, 0, 0, secinfo_admin_cmd_init},
+	{"check", NULL, "", "validate configuration, database, key and permissions", 0, 0, 0,
+	 secinfo_admin_cmd_check},
+	{"user", "list", "[--json]", "list the enrolled users", SECINFO_OPT_JSON, 0, 0,
+	 secinfo_admin_cmd_user_list},
+	{"user", "show", "USER [--json]", "show a user's methods, default and lockout",
+	 SECINFO_OPT_JSON, 1, 1, secinfo_admin_cmd_user_show},
+	{"user", "delete", "USER [--yes]", "delete a user and all their methods", SECINFO_OPT_YES,
+	 1, 1, secinfo_admin_cmd_user_delete},
+	{"user", "unlock", "USER", "clear a user's failures and lockout", 0, 1, 1,
+	 secinfo_admin_cmd_user_unlock},
+	{"method", "add",
+	 "USER app [--secret BASE32] [--hotp] [--no-verify]\n"
+	 "USER sms|call PHONE [--no-verify]\n"
+	 "USER email ADDRESS [--no-verify]\n"
+	 "USER key [--no-verify]\n"
+	 "USER questions [--answers-file FILE]",
+	 "register a method for a user",
+	 SECINFO_OPT_SECRET | SECINFO_OPT_HOTP | SECINFO_OPT_NO_VERIFY | SECINFO_OPT_ANSWERS_FILE,
+	 2, 3, secinfo_admin_cmd_method_add},
+	{"method", "delete", "USER METHOD [--yes]", "delete a method (METHOD: id, or kind)",
+	 SECINFO_OPT_YES, 2, 2, secinfo_admin_cmd_method_delete},
+	{"method", "default", "USER METHOD", "make a method the user's default", 0, 2, 2,
+	 secinfo_admin_cmd_method_default},
+	{"question", NULL, "add TEXT | question list [--json] | question retire ID",
+	 "manage the security questions (a later version)", 0, 0, SECINFO_ADMIN_ANY_WORDS,
+	 secinfo_admin_cmd_later},
+	{"audit", NULL, "[--user USER] [--since WHEN] [--json]",
+	 "show the audit trail (WHEN: 2026-11-22, 2026-11-22T10:00:00Z, 30m, 7d)",
+	 SECINFO_OPT_USER | SECINFO_OPT_SINCE | SECINFO_OPT_JSON, 0, 0, secinfo_admin_cmd_audit},
+	{"send-test", NULL, "sms|call|email DESTINATION", "send a test code (a later version)", 0,
+	 0, SECINFO_ADMIN_ANY_WORDS, secinfo_admin_cmd_later},
 };
 #define SECINFO_ADMIN_NCOMMANDS (sizeof(secinfo_admin_commands) / sizeof(secinfo_admin_commands[0]))
 
@@ -68,16 +67,16 @@ static char secinfo_admin_program[] = "secinfo-admin";
 /* Long options; val is the SECINFO_OPT_* bit's index plus this base. */
 #define SECINFO_ADMIN_OPT_BASE 1000
 static const struct option secinfo_admin_options[] = {
-	{ "json", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 0 },
-	{ "yes", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 1 },
-	{ "no-verify", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 2 },
-	{ "hotp", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 3 },
-	{ "secret", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 4 },
-	{ "user", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 5 },
-	{ "since", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 6 },
-	{ "answers-file", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 7 },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"json", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 0},
+	{"yes", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 1},
+	{"no-verify", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 2},
+	{"hotp", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 3},
+	{"secret", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 4},
+	{"user", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 5},
+	{"since", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 6},
+	{"answers-file", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 7},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 /* Prints one command's usage lines, each prefixed with PREFIX. */
@@ -89,7 +88,8 @@ secinfo_admin_usage_command(const struct secinfo_admin_command *cmd, const char 
 	do {
 		size_t n = strcspn(line, "\n");
 		fprintf(out, "%ssecinfo-admin [-c FILE] %s%s%s%s%.*s\n", prefix, cmd->group,
-			cmd->name ? " " : "", cmd->name ? cmd->name : "", n ? " " : "", (int)n, line);
+			cmd->name ? " " : "", cmd->name ? cmd->name : "", n ? " " : "", (int)n,
+			line);
 		line += n;
 	} while (*line++ != '\0');
 }
@@ -98,7 +98,8 @@ static void
 secinfo_admin_usage(FILE *out)
 {
 	fputs("usage: secinfo-admin [-c FILE] COMMAND ...\n\n"
-	      "Edits the secinfo enrollment database (secinfo-admin(8)).\n\n", out);
+	      "Edits the secinfo enrollment database (secinfo-admin(8)).\n\n",
+	      out);
 	for (size_t i = 0; i < SECINFO_ADMIN_NCOMMANDS; i++) {
 		fprintf(out, "  %s%s%s: %s\n", secinfo_admin_commands[i].group,
 			secinfo_admin_commands[i].name ? " " : "",
@@ -106,11 +107,13 @@ secinfo_admin_usage(FILE *out)
 			secinfo_admin_commands[i].summary);
 		secinfo_admin_usage_command(&secinfo_admin_commands[i], "    ", out);
 	}
-	fprintf(out, "\noptions:\n"
+	fprintf(out,
+		"\noptions:\n"
 		"  -c FILE     configuration file (default %s)\n"
 		"  -h, --help  show this text\n\n"
 		"Answers (codes, confirmations) are read from standard input.\n"
-		"Exit status: 0 done, 1 refused or failed, 2 usage error.\n", SECINFO_CONF_PATH);
+		"Exit status: 0 done, 1 refused or failed, 2 usage error.\n",
+		SECINFO_CONF_PATH);
 }
 
 /* Finds the command named by WORDS; *used gets how many words named it. Prints why on failure. */
@@ -135,7 +138,8 @@ secinfo_admin_find(int n, char **words, int *used)
 	}
 	if (!group_known) {
 		secinfo_admin_usage_fail("unknown command '%s'; 'secinfo-admin --help' lists the "
-					 "commands", words[0]);
+					 "commands",
+					 words[0]);
 		return NULL;
 	}
 	if (n > 1)
@@ -197,7 +201,7 @@ secinfo_admin_parse(const struct secinfo_admin_command *cmd, int argc, char **ar
 		return SECINFO_ADMIN_OK;
 	}
 	argv[0] = secinfo_admin_program; /* getopt's messages start with it */
-	optind = 0;                         /* glibc: start afresh */
+	optind = 0;                      /* glibc: start afresh */
 	/* A leading '-' returns words in order (code 1) even under POSIXLY_CORRECT. */
 	while (rc == SECINFO_ADMIN_OK &&
 	       (c = getopt_long(argc, argv, "-h", secinfo_admin_options, NULL)) != -1) {
@@ -212,10 +216,10 @@ secinfo_admin_parse(const struct secinfo_admin_command *cmd, int argc, char **ar
 	}
 	for (int i = optind; rc == SECINFO_ADMIN_OK && i < argc; i++)
 		args->words[args->n_words++] = argv[i];
-	if (rc == SECINFO_ADMIN_OK && (args->n_words < cmd->min_words ||
-				       args->n_words > cmd->max_words))
-		rc = secinfo_admin_usage_fail(args->n_words < cmd->min_words ? "missing argument"
-									      : "too many arguments");
+	if (rc == SECINFO_ADMIN_OK &&
+	    (args->n_words < cmd->min_words || args->n_words > cmd->max_words))
+		rc = secinfo_admin_usage_fail(
+			args->n_words < cmd->min_words ? "missing argument" : "too many arguments");
 	return rc;
 }
 
@@ -231,7 +235,7 @@ static int
 secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
 {
 	const struct secinfo_admin_command *cmd;
-	struct secinfo_admin_args args = { 0 };
+	struct secinfo_admin_args args = {0};
 	char command[64];
 	int used = 0, rc;
 
@@ -260,10 +264,10 @@ int
 main(int argc, char **argv)
 {
 	static const struct option global[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	struct secinfo_admin admin = { .conf_path = SECINFO_CONF_PATH };
+	struct secinfo_admin admin = {.conf_path = SECINFO_CONF_PATH};
 	int c, rc;
 
 	/* '+': stop at the command word, whose own options are parsed per command. */
@@ -280,7 +284,8 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		fputs("usage: secinfo-admin [-c FILE] COMMAND ...\n"
-		      "'secinfo-admin --help' lists the commands.\n", stderr);
+		      "'secinfo-admin --help' lists the commands.\n",
+		      stderr);
 		return SECINFO_ADMIN_USAGE;
 	}
 	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0)
@@ -293,4 +298,3 @@ main(int argc, char **argv)
 		rc = secinfo_admin_fail("cannot write the output");
 	return rc;
 }
-

@@ -26,14 +26,15 @@ secinfo_qr_light(const QRcode *qr, int x, int y)
 static void
 secinfo_qr_line(const QRcode *qr, int y, int ansi, FILE *out)
 {
-	static const char *const halves[4] = { " ", "\u2584", "\u2580", "\u2588" };
+	static const char *const halves[4] = {" ", "\u2584", "\u2580", "\u2588"};
 
 	/* Light modules are drawn as blocks, so on a dark terminal the code shows dark on light.
 	 * On a terminal we also set the colours, so a light terminal shows it the same way. */
 	if (ansi)
 		fputs("\033[40;97m", out);
 	for (int x = -SECINFO_QR_QUIET; x < qr->width + SECINFO_QR_QUIET; x++)
-		fputs(halves[secinfo_qr_light(qr, x, y) << 1 | secinfo_qr_light(qr, x, y + 1)], out);
+		fputs(halves[secinfo_qr_light(qr, x, y) << 1 | secinfo_qr_light(qr, x, y + 1)],
+		      out);
 	if (ansi)
 		fputs("\033[0m", out);
 	fputc('\n', out);

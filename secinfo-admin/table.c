@@ -43,7 +43,7 @@ secinfo_admin_table_add(struct secinfo_admin_table *table, const char *const *ce
 int
 secinfo_admin_table_print(const struct secinfo_admin_table *table, FILE *out)
 {
-	size_t width[16] = { 0 };
+	size_t width[16] = {0};
 
 	if (table->failed || table->columns > sizeof(width) / sizeof(width[0]))
 		return SECINFO_ERR_NOMEM;

@@ -50,7 +50,7 @@ secinfo_admin_usage_fail(const char *fmt, ...)
 int
 secinfo_admin_load_conf(struct secinfo_admin *admin)
 {
-	struct secinfo_problems problems = { 0 };
+	struct secinfo_problems problems = {0};
 	int rc;
 
 	if (admin->conf != NULL)
@@ -79,10 +79,13 @@ secinfo_admin_open(struct secinfo_admin *admin)
 	rc = secinfo_store_open(admin->conf, 0, &admin->store, why, sizeof(why));
 	if (rc == SECINFO_ERR_NOT_FOUND)
 		return secinfo_admin_fail("cannot open the database: %s; run 'secinfo-admin init' "
-					  "to create the database and the key", why);
+					  "to create the database and the key",
+					  why);
 	if (rc != 0)
-		return secinfo_admin_fail("cannot open the database: %s (%s); 'secinfo-admin check' "
-					  "shows what to fix", why, secinfo_strerror(rc));
+		return secinfo_admin_fail(
+			"cannot open the database: %s (%s); 'secinfo-admin check' "
+			"shows what to fix",
+			why, secinfo_strerror(rc));
 	return SECINFO_ADMIN_OK;
 }
 
@@ -101,8 +104,10 @@ secinfo_admin_user_load(struct secinfo_admin *admin, const char *name, struct se
 	int rc = secinfo_store_user_get(admin->store, name, user);
 
 	if (rc == SECINFO_ERR_NOT_FOUND)
-		return secinfo_admin_fail("there is no user '%s' in the database; 'secinfo-admin user "
-					  "list' shows the enrolled users", name);
+		return secinfo_admin_fail(
+			"there is no user '%s' in the database; 'secinfo-admin user "
+			"list' shows the enrolled users",
+			name);
 	if (rc != 0)
 		return secinfo_admin_fail("cannot read user '%s': %s", name, secinfo_strerror(rc));
 	return SECINFO_ADMIN_OK;
@@ -211,7 +216,7 @@ static int
 secinfo_admin_iso_parse(const char *p, long long *t)
 {
 	int year, mon, day, hour = 0, min = 0, sec = 0;
-	struct tm tm = { 0 }, check;
+	struct tm tm = {0}, check;
 	time_t when;
 
 	if (secinfo_admin_digits(&p, 4, &year) || *p++ != '-' ||
@@ -281,7 +286,9 @@ secinfo_admin_purposes_text(unsigned purposes, char *out, size_t size)
 {
 	snprintf(out, size, "%s%s%s", purposes & SECINFO_PURPOSE_2FA ? "2fa" : "",
 		 purposes == (SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET) ? ", " : "",
-		 purposes & SECINFO_PURPOSE_RESET ? "reset" : purposes == 0 ? "-" : "");
+		 purposes & SECINFO_PURPOSE_RESET ? "reset"
+		 : purposes == 0                  ? "-"
+						  : "");
 }
 
 unsigned
@@ -300,7 +307,8 @@ secinfo_admin_say_default(const struct secinfo_user *user)
 
 	if (m == NULL) {
 		printf("%s has no default method: no app, text message, call or security key "
-		       "method is registered.\n", user->name);
+		       "method is registered.\n",
+		       user->name);
 		return;
 	}
 	secinfo_admin_method_describe(m, text, sizeof(text));

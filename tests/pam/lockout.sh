@@ -1,11 +1,13 @@
 #!/bin/sh
 # Failures in a row lock verification ([policy] max_failures, lockout); unlock and expiry.
 . "$top_srcdir/tests/lib.sh"
+# The lock must outlast the slowest checks below (valgrind), and the test waits for its end.
+LOCKOUT=$((SLOW * 6))
 write_conf <<CONF
 [policy]
 tries = 3
 max_failures = 4
-lockout = 3s
+lockout = ${LOCKOUT}s
 CONF
 admin init >/dev/null
 enroll_app alice
@@ -36,7 +38,7 @@ pass "secinfo-admin user unlock lets the user in again"
 enroll_app bob
 expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" s bob authenticate
 expect_pam "maximum number of retries" "$(printf '000003\n')" s bob authenticate
-sleep 4
+sleep $((LOCKOUT + 1))
 fresh_step
 expect_pam success "$(totp $SECRET_DEFAULT)" s bob authenticate
 pass "the lockout ends by itself after [policy] lockout"

@@ -6,7 +6,7 @@
  *
  *   pamdrive [-I rhost=HOST] SERVICE USER OPERATION...
  *
- * Prints every message and prompt, then "pamdrive: OPERATION: RESULT" per operation with
+ * Prints every message and prompt ("[prompt] Verification code: ", "[error] ..."), then "pamdrive: OPERATION: RESULT" per operation with
  * pam_strerror's text; exits 0 only when every operation returned PAM_SUCCESS.
  */
 #include "config.h"
@@ -22,9 +22,12 @@ static const struct {
 	const char *name;
 	enum pamtest_ops op;
 } pamdrive_ops[] = {
-	{ "authenticate", PAMTEST_AUTHENTICATE }, { "acct_mgmt", PAMTEST_ACCOUNT },
-	{ "setcred", PAMTEST_SETCRED },           { "open_session", PAMTEST_OPEN_SESSION },
-	{ "close_session", PAMTEST_CLOSE_SESSION }, { "chauthtok", PAMTEST_CHAUTHTOK },
+	{"authenticate", PAMTEST_AUTHENTICATE},
+	{"acct_mgmt", PAMTEST_ACCOUNT},
+	{"setcred", PAMTEST_SETCRED},
+	{"open_session", PAMTEST_OPEN_SESSION},
+	{"close_session", PAMTEST_CLOSE_SESSION},
+	{"chauthtok", PAMTEST_CHAUTHTOK},
 };
 #define PAMDRIVE_NOPS (sizeof(pamdrive_ops) / sizeof(pamdrive_ops[0]))
 
@@ -40,11 +43,13 @@ pamdrive_conv(int n, const struct pam_message **msg, struct pam_response **resp,
 		return PAM_BUF_ERR;
 	for (int i = 0; i < n; i++) {
 		int style = msg[i]->msg_style;
+		/* Tagged so that tests can compare conversations apart from any log output. */
 		if (style == PAM_TEXT_INFO || style == PAM_ERROR_MSG) {
-			printf("%s\n", msg[i]->msg);
+			printf("[%s] %s\n", style == PAM_TEXT_INFO ? "info" : "error", msg[i]->msg);
 			continue;
 		}
-		printf("%s\n", msg[i]->msg);
+		printf("[%s] %s\n", style == PAM_PROMPT_ECHO_ON ? "prompt-echo" : "prompt",
+		       msg[i]->msg);
 		fflush(stdout);
 		if (getline(&line, &cap, stdin) < 0) {
 			for (int j = 0; j < i; j++)
@@ -66,7 +71,7 @@ int
 main(int argc, char **argv)
 {
 	struct pam_testcase cases[8];
-	struct pam_conv conv = { pamdrive_conv, NULL };
+	struct pam_conv conv = {pamdrive_conv, NULL};
 	pam_handle_t *pamh = NULL;
 	const char *rhost = NULL;
 	size_t n = 0;
@@ -104,7 +109,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		printf("pamdrive: %s: %s\n", argv[a + 2 + i],
 		       cases[i].op_rv == PAM_SUCCESS ? "success"
-		       : cases[i].op_rv < 0	     ? "not run"
+		       : cases[i].op_rv < 0          ? "not run"
 						     : pam_strerror(NULL, cases[i].op_rv));
 		failed |= cases[i].op_rv != PAM_SUCCESS;
 	}

@@ -15,6 +15,23 @@
 #include "store.h"
 
 static int pt_failures, pt_count;
+static struct pt_env *pt_exit_env; /* removed at exit, also after exit(99) */
+
+static void
+pt_cleanup_at_exit(void)
+{
+	if (pt_exit_env != NULL)
+		pt_cleanup(pt_exit_env);
+}
+
+void
+pt_adopt(struct pt_env *env, const char *dir)
+{
+	snprintf(env->dir, sizeof(env->dir), "%s", dir);
+	snprintf(env->conf, sizeof(env->conf), "%s/secinfo.conf", dir);
+	pt_exit_env = env;
+	atexit(pt_cleanup_at_exit);
+}
 
 void
 pt_check(int cond, const char *fmt, ...)
@@ -58,7 +75,7 @@ pt_write(const char *path, const char *text, mode_t mode)
 static struct secinfo_store *
 pt_store(struct pt_env *env, struct secinfo_conf **conf, int flags)
 {
-	struct secinfo_problems problems = { 0 };
+	struct secinfo_problems problems = {0};
 	struct secinfo_store *store = NULL;
 	char why[512];
 
@@ -94,6 +111,8 @@ pt_setup(struct pt_env *env, const char *extra)
 	snprintf(env->dir, sizeof(env->dir), "/tmp/secinfo-ctest.XXXXXX");
 	if (mkdtemp(env->dir) == NULL)
 		pt_die("mkdtemp");
+	pt_exit_env = env;
+	atexit(pt_cleanup_at_exit);
 	snprintf(path, sizeof(path), "%s/db", env->dir);
 	if (mkdir(path, 0700) != 0)
 		pt_die(path);
@@ -121,6 +140,7 @@ pt_cleanup(struct pt_env *env)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", env->dir);
+	env->dir[0] = '\0';
 }
 
 static void
@@ -132,8 +152,8 @@ pt_add(struct pt_env *env, const char *user, int kind, const char *detail,
 	long long id = 0;
 
 	if (secinfo_store_begin(store) != 0 ||
-	    secinfo_store_method_add(store, user, kind, detail, secret, secret_len, otp,
-				     time(NULL), &id) != 0 ||
+	    secinfo_store_method_add(store, user, kind, detail, secret, secret_len, otp, time(NULL),
+				     &id) != 0 ||
 	    secinfo_store_commit(store) != 0)
 		pt_die("method add");
 	secinfo_store_close(store);
@@ -143,7 +163,7 @@ pt_add(struct pt_env *env, const char *user, int kind, const char *detail,
 void
 pt_enroll_app(struct pt_env *env, const char *user, int hotp)
 {
-	struct secinfo_otp_params otp = { 0, 6, 30, hotp };
+	struct secinfo_otp_params otp = {0, 6, 30, hotp};
 	unsigned char *secret = NULL;
 	size_t len = 0;
 
@@ -181,15 +201,15 @@ pt_service(struct pt_env *env, const char *name, const char *args)
 
 	snprintf(path, sizeof(path), "%s/pam.d/%s", env->dir, name);
 	snprintf(text, sizeof(text),
-		 "auth required %s config=%s %s\naccount required %s config=%s %s\n",
-		 env->module, env->conf, args, env->module, env->conf, args);
+		 "auth required %s config=%s %s\naccount required %s config=%s %s\n", env->module,
+		 env->conf, args, env->module, env->conf, args);
 	pt_write(path, text, 0644);
 }
 
 void
 pt_wrap(struct pt_env *env, int argc, char **argv)
 {
-	char dir[512], self[1024];
+	char dir[512], self[1024], preload[1024];
 	ssize_t n;
 
 	(void)argc;
@@ -199,7 +219,11 @@ pt_wrap(struct pt_env *env, int argc, char **argv)
 	setenv("PAM_WRAPPER", "1", 1);
 	setenv("PAM_WRAPPER_SERVICE_DIR", dir, 1);
 	setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-	setenv("LD_PRELOAD", "libpam_wrapper.so", 1);
+	/* SECINFO_TEST_PRELOAD: the ASan runtime in sanitizer builds, which must come first. */
+	snprintf(preload, sizeof(preload), "%s%slibpam_wrapper.so",
+		 getenv("SECINFO_TEST_PRELOAD") ? getenv("SECINFO_TEST_PRELOAD") : "",
+		 getenv("SECINFO_TEST_PRELOAD") ? " " : "");
+	setenv("LD_PRELOAD", preload, 1);
 	setenv("SECINFO_TEST_DIR", env->dir, 1);
 	/* glibc's per-thread cache keeps freed chunks counted as in use by mallinfo2; without it
 	 * the heap figures of the leak tests are exact. */
@@ -228,8 +252,11 @@ pt_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, vo
 		size_t used = strlen(c->transcript);
 		int style = msg[i]->msg_style;
 		snprintf(c->transcript + used, sizeof(c->transcript) - used, "%s%s\n",
-			 style == PAM_PROMPT_ECHO_OFF ? "[off] " : style == PAM_PROMPT_ECHO_ON ? "[on] "
-			 : style == PAM_ERROR_MSG ? "[error] " : "[info] ", msg[i]->msg);
+			 style == PAM_PROMPT_ECHO_OFF  ? "[off] "
+			 : style == PAM_PROMPT_ECHO_ON ? "[on] "
+			 : style == PAM_ERROR_MSG      ? "[error] "
+						       : "[info] ",
+			 msg[i]->msg);
 		if (style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON)
 			continue;
 		c->prompts++;

@@ -17,8 +17,8 @@ struct pt_env {
 struct pt_conv {
 	const char *answers[16]; /* NULL entry: reply with a NULL response (Ctrl-D) */
 	int n_answers, next;
-	int fail;                /* make the conversation function itself fail */
-	char transcript[8192];   /* every message and prompt, one per line, style-prefixed */
+	int fail;              /* make the conversation function itself fail */
+	char transcript[8192]; /* every message and prompt, one per line, style-prefixed */
 	int prompts;
 };
 
@@ -26,7 +26,10 @@ struct pt_conv {
  * Exits 77 (skip) when not root. */
 void pt_setup(struct pt_env *env, const char *extra);
 
-/* Removes the directory. */
+/* Takes over the directory DIR that the first run of the program set up (after pt_wrap). */
+void pt_adopt(struct pt_env *env, const char *dir);
+
+/* Removes the directory (also done at exit). */
 void pt_cleanup(struct pt_env *env);
 
 /* Enrolls an app method for USER with PT_SECRET_B32 (HOTP when HOTP). */

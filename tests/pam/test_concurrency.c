@@ -24,8 +24,8 @@
 static int
 pt_signin(const char *user, const char *code)
 {
-	struct pt_conv c = { .answers = { code }, .n_answers = 1 };
-	struct pam_conv pc = { pt_conv_fn, &c };
+	struct pt_conv c = {.answers = {code}, .n_answers = 1};
+	struct pam_conv pc = {pt_conv_fn, &c};
 	pam_handle_t *pamh = NULL;
 	int rc;
 
@@ -39,7 +39,7 @@ pt_signin(const char *user, const char *code)
 static long long
 pt_failures_of(struct pt_env *env, const char *user)
 {
-	struct secinfo_problems problems = { 0 };
+	struct secinfo_problems problems = {0};
 	struct secinfo_conf *conf = NULL;
 	struct secinfo_store *store = NULL;
 	struct secinfo_user *u = NULL;
@@ -92,7 +92,7 @@ pt_round(const char *user, const char *code, int results[3])
 int
 main(int argc, char **argv)
 {
-	struct pt_env env = { 0 };
+	struct pt_env env = {0};
 	const char *dir = getenv("SECINFO_TEST_DIR");
 	int results[3];
 	char code[16];
@@ -107,26 +107,31 @@ main(int argc, char **argv)
 	/* Under pam_wrapper now, in the environment the first run prepared. */
 	if (secinfo_crypto_init() != 0)
 		return 99;
-	snprintf(env.dir, sizeof(env.dir), "%s", dir);
-	snprintf(env.conf, sizeof(env.conf), "%s/secinfo.conf", dir);
+	pt_adopt(&env, dir);
 	/* pam_wrapper sets itself up at the first pam_start of a process: do that once here, so
 	 * the children share it instead of racing to create it. */
 	{
-		struct pam_conv pc = { pt_conv_fn, NULL };
+		struct pam_conv pc = {pt_conv_fn, NULL};
 		pam_handle_t *pamh = NULL;
 		if (pam_start("secinfo-concurrency", "nobody", &pc, &pamh) != PAM_SUCCESS)
 			return 99;
 		pam_end(pamh, PAM_SUCCESS);
 	}
+	/* pam_wrapper is loaded and set up (it looked at LD_PRELOAD to decide about DEEPBIND);
+	 * oathtool, which the test runs, must not inherit the preloads. */
+	unsetenv("LD_PRELOAD");
 	/* Far enough from a step boundary that every process checks the same step. */
 	while (30 - time(NULL) % 30 < 6)
 		sleep(1);
 	pt_totp(0, code);
 	pt_round("alice", code, results);
-	pt_check(results[0] == 1, "exactly one of %d concurrent sign-ins with one code succeeds "
-		 "(got %d)", PT_PROCESSES, results[0]);
-	pt_check(results[1] == PT_PROCESSES - 1, "the other %d get PAM_AUTH_ERR (got %d, %d errors)",
-		 PT_PROCESSES - 1, results[1], results[2]);
+	pt_check(results[0] == 1,
+		 "exactly one of %d concurrent sign-ins with one code succeeds "
+		 "(got %d)",
+		 PT_PROCESSES, results[0]);
+	pt_check(results[1] == PT_PROCESSES - 1,
+		 "the other %d get PAM_AUTH_ERR (got %d, %d errors)", PT_PROCESSES - 1, results[1],
+		 results[2]);
 	code[5] = (char)(code[5] == '9' ? '0' : code[5] + 1); /* a wrong code */
 	pt_round("bob", code, results);
 	pt_check(results[1] == PT_PROCESSES, "%d concurrent wrong codes all fail (got %d)",

@@ -19,7 +19,7 @@
 #include "pamtest_util.h"
 
 #define PT_SIGNINS 1000
-#define PT_WARMUP 100
+#define PT_WARMUP  100
 
 static int
 pt_count_fds(void)
@@ -38,12 +38,12 @@ pt_count_fds(void)
 static int
 pt_signin(unsigned long long counter)
 {
-	struct secinfo_otp_params otp = { 0, 6, 30, 1 };
+	struct secinfo_otp_params otp = {0, 6, 30, 1};
 	unsigned char *secret = NULL;
 	size_t len = 0;
 	char code[16] = "";
-	struct pt_conv c = { .answers = { code }, .n_answers = 1 };
-	struct pam_conv pc = { pt_conv_fn, &c };
+	struct pt_conv c = {.answers = {code}, .n_answers = 1};
+	struct pam_conv pc = {pt_conv_fn, &c};
 	pam_handle_t *pamh = NULL;
 	int rc;
 
@@ -61,7 +61,7 @@ pt_signin(unsigned long long counter)
 int
 main(int argc, char **argv)
 {
-	struct pt_env env = { 0 };
+	struct pt_env env = {0};
 	const char *dir = getenv("SECINFO_TEST_DIR");
 	int fds_before, fds_after, ok = 0;
 	size_t heap_before, heap_after;
@@ -73,7 +73,7 @@ main(int argc, char **argv)
 		pt_service(&env, "secinfo-many", "");
 		pt_wrap(&env, argc, argv); /* does not return */
 	}
-	snprintf(env.dir, sizeof(env.dir), "%s", dir);
+	pt_adopt(&env, dir);
 	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0)
 		return 99;
 	for (int i = 0; i < PT_WARMUP; i++)

@@ -28,8 +28,8 @@ static struct pt_env env;
 static int
 pt_call(const char *entry, const char *user, const char *args, struct pt_conv *conv)
 {
-	struct pam_conv pc = { pt_conv_fn, conv };
-	char buf[1024], *save = NULL;
+	struct pam_conv pc = {pt_conv_fn, conv};
+	char buf[1024], *w;
 	const char *argv[16];
 	int argc = 0, rc;
 	pam_handle_t *pamh = NULL;
@@ -41,8 +41,14 @@ pt_call(const char *entry, const char *user, const char *args, struct pt_conv *c
 	}
 	pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
 	snprintf(buf, sizeof(buf), "config=%s %s", env.conf, args);
-	for (char *w = strtok_r(buf, " ", &save); w != NULL && argc < 15; w = strtok_r(NULL, " ", &save))
+	/* Split ARGS at spaces in place, as libpam splits a service line. */
+	for (w = buf; *w != '\0' && argc < 15;) {
 		argv[argc++] = w;
+		w += strcspn(w, " ");
+		if (*w == ' ')
+			*w++ = '\0';
+		w += strspn(w, " ");
+	}
 	rc = fn(pamh, 0, argc, argv);
 	pam_end(pamh, rc);
 	return rc;
@@ -72,7 +78,7 @@ test_authenticate(void)
 		 "code prompt echoes off by default");
 	pt_conv_init(&c, code, code, NULL);
 	pt_check(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_CONV_ERR &&
-		 c.prompts == 3 && strstr(c.transcript, "Wrong code") != NULL,
+			 c.prompts == 3 && strstr(c.transcript, "Wrong code") != NULL,
 		 "the same code again (replay) is wrong; then a NULL reply: PAM_CONV_ERR");
 	pt_totp(-3, old);
 	pt_conv_init(&c, "000000", "123456", old);
@@ -80,7 +86,7 @@ test_authenticate(void)
 		 "three wrong codes: PAM_AUTH_ERR after exactly [policy] tries = 3 prompts");
 	pt_conv_init(&c, "000000", NULL, NULL);
 	pt_check(pt_call("pam_sm_authenticate", "alice", "echo_code", &c) == PAM_CONV_ERR &&
-		 strstr(c.transcript, "[on] Verification code: ") != NULL,
+			 strstr(c.transcript, "[on] Verification code: ") != NULL,
 		 "echo_code prompts with echo on; a NULL reply: PAM_CONV_ERR");
 	pt_conv_init(&c, NULL, NULL, NULL);
 	c.fail = 1;
@@ -98,11 +104,12 @@ test_authenticate(void)
 		 "unknown user sees the same prompts and messages as an app user");
 	pt_conv_init(&d, "000000", "111111", "222222");
 	pt_check(pt_call("pam_sm_authenticate", "erin", "", &d) == PAM_AUTH_ERR &&
-		 strcmp(c.transcript, d.transcript) == 0,
+			 strcmp(c.transcript, d.transcript) == 0,
 		 "email-only user is refused for 2FA with the same prompts");
 	pt_conv_init(&c, NULL, NULL, NULL);
 	pt_check(pt_call("pam_sm_authenticate", "nobody-here", "nullok", &c) == PAM_IGNORE &&
-		 c.prompts == 0, "unknown user with nullok: PAM_IGNORE without a prompt");
+			 c.prompts == 0,
+		 "unknown user with nullok: PAM_IGNORE without a prompt");
 	pt_conv_init(&c, NULL, NULL, NULL);
 	pt_check(pt_call("pam_sm_authenticate", "erin", "nullok", &c) == PAM_IGNORE,
 		 "email-only user with nullok: PAM_IGNORE");
@@ -124,13 +131,14 @@ test_lockout(void)
 	pt_conv_init(&c, "000003", "000004", "000005");
 	rc = pt_call("pam_sm_authenticate", "bob", "", &c);
 	pt_check(rc == PAM_MAXTRIES && c.prompts == 2 && strstr(c.transcript, "locked") != NULL,
-		 "the 5th failure locks: PAM_MAXTRIES and a message with 'locked' (rc %d, %d prompts)",
+		 "the 5th failure locks: PAM_MAXTRIES and a message with 'locked' (rc %d, %d "
+		 "prompts)",
 		 rc, c.prompts);
 	pt_totp(0, code);
 	pt_conv_init(&c, code, NULL, NULL);
 	rc = pt_call("pam_sm_authenticate", "bob", "", &c);
 	pt_check(rc == PAM_MAXTRIES && c.prompts == 0 && strstr(c.transcript, "locked") &&
-		 strstr(c.transcript, "UTC"),
+			 strstr(c.transcript, "UTC"),
 		 "locked user: PAM_MAXTRIES, no prompt, message says until when");
 	pt_conv_init(&c, NULL, NULL, NULL);
 	pt_check(pt_call("pam_sm_acct_mgmt", "bob", "", &c) == PAM_PERM_DENIED,
@@ -150,27 +158,32 @@ test_other_entries(void)
 		 "account for a user not enrolled: PAM_IGNORE");
 	pt_check(pt_call("pam_sm_setcred", "alice", "", &c) == PAM_SUCCESS, "setcred: PAM_SUCCESS");
 	pt_check(pt_call("pam_sm_open_session", "alice", "", &c) == PAM_SUCCESS &&
-		 pt_call("pam_sm_close_session", "alice", "", &c) == PAM_SUCCESS,
+			 pt_call("pam_sm_close_session", "alice", "", &c) == PAM_SUCCESS,
 		 "open and close session: PAM_SUCCESS");
 	pt_check(dlsym(pt_module, "pam_sm_chauthtok") == NULL,
 		 "no chauthtok yet (password reset comes later): a password stack fails closed");
 
 	pt_conv_init(&c, "000000", NULL, NULL);
 	pt_check(pt_call("pam_sm_authenticate", "alice", "bogus_argument", &c) ==
-		 PAM_AUTHINFO_UNAVAIL && c.prompts == 0, "unknown argument: PAM_AUTHINFO_UNAVAIL");
-	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "bogus_argument", &c) ==
-		 PAM_AUTHINFO_UNAVAIL, "account with an unknown argument: PAM_AUTHINFO_UNAVAIL");
+				 PAM_AUTHINFO_UNAVAIL &&
+			 c.prompts == 0,
+		 "unknown argument: PAM_AUTHINFO_UNAVAIL");
+	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "bogus_argument", &c) == PAM_AUTHINFO_UNAVAIL,
+		 "account with an unknown argument: PAM_AUTHINFO_UNAVAIL");
 	pt_check(pt_call("pam_sm_authenticate", "alice", "purpose=reset", &c) ==
-		 PAM_AUTHINFO_UNAVAIL, "purpose=reset (not in this version): PAM_AUTHINFO_UNAVAIL");
+			 PAM_AUTHINFO_UNAVAIL,
+		 "purpose=reset (not in this version): PAM_AUTHINFO_UNAVAIL");
 	pt_check(pt_call("pam_sm_authenticate", "alice", "nullok config=/nonexistent/secinfo.conf",
 			 &c) == PAM_AUTHINFO_UNAVAIL,
 		 "missing configuration, even with nullok: PAM_AUTHINFO_UNAVAIL");
 	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "config=/nonexistent/secinfo.conf", &c) ==
-		 PAM_AUTHINFO_UNAVAIL, "account with a missing configuration: PAM_AUTHINFO_UNAVAIL");
+			 PAM_AUTHINFO_UNAVAIL,
+		 "account with a missing configuration: PAM_AUTHINFO_UNAVAIL");
 	snprintf(path, sizeof(path), "%s", env.conf);
 	chmod(path, 0666);
 	pt_check(pt_call("pam_sm_authenticate", "nobody-here", "nullok", &c) ==
-		 PAM_AUTHINFO_UNAVAIL, "world-writable configuration: PAM_AUTHINFO_UNAVAIL");
+			 PAM_AUTHINFO_UNAVAIL,
+		 "world-writable configuration: PAM_AUTHINFO_UNAVAIL");
 	chmod(path, 0644);
 }
 

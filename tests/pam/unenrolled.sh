@@ -20,9 +20,9 @@ auth required pam_permit.so
 SERVICE
 
 expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" strict alice authenticate
-app_out=$(printf '%s\n' "$LAST_OUT" | grep -v -e SYSLOG -e PWRAP -e 'pam_start' -e 'operation' | sed 's/alice/USER/g')
+app_out=$(printf '%s\n' "$LAST_OUT" | grep -e '^\[' -e '^pamdrive:' | sed 's/alice/USER/g')
 expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" strict mallory authenticate
-unknown_out=$(printf '%s\n' "$LAST_OUT" | grep -v -e SYSLOG -e PWRAP -e 'pam_start' -e 'operation' | sed 's/mallory/USER/g')
+unknown_out=$(printf '%s\n' "$LAST_OUT" | grep -e '^\[' -e '^pamdrive:' | sed 's/mallory/USER/g')
 [ "$app_out" = "$unknown_out" ] || fail "an unknown user sees something else than an app user:
 --- app user
 $app_out
@@ -31,7 +31,7 @@ $unknown_out"
 pass "unknown user: the same prompts as an app user, then PAM_AUTH_ERR"
 
 expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" strict erin authenticate
-erin_out=$(printf '%s\n' "$LAST_OUT" | grep -v -e SYSLOG -e PWRAP -e 'pam_start' -e 'operation' | sed 's/erin/USER/g')
+erin_out=$(printf '%s\n' "$LAST_OUT" | grep -e '^\[' -e '^pamdrive:' | sed 's/erin/USER/g')
 [ "$app_out" = "$erin_out" ] || fail "an email-only user sees something else than an app user"
 pass "email-only user: refused for 2FA with the same prompts"
 

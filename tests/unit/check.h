@@ -44,8 +44,8 @@ check_report(int ok, const char *file, int line, const char *expr, const char *f
 }
 
 static inline int __attribute__((format(printf, 6, 7)))
-check_report_int(long long actual, long long expected, const char *file, int line,
-		 const char *expr, const char *fmt, ...)
+check_report_int(long long actual, long long expected, const char *file, int line, const char *expr,
+		 const char *fmt, ...)
 {
 	int ok = actual == expected;
 	va_list ap;
@@ -77,11 +77,11 @@ check_report_str(const char *actual, const char *expected, const char *file, int
 
 /* Each returns 1 when the check passed, so a test can skip what depends on it. */
 #define CHECK(cond, ...) check_report(!!(cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
-#define CHECK_INT(actual, expected, ...)                                                        \
-	check_report_int((long long)(actual), (long long)(expected), __FILE__, __LINE__,        \
+#define CHECK_INT(actual, expected, ...)                                                           \
+	check_report_int((long long)(actual), (long long)(expected), __FILE__, __LINE__,           \
 			 #actual " == " #expected, __VA_ARGS__)
-#define CHECK_STR(actual, expected, ...)                                                        \
-	check_report_str((actual), (expected), __FILE__, __LINE__, #actual " == " #expected,    \
+#define CHECK_STR(actual, expected, ...)                                                           \
+	check_report_str((actual), (expected), __FILE__, __LINE__, #actual " == " #expected,       \
 			 __VA_ARGS__)
 
 /* Prints the plan and the tally. Returns the exit status: 0 all passed, 1 otherwise. */

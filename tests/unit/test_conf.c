@@ -71,7 +71,8 @@ check_clean(const char *text, const char *what)
 
 	CHECK_INT(rc, 0, "%s: accepted", what);
 	CHECK_INT(problems.count, 0, "%s: no problems%s%s", what,
-		  problems.count > 0 ? ", first: " : "", problems.count > 0 ? problems.text[0] : "");
+		  problems.count > 0 ? ", first: " : "",
+		  problems.count > 0 ? problems.text[0] : "");
 	secinfo_conf_free(conf);
 	secinfo_problems_free(&problems);
 }
@@ -139,37 +140,36 @@ test_values(void)
 {
 	struct secinfo_problems problems;
 	struct secinfo_conf *conf = NULL;
-	static const char text[] =
-		"[policy]\n"
-		"methods = app,key sms   # a comment after the value\n"
-		"tries=5\n"
-		"  max_failures   =   20  \n"
-		"lockout = 2h\n"
-		"issuer = example.org#not-a-comment\n"
-		"[database]\n"
-		"path = /srv/secinfo/db.sqlite\n"
-		"key_file = /srv/secinfo/db.key\n"
-		"busy_timeout = 1m\n"
-		"[app]\n"
-		"algorithm = sha256\n"
-		"digits = 8\n"
-		"period = 60\n"
-		"window = 0\n"
-		"[sms]\n"
-		"provider = http\n"
-		"url = https://sms.example.org/send\n"
-		"default_country = 31\n"
-		"body = {\"to\": \"%{to}\", \"text\": \"%{message}\"}\n"
-		"[email]\n"
-		"starttls = off\n"
-		"[questions]\n"
-		"register = 3\n"
-		"ask = 3\n"
-		"[reset]\n"
-		"methods_required = 2\n"
-		"deny_users = root admin, ops\n"
-		"[key]\n"
-		"user_verification = discouraged\n";
+	static const char text[] = "[policy]\n"
+				   "methods = app,key sms   # a comment after the value\n"
+				   "tries=5\n"
+				   "  max_failures   =   20  \n"
+				   "lockout = 2h\n"
+				   "issuer = example.org#not-a-comment\n"
+				   "[database]\n"
+				   "path = /srv/secinfo/db.sqlite\n"
+				   "key_file = /srv/secinfo/db.key\n"
+				   "busy_timeout = 1m\n"
+				   "[app]\n"
+				   "algorithm = sha256\n"
+				   "digits = 8\n"
+				   "period = 60\n"
+				   "window = 0\n"
+				   "[sms]\n"
+				   "provider = http\n"
+				   "url = https://sms.example.org/send\n"
+				   "default_country = 31\n"
+				   "body = {\"to\": \"%{to}\", \"text\": \"%{message}\"}\n"
+				   "[email]\n"
+				   "starttls = off\n"
+				   "[questions]\n"
+				   "register = 3\n"
+				   "ask = 3\n"
+				   "[reset]\n"
+				   "methods_required = 2\n"
+				   "deny_users = root admin, ops\n"
+				   "[key]\n"
+				   "user_verification = discouraged\n";
 
 	CHECK_INT(parse(text, &conf, &problems), 0, "a configuration with values parses");
 	CHECK_INT(problems.count, 0, "and has no problems%s%s", problems.count > 0 ? ": " : "",
@@ -274,16 +274,17 @@ test_durations(void)
 	check_duration_refused("9223372036854775807d");
 
 	check_one_error("[policy]\nlockout = 0\n",
-			FILE_NAME ":2: [policy] lockout = '0' is not a duration in the allowed range "
+			FILE_NAME
+			":2: [policy] lockout = '0' is not a duration in the allowed range "
 			"(a number with s, m, h or d)",
 			"lockout below its minimum");
 	check_one_error("[policy]\nlockout = 31d\n",
 			FILE_NAME ":2: [policy] lockout = '31d' is not a duration in the allowed "
-			"range (a number with s, m, h or d)",
+				  "range (a number with s, m, h or d)",
 			"lockout above its maximum");
 	check_one_error("[codes]\nlifetime = 5x\n",
 			FILE_NAME ":2: [codes] lifetime = '5x' is not a duration in the allowed "
-			"range (a number with s, m, h or d)",
+				  "range (a number with s, m, h or d)",
 			"a duration with a bad suffix in the file");
 }
 
@@ -300,41 +301,46 @@ test_line_problems(void)
 	check_one_error("[sms]\nissuer = x\n", FILE_NAME ":2: unknown key 'issuer' in [sms]",
 			"a key of another section");
 	check_one_error("[policy]\ntries = 0\n",
-			FILE_NAME ":2: [policy] tries = '0' is not a whole number in the allowed range",
+			FILE_NAME
+			":2: [policy] tries = '0' is not a whole number in the allowed range",
 			"tries = 0");
 	check_one_error("[policy]\ntries = abc\n",
 			FILE_NAME ":2: [policy] tries = 'abc' is not a whole number in the allowed "
-			"range",
+				  "range",
 			"tries = abc");
 	check_one_error("[policy]\ntries = 11\n",
 			FILE_NAME ":2: [policy] tries = '11' is not a whole number in the allowed "
-			"range",
+				  "range",
 			"tries = 11");
 	check_one_error("[policy]\ntries = -3\n",
 			FILE_NAME ":2: [policy] tries = '-3' is not a whole number in the allowed "
-			"range",
+				  "range",
 			"tries = -3");
 	check_one_error("[policy]\ntries =\n",
-			FILE_NAME ":2: [policy] tries = '' is not a whole number in the allowed range",
+			FILE_NAME
+			":2: [policy] tries = '' is not a whole number in the allowed range",
 			"tries without a value");
 	check_one_error("[app]\ndigits = 9\n",
-			FILE_NAME ":2: [app] digits = '9' is not a whole number in the allowed range",
+			FILE_NAME
+			":2: [app] digits = '9' is not a whole number in the allowed range",
 			"digits = 9");
 	check_one_error("[app]\ndigits = 5\n",
-			FILE_NAME ":2: [app] digits = '5' is not a whole number in the allowed range",
+			FILE_NAME
+			":2: [app] digits = '5' is not a whole number in the allowed range",
 			"digits = 5");
 	check_one_error("[app]\nalgorithm = MD5\n",
 			FILE_NAME ":2: [app] algorithm = 'MD5' is not one of the allowed values",
 			"algorithm = MD5");
 	check_one_error("[email]\nstarttls = sometimes\n",
-			FILE_NAME ":2: [email] starttls = 'sometimes' is not one of the allowed values",
+			FILE_NAME
+			":2: [email] starttls = 'sometimes' is not one of the allowed values",
 			"starttls = sometimes");
 	check_one_error("[sms]\nprovider = smpp\n",
 			FILE_NAME ":2: [sms] provider = 'smpp' is not one of the allowed values",
 			"provider = smpp");
 	check_one_error("[policy]\nmethods = app fax\n",
 			FILE_NAME ":2: [policy] methods = 'app fax' names a method that does not "
-			"exist (app sms call key email questions)",
+				  "exist (app sms call key email questions)",
 			"methods with a kind that does not exist");
 	check_one_error("[policy]\ntries = 3\nmax_failures = 5\ntries = 4\n",
 			FILE_NAME ":4: key 'tries' in [policy] is given twice", "a key twice");
@@ -364,15 +370,14 @@ test_all_problems_reported(void)
 {
 	struct secinfo_problems problems;
 	struct secinfo_conf *conf = NULL;
-	static const char text[] =
-		"[policy]\n"          /* 1 */
-		"tries = 0\n"         /* 2: bad value */
-		"# fine\n"            /* 3 */
-		"[nope]\n"            /* 4: unknown section */
-		"x = y\n"             /* 5: ignored, inside the unknown section */
-		"[app]\n"             /* 6 */
-		"digits = 6\n"        /* 7 */
-		"colour = blue\n";    /* 8: unknown key */
+	static const char text[] = "[policy]\n"       /* 1 */
+				   "tries = 0\n"      /* 2: bad value */
+				   "# fine\n"         /* 3 */
+				   "[nope]\n"         /* 4: unknown section */
+				   "x = y\n"          /* 5: ignored, inside the unknown section */
+				   "[app]\n"          /* 6 */
+				   "digits = 6\n"     /* 7 */
+				   "colour = blue\n"; /* 8: unknown key */
 
 	CHECK_INT(parse(text, &conf, &problems), SECINFO_ERR_CONFIG, "three errors: refused");
 	CHECK(conf == NULL, "three errors: no configuration");
@@ -381,8 +386,10 @@ test_all_problems_reported(void)
 	if (problems.count == 3) {
 		CHECK_STR(problems.text[0],
 			  FILE_NAME ":2: [policy] tries = '0' is not a whole number in the allowed "
-			  "range", "first problem");
-		CHECK_STR(problems.text[1], FILE_NAME ":4: unknown section [nope]", "second problem");
+				    "range",
+			  "first problem");
+		CHECK_STR(problems.text[1], FILE_NAME ":4: unknown section [nope]",
+			  "second problem");
 		CHECK_STR(problems.text[2], FILE_NAME ":8: unknown key 'colour' in [app]",
 			  "third problem");
 	}
@@ -408,22 +415,26 @@ test_relations(void)
 	char text[1024];
 
 	check_one_error("[policy]\nmethods = app sms\n",
-			FILE_NAME ": [sms] provider is required because [policy] methods allows sms "
+			FILE_NAME
+			": [sms] provider is required because [policy] methods allows sms "
 			"(twilio or http)",
 			"sms allowed without [sms] provider");
-	check_one_error("[policy]\nmethods = call\n[sms]\nprovider = http\nurl = https://x.example/\n",
-			FILE_NAME ": [call] provider is required because [policy] methods allows "
-			"call (twilio or http)",
-			"call allowed with only [sms] configured");
+	check_one_error(
+		"[policy]\nmethods = call\n[sms]\nprovider = http\nurl = https://x.example/\n",
+		FILE_NAME ": [call] provider is required because [policy] methods allows "
+			  "call (twilio or http)",
+		"call allowed with only [sms] configured");
 	check_one_error("[policy]\nmethods = app sms\n[sms]\nprovider = twilio\n"
 			"auth_token_file = /t\nfrom = +15550001111\n",
-			FILE_NAME ": [sms] provider = twilio needs account_sid, auth_token_file and "
+			FILE_NAME
+			": [sms] provider = twilio needs account_sid, auth_token_file and "
 			"from",
 			"twilio without account_sid");
 	check_one_error("[policy]\nmethods = app sms\n[sms]\nprovider = http\n",
 			FILE_NAME ": [sms] provider = http needs url", "http without url");
 	check_clean(twilio, "a complete twilio gateway");
-	check_clean("[sms]\nprovider = twilio\n", "an incomplete gateway that the policy disallows");
+	check_clean("[sms]\nprovider = twilio\n",
+		    "an incomplete gateway that the policy disallows");
 
 	snprintf(text, sizeof(text), "%surl = https://sms.example.org/send\n", twilio);
 	check_one_warning(text, FILE_NAME ": [sms] url is not used by provider = twilio",
@@ -436,66 +447,78 @@ test_relations(void)
 	check_one_warning("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
 			  "url = http://sms.example.org/send\n",
 			  FILE_NAME ": [sms] url sends codes unencrypted to a host that is not "
-			  "loopback",
+				    "loopback",
 			  "http:// to a remote host");
 	check_one_warning("[policy]\nmethods = app call\n[call]\nprovider = http\n"
 			  "url = HTTP://192.0.2.7:8080/send\n",
 			  FILE_NAME ": [call] url sends codes unencrypted to a host that is not "
-			  "loopback",
+				    "loopback",
 			  "HTTP:// to a remote address");
 	check_one_warning("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
 			  "url = http://localhost.example.net/send\n",
 			  FILE_NAME ": [sms] url sends codes unencrypted to a host that is not "
-			  "loopback",
+				    "loopback",
 			  "http:// to a host whose name only starts with localhost");
 	check_one_warning("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
 			  "url = http://127.0.0.1.example.net/send\n",
 			  FILE_NAME ": [sms] url sends codes unencrypted to a host that is not "
-			  "loopback",
+				    "loopback",
 			  "http:// to a host whose name only starts with 127.");
 	check_one_warning("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
 			  "url = http://localhost@sms.example.net/send\n",
 			  FILE_NAME ": [sms] url sends codes unencrypted to a host that is not "
-			  "loopback",
+				    "loopback",
 			  "http:// with user info before a remote host");
 	check_clean("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
-		    "url = http://127.0.0.1:8025/send\n", "http:// to 127.0.0.1");
+		    "url = http://127.0.0.1:8025/send\n",
+		    "http:// to 127.0.0.1");
 	check_clean("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
-		    "url = http://localhost/send\n", "http:// to localhost");
+		    "url = http://localhost/send\n",
+		    "http:// to localhost");
 	check_clean("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
-		    "url = http://LOCALHOST:8080\n", "http:// to LOCALHOST with a port");
+		    "url = http://LOCALHOST:8080\n",
+		    "http:// to LOCALHOST with a port");
 	check_clean("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
-		    "url = http://[::1]:8080/send\n", "http:// to [::1]");
+		    "url = http://[::1]:8080/send\n",
+		    "http:// to [::1]");
 	check_clean("[policy]\nmethods = app sms\n[sms]\nprovider = http\n"
-		    "url = https://sms.example.org/send\n", "https:// to a remote host");
+		    "url = https://sms.example.org/send\n",
+		    "https:// to a remote host");
 
 	check_one_error("[questions]\nregister = 3\nask = 5\n",
 			FILE_NAME ": [questions] ask (5) must not exceed register (3)",
 			"questions ask > register");
 	check_one_error("[policy]\nmethods = app email\n",
-			FILE_NAME ": [email] smtp_url and from are required because [policy] methods "
+			FILE_NAME
+			": [email] smtp_url and from are required because [policy] methods "
 			"allows email",
 			"email allowed without smtp_url");
-	check_one_error("[policy]\nmethods = app email\n[email]\nsmtp_url = smtps://mail.example.org\n",
-			FILE_NAME ": [email] smtp_url and from are required because [policy] methods "
-			"allows email",
-			"email allowed without from");
-	check_clean("[policy]\nmethods = app email\n[email]\nsmtp_url = smtp://mail.example.org:587\n"
-		    "from = Security info <noreply@example.org>\n", "smtp:// with STARTTLS required");
+	check_one_error(
+		"[policy]\nmethods = app email\n[email]\nsmtp_url = smtps://mail.example.org\n",
+		FILE_NAME ": [email] smtp_url and from are required because [policy] methods "
+			  "allows email",
+		"email allowed without from");
+	check_clean(
+		"[policy]\nmethods = app email\n[email]\nsmtp_url = smtp://mail.example.org:587\n"
+		"from = Security info <noreply@example.org>\n",
+		"smtp:// with STARTTLS required");
 	check_one_warning("[policy]\nmethods = app email\n[email]\n"
 			  "smtp_url = smtp://mail.example.org:25\nstarttls = off\n"
 			  "from = noreply@example.org\n",
-			  FILE_NAME ": [email] smtp_url with starttls = off sends codes unencrypted to "
+			  FILE_NAME
+			  ": [email] smtp_url with starttls = off sends codes unencrypted to "
 			  "a host that is not loopback",
 			  "smtp:// without TLS to a remote host");
 	check_one_warning("[policy]\nmethods = app email\n[email]\n"
 			  "smtp_url = smtp://localhost.example.net\nstarttls = off\n"
 			  "from = noreply@example.org\n",
-			  FILE_NAME ": [email] smtp_url with starttls = off sends codes unencrypted to "
+			  FILE_NAME
+			  ": [email] smtp_url with starttls = off sends codes unencrypted to "
 			  "a host that is not loopback",
 			  "smtp:// without TLS to a host whose name only starts with localhost");
 	check_clean("[policy]\nmethods = app email\n[email]\nsmtp_url = smtp://127.0.0.1:2525\n"
-		    "starttls = off\nfrom = noreply@example.org\n", "smtp:// without TLS to loopback");
+		    "starttls = off\nfrom = noreply@example.org\n",
+		    "smtp:// without TLS to loopback");
 }
 
 /* The annotated example of SPEC section 5, with [call] filled in: every key is accepted. */
@@ -555,7 +578,8 @@ test_spec_example(void)
 		"password_file = /etc/security/secinfo-smtp.secret\n"
 		"from = Security info <noreply@example.org>\n"
 		"subject = Your verification code\n"
-		"blocked_domains = example.org corp.example.org   # work/school domains: not allowed\n"
+		"blocked_domains = example.org corp.example.org   # work/school domains: not "
+		"allowed\n"
 		"timeout = 10s\n"
 		"\n"
 		"[questions]\n"
@@ -629,15 +653,25 @@ check_args_bad(int argc, const char **argv, int bad_index, const char *what)
 static void
 test_args(void)
 {
-	const char *good[] = { "config=/x", "purpose=reset", "methods=app,sms", "nullok",
-			       "echo_code", "autosend", "debug" };
-	const char *twofa[] = { "purpose=reset", "purpose=2fa", "methods=key" };
+	const char *good[] = {"config=/x", "purpose=reset", "methods=app,sms",
+			      "nullok",    "echo_code",     "autosend",
+			      "debug"};
+	const char *twofa[] = {"purpose=reset", "purpose=2fa", "methods=key"};
 	struct secinfo_args args;
 	const char *bad = NULL;
-	static const char *const refused[] = { "bogus", "nullok=1", "config=relative",
-					       "purpose=other", "methods=app,fax", "methods=",
-					       "config=", "debug=", "=x", "NULLOK",
-					       "averyveryverylongname=1", "purpose", "methods" };
+	static const char *const refused[] = {"bogus",
+					      "nullok=1",
+					      "config=relative",
+					      "purpose=other",
+					      "methods=app,fax",
+					      "methods=",
+					      "config=",
+					      "debug=",
+					      "=x",
+					      "NULLOK",
+					      "averyveryverylongname=1",
+					      "purpose",
+					      "methods"};
 
 	CHECK_INT(secinfo_args_parse(0, NULL, &args, &bad), 0, "no arguments");
 	CHECK_STR(args.config, SECINFO_CONF_PATH, "config default");
@@ -663,13 +697,48 @@ test_args(void)
 	CHECK_INT(args.purpose, SECINFO_PURPOSE_2FA, "the last purpose wins");
 	CHECK_INT(args.methods, SECINFO_KIND_BIT(SECINFO_KIND_KEY), "methods=key");
 	CHECK(!args.nullok, "flags reset between parses");
-	check_args_ok(1, (const char *[]){ "nullok" }, "nullok alone");
+	check_args_ok(1, (const char *[]){"nullok"}, "nullok alone");
 
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		const char *argv[3] = { "debug", refused[i], "nullok" };
+		const char *argv[3] = {"debug", refused[i], "nullok"};
 		check_args_bad(3, argv, 1, refused[i]);
 		check_args_bad(1, argv + 1, 0, refused[i]);
 	}
+}
+
+/* An empty value never satisfies a key (helper review: "account_sid =" passed as set). */
+static void
+test_empty_values(void)
+{
+	struct secinfo_problems problems;
+	struct secinfo_conf *conf = NULL;
+
+	check_one_error("[policy]\nissuer =\n",
+			FILE_NAME ":2: [policy] issuer = '' must not be empty", "empty issuer");
+	/* The empty key is named, and the key still counts as missing. */
+	CHECK_INT(parse("[policy]\nmethods = app sms\n[sms]\nprovider = twilio\n"
+			"account_sid =\nauth_token_file = /t\nfrom = +15550001111\n",
+			&conf, &problems),
+		  SECINFO_ERR_CONFIG, "empty required twilio key: refused");
+	CHECK_INT(problems.errors, 2, "empty required twilio key: two errors");
+	if (problems.count == 2) {
+		CHECK_STR(problems.text[0],
+			  FILE_NAME ":5: [sms] account_sid = '' must not be empty",
+			  "empty required twilio key: the line is named");
+		CHECK(strstr(problems.text[1], "needs account_sid") != NULL,
+		      "empty required twilio key: and it is still missing");
+	}
+	secinfo_problems_free(&problems);
+	check_clean("[email]\nblocked_domains =\n[reset]\ndeny_users =\n",
+		    "empty lists: blocked_domains and deny_users may be empty");
+	CHECK_INT(parse("[policy]\nmethods = app sms\n[sms]\nprovider = Twilio\naccount_sid = AC1\n"
+			"auth_token_file = /t\nfrom = +15550001111\n",
+			&conf, &problems),
+		  0, "provider is matched without regard to case");
+	if (conf != NULL)
+		CHECK_STR(conf->sms.provider, "twilio", "and stored in its canonical spelling");
+	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
 }
 
 int
@@ -683,5 +752,6 @@ main(void)
 	test_relations();
 	test_spec_example();
 	test_args();
+	test_empty_values();
 	return check_summary();
 }

@@ -24,8 +24,7 @@ check_ok(const struct secinfo_conf *conf, const char *address, const char *want)
 }
 
 static void
-check_refused(const struct secinfo_conf *conf, const char *address, int want_rc,
-	      const char *what)
+check_refused(const struct secinfo_conf *conf, const char *address, int want_rc, const char *what)
 {
 	char out[SECINFO_EMAIL_MAX + 1];
 	const char *why = NULL;
@@ -49,7 +48,8 @@ test_valid(void)
 	check_ok(NULL, "Alice.Smith@Example.NET", "Alice.Smith@example.net");
 	check_ok(NULL, "ALICE@EXAMPLE.ORG", "ALICE@example.org");
 	check_ok(NULL, "a+tag@mail.example.co.uk", "a+tag@mail.example.co.uk");
-	check_ok(NULL, "first_last-1@sub-domain.example.net", "first_last-1@sub-domain.example.net");
+	check_ok(NULL, "first_last-1@sub-domain.example.net",
+		 "first_last-1@sub-domain.example.net");
 	check_ok(NULL, "x@a.io", "x@a.io");
 	check_ok(NULL, "o'brien@example.net", "o'brien@example.net");
 }
@@ -70,15 +70,21 @@ test_invalid(void)
 	check_refused(NULL, "alice.@example.net", SECINFO_ERR_INVALID, "a trailing dot");
 	check_refused(NULL, "al..ice@example.net", SECINFO_ERR_INVALID, "\"..\" in the local part");
 	check_refused(NULL, "alice@example..net", SECINFO_ERR_INVALID, "\"..\" in the domain");
-	check_refused(NULL, "alice@.example.net", SECINFO_ERR_INVALID, "a domain with a leading dot");
-	check_refused(NULL, "alice@example.net.", SECINFO_ERR_INVALID, "a domain with a trailing dot");
+	check_refused(NULL, "alice@.example.net", SECINFO_ERR_INVALID,
+		      "a domain with a leading dot");
+	check_refused(NULL, "alice@example.net.", SECINFO_ERR_INVALID,
+		      "a domain with a trailing dot");
 	check_refused(NULL, "al ice@example.net", SECINFO_ERR_INVALID, "a space");
 	check_refused(NULL, " alice@example.net", SECINFO_ERR_INVALID, "a leading space");
 	check_refused(NULL, "alice@example.net ", SECINFO_ERR_INVALID, "a trailing space");
-	check_refused(NULL, "a@b.org\r\nBcc: x@y.org", SECINFO_ERR_INVALID, "CR LF header injection");
+	check_refused(NULL, "a@b.org\r\nBcc: x@y.org", SECINFO_ERR_INVALID,
+		      "CR LF header injection");
 	check_refused(NULL, "a@b.org\n", SECINFO_ERR_INVALID, "a trailing LF");
 	check_refused(NULL, "a\tb@example.net", SECINFO_ERR_INVALID, "a tab");
-	check_refused(NULL, "a\x7f" "b@example.net", SECINFO_ERR_INVALID, "DEL");
+	check_refused(NULL,
+		      "a\x7f"
+		      "b@example.net",
+		      SECINFO_ERR_INVALID, "DEL");
 	check_refused(NULL, "Alice <alice@example.net>", SECINFO_ERR_INVALID, "a display name");
 	check_refused(NULL, "alice@example.net,bob@example.net", SECINFO_ERR_INVALID,
 		      "two addresses");
@@ -88,10 +94,10 @@ test_invalid(void)
 	check_refused(NULL, "alice@mail.-example.net", SECINFO_ERR_INVALID,
 		      "an inner label starting with '-'");
 	check_refused(NULL, "alice@example-.net", SECINFO_ERR_INVALID, "a label ending with '-'");
-	check_refused(NULL, "alice@exa_mple.net", SECINFO_ERR_INVALID, "an underscore in the domain");
+	check_refused(NULL, "alice@exa_mple.net", SECINFO_ERR_INVALID,
+		      "an underscore in the domain");
 	check_refused(NULL, "alice@[192.0.2.1]", SECINFO_ERR_INVALID, "an address literal");
-	check_refused(NULL, "alice@ex\xc3\xa4mple.net", SECINFO_ERR_INVALID,
-		      "UTF-8 in the domain");
+	check_refused(NULL, "alice@ex\xc3\xa4mple.net", SECINFO_ERR_INVALID, "UTF-8 in the domain");
 
 	/* Lengths: local part at most 64, a label at most 63, the address at most 254. */
 	snprintf(local65, sizeof(local65), "%.65s@example.net", many_a);
@@ -105,12 +111,12 @@ test_invalid(void)
 	check_ok(NULL, label64, label64);
 
 	/* "a@" + 5 labels of 49 and a dot + "net": 2 + 5 * 50 + 3 = 255 characters. */
-	snprintf(long_address, sizeof(long_address), "a@%.49s.%.49s.%.49s.%.49s.%.49s.net",
-		 many_a, many_a, many_a, many_a, many_a);
+	snprintf(long_address, sizeof(long_address), "a@%.49s.%.49s.%.49s.%.49s.%.49s.net", many_a,
+		 many_a, many_a, many_a, many_a);
 	CHECK_INT(strlen(long_address), 255, "the long address has 255 characters");
 	check_refused(NULL, long_address, SECINFO_ERR_INVALID, "a 255-character address");
-	snprintf(long_address, sizeof(long_address), "a@%.48s.%.49s.%.49s.%.49s.%.49s.net",
-		 many_a, many_a, many_a, many_a, many_a);
+	snprintf(long_address, sizeof(long_address), "a@%.48s.%.49s.%.49s.%.49s.%.49s.net", many_a,
+		 many_a, many_a, many_a, many_a);
 	CHECK_INT(strlen(long_address), 254, "one shorter: 254 characters");
 	check_ok(NULL, long_address, long_address);
 }
@@ -118,7 +124,7 @@ test_invalid(void)
 static void
 test_blocked(void)
 {
-	struct secinfo_problems problems = { 0 };
+	struct secinfo_problems problems = {0};
 	struct secinfo_conf *conf = NULL;
 	int rc;
 
@@ -132,7 +138,8 @@ test_blocked(void)
 		return;
 	}
 	check_refused(conf, "a@example.org", SECINFO_ERR_DENIED, "a blocked domain");
-	check_refused(conf, "a@mail.example.org", SECINFO_ERR_DENIED, "a subdomain of a blocked one");
+	check_refused(conf, "a@mail.example.org", SECINFO_ERR_DENIED,
+		      "a subdomain of a blocked one");
 	check_refused(conf, "a@x.y.mail.example.org", SECINFO_ERR_DENIED, "a deep subdomain");
 	check_refused(conf, "A@EXAMPLE.ORG", SECINFO_ERR_DENIED, "a blocked domain in capitals");
 	check_refused(conf, "a@corp.example.net", SECINFO_ERR_DENIED, "the second blocked domain");

@@ -11,8 +11,8 @@ static void
 test_names(void)
 {
 	static const char *const names[SECINFO_KIND_COUNT] = {
-		[SECINFO_KIND_APP] = "app", [SECINFO_KIND_SMS] = "sms",
-		[SECINFO_KIND_CALL] = "call", [SECINFO_KIND_KEY] = "key",
+		[SECINFO_KIND_APP] = "app",     [SECINFO_KIND_SMS] = "sms",
+		[SECINFO_KIND_CALL] = "call",   [SECINFO_KIND_KEY] = "key",
 		[SECINFO_KIND_EMAIL] = "email", [SECINFO_KIND_QUESTIONS] = "questions",
 	};
 
@@ -21,7 +21,7 @@ test_names(void)
 		CHECK_INT(secinfo_kind_parse(names[k]), k, "parse(\"%s\") round-trips", names[k]);
 	}
 	CHECK_STR(secinfo_kind_name(SECINFO_KIND_COUNT), "unknown", "out-of-range kind name");
-	CHECK_STR(secinfo_kind_name((enum secinfo_kind)-1), "unknown", "negative kind name");
+	CHECK_STR(secinfo_kind_name((enum secinfo_kind) - 1), "unknown", "negative kind name");
 	CHECK_INT(secinfo_kind_parse("fax"), -1, "parse(\"fax\") refused");
 	CHECK_INT(secinfo_kind_parse(""), -1, "parse(\"\") refused");
 	CHECK_INT(secinfo_kind_parse("APP"), -1, "parse is case-sensitive (\"APP\")");
@@ -59,11 +59,10 @@ check_order(const int *got, const int *want, size_t n, const char *what)
 static void
 test_fallback_orders(void)
 {
-	static const int two_fa[] = { SECINFO_KIND_KEY, SECINFO_KIND_APP, SECINFO_KIND_SMS,
-				      SECINFO_KIND_CALL };
-	static const int reset[] = { SECINFO_KIND_KEY, SECINFO_KIND_APP, SECINFO_KIND_SMS,
-				     SECINFO_KIND_CALL, SECINFO_KIND_EMAIL,
-				     SECINFO_KIND_QUESTIONS };
+	static const int two_fa[] = {SECINFO_KIND_KEY, SECINFO_KIND_APP, SECINFO_KIND_SMS,
+				     SECINFO_KIND_CALL};
+	static const int reset[] = {SECINFO_KIND_KEY,  SECINFO_KIND_APP,   SECINFO_KIND_SMS,
+				    SECINFO_KIND_CALL, SECINFO_KIND_EMAIL, SECINFO_KIND_QUESTIONS};
 
 	check_order(secinfo_kind_fallback_order(SECINFO_PURPOSE_2FA), two_fa,
 		    sizeof(two_fa) / sizeof(two_fa[0]), "2fa");
@@ -98,7 +97,8 @@ test_parse_list(void)
 	bad = NULL;
 	CHECK_INT(secinfo_kind_parse_list(list, &mask, &bad), SECINFO_ERR_CONFIG,
 		  "\"app, fax sms\" refused");
-	CHECK(bad == list + 5, "*bad points at \"fax\" (offset %td)", bad != NULL ? bad - list : -1);
+	CHECK(bad == list + 5, "*bad points at \"fax\" (offset %td)",
+	      bad != NULL ? bad - list : -1);
 
 	list = "app,smsx";
 	bad = NULL;

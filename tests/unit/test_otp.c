@@ -24,20 +24,20 @@ test_rfc6238(void)
 		long long time;
 		const char *sha1, *sha256, *sha512;
 	} vectors[] = {
-		{ 59LL, "94287082", "46119246", "90693936" },
-		{ 1111111109LL, "07081804", "68084774", "25091201" },
-		{ 1111111111LL, "14050471", "67062674", "99943326" },
-		{ 1234567890LL, "89005924", "91819424", "93441116" },
-		{ 2000000000LL, "69279037", "90698825", "38618901" },
-		{ 20000000000LL, "65353130", "77737706", "47863826" },
+		{59LL, "94287082", "46119246", "90693936"},
+		{1111111109LL, "07081804", "68084774", "25091201"},
+		{1111111111LL, "14050471", "67062674", "99943326"},
+		{1234567890LL, "89005924", "91819424", "93441116"},
+		{2000000000LL, "69279037", "90698825", "38618901"},
+		{20000000000LL, "65353130", "77737706", "47863826"},
 	};
 	const struct {
 		int algorithm;
 		const char *name, *seed;
 	} algorithms[] = {
-		{ SECINFO_OTP_SHA1, "SHA1", seed_sha1 },
-		{ SECINFO_OTP_SHA256, "SHA256", seed_sha256 },
-		{ SECINFO_OTP_SHA512, "SHA512", seed_sha512 },
+		{SECINFO_OTP_SHA1, "SHA1", seed_sha1},
+		{SECINFO_OTP_SHA256, "SHA256", seed_sha256},
+		{SECINFO_OTP_SHA512, "SHA512", seed_sha512},
 	};
 
 	CHECK_INT(strlen(seed_sha1), 20, "SHA1 seed is 20 bytes");
@@ -45,9 +45,10 @@ test_rfc6238(void)
 	CHECK_INT(strlen(seed_sha512), 64, "SHA512 seed is 64 bytes");
 	for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v++) {
 		for (size_t a = 0; a < 3; a++) {
-			struct secinfo_otp_params params = { algorithms[a].algorithm, 8, 30, 0 };
-			const char *want = a == 0 ? vectors[v].sha1
-					 : a == 1 ? vectors[v].sha256 : vectors[v].sha512;
+			struct secinfo_otp_params params = {algorithms[a].algorithm, 8, 30, 0};
+			const char *want = a == 0   ? vectors[v].sha1
+					   : a == 1 ? vectors[v].sha256
+						    : vectors[v].sha512;
 			char code[SECINFO_OTP_MAX_DIGITS + 1] = "";
 			uint64_t step = secinfo_totp_step((time_t)vectors[v].time, 30);
 			int rc;
@@ -65,7 +66,7 @@ test_rfc6238(void)
 static void
 test_totp_step_and_digits(void)
 {
-	struct secinfo_otp_params params = { SECINFO_OTP_SHA1, 7, 30, 0 };
+	struct secinfo_otp_params params = {SECINFO_OTP_SHA1, 7, 30, 0};
 	char code[SECINFO_OTP_MAX_DIGITS + 1] = "";
 
 	CHECK_INT(secinfo_totp_step(59, 30), 1, "step of T=59 is 1");
@@ -96,13 +97,14 @@ test_totp_step_and_digits(void)
 static void
 test_rfc4226(void)
 {
-	static const char *const want[10] = { "755224", "287082", "359152", "969429", "338314",
-					      "254676", "287922", "162583", "399871", "520489" };
-	struct secinfo_otp_params params = { SECINFO_OTP_SHA1, 6, 30, 1 };
+	static const char *const want[10] = {"755224", "287082", "359152", "969429", "338314",
+					     "254676", "287922", "162583", "399871", "520489"};
+	struct secinfo_otp_params params = {SECINFO_OTP_SHA1, 6, 30, 1};
 
 	for (uint64_t c = 0; c < 10; c++) {
 		char code[SECINFO_OTP_MAX_DIGITS + 1] = "";
-		int rc = secinfo_otp_generate((const unsigned char *)seed_sha1, 20, &params, c, code);
+		int rc = secinfo_otp_generate((const unsigned char *)seed_sha1, 20, &params, c,
+					      code);
 		CHECK_INT(rc, 0, "RFC 4226 counter %llu generates", (unsigned long long)c);
 		CHECK_STR(code, want[c], "RFC 4226 counter %llu code", (unsigned long long)c);
 	}
@@ -111,7 +113,7 @@ test_rfc4226(void)
 static void
 test_find(void)
 {
-	struct secinfo_otp_params params = { SECINFO_OTP_SHA1, 6, 30, 0 };
+	struct secinfo_otp_params params = {SECINFO_OTP_SHA1, 6, 30, 0};
 	const unsigned char *secret = (const unsigned char *)seed_sha1;
 	char code[SECINFO_OTP_MAX_DIGITS + 1] = "", longer[SECINFO_OTP_MAX_DIGITS + 2];
 	uint64_t matched;

@@ -93,8 +93,8 @@ test_malformed(void)
 	check_refused("+1234", 0, "too short (+1234)");
 	check_refused("+123456", 0, "6 digits");
 	check_refused("+1234567890123456", 0, "too long (16 digits)");
-	check_refused("+12345678901234567890123456789012345678901234567890123456789012345678",
-		      0, "far too long (68 digits)");
+	check_refused("+12345678901234567890123456789012345678901234567890123456789012345678", 0,
+		      "far too long (68 digits)");
 	check_refused("+0123456789", 0, "country code 0");
 	check_refused("00 0123456789", 0, "country code 0 after 00");
 	check_refused("", 0, "empty");

@@ -46,7 +46,7 @@ path_of(const char *name)
 static struct secinfo_conf *
 make_conf(const char *db, const char *key)
 {
-	struct secinfo_problems problems = { 0 };
+	struct secinfo_problems problems = {0};
 	struct secinfo_conf *conf = NULL;
 	char text[1024];
 
@@ -74,7 +74,7 @@ add(struct secinfo_store *store, const char *user, enum secinfo_kind kind, const
     time_t now, long long *id)
 {
 	static const unsigned char secret[] = "12345678901234567890";
-	struct secinfo_otp_params otp = { SECINFO_OTP_SHA1, 6, 30, 0 };
+	struct secinfo_otp_params otp = {SECINFO_OTP_SHA1, 6, 30, 0};
 	int rc;
 
 	*id = 0;
@@ -279,12 +279,16 @@ test_defaults(struct secinfo_store *store)
 	/* A direct UPDATE cannot break the rule either: the schema's trigger refuses it. */
 	{
 		char sql[128];
-		snprintf(sql, sizeof(sql), "UPDATE users SET default_method = %lld WHERE name = "
-					   "'alice'", email);
+		snprintf(sql, sizeof(sql),
+			 "UPDATE users SET default_method = %lld WHERE name = "
+			 "'alice'",
+			 email);
 		CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_CONSTRAINT,
 			  "the trigger refuses email as default");
-		snprintf(sql, sizeof(sql), "UPDATE users SET default_method = %lld WHERE name = "
-					   "'alice'", bob_app);
+		snprintf(sql, sizeof(sql),
+			 "UPDATE users SET default_method = %lld WHERE name = "
+			 "'alice'",
+			 bob_app);
 		CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_CONSTRAINT,
 			  "the trigger refuses another user's method as default");
 	}
@@ -305,7 +309,8 @@ test_defaults(struct secinfo_store *store)
 			CHECK_INT(user->methods[2].kind, SECINFO_KIND_APP, "kind app");
 			CHECK(user->methods[2].detail == NULL, "app has no text detail");
 			CHECK(user->methods[2].secret_len == 20 &&
-				      memcmp(user->methods[2].secret, "12345678901234567890", 20) == 0,
+				      memcmp(user->methods[2].secret, "12345678901234567890", 20) ==
+					      0,
 			      "app secret decrypted");
 			CHECK_INT(user->methods[2].otp.digits, 6, "otp digits kept");
 			CHECK_INT(user->methods[2].otp.period, 30, "otp period kept");
@@ -341,7 +346,8 @@ test_defaults(struct secinfo_store *store)
 	/* A rolled-back transaction leaves nothing behind. */
 	CHECK_INT(secinfo_store_begin(store), 0, "begin");
 	CHECK_INT(secinfo_store_method_add(store, "zed", SECINFO_KIND_SMS, "+31612345678", NULL, 0,
-					   NULL, 1005, &id), 0, "add inside a transaction");
+					   NULL, 1005, &id),
+		  0, "add inside a transaction");
 	secinfo_store_rollback(store);
 	CHECK_INT(secinfo_store_user_get(store, "zed", &user), SECINFO_ERR_NOT_FOUND,
 		  "after a rollback neither the user nor the method exists");
@@ -362,8 +368,7 @@ test_default_on_delete(struct secinfo_store *store)
 	CHECK_INT(add(store, "carol", SECINFO_KIND_SMS, "+14255550002", 200, &sms_old), 0,
 		  "carol: sms (older)");
 	CHECK_INT(add(store, "carol", SECINFO_KIND_APP, NULL, 400, &app), 0, "carol: app");
-	CHECK_INT(add(store, "dave", SECINFO_KIND_SMS, "+14255550009", 10, &other), 0,
-		  "dave: sms");
+	CHECK_INT(add(store, "dave", SECINFO_KIND_SMS, "+14255550009", 10, &other), 0, "dave: sms");
 	CHECK_INT(default_of(store, "carol"), call, "call, the first 2FA method, is default");
 	CHECK_INT(secinfo_store_method_set_default(store, "carol", call), 0, "call made default");
 
@@ -385,7 +390,8 @@ test_default_on_delete(struct secinfo_store *store)
 	CHECK_INT(delete_method(store, "carol", sms_old), 0, "delete the default (older sms)");
 	CHECK_INT(default_of(store, "carol"), sms_new, "next default: the newer sms");
 	CHECK_INT(delete_method(store, "carol", sms_new), 0, "delete the last 2FA method");
-	CHECK_INT(default_of(store, "carol"), 0, "no 2FA method left: no default (email is not one)");
+	CHECK_INT(default_of(store, "carol"), 0,
+		  "no 2FA method left: no default (email is not one)");
 	CHECK_INT(delete_method(store, "carol", email), 0, "delete the email");
 	CHECK_INT(default_of(store, "carol"), 0, "still no default");
 
@@ -516,7 +522,7 @@ static const char hanna_secret[] = "12345678901234567890";
 static void
 check_no_clear_text(const char *when)
 {
-	const char *files[2] = { path_of("secinfo.db"), path_of("secinfo.db-wal") };
+	const char *files[2] = {path_of("secinfo.db"), path_of("secinfo.db-wal")};
 	int name_found = 0;
 
 	for (int f = 0; f < 2; f++) {
@@ -545,8 +551,7 @@ test_encryption(struct secinfo_store *store, const struct secinfo_conf *conf)
 	const char *why = NULL;
 	char why_buf[512], sql[256];
 
-	CHECK_INT(add(store, "hanna", SECINFO_KIND_SMS, phone, 1, &sms_id), 0,
-		  "hanna: sms");
+	CHECK_INT(add(store, "hanna", SECINFO_KIND_SMS, phone, 1, &sms_id), 0, "hanna: sms");
 	CHECK_INT(add(store, "hanna", SECINFO_KIND_EMAIL, email, 2, &email_id), 0, "hanna: email");
 	CHECK_INT(add(store, "hanna", SECINFO_KIND_APP, NULL, 3, &app_id), 0, "hanna: app");
 	CHECK_INT(add(store, "hanna", SECINFO_KIND_QUESTIONS, NULL, 4, &questions_id), 0,
@@ -582,7 +587,8 @@ test_encryption(struct secinfo_store *store, const struct secinfo_conf *conf)
 		CHECK(strstr(why_buf, "does not match the database") != NULL,
 		      "the reason says the key does not match");
 		CHECK_INT(store_open(other_conf, SECINFO_STORE_CREATE, &other, why_buf,
-				     sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+				     sizeof(why_buf)),
+			  SECINFO_ERR_CORRUPT,
 			  "not even init accepts another key for an existing database");
 		secinfo_store_close(other);
 		secinfo_conf_free(other_conf);
@@ -602,7 +608,8 @@ test_encryption(struct secinfo_store *store, const struct secinfo_conf *conf)
 	user = NULL;
 	snprintf(sql, sizeof(sql),
 		 "UPDATE methods SET detail = (SELECT detail FROM methods WHERE id = %lld) "
-		 "WHERE id = %lld", sms_id, ivo_sms);
+		 "WHERE id = %lld",
+		 sms_id, ivo_sms);
 	CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_OK, "copy hanna's sms to ivo");
 	CHECK_INT(secinfo_store_user_get(store, "ivo", &user), SECINFO_ERR_CORRUPT,
 		  "a detail copied from another user is corrupt");
@@ -610,7 +617,8 @@ test_encryption(struct secinfo_store *store, const struct secinfo_conf *conf)
 	/* ... and bound to its kind. */
 	snprintf(sql, sizeof(sql),
 		 "UPDATE methods SET detail = (SELECT detail FROM methods WHERE id = %lld) "
-		 "WHERE id = %lld", sms_id, email_id);
+		 "WHERE id = %lld",
+		 sms_id, email_id);
 	CHECK_INT(raw_exec(path_of("secinfo.db"), sql), SQLITE_OK, "copy the sms over the email");
 	CHECK_INT(secinfo_store_user_get(store, "hanna", &user), SECINFO_ERR_CORRUPT,
 		  "a detail moved to another kind is corrupt");
@@ -744,8 +752,8 @@ test_unsafe_files(void)
 	CHECK(symlink(path_of("real.db"), db_path) == 0, "symlink in place of the database");
 	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, db_path, "is a symbolic link",
 		      "symlinked database");
-	expect_unsafe(conf, SECINFO_STORE_CREATE, SECINFO_ERR_UNSAFE, db_path,
-		      "is a symbolic link", "symlinked database with CREATE");
+	expect_unsafe(conf, SECINFO_STORE_CREATE, SECINFO_ERR_UNSAFE, db_path, "is a symbolic link",
+		      "symlinked database with CREATE");
 	CHECK(unlink(db_path) == 0, "remove the symlink");
 	CHECK(mkdir(db_path, 0700) == 0, "a directory in place of the database");
 	expect_unsafe(conf, 0, SECINFO_ERR_UNSAFE, db_path, "not a regular file",
@@ -852,11 +860,11 @@ static void
 test_audit(struct secinfo_store *store)
 {
 	const struct secinfo_audit_entry entries[] = {
-		{ 300, "alice", "sshd", "192.0.2.1", "app", "signin", "success" },
-		{ 100, "alice", "sshd", "192.0.2.1", "app", "signin", "wrong" },
-		{ 200, "bob", "sudo", NULL, "app", "signin", "success" },
-		{ 400, "alice", NULL, NULL, NULL, "unlock", "done" },
-		{ 400, "alice'; DROP TABLE audit; --", "x", "y", "z", "e", "r" },
+		{300, "alice", "sshd", "192.0.2.1", "app", "signin", "success"},
+		{100, "alice", "sshd", "192.0.2.1", "app", "signin", "wrong"},
+		{200, "bob", "sudo", NULL, "app", "signin", "success"},
+		{400, "alice", NULL, NULL, NULL, "unlock", "done"},
+		{400, "alice'; DROP TABLE audit; --", "x", "y", "z", "e", "r"},
 	};
 	struct audit_rows rows;
 	int calls = 0;
@@ -925,7 +933,8 @@ test_user_delete(struct secinfo_store *store)
 	CHECK_INT(secinfo_store_begin(store), 0, "begin");
 	CHECK_INT(secinfo_store_user_delete(store, "bob"), 0, "delete bob");
 	CHECK_INT(secinfo_store_commit(store), 0, "commit");
-	CHECK_INT(secinfo_store_user_get(store, "bob", &user), SECINFO_ERR_NOT_FOUND, "bob is gone");
+	CHECK_INT(secinfo_store_user_get(store, "bob", &user), SECINFO_ERR_NOT_FOUND,
+		  "bob is gone");
 	CHECK_INT(secinfo_store_counter_accept(store, app, 1), SECINFO_ERR_WRONG,
 		  "bob's method went with him");
 	CHECK_INT(secinfo_store_user_delete(store, "bob"), SECINFO_ERR_NOT_FOUND,
@@ -958,9 +967,8 @@ main(void)
 
 	test_open();
 	conf = make_conf("secinfo.db", "secinfo.key");
-	if (conf != NULL &&
-	    CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "store opens (%s)",
-		      why_buf)) {
+	if (conf != NULL && CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0,
+				      "store opens (%s)", why_buf)) {
 		test_defaults(store);
 		test_default_on_delete(store);
 		test_counter(store);

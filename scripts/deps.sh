@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs everything secinfo needs to build, test and demo on Debian 12 (run as root).
+# Sourced or run by scripts/demo.sh and scripts/test.sh; safe to run again.
+set -eu
+
+SECINFO_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config \
+libpam0g-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev liboath-dev libqrencode-dev"
+SECINFO_TEST_PACKAGES="libpam-wrapper libpamtest0-dev pamtester oathtool sqlite3 python3 \
+valgrind binutils libpam-modules clang-format"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "scripts/deps.sh: run as root (it installs Debian packages with apt-get)" >&2
+	exit 1
+fi
+missing=
+for p in $SECINFO_BUILD_PACKAGES $SECINFO_TEST_PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "Installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi

@@ -1,0 +1,84 @@
+#!/bin/sh
+# Installs what is needed, builds, and runs every test (run as root on Debian 12):
+#   1. the whole suite (make check),
+#   2. the whole suite again built with ASan+UBSan,
+#   3. the PAM scenarios under valgrind (no errors, no leaks),
+#   4. make distcheck (the tarball builds, installs and passes its tests),
+#   5. the house style: clang-format and no banned libc functions.
+# The last line is "N passed, M failed"; the exit status is non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+passed=0
+failed=0
+
+sh scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+# count_suite LOG: adds the automake harness totals of LOG; prints the logs of failed tests.
+count_suite() {
+	p=$(sed -n 's/^# PASS: *//p' "$1" | awk '{s += $1} END {print s + 0}')
+	f=$(sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' "$1" | awk '{s += $1} END {print s + 0}')
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -gt 0 ] || ! grep -q '^# PASS:' "$1"; then
+		[ "$f" -gt 0 ] || failed=$((failed + 1))
+		echo "---- failures in $1:"
+		grep -E '^(FAIL|ERROR|XPASS):' "$1" || tail -40 "$1"
+		for t in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): //p' "$1"); do
+			echo "---- $t.log"
+			tail -60 "$(dirname "$1")/$t.log" 2>/dev/null | grep -v '^PWRAP_'
+		done
+	fi
+}
+
+# stage NAME COMMAND...: runs a stage that has no harness, counting it as one test.
+stage() {
+	name=$1
+	shift
+	if "$@" >"$top/_build/$name.out" 2>&1; then
+		passed=$((passed + 1))
+		echo "PASS: $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $name"
+		tail -60 "$top/_build/$name.out"
+	fi
+}
+
+echo "== 1. build and make check"
+if sh scripts/build.sh _build; then
+	(cd _build && make -j"$(nproc)" check >check.out 2>&1)
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS):' _build/check.out
+	count_suite _build/check.out
+else
+	failed=$((failed + 1))
+fi
+
+echo "== 2. ASan + UBSan build and make check"
+asan_flags="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+if sh scripts/build.sh _build-asan CFLAGS="$asan_flags" LDFLAGS="-fsanitize=address,undefined"; then
+	# Programs we did not build (pamtester) load the instrumented module: ASan goes first.
+	SECINFO_TEST_PRELOAD=$(gcc -print-file-name=libasan.so) \
+	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		sh -c 'cd _build-asan && make -j"$(nproc)" check >check.out 2>&1'
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS):' _build-asan/check.out
+	count_suite _build-asan/check.out
+else
+	failed=$((failed + 1))
+fi
+
+echo "== 3. PAM scenarios under valgrind"
+(cd _build && SECINFO_TEST_VALGRIND=1 make check TESTS='$(PAM_SCRIPT_TESTS)' \
+	TEST_SUITE_LOG=valgrind-suite.log >valgrind.out 2>&1)
+grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS):' _build/valgrind.out
+count_suite _build/valgrind.out
+
+echo "== 4. make distcheck"
+stage distcheck sh -c 'cd _build && make -j"$(nproc)" distcheck'
+
+echo "== 5. house style (clang-format, banned functions)"
+stage style sh -c 'cd _build && make check-style'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
