@@ -114,6 +114,12 @@ int secinfo_admin_confirm(const char *question);
 int secinfo_admin_audit(struct secinfo_admin *admin, const char *user, const char *method,
 			const char *event);
 
+/* Ends the transaction of an administrator's change: when RC (the change's result) is 0,
+ * appends the audit row and commits; otherwise, or when that fails, rolls back so nothing of
+ * the change remains. Returns 0 or a negative SECINFO_ERR_* code. */
+int secinfo_admin_end(struct secinfo_admin *admin, int rc, const char *user, const char *method,
+		      const char *event);
+
 /* Writes time T (seconds since the epoch) as "2026-11-22T02:40:00Z" when ISO, else as
  * "2026-11-22 02:40:00 UTC". */
 void secinfo_admin_time(long long t, int iso, char *out, size_t size);

@@ -102,16 +102,10 @@ secinfo_admin_init_database(struct secinfo_admin *admin, int db_exists, int *cha
 					  db_exists ? "open" : "create", why, secinfo_strerror(rc));
 	if (db_exists)
 		return SECINFO_ADMIN_OK;
-	rc = secinfo_store_begin(admin->store);
-	if (rc == 0)
-		rc = secinfo_admin_audit(admin, "", "", "init");
-	if (rc == 0)
-		rc = secinfo_store_commit(admin->store);
-	if (rc != 0) {
-		secinfo_store_rollback(admin->store);
+	rc = secinfo_admin_end(admin, secinfo_store_begin(admin->store), "", "", "init");
+	if (rc != 0)
 		return secinfo_admin_fail("cannot write to the new database: %s",
 					  secinfo_strerror(rc));
-	}
 	printf("created database %s (mode 0600)\n", admin->conf->db_path);
 	*changed = 1;
 	return SECINFO_ADMIN_OK;

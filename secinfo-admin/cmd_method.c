@@ -220,13 +220,9 @@ secinfo_admin_method_store(struct secinfo_admin *admin, const char *name, enum s
 					      otp, admin->now, &id);
 	if (rc == 0 && counter >= 0)
 		rc = secinfo_store_counter_accept(admin->store, id, counter);
-	if (rc == 0)
-		rc = secinfo_admin_audit(admin, name, secinfo_kind_name(kind), "method-add");
-	if (rc == 0)
-		rc = secinfo_store_commit(admin->store);
 	secinfo_user_free(user);
-	if (rc != 0)
-		secinfo_store_rollback(admin->store);
+	/* Also after a failed begin: the rollback then has nothing to undo. */
+	rc = secinfo_admin_end(admin, rc, name, secinfo_kind_name(kind), "method-add");
 	if (rc == SECINFO_ERR_EXISTS)
 		return secinfo_admin_fail("%s already has %s %s (method id %lld); nothing added",
 					  name, secinfo_kind_name(kind), detail, duplicate);
@@ -314,14 +310,8 @@ secinfo_admin_method_delete_one(struct secinfo_admin *admin, const struct secinf
 	rc = secinfo_store_begin(admin->store);
 	if (rc == 0)
 		rc = secinfo_store_method_delete(admin->store, user->name, m->id);
-	if (rc == 0)
-		rc = secinfo_admin_audit(admin, user->name, secinfo_kind_name(m->kind),
-					 "method-delete");
-	if (rc == 0)
-		rc = secinfo_store_commit(admin->store);
-	if (rc != 0)
-		secinfo_store_rollback(admin->store);
-	return rc;
+	return secinfo_admin_end(admin, rc, user->name, secinfo_kind_name(m->kind),
+				 "method-delete");
 }
 
 int
@@ -384,13 +374,8 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 	rc = secinfo_store_begin(admin->store);
 	if (rc == 0)
 		rc = secinfo_store_method_set_default(admin->store, user->name, m->id);
-	if (rc == 0)
-		rc = secinfo_admin_audit(admin, user->name, secinfo_kind_name(m->kind),
-					 "method-default");
-	if (rc == 0)
-		rc = secinfo_store_commit(admin->store);
+	rc = secinfo_admin_end(admin, rc, user->name, secinfo_kind_name(m->kind), "method-default");
 	if (rc != 0) {
-		secinfo_store_rollback(admin->store);
 		rc = secinfo_admin_fail("cannot change the default: %s", secinfo_strerror(rc));
 		goto out;
 	}

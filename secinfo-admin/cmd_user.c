@@ -247,12 +247,8 @@ secinfo_admin_cmd_user_delete(struct secinfo_admin *admin, const struct secinfo_
 	rc = secinfo_store_begin(admin->store);
 	if (rc == 0)
 		rc = secinfo_store_user_delete(admin->store, name);
-	if (rc == 0)
-		rc = secinfo_admin_audit(admin, name, "", "user-delete");
-	if (rc == 0)
-		rc = secinfo_store_commit(admin->store);
+	rc = secinfo_admin_end(admin, rc, name, "", "user-delete");
 	if (rc != 0) {
-		secinfo_store_rollback(admin->store);
 		rc = secinfo_admin_fail("cannot delete user %s: %s; nothing deleted", name,
 					secinfo_strerror(rc));
 		goto out;
@@ -279,12 +275,8 @@ secinfo_admin_cmd_user_unlock(struct secinfo_admin *admin, const struct secinfo_
 	rc = secinfo_store_begin(admin->store);
 	if (rc == 0)
 		rc = secinfo_store_user_unlock(admin->store, name);
-	if (rc == 0)
-		rc = secinfo_admin_audit(admin, name, "", "user-unlock");
-	if (rc == 0)
-		rc = secinfo_store_commit(admin->store);
+	rc = secinfo_admin_end(admin, rc, name, "", "user-unlock");
 	if (rc != 0) {
-		secinfo_store_rollback(admin->store);
 		rc = secinfo_admin_fail("cannot unlock user %s: %s", name, secinfo_strerror(rc));
 		goto out;
 	}

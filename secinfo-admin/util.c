@@ -186,6 +186,19 @@ secinfo_admin_audit(struct secinfo_admin *admin, const char *user, const char *m
 	return secinfo_store_audit(admin->store, &entry);
 }
 
+int
+secinfo_admin_end(struct secinfo_admin *admin, int rc, const char *user, const char *method,
+		  const char *event)
+{
+	if (rc == 0)
+		rc = secinfo_admin_audit(admin, user, method, event);
+	if (rc == 0)
+		rc = secinfo_store_commit(admin->store);
+	if (rc != 0)
+		secinfo_store_rollback(admin->store);
+	return rc;
+}
+
 void
 secinfo_admin_time(long long t, int iso, char *out, size_t size)
 {

@@ -21,15 +21,20 @@
 
 #define PT_PROCESSES 20
 
+/* One child: starts PAM (which parses the service file), says it is ready, waits at the gate,
+ * then authenticates. Returns 0 success, 1 PAM_AUTH_ERR, 2 anything else. */
 static int
-pt_signin(const char *user, const char *code)
+pt_child(const char *user, const char *code, int ready, int gate)
 {
 	struct pt_conv c = {.answers = {code}, .n_answers = 1};
 	struct pam_conv pc = {pt_conv_fn, &c};
 	pam_handle_t *pamh = NULL;
+	char byte = 1;
 	int rc;
 
 	if (pam_start("secinfo-concurrency", user, &pc, &pamh) != PAM_SUCCESS)
+		return 99;
+	if (write(ready, &byte, 1) != 1 || read(gate, &byte, 1) < 0)
 		return 99;
 	rc = pam_authenticate(pamh, 0);
 	pam_end(pamh, rc);
@@ -59,14 +64,16 @@ pt_failures_of(struct pt_env *env, const char *user)
 
 /* Starts PT_PROCESSES sign-ins of USER with CODE at the same moment; counts the outcomes
  * in RESULTS (success, PAM_AUTH_ERR, anything else). */
+/* Starts PT_PROCESSES sign-ins of USER with CODE at the same moment; counts the outcomes
+ * in RESULTS (success, PAM_AUTH_ERR, anything else). */
 static void
 pt_round(const char *user, const char *code, int results[3])
 {
-	int gate[2], status;
+	int gate[2], ready[2], status;
 	char c;
 
 	results[0] = results[1] = results[2] = 0;
-	if (pipe(gate) != 0)
+	if (pipe(gate) != 0 || pipe(ready) != 0)
 		exit(99);
 	for (int i = 0; i < PT_PROCESSES; i++) {
 		pid_t pid = fork();
@@ -74,10 +81,13 @@ pt_round(const char *user, const char *code, int results[3])
 			exit(99);
 		if (pid == 0) {
 			close(gate[1]);
-			if (read(gate[0], &c, 1) < 0) /* blocks until the parent opens the gate */
-				_exit(99);
-			_exit(pt_signin(user, code));
+			_exit(pt_child(user, code, ready[1], gate[0]));
 		}
+		/* pam_wrapper sets itself up again in every child and copies the service files
+		 * into its shared directory; one pam_start at a time keeps a child from reading a
+		 * file another child is copying. The sign-ins themselves all run at once. */
+		if (read(ready[0], &c, 1) != 1)
+			exit(99);
 	}
 	close(gate[0]);
 	close(gate[1]); /* every child wakes at once */
@@ -87,6 +97,8 @@ pt_round(const char *user, const char *code, int results[3])
 		else
 			results[WEXITSTATUS(status)]++;
 	}
+	close(ready[0]);
+	close(ready[1]);
 }
 
 int
@@ -108,18 +120,7 @@ main(int argc, char **argv)
 	if (secinfo_crypto_init() != 0)
 		return 99;
 	pt_adopt(&env, dir);
-	/* pam_wrapper sets itself up at the first pam_start of a process: do that once here, so
-	 * the children share it instead of racing to create it. */
-	{
-		struct pam_conv pc = {pt_conv_fn, NULL};
-		pam_handle_t *pamh = NULL;
-		if (pam_start("secinfo-concurrency", "nobody", &pc, &pamh) != PAM_SUCCESS)
-			return 99;
-		pam_end(pamh, PAM_SUCCESS);
-	}
-	/* pam_wrapper is loaded and set up (it looked at LD_PRELOAD to decide about DEEPBIND);
-	 * oathtool, which the test runs, must not inherit the preloads. */
-	unsetenv("LD_PRELOAD");
+
 	/* Far enough from a step boundary that every process checks the same step. */
 	while (30 - time(NULL) % 30 < 6)
 		sleep(1);
