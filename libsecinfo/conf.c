@@ -64,7 +64,7 @@ static const struct secinfo_conf_key secinfo_conf_keys[] = {
 	{"policy", "issuer", T_STRING, OFF(issuer), 1, 0, NULL, USE_ANY},
 	{"database", "path", T_STRING, OFF(db_path), 1, 0, NULL, USE_ANY},
 	{"database", "key_file", T_STRING, OFF(key_file), 1, 0, NULL, USE_ANY},
-	{"database", "busy_timeout", T_DURATION, OFF(busy_timeout), 0, 600, NULL, USE_ANY},
+	{"database", "busy_timeout", T_DURATION, OFF(busy_timeout), 1, 600, NULL, USE_ANY},
 	{"app", "algorithm", T_CHOICE, OFF(app_algorithm), 0, 0, secinfo_algorithms, USE_ANY},
 	{"app", "digits", T_UINT, OFF(app_digits), 6, 8, NULL, USE_ANY},
 	{"app", "period", T_UINT, OFF(app_period), 10, 300, NULL, USE_ANY},
@@ -571,11 +571,18 @@ secinfo_conf_load(const char *path, struct secinfo_conf **conf, struct secinfo_p
 {
 	const char *why = NULL;
 	char *text = NULL;
+	size_t len = 0;
 	int rc;
 
 	*conf = NULL;
 	rc = secinfo_file_read(path, SECINFO_FILE_PUBLIC_READ, SECINFO_CONF_MAX_SIZE, 0, &text,
-			       NULL, &why);
+			       &len, &why);
+	/* The parser reads a C string: a NUL byte would silently end the file there. */
+	if (rc == 0 && strlen(text) != len) {
+		why = "contains a NUL byte";
+		rc = SECINFO_ERR_CONFIG;
+		free(text);
+	}
 	if (rc != 0)
 		return secinfo_problem_add(problems, 1, "%s: %s", path,
 					   why != NULL ? why : secinfo_strerror(rc)) == 0

@@ -23,6 +23,7 @@ static const struct {
 	{SECINFO_ERR_EXISTS, "already exists"},
 	{SECINFO_ERR_UNSUPPORTED, "not supported"},
 	{SECINFO_ERR_INTERNAL, "internal error"},
+	{SECINFO_ERR_NOT_ENROLLED, "no usable method"},
 };
 
 const char *

@@ -4,8 +4,10 @@
 
 #include <stddef.h>
 
-/* Copies IN to OUT (always NUL-terminated, truncated to SIZE) with control characters,
- * backslashes and bytes >= 0x7f written as \xNN. NULL becomes "". Returns OUT. */
+/* Copies IN to OUT (always NUL-terminated) with control characters, spaces, '=', '"',
+ * backslashes and bytes >= 0x7f written as \xNN, so a value can neither break a log line nor
+ * pose as another "key=value" field. A value cut to fit SIZE ends in "...". NULL becomes "".
+ * Returns OUT. */
 char *secinfo_escape(const char *in, char *out, size_t size);
 
 #endif

@@ -64,6 +64,8 @@ secinfo_otp_find(const unsigned char *secret, size_t secret_len,
 
 	/* Copy into a fixed-size buffer so the comparison length never depends on the input. */
 	memset(given, 0, sizeof(given));
+	if (params->digits < 6 || params->digits > SECINFO_OTP_MAX_DIGITS)
+		return SECINFO_ERR_CORRUPT;
 	if (strlen(code) != params->digits)
 		rc = SECINFO_ERR_WRONG;
 	else

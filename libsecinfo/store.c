@@ -105,7 +105,12 @@ secinfo_store_int(struct secinfo_store *store, long long *value, const char *sql
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		*value = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	/* Step to the end: an UPDATE ... RETURNING commits only when it is done, and a failed
+	 * commit must not pass for a counted failure. */
+	for (int step = rc; step == SQLITE_ROW;)
+		step = sqlite3_step(stmt);
+	if (sqlite3_finalize(stmt) != SQLITE_OK)
+		return SECINFO_ERR_DB;
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? SECINFO_ERR_NOT_FOUND : SECINFO_ERR_DB;
 }
 
@@ -236,7 +241,8 @@ secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_st
 	sqlite3_busy_timeout(store->db, (int)(conf->busy_timeout * 1000));
 	if (sqlite3_exec(store->db,
 			 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-			 "PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF;",
+			 "PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF;"
+			 "PRAGMA temp_store = MEMORY;",
 			 NULL, NULL, NULL) != SQLITE_OK) {
 		secinfo_store_why(why_buf, why_size, conf->db_path, sqlite3_errmsg(store->db));
 		rc = SECINFO_ERR_DB;
@@ -413,6 +419,15 @@ secinfo_store_methods_load(struct secinfo_store *store, struct secinfo_user *use
 		m->counter = sqlite3_column_int64(stmt, 7);
 		m->created = sqlite3_column_int64(stmt, 8);
 		m->last_used = sqlite3_column_int64(stmt, 9);
+		/* The OTP parameters are not encrypted: never trust them unchecked. */
+		if (kind == SECINFO_KIND_APP &&
+		    (m->otp.algorithm < SECINFO_OTP_SHA1 || m->otp.algorithm > SECINFO_OTP_SHA512 ||
+		     m->otp.digits < 6 || m->otp.digits > SECINFO_OTP_MAX_DIGITS ||
+		     (m->otp.hotp != 0 && m->otp.hotp != 1) ||
+		     (!m->otp.hotp && (m->otp.period < 1 || m->otp.period > 3600)))) {
+			rc = SECINFO_ERR_CORRUPT;
+			break;
+		}
 		rc = secinfo_method_decrypt(store, user->name, m, sqlite3_column_blob(stmt, 2),
 					    (size_t)sqlite3_column_bytes(stmt, 2));
 	}
@@ -640,25 +655,51 @@ secinfo_store_counter_accept(struct secinfo_store *store, long long id, long lon
 	return rc != 0 ? rc : changes == 1 ? 0 : SECINFO_ERR_WRONG;
 }
 
+/* Reads when USER_ID is locked until (0: not locked). */
+static int
+secinfo_store_locked_until(struct secinfo_store *store, long long user_id, long long *until)
+{
+	int rc = secinfo_store_int(store, until,
+				   "SELECT IFNULL(locked_until, 0) FROM users WHERE id = ?1", "i",
+				   user_id);
+
+	return rc == SECINFO_ERR_NOT_FOUND ? SECINFO_ERR_DB : rc; /* the user vanished */
+}
+
+int
+secinfo_store_attempt(struct secinfo_store *store, long long user_id, time_t now,
+		      long long *locked_until)
+{
+	long long failures = 0;
+	int rc;
+
+	rc = secinfo_store_int(
+		store, &failures,
+		"UPDATE users SET failures = failures + 1"
+		" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2 RETURNING failures",
+		"ii", user_id, (long long)now);
+	if (rc != SECINFO_ERR_NOT_FOUND)
+		return rc;
+	rc = secinfo_store_locked_until(store, user_id, locked_until);
+	return rc != 0 ? rc : SECINFO_ERR_LOCKED;
+}
+
 int
 secinfo_store_failure(struct secinfo_store *store, long long user_id, unsigned max_failures,
 		      long lockout, time_t now, long long *locked_until)
 {
-	/* One statement, so concurrent failures are never lost; the count restarts at a lockout,
-	 * which is how a count of 0 after an increment reveals that this failure locked. */
-	static const char sql[] =
-		"UPDATE users SET"
-		" locked_until = CASE WHEN failures + 1 >= ?1 THEN ?2 ELSE locked_until END,"
-		" failures = CASE WHEN failures + 1 >= ?1 THEN 0 ELSE failures + 1 END"
-		" WHERE id = ?3 RETURNING failures";
-	long long until = (long long)now + lockout, failures = 0;
-	int rc;
+	long long until = (long long)now + lockout;
+	int changes = 0, rc;
 
-	rc = secinfo_store_int(store, &failures, sql, "iii", (long long)max_failures, until,
-			       user_id);
+	/* The attempts already counted decide, including those of concurrent sign-ins. The count
+	 * starts again at a lockout. */
+	rc = secinfo_store_exec(store, &changes,
+				"UPDATE users SET locked_until = ?2, failures = 0"
+				" WHERE id = ?1 AND failures >= ?3",
+				"iii", user_id, until, (long long)max_failures);
 	if (rc != 0)
 		return rc;
-	if (failures == 0) {
+	if (changes == 1) {
 		*locked_until = until;
 		return SECINFO_ERR_LOCKED;
 	}
@@ -667,17 +708,23 @@ secinfo_store_failure(struct secinfo_store *store, long long user_id, unsigned m
 
 int
 secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
-		      time_t now)
+		      time_t now, long long *locked_until)
 {
-	int rc;
+	int changes = 0, rc;
 
-	/* One transaction: one write to disk on the sign-in path instead of two. */
+	/* One transaction: a lock set meanwhile by a concurrent sign-in's failure wins, and the
+	 * success costs one write to disk. */
 	rc = secinfo_store_begin(store);
 	if (rc == 0)
-		rc = secinfo_store_exec(
-			store, NULL,
-			"UPDATE users SET failures = 0 WHERE id = ?1 AND failures != 0", "i",
-			user_id);
+		rc = secinfo_store_exec(store, &changes,
+					"UPDATE users SET failures = 0"
+					" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2",
+					"ii", user_id, (long long)now);
+	if (rc == 0 && changes != 1) {
+		rc = secinfo_store_locked_until(store, user_id, locked_until);
+		if (rc == 0)
+			rc = SECINFO_ERR_LOCKED;
+	}
 	if (rc == 0)
 		rc = secinfo_store_exec(store, NULL,
 					"UPDATE methods SET last_used = ?1 WHERE id = ?2", "ii",

@@ -112,9 +112,18 @@ int secinfo_store_counter_accept(struct secinfo_store *store, long long id, long
 	__attribute__((warn_unused_result));
 
 /*
- * Counts one failure for user ID; at MAX_FAILURES in a row the user is locked until
- * NOW + LOCKOUT. Returns 0, SECINFO_ERR_LOCKED (with *locked_until) when this failure locked
- * the user, or a negative SECINFO_ERR_* code.
+ * Counts an attempt of user ID at NOW before its answer is checked, so that every guess is
+ * counted even if the process dies mid-way, and refuses it while the user is locked (checked
+ * in the same statement, so parallel conversations cannot keep guessing past a lock).
+ * Returns 0, SECINFO_ERR_LOCKED with *locked_until, or another negative SECINFO_ERR_* code.
+ */
+int secinfo_store_attempt(struct secinfo_store *store, long long user_id, time_t now,
+			  long long *locked_until);
+
+/*
+ * After a wrong answer: locks user ID until NOW + LOCKOUT when the counted attempts have
+ * reached MAX_FAILURES. Returns 0, SECINFO_ERR_LOCKED (with *locked_until) when the user is
+ * now locked, or another negative SECINFO_ERR_* code.
  */
 int secinfo_store_failure(struct secinfo_store *store, long long user_id, unsigned max_failures,
 			  long lockout, time_t now, long long *locked_until);
@@ -124,9 +133,11 @@ int secinfo_store_failure(struct secinfo_store *store, long long user_id, unsign
  * users from others; the count is only a statistic. Returns 0 or SECINFO_ERR_DB. */
 int secinfo_store_failure_unenrolled(struct secinfo_store *store);
 
-/* Records a success: clears failures and sets the method's last use (one transaction). */
+/* Records a right answer in one transaction: unless a concurrent failure locked the user
+ * meanwhile (SECINFO_ERR_LOCKED, *locked_until), clears the failures and sets the method's last
+ * use. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
-			  time_t now);
+			  time_t now, long long *locked_until);
 
 /* Appends an audit row. */
 int secinfo_store_audit(struct secinfo_store *store, const struct secinfo_audit_entry *entry);

@@ -77,34 +77,74 @@ secinfo_flow_another_way(struct secinfo_flow *flow, const struct secinfo_method 
 void
 secinfo_flow_say_locked(struct secinfo_flow *flow, long long locked_until)
 {
-	char text[160], when[64];
+	char text[160], when[64] = "later";
 	time_t until = (time_t)locked_until;
 	struct tm tm;
 
 	flow->locked_until = locked_until;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&until, &tm));
+	if (gmtime_r(&until, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	snprintf(text, sizeof(text),
-		 "Verification is locked for this account until %s "
-		 "after too many wrong codes.",
+		 "Verification is locked for this account until %s after too many wrong codes.",
 		 when);
 	secinfo_conv_say(flow->pamh, 1, text);
 }
 
-/* Counts a wrong answer; a lockout ends the conversation with a message saying until when. */
+/* Counts the attempt before its answer is checked; the decoy makes a write of the same cost
+ * so that the time between prompts does not tell enrolled users from others. */
 static int
-secinfo_flow_failed(struct secinfo_flow *flow, unsigned tries_left)
+secinfo_flow_attempt(struct secinfo_flow *flow, int decoy)
 {
 	int rc;
 
-	rc = secinfo_store_failure(flow->store, flow->user->id, flow->conf->max_failures,
-				   flow->conf->lockout, flow->now, &flow->locked_until);
-	if (rc == SECINFO_ERR_LOCKED) {
+	if (decoy)
+		return secinfo_store_failure_unenrolled(flow->store);
+	rc = secinfo_store_attempt(flow->store, flow->user->id, flow->now, &flow->locked_until);
+	if (rc == SECINFO_ERR_LOCKED)
 		secinfo_flow_say_locked(flow, flow->locked_until);
-		return rc;
-	}
+	return rc;
+}
+
+/* After a wrong answer: a lockout ends the conversation with a message saying until when. */
+static int
+secinfo_flow_failed(struct secinfo_flow *flow, unsigned tries_left, int decoy)
+{
+	int rc = 0;
+
+	if (!decoy)
+		rc = secinfo_store_failure(flow->store, flow->user->id, flow->conf->max_failures,
+					   flow->conf->lockout, flow->now, &flow->locked_until);
+	if (rc == SECINFO_ERR_LOCKED)
+		secinfo_flow_say_locked(flow, flow->locked_until);
 	if (rc != 0)
 		return rc;
 	return tries_left > 0 ? secinfo_conv_say(flow->pamh, 1, "Wrong code, try again.") : 0;
+}
+
+/* Checks ANSWER for METHOD at this moment, between counting the attempt and recording the
+ * success. Returns 0, SECINFO_ERR_WRONG, SECINFO_ERR_LOCKED or another error. */
+static int
+secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
+		   const char *answer)
+{
+	struct secinfo_method_ctx ctx;
+	int rc;
+
+	flow->now = time(NULL); /* a prompt may have been open for a long time */
+	ctx.store = decoy ? NULL : flow->store;
+	ctx.conf = flow->conf;
+	ctx.now = flow->now;
+	rc = secinfo_flow_attempt(flow, decoy);
+	if (rc == 0)
+		rc = secinfo_method_ops(method->kind)->verify(&ctx, method, answer);
+	if (rc == 0 && !decoy) {
+		rc = secinfo_store_success(flow->store, flow->user->id, method->id, flow->now,
+					   &flow->locked_until);
+		if (rc == SECINFO_ERR_LOCKED)
+			secinfo_flow_say_locked(flow, flow->locked_until);
+	}
+	/* The user's row vanishing mid-way is a database problem, never "not enrolled". */
+	return rc == SECINFO_ERR_NOT_FOUND ? SECINFO_ERR_DB : rc;
 }
 
 /*
@@ -125,6 +165,7 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 		flow->method_name = secinfo_kind_name(method->kind);
 		if (challenged != method) {
 			info[0] = '\0';
+			ctx.now = time(NULL);
 			rc = ops->challenge(&ctx, method, info, sizeof(info));
 			if (rc == 0 && info[0] != '\0')
 				rc = secinfo_conv_say(flow->pamh, 0, info);
@@ -136,32 +177,21 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 		if (rc != 0)
 			break;
 		if (strcmp(answer, "?") == 0 && switches++ < SECINFO_FLOW_MAX_SWITCHES) {
-			rc = secinfo_flow_another_way(flow, &method);
 			secinfo_conv_free(answer);
-			answer = NULL;
+			rc = secinfo_flow_another_way(flow, &method);
 			if (rc != 0)
 				break;
 			continue;
 		}
-		rc = ops->verify(&ctx, method, answer);
+		rc = secinfo_flow_check(flow, method, decoy, answer);
 		secinfo_conv_free(answer);
-		answer = NULL;
 		if (rc != SECINFO_ERR_WRONG)
 			break;
-		tries_left--;
-		if (decoy) {
-			rc = secinfo_store_failure_unenrolled(flow->store);
-			if (rc == 0 && tries_left > 0)
-				rc = secinfo_conv_say(flow->pamh, 1, "Wrong code, try again.");
-		} else {
-			rc = secinfo_flow_failed(flow, tries_left);
-		}
+		rc = secinfo_flow_failed(flow, --tries_left, decoy);
 		if (rc != 0)
 			break;
 		rc = SECINFO_ERR_WRONG;
 	}
-	if (rc == 0 && !decoy)
-		rc = secinfo_store_success(flow->store, flow->user->id, method->id, flow->now);
 	return rc;
 }
 
@@ -172,10 +202,10 @@ secinfo_flow_verify(struct secinfo_flow *flow)
 
 	flow->method_name = "";
 	if (flow->user == NULL)
-		return SECINFO_ERR_NOT_FOUND;
+		return SECINFO_ERR_NOT_ENROLLED;
 	method = secinfo_flow_first(flow);
 	if (method == NULL)
-		return SECINFO_ERR_NOT_FOUND;
+		return SECINFO_ERR_NOT_ENROLLED;
 	return secinfo_flow_converse(flow, method, 0);
 }
 

@@ -25,7 +25,7 @@ struct secinfo_flow {
 };
 
 /*
- * Verifies the user. Returns 0 (verified), SECINFO_ERR_NOT_FOUND (no usable method: the
+ * Verifies the user. Returns 0 (verified), SECINFO_ERR_NOT_ENROLLED (no usable method: the
  * caller decides between nullok and the decoy, see secinfo_flow_decoy), SECINFO_ERR_WRONG,
  * SECINFO_ERR_LOCKED, SECINFO_ERR_CONV, or another negative SECINFO_ERR_* code.
  */

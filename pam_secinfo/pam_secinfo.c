@@ -43,6 +43,7 @@ secinfo_pam_code(int err, int for_account)
 	switch (err) {
 	case SECINFO_OK: return PAM_SUCCESS;
 	case SECINFO_ERR_WRONG:
+	case SECINFO_ERR_NOT_ENROLLED:
 	case SECINFO_ERR_DENIED: return PAM_AUTH_ERR;
 	case SECINFO_ERR_LOCKED: return for_account ? PAM_PERM_DENIED : PAM_MAXTRIES;
 	case SECINFO_ERR_CONV: return PAM_CONV_ERR;
@@ -178,12 +179,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	} else {
 		rc = secinfo_flow_verify(&flow);
 	}
-	if (rc == SECINFO_ERR_NOT_FOUND && call.args.nullok) {
+	if (rc == SECINFO_ERR_NOT_ENROLLED && call.args.nullok) {
 		secinfo_call_record(&call, "", "ignored-not-enrolled");
 		secinfo_call_end(&call);
 		return PAM_IGNORE;
 	}
-	if (rc == SECINFO_ERR_NOT_FOUND) {
+	if (rc == SECINFO_ERR_NOT_ENROLLED) {
 		rc = secinfo_flow_decoy(&flow);
 		secinfo_call_record(&call, "", secinfo_result_name(rc, 0));
 	} else {
@@ -202,18 +203,18 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	int rc, pam_rc;
 
 	rc = secinfo_call_begin(&call, argc, argv);
-	if (rc == 0 && (call.user == NULL || call.user->n_methods == 0)) {
-		secinfo_call_end(&call);
-		return PAM_IGNORE;
-	}
-	if (rc == 0 && call.user->locked_until > (long long)time(NULL)) {
+	/* The lock first: a locked user is denied even with no method left. */
+	if (rc == 0 && call.user != NULL && call.user->locked_until > (long long)time(NULL)) {
 		struct secinfo_flow flow = {.pamh = pamh};
 		secinfo_flow_say_locked(&flow, call.user->locked_until);
 		rc = SECINFO_ERR_LOCKED;
-		secinfo_call_record(&call, "", "locked");
-	} else if (rc != 0) {
-		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
 	}
+	if (rc == 0 && (call.user == NULL || call.user->n_methods == 0)) {
+		secinfo_call_record(&call, "", "ignored-not-enrolled");
+		secinfo_call_end(&call);
+		return PAM_IGNORE;
+	}
+	secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
 	pam_rc = secinfo_pam_code(rc, 1);
 	secinfo_call_end(&call);
 	return pam_rc;

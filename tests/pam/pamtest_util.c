@@ -261,6 +261,8 @@ pt_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, vo
 		if (style != PAM_PROMPT_ECHO_OFF && style != PAM_PROMPT_ECHO_ON)
 			continue;
 		c->prompts++;
+		if (c->hook != NULL && c->prompts == c->hook_at)
+			c->hook(c->hook_arg);
 		if (c->next >= c->n_answers || c->answers[c->next] == NULL) {
 			c->next++;
 			free(r);

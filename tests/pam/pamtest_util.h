@@ -20,6 +20,11 @@ struct pt_conv {
 	int fail;              /* make the conversation function itself fail */
 	char transcript[8192]; /* every message and prompt, one per line, style-prefixed */
 	int prompts;
+	/* Called just before prompt number HOOK_AT (1-based) is answered: what a parallel sign-in
+	 * or an administrator does while this conversation waits for the user. */
+	void (*hook)(const void *arg);
+	const void *hook_arg;
+	int hook_at;
 };
 
 /* Creates the directory, the configuration (EXTRA appended), the key and the database.

@@ -145,6 +145,50 @@ test_lockout(void)
 		 "account for a locked user: PAM_PERM_DENIED");
 }
 
+/* Runs SQL on the test database directly, as a parallel process would. */
+static void
+pt_sql(const void *sql)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s/db/secinfo.db' \"%s\"", env.dir, (const char *)sql);
+	if (system(cmd) != 0)
+		fprintf(stderr, "sqlite3 failed: %s\n", cmd);
+}
+
+static void
+test_changes_during_prompt(void)
+{
+	struct pt_conv c;
+	char code[16];
+	int rc;
+
+	/* A lock set while this prompt is open (a parallel sign-in's failures) refuses the
+	 * answer, even the right code: the lock is checked with every answer, not only at the
+	 * start of the conversation. */
+	pt_totp(0, code);
+	pt_conv_init(&c, code, NULL, NULL);
+	c.hook = pt_sql;
+	c.hook_arg =
+		"UPDATE users SET locked_until = strftime('%s','now') + 600 WHERE name = 'hank'";
+	c.hook_at = 1;
+	rc = pt_call("pam_sm_authenticate", "hank", "", &c);
+	pt_check(rc == PAM_MAXTRIES && strstr(c.transcript, "locked") != NULL,
+		 "a lock set while the prompt was open refuses even the right code (rc %d)", rc);
+
+	/* The user's row deleted while the prompt is open is a database problem, never the
+	 * nullok case. */
+	pt_conv_init(&c, "000000", NULL, NULL);
+	c.hook = pt_sql;
+	c.hook_arg = "DELETE FROM users WHERE name = 'ivan'";
+	c.hook_at = 1;
+	rc = pt_call("pam_sm_authenticate", "ivan", "nullok", &c);
+	pt_check(rc == PAM_AUTHINFO_UNAVAIL,
+		 "user deleted during the prompt, with nullok: PAM_AUTHINFO_UNAVAIL, not "
+		 "PAM_IGNORE (rc %d)",
+		 rc);
+}
+
 static void
 test_other_entries(void)
 {
@@ -204,9 +248,12 @@ main(int argc, char **argv)
 	pt_enroll_app(&env, "bob", 0);
 	pt_enroll_app(&env, "carol", 0);
 	pt_enroll_app(&env, "dave", 0);
+	pt_enroll_app(&env, "hank", 0);
+	pt_enroll_app(&env, "ivan", 0);
 	pt_enroll_detail(&env, "erin", "email", "erin@example.net");
 	test_authenticate();
 	test_lockout();
+	test_changes_during_prompt();
 	test_other_entries();
 	dlclose(pt_module);
 	pt_cleanup(&env);

@@ -454,9 +454,14 @@ test_failures(struct secinfo_store *store)
 	secinfo_user_free(user);
 	user = NULL;
 
-	/* max_failures 3, lockout 10m from the configuration. */
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10000, &until), 0, "failure 1");
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10001, &until), 0, "failure 2");
+	/* A wrong answer: the attempt is counted first, then the failure decides on a lock.
+	 * max_failures 3, lockout 10m. */
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(secinfo_store_attempt(store, user_id, 10000 + i, &until), 0, "attempt %d",
+			  i + 1);
+		CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10000 + i, &until), 0,
+			  "failure %d does not lock", i + 1);
+	}
 	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
 	if (user != NULL) {
 		CHECK_INT(user->failures, 2, "two failures counted");
@@ -465,6 +470,7 @@ test_failures(struct secinfo_store *store)
 	secinfo_user_free(user);
 	user = NULL;
 	CHECK_INT(until, -1, "locked_until untouched while not locked");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 10002, &until), 0, "attempt 3");
 	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10002, &until), SECINFO_ERR_LOCKED,
 		  "failure 3 locks");
 	CHECK_INT(until, 10602, "locked until now + lockout");
@@ -476,15 +482,34 @@ test_failures(struct secinfo_store *store)
 	secinfo_user_free(user);
 	user = NULL;
 
+	/* While locked no attempt is counted or allowed, and no success is recorded. */
 	until = -1;
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10003, &until), 0,
-		  "a failure after the lockout counts from 1 again");
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10004, &until), 0,
-		  "and 2 does not lock");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 10300, &until), SECINFO_ERR_LOCKED,
+		  "an attempt while locked is refused");
+	CHECK_INT(until, 10602, "and says until when");
+	until = -1;
+	CHECK_INT(secinfo_store_success(store, user_id, id, 10301, &until), SECINFO_ERR_LOCKED,
+		  "a right answer while locked (a concurrent sign-in locked) is refused");
+	CHECK_INT(until, 10602, "and says until when");
+
+	/* After the lock ends the count starts from 1 again. */
+	until = -1;
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(secinfo_store_attempt(store, user_id, 10602 + i, &until), 0,
+			  "after the lockout: attempt %d", i + 1);
+		CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10602 + i, &until), 0,
+			  "after the lockout: failure %d does not lock", i + 1);
+	}
 	CHECK_INT(until, -1, "locked_until untouched");
+	/* Two parallel conversations: both attempts are counted before either answer is checked;
+	 * the first failure to see the count at the limit locks. */
+	CHECK_INT(secinfo_store_attempt(store, user_id, 20000, &until), 0, "parallel attempt A");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 20000, &until), 0, "parallel attempt B");
 	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 20000, &until), SECINFO_ERR_LOCKED,
-		  "the next third failure locks again");
+		  "A's failure locks (4 attempts counted)");
 	CHECK_INT(until, 20600, "with a new locked_until");
+	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 20001, &until), 0,
+		  "B's failure does not move the lock");
 
 	CHECK_INT(secinfo_store_user_unlock(store, "gina"), 0, "unlock");
 	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
@@ -496,23 +521,20 @@ test_failures(struct secinfo_store *store)
 	user = NULL;
 	CHECK_INT(secinfo_store_user_unlock(store, "nobody"), SECINFO_ERR_NOT_FOUND,
 		  "unlocking an unknown user");
-	CHECK_INT(secinfo_store_failure(store, 999999, 3, 600, 1, &until), SECINFO_ERR_NOT_FOUND,
-		  "a failure for an unknown user id");
+	CHECK_INT(secinfo_store_attempt(store, 999999, 1, &until), SECINFO_ERR_DB,
+		  "an attempt for a user id that does not exist is a database error");
 
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 30000, &until), 0, "failure 1");
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 30001, &until), 0, "failure 2");
-	CHECK_INT(secinfo_store_success(store, user_id, id, 30002), 0, "success");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 30000, &until), 0, "attempt 1");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 30001, &until), 0, "attempt 2");
+	CHECK_INT(secinfo_store_success(store, user_id, id, 30002, &until), 0, "success");
 	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
 	if (user != NULL) {
-		CHECK_INT(user->failures, 0, "success clears the failures");
+		CHECK_INT(user->failures, 0, "success clears the count");
 		CHECK_INT(user->n_methods == 1 ? user->methods[0].last_used : -1, 30002,
 			  "success records the method's last use");
 	}
 	secinfo_user_free(user);
 	user = NULL;
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 30003, &until), 0,
-		  "after a success the count starts again (1)");
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 30004, &until), 0, "(2)");
 }
 
 static const char hanna_phone[] = "+14255551234", hanna_email[] = "hanna.private@example.net";
