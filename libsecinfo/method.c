@@ -11,6 +11,8 @@
  * their delivery comes with later releases, and until then they are never offered. */
 static const struct secinfo_method_ops *const secinfo_method_table[SECINFO_KIND_COUNT] = {
 	[SECINFO_KIND_APP] = &secinfo_method_app,
+	[SECINFO_KIND_SMS] = &secinfo_method_sms,
+	[SECINFO_KIND_CALL] = &secinfo_method_call,
 };
 
 const struct secinfo_method_ops *

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "code.h"
 #include "crypto.h"
 #include "error.h"
 #include "safefile.h"
@@ -821,5 +822,107 @@ secinfo_store_user_summaries(struct secinfo_store *store,
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = SECINFO_ERR_DB;
 	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+secinfo_store_code_set(struct secinfo_store *store, long long method_id, const char *code,
+		       time_t expires)
+{
+	unsigned char hash[SECINFO_CODE_HASH_BYTES];
+	int rc;
+
+	rc = secinfo_code_hash(store->key, method_id, code, hash);
+	/* One code per method: a new code replaces (invalidates) the previous one. */
+	if (rc == 0)
+		rc = secinfo_store_exec(store, NULL,
+					"INSERT INTO codes (method_id, hash, expires, attempts)"
+					" VALUES (?1, ?2, ?3, 0) ON CONFLICT (method_id) DO UPDATE"
+					" SET hash = excluded.hash, expires = excluded.expires,"
+					" attempts = 0",
+					"ibi", method_id, hash, sizeof(hash), (long long)expires);
+	secinfo_wipe(hash, sizeof(hash));
+	return rc;
+}
+
+int
+secinfo_store_code_check(struct secinfo_store *store, long long method_id, const char *code,
+			 time_t now, unsigned max_attempts)
+{
+	unsigned char given[SECINFO_CODE_HASH_BYTES];
+	sqlite3_stmt *stmt = NULL;
+	int rc, right = 0, changes = 0;
+
+	rc = secinfo_code_hash(store->key, method_id, code, given);
+	if (rc == 0)
+		rc = secinfo_store_begin(store); /* exactly one concurrent check can consume it */
+	if (rc != 0)
+		goto out;
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT hash FROM codes WHERE method_id = ?1 AND"
+			       " expires > ?2 AND attempts < ?3",
+			       -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 1, method_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, (long long)now) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 3, (long long)max_attempts) != SQLITE_OK) {
+		rc = SECINFO_ERR_DB;
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		right = sqlite3_column_bytes(stmt, 0) == SECINFO_CODE_HASH_BYTES &&
+			secinfo_equal(sqlite3_column_blob(stmt, 0), given, sizeof(given));
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : SECINFO_ERR_DB;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	/* Right: single use. Wrong (or expired, used up, none): one attempt more. */
+	if (rc == 0 && right)
+		rc = secinfo_store_exec(store, &changes, "DELETE FROM codes WHERE method_id = ?1",
+					"i", method_id);
+	else if (rc == 0)
+		rc = secinfo_store_exec(
+			store, NULL,
+			"UPDATE codes SET attempts = attempts + 1 WHERE method_id = ?1", "i",
+			method_id);
+	if (rc == 0)
+		rc = secinfo_store_commit(store);
+	if (rc == 0 && !(right && changes == 1))
+		rc = SECINFO_ERR_WRONG;
+out:
+	sqlite3_finalize(stmt);
+	if (rc != 0 && rc != SECINFO_ERR_WRONG)
+		secinfo_store_rollback(store);
+	secinfo_wipe(given, sizeof(given));
+	return rc;
+}
+
+int
+secinfo_store_send_reserve(struct secinfo_store *store, long long user_id, const char *channel,
+			   time_t now, unsigned max_per_hour)
+{
+	long long sent = 0;
+	int rc;
+
+	/* Count and record in one transaction: concurrent sign-ins cannot both slip under. */
+	rc = secinfo_store_begin(store);
+	if (rc == 0)
+		rc = secinfo_store_exec(store, NULL, "DELETE FROM sends WHERE time <= ?1", "i",
+					(long long)now - 3600);
+	if (rc == 0)
+		rc = secinfo_store_int(store, &sent,
+				       "SELECT count(*) FROM sends WHERE user_id = ?1 AND"
+				       " channel = ?2 AND time > ?3",
+				       "iti", user_id, channel, (long long)now - 3600);
+	if (rc == 0 && sent >= (long long)max_per_hour)
+		rc = SECINFO_ERR_DENIED;
+	if (rc == 0)
+		rc = secinfo_store_exec(
+			store, NULL,
+			"INSERT INTO sends (user_id, channel, time) VALUES (?1, ?2, ?3)", "iti",
+			user_id, channel, (long long)now);
+	if (rc == 0)
+		rc = secinfo_store_commit(store);
+	if (rc != 0)
+		secinfo_store_rollback(store);
 	return rc;
 }

@@ -139,6 +139,25 @@ int secinfo_store_failure_unenrolled(struct secinfo_store *store);
 int secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
 			  time_t now, long long *locked_until);
 
+/* Stores CODE as method ID's one-time code (only its keyed hash), valid until EXPIRES; a new
+ * code replaces the previous one. Returns 0 or a negative SECINFO_ERR_* code. */
+int secinfo_store_code_set(struct secinfo_store *store, long long method_id, const char *code,
+			   time_t expires);
+
+/*
+ * Checks CODE against method ID's one-time code at NOW, in one transaction: a right code that
+ * has not expired and has had fewer than MAX_ATTEMPTS wrong answers is consumed (of
+ * concurrent checks exactly one gets 0); a wrong answer counts against the code.
+ * Returns 0, SECINFO_ERR_WRONG (wrong, expired, used up or none), or another error.
+ */
+int secinfo_store_code_check(struct secinfo_store *store, long long method_id, const char *code,
+			     time_t now, unsigned max_attempts) __attribute__((warn_unused_result));
+
+/* Reserves one send on CHANNEL ("sms", "call", "email") for user ID: SECINFO_ERR_DENIED when
+ * MAX_PER_HOUR sends were already made in the hour before NOW. Returns 0 or an error. */
+int secinfo_store_send_reserve(struct secinfo_store *store, long long user_id, const char *channel,
+			       time_t now, unsigned max_per_hour);
+
 /* Appends an audit row. */
 int secinfo_store_audit(struct secinfo_store *store, const struct secinfo_audit_entry *entry);
 

@@ -3,10 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
 
 #include "conv.h"
 #include "crypto.h"
 #include "error.h"
+#include "escape.h"
 #include "flow.h"
 
 /* A bound on "?" menus per verification, so a conversation always ends. */
@@ -121,6 +125,21 @@ secinfo_flow_failed(struct secinfo_flow *flow, unsigned tries_left, int decoy)
 	return tries_left > 0 ? secinfo_conv_say(flow->pamh, 1, "Wrong code, try again.") : 0;
 }
 
+/* The context methods get: the store (none for the decoy), the time, and how to send. */
+static void
+secinfo_flow_ctx(struct secinfo_flow *flow, int decoy, struct secinfo_method_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->store = decoy ? NULL : flow->store;
+	ctx->conf = flow->conf;
+	ctx->now = flow->now;
+	ctx->user_id = decoy ? 0 : flow->user->id;
+	ctx->user = decoy ? "" : flow->user->name;
+	ctx->send = secinfo_plugin_send;
+	ctx->sender = &flow->plugin;
+	ctx->delivery = &flow->delivery;
+}
+
 /* Checks ANSWER for METHOD at this moment, between counting the attempt and recording the
  * success. Returns 0, SECINFO_ERR_WRONG, SECINFO_ERR_LOCKED or another error. */
 static int
@@ -131,9 +150,7 @@ secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *metho
 	int rc;
 
 	flow->now = time(NULL); /* a prompt may have been open for a long time */
-	ctx.store = decoy ? NULL : flow->store;
-	ctx.conf = flow->conf;
-	ctx.now = flow->now;
+	secinfo_flow_ctx(flow, decoy, &ctx);
 	rc = secinfo_flow_attempt(flow, decoy);
 	if (rc == 0)
 		rc = secinfo_method_ops(method->kind)->verify(&ctx, method, answer);
@@ -147,6 +164,67 @@ secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *metho
 	return rc == SECINFO_ERR_NOT_FOUND ? SECINFO_ERR_DB : rc;
 }
 
+/* Logs and audits a code that could not be sent (never the code, never the full number). */
+static void
+secinfo_flow_delivery_failed(struct secinfo_flow *flow, const struct secinfo_method *method, int rc)
+{
+	const char *result = rc == SECINFO_ERR_DENIED ? "send-limit" : "send-failed";
+	char user[128], detail[300];
+	struct secinfo_audit_entry e = {
+		(long long)flow->now, user,  "", "", secinfo_kind_name(method->kind),
+		"delivery",           result};
+
+	secinfo_escape(flow->user->name, user, sizeof(user));
+	secinfo_escape(flow->delivery.detail, detail, sizeof(detail));
+	pam_syslog(flow->pamh, LOG_WARNING,
+		   "delivery user=%s method=%s result=%s gateway_status=%ld detail=%s", user,
+		   e.method, result, flow->delivery.http_status, detail);
+	if (secinfo_store_audit(flow->store, &e) != 0)
+		pam_syslog(flow->pamh, LOG_ERR, "could not write the audit trail");
+}
+
+/*
+ * Challenges METHOD. Before a text, a call or an email leaves the machine, one round trip
+ * says where it will go and waits for Enter ("?": another way), unless autosend. A code
+ * that could not be sent leaves the user at the prompt to choose another way.
+ * Returns 0, 1 when the user asked for another way, or a negative SECINFO_ERR_* code.
+ */
+static int
+secinfo_flow_challenge(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(method->kind);
+	struct secinfo_method_ctx ctx;
+	char info[512], where[160], *answer = NULL;
+	int rc, other;
+
+	if (ops->sends != NULL && !flow->args->autosend) {
+		ops->describe(method, where, sizeof(where));
+		snprintf(info, sizeof(info),
+			 "Press Enter to receive a code by %s, or type ? to "
+			 "choose another way: ",
+			 where);
+		rc = secinfo_conv_ask(flow->pamh, 1, info, &answer);
+		if (rc != 0)
+			return rc; /* nothing was sent */
+		other = strcmp(answer, "?") == 0;
+		secinfo_conv_free(answer);
+		if (other)
+			return 1;
+	}
+	info[0] = '\0';
+	flow->now = time(NULL);
+	secinfo_flow_ctx(flow, decoy, &ctx);
+	memset(&flow->delivery, 0, sizeof(flow->delivery));
+	rc = ops->challenge(&ctx, method, info, sizeof(info));
+	if (rc == SECINFO_ERR_IO || rc == SECINFO_ERR_DENIED) {
+		secinfo_flow_delivery_failed(flow, method, rc);
+		return secinfo_conv_say(flow->pamh, 1, info);
+	}
+	if (rc == 0 && info[0] != '\0')
+		rc = secinfo_conv_say(flow->pamh, 0, info);
+	return rc;
+}
+
 /*
  * The conversation itself, shared by real users and the decoy: challenge, prompt, "?" menu,
  * tries. DECOY is the throw-away method for users without one (flow->user is then unused).
@@ -154,37 +232,44 @@ secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *metho
 static int
 secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy)
 {
-	struct secinfo_method_ctx ctx = {decoy ? NULL : flow->store, flow->conf, flow->now};
 	const struct secinfo_method *challenged = NULL;
 	unsigned tries_left = flow->conf->tries, switches = 0;
-	char info[512], *answer = NULL;
-	int rc = SECINFO_ERR_WRONG;
+	char *answer = NULL;
+	int rc = SECINFO_ERR_WRONG, other_way = 0;
 
 	while (tries_left > 0) {
 		const struct secinfo_method_ops *ops = secinfo_method_ops(method->kind);
 		flow->method_name = secinfo_kind_name(method->kind);
 		if (challenged != method) {
-			info[0] = '\0';
-			ctx.now = time(NULL);
-			rc = ops->challenge(&ctx, method, info, sizeof(info));
-			if (rc == 0 && info[0] != '\0')
-				rc = secinfo_conv_say(flow->pamh, 0, info);
+			rc = secinfo_flow_challenge(flow, method, decoy);
+			if (rc < 0)
+				break;
+			/* Asked for another way before anything was sent: if the user keeps this
+			 * method after all, the question comes again. */
+			other_way = rc == 1;
+			if (!other_way)
+				challenged = method;
+		}
+		if (!other_way) {
+			rc = secinfo_conv_ask(flow->pamh, flow->args->echo_code, ops->prompt,
+					      &answer);
 			if (rc != 0)
 				break;
-			challenged = method;
+			other_way = strcmp(answer, "?") == 0;
 		}
-		rc = secinfo_conv_ask(flow->pamh, flow->args->echo_code, ops->prompt, &answer);
-		if (rc != 0)
-			break;
-		if (strcmp(answer, "?") == 0 && switches++ < SECINFO_FLOW_MAX_SWITCHES) {
+		if (other_way && switches++ < SECINFO_FLOW_MAX_SWITCHES) {
 			secinfo_conv_free(answer);
+			answer = NULL;
+			other_way = 0;
 			rc = secinfo_flow_another_way(flow, &method);
 			if (rc != 0)
 				break;
 			continue;
 		}
-		rc = secinfo_flow_check(flow, method, decoy, answer);
+		rc = secinfo_flow_check(flow, method, decoy, answer != NULL ? answer : "?");
 		secinfo_conv_free(answer);
+		answer = NULL;
+		other_way = 0;
 		if (rc != SECINFO_ERR_WRONG)
 			break;
 		rc = secinfo_flow_failed(flow, --tries_left, decoy);

@@ -7,7 +7,9 @@
 #include <security/pam_modules.h>
 
 #include "conf.h"
+#include "delivery.h"
 #include "method.h"
+#include "plugin.h"
 #include "store.h"
 
 /* Everything one verification needs; the entry point fills it and owns its parts. */
@@ -22,6 +24,8 @@ struct secinfo_flow {
 	/* results, for the log and the audit trail */
 	const char *method_name; /* kind used last, "" when none */
 	long long locked_until;
+	struct secinfo_delivery_result delivery; /* what the gateway said last */
+	struct secinfo_plugin plugin;            /* loaded at the first send; unload at the end */
 };
 
 /*

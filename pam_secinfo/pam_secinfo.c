@@ -179,6 +179,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	} else {
 		rc = secinfo_flow_verify(&flow);
 	}
+	secinfo_plugin_unload(&flow.plugin); /* libcurl is not kept past the call */
 	if (rc == SECINFO_ERR_NOT_ENROLLED && call.args.nullok) {
 		secinfo_call_record(&call, "", "ignored-not-enrolled");
 		secinfo_call_end(&call);

@@ -61,6 +61,12 @@ int secinfo_admin_cmd_method_delete(struct secinfo_admin *admin,
 int secinfo_admin_cmd_method_default(struct secinfo_admin *admin,
 				     const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_send_test(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+
+/* Sends a code by KIND to E164 and asks for it on standard input (enrolment). Returns
+ * SECINFO_ADMIN_OK, or SECINFO_ADMIN_FAILED with the reason printed. */
+int secinfo_admin_phone_verify(struct secinfo_admin *admin, enum secinfo_kind kind,
+			       const char *e164, const char *user);
 int secinfo_admin_cmd_later(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 
 /* Adds an app method (cmd_method_app.c); called by method add once the kind is allowed. */

@@ -75,13 +75,15 @@ secinfo_admin_add_phone(struct secinfo_admin *admin, const struct secinfo_admin_
 		return secinfo_admin_fail("cannot add the phone number '%s': %s",
 					  secinfo_escape(args->words[2], escaped, sizeof(escaped)),
 					  why);
-	rc = secinfo_admin_add_unverified(args, kind);
-	if (rc != SECINFO_ADMIN_OK)
-		return rc;
 	if (extension)
 		printf("Note: the extension was removed: security info does not support phone "
 		       "extensions. The number is %s.\n",
 		       e164);
+	if (!(args->options & SECINFO_OPT_NO_VERIFY)) {
+		rc = secinfo_admin_phone_verify(admin, kind, e164, args->words[0]);
+		if (rc != SECINFO_ADMIN_OK)
+			return rc;
+	}
 	return secinfo_admin_method_store(admin, args->words[0], kind, e164, NULL, 0, NULL, -1);
 }
 

@@ -57,8 +57,9 @@ static const struct secinfo_admin_command secinfo_admin_commands[] = {
 	{"audit", NULL, "[--user USER] [--since WHEN] [--json]",
 	 "show the audit trail (WHEN: 2026-11-22, 2026-11-22T10:00:00Z, 30m, 7d)",
 	 SECINFO_OPT_USER | SECINFO_OPT_SINCE | SECINFO_OPT_JSON, 0, 0, secinfo_admin_cmd_audit},
-	{"send-test", NULL, "sms|call|email DESTINATION", "send a test code (a later version)", 0,
-	 0, SECINFO_ADMIN_ANY_WORDS, secinfo_admin_cmd_later},
+	{"send-test", NULL, "sms|call|email DESTINATION",
+	 "send a test code and print what the gateway answered", 0, 2, 2,
+	 secinfo_admin_cmd_send_test},
 };
 #define SECINFO_ADMIN_NCOMMANDS (sizeof(secinfo_admin_commands) / sizeof(secinfo_admin_commands[0]))
 

@@ -51,7 +51,6 @@ expect_pam "Authentication failure" "$(printf '12345\n\nabcdef')" login-2fa alic
 pass "short, non-numeric and empty answers are wrong codes"
 
 # The default method not usable in this service: the next usable one is used.
-admin method add alice sms +14255551234 --no-verify >/dev/null 2>&1 || true
 cat >> "$CONF" <<CONF
 [policy]
 methods = app sms
@@ -64,7 +63,17 @@ enroll_app bob
 admin user show bob --json | python3 -c 'import json,sys; u=json.load(sys.stdin);
 k={m["id"]:m["kind"] for m in u["methods"]}; assert k[u["default"]]=="sms", u' \
 	|| fail "bob's default should be the sms added first"
+# This service accepts only the app (methods=): bob's default text message is passed over.
+service app-only methods=app
 fresh_step
-expect_pam success "$(totp $SECRET_DEFAULT)" login-2fa bob authenticate
+expect_pam success "$(totp $SECRET_DEFAULT)" app-only bob authenticate
 expect_in "$LAST_OUT" "method=app result=success"
-pass "a default that cannot be used here falls back to the next usable method (app)"
+expect_not_in "$LAST_OUT" "text message"
+pass "a default excluded by methods= falls back to the next usable method (app)"
+
+# The organisation stops allowing text messages: the same fallback everywhere.
+sed -i 's/^methods = app sms$/methods = app/' "$CONF"
+fresh_step
+expect_pam success "$(totp $SECRET_DEFAULT 1)" login-2fa bob authenticate
+expect_in "$LAST_OUT" "method=app result=success"
+pass "a default of a kind the policy disallows falls back to the next usable method (app)"

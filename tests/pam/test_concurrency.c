@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "crypto.h"
+#include "error.h"
 #include "pamtest_util.h"
 #include "store.h"
 
@@ -39,6 +40,66 @@ pt_child(const char *user, const char *code, int ready, int gate)
 	rc = pam_authenticate(pamh, 0);
 	pam_end(pamh, rc);
 	return rc == PAM_SUCCESS ? 0 : rc == PAM_AUTH_ERR ? 1 : 2;
+}
+
+/* Opens the test database as a separate process would. Exits 99 on failure. */
+static struct secinfo_store *
+pt_open(struct pt_env *env, struct secinfo_conf **conf)
+{
+	struct secinfo_problems problems = {0};
+	struct secinfo_store *store = NULL;
+	char why[256];
+
+	if (secinfo_conf_load(env->conf, conf, &problems) != 0 ||
+	    secinfo_store_open(*conf, 0, &store, why, sizeof(why)) != 0)
+		exit(99);
+	secinfo_problems_free(&problems);
+	return store;
+}
+
+/* Twenty processes check the same one-time code (what a text message or call delivered) at
+ * the same moment, each with its own database connection: exactly one may consume it. */
+static void
+pt_code_round(struct pt_env *env, int results[3])
+{
+	struct secinfo_conf *conf = NULL;
+	struct secinfo_store *store = pt_open(env, &conf);
+	long long id = 0;
+	int gate[2], status;
+	char c;
+
+	if (secinfo_store_begin(store) != 0 ||
+	    secinfo_store_method_add(store, "carol", SECINFO_KIND_SMS, "+14255550123", NULL, 0,
+				     NULL, time(NULL), &id) != 0 ||
+	    secinfo_store_commit(store) != 0 ||
+	    secinfo_store_code_set(store, id, "424242", time(NULL) + 300) != 0)
+		exit(99);
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+	results[0] = results[1] = results[2] = 0;
+	if (pipe(gate) != 0)
+		exit(99);
+	for (int i = 0; i < PT_PROCESSES; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			exit(99);
+		if (pid == 0) {
+			close(gate[1]);
+			store = pt_open(env, &conf);
+			if (read(gate[0], &c, 1) < 0)
+				_exit(99);
+			int rc = secinfo_store_code_check(store, id, "424242", time(NULL), 1000);
+			_exit(rc == 0 ? 0 : rc == SECINFO_ERR_WRONG ? 1 : 2);
+		}
+	}
+	close(gate[0]);
+	close(gate[1]);
+	for (int i = 0; i < PT_PROCESSES; i++) {
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 2)
+			results[2]++;
+		else
+			results[WEXITSTATUS(status)]++;
+	}
 }
 
 static long long
@@ -139,6 +200,11 @@ main(int argc, char **argv)
 		 PT_PROCESSES, results[1]);
 	pt_check(pt_failures_of(&env, "bob") == PT_PROCESSES,
 		 "no concurrent failure is lost: count %lld", pt_failures_of(&env, "bob"));
+	pt_code_round(&env, results);
+	pt_check(results[0] == 1 && results[1] == PT_PROCESSES - 1,
+		 "one-time code checked by %d processes at once: consumed exactly once (%d "
+		 "successes, %d refused, %d errors)",
+		 PT_PROCESSES, results[0], results[1], results[2]);
 	pt_cleanup(&env);
 	return pt_summary();
 }

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "code.h"
 #include "conf.h"
 #include "crypto.h"
 #include "error.h"
@@ -687,6 +688,70 @@ test_newer_schema(void)
 	secinfo_conf_free(conf);
 }
 
+/* One-time codes (sms, call, email): hashed, single use, expiring, limited attempts, and the
+ * per-hour send limit. */
+static void
+test_codes(struct secinfo_store *store)
+{
+	long long id = 0, other = 0, user_id = 0;
+	struct secinfo_user *user = NULL;
+	char code[SECINFO_CODE_MAX + 1], sql[256], raw[64];
+	int digits = 1;
+
+	CHECK_INT(secinfo_code_generate(5, code), SECINFO_ERR_INVALID, "length 5 refused");
+	CHECK_INT(secinfo_code_generate(11, code), SECINFO_ERR_INVALID, "length 11 refused");
+	CHECK_INT(secinfo_code_generate(8, code), 0, "an 8-digit code");
+	for (size_t i = 0; i < strlen(code); i++)
+		digits &= code[i] >= '0' && code[i] <= '9';
+	CHECK(strlen(code) == 8 && digits, "8 digits: %s", code);
+
+	CHECK_INT(add(store, "kim", SECINFO_KIND_SMS, "+14255550101", 100, &id), 0, "kim: sms");
+	CHECK_INT(add(store, "kim", SECINFO_KIND_CALL, "+14255550102", 101, &other), 0,
+		  "kim: call");
+	CHECK_INT(secinfo_store_code_set(store, id, "123456", 1000), 0,
+		  "code set, valid until 1000");
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM codes WHERE hash = CAST('123456' AS BLOB)"
+		 " OR instr(hash, CAST('123456' AS BLOB)) > 0");
+	CHECK_INT(raw_text(path_of("secinfo.db"), sql, raw, sizeof(raw)), SQLITE_OK, "codes read");
+	CHECK_STR(raw, "0", "the code itself is never stored");
+	CHECK_INT(secinfo_store_code_check(store, other, "123456", 500, 3), SECINFO_ERR_WRONG,
+		  "the code of one method is not valid for another");
+	CHECK_INT(secinfo_store_code_check(store, id, "654321", 500, 3), SECINFO_ERR_WRONG,
+		  "wrong code");
+	CHECK_INT(secinfo_store_code_check(store, id, "123456", 500, 3), 0, "right code");
+	CHECK_INT(secinfo_store_code_check(store, id, "123456", 501, 3), SECINFO_ERR_WRONG,
+		  "single use: the same code again is refused");
+
+	CHECK_INT(secinfo_store_code_set(store, id, "111111", 1000), 0, "first code");
+	CHECK_INT(secinfo_store_code_set(store, id, "222222", 1000), 0, "a new code");
+	CHECK_INT(secinfo_store_code_check(store, id, "111111", 500, 3), SECINFO_ERR_WRONG,
+		  "a new code invalidates the previous one");
+	CHECK_INT(secinfo_store_code_check(store, id, "222222", 1000, 3), SECINFO_ERR_WRONG,
+		  "expired at its expiry time");
+
+	CHECK_INT(secinfo_store_code_set(store, id, "333333", 1000), 0, "another code");
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(secinfo_store_code_check(store, id, "000000", 500, 3), SECINFO_ERR_WRONG,
+			  "wrong answer %d", i + 1);
+	CHECK_INT(secinfo_store_code_check(store, id, "333333", 500, 3), SECINFO_ERR_WRONG,
+		  "after 3 wrong answers even the right code is refused");
+
+	CHECK_INT(secinfo_store_user_get(store, "kim", &user), 0, "kim loads");
+	if (user != NULL)
+		user_id = user->id;
+	secinfo_user_free(user);
+	for (int i = 0; i < 2; i++)
+		CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 5000 + i, 2), 0,
+			  "send %d of 2 per hour", i + 1);
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 5002, 2), SECINFO_ERR_DENIED,
+		  "the third send within the hour is refused");
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "call", 5002, 2), 0,
+		  "the limit is per channel");
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 5000 + 3600, 2), 0,
+		  "an hour after the first send, one more is allowed");
+}
+
 static void
 test_empty_database(void)
 {
@@ -996,6 +1061,7 @@ main(void)
 		test_counter(store);
 		test_failures(store);
 		test_audit(store);
+		test_codes(store);
 		test_user_delete(store);
 		test_encryption(store, conf); /* closes the store */
 		store = NULL;
