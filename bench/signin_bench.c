@@ -42,6 +42,7 @@ struct bench {
 	char dir[256], conf[320], db[320], key[320], pamd[320];
 	const char *module, *driver;
 	int reps, warmup, callgrind_reps, keep;
+	int with_sms; /* -s: text messages allowed, and the measured user also has one */
 	unsigned char secret[SECINFO_OTP_SECRET_BYTES]; /* the measured user's HOTP secret */
 	long long next_counter;                         /* its next unused HOTP counter */
 	char user[32];
@@ -107,9 +108,10 @@ bench_setup(struct bench *b, const char *parent)
 	/* The shipped defaults, except max_failures: the wrong-code rows must not lock the
 	 * measured user out half-way. */
 	snprintf(text, sizeof(text),
-		 "[policy]\nmethods = app key\ntries = 3\nmax_failures = 1000\nlockout = 15m\n"
-		 "[database]\npath = %s\nkey_file = %s\n[app]\nwindow = 1\n",
-		 b->db, b->key);
+		 "[policy]\nmethods = app key%s\ntries = 3\nmax_failures = 1000\nlockout = 15m\n"
+		 "[database]\npath = %s\nkey_file = %s\n[app]\nwindow = 1\n%s",
+		 b->with_sms ? " sms" : "", b->db, b->key,
+		 b->with_sms ? "[sms]\nprovider = http\nurl = http://127.0.0.1:9/send\n" : "");
 	bench_write(b->conf, text, 0644);
 	if (secinfo_key_create(b->key, &why) != 0)
 		bench_die("%s: %s", b->key, why != NULL ? why : "cannot create");
@@ -196,6 +198,11 @@ bench_enroll(struct bench *b, long n)
 		rc = secinfo_store_method_add(store, name, SECINFO_KIND_APP, NULL,
 					      target ? b->secret : secret, sizeof(secret),
 					      target ? &hotp : &totp, now, &id);
+		/* With -s the measured user also has a text message method (the app, added
+		 * first, stays the default): an app sign-in must not pay for delivery. */
+		if (rc == 0 && target && b->with_sms)
+			rc = secinfo_store_method_add(store, name, SECINFO_KIND_SMS, "+14255550100",
+						      NULL, 0, NULL, now, &id);
 		if (rc != 0)
 			bench_die("enrolling %s: %s", name, secinfo_strerror(rc));
 	}
@@ -408,7 +415,7 @@ static void
 bench_usage(void)
 {
 	fprintf(stderr, "usage: signin_bench -m MODULE -D DRIVER [-d PARENT_DIR] [-n N,N,...] "
-			"[-r REPS] [-w WARMUP] [-c CALLGRIND_REPS] [-k]\n");
+			"[-r REPS] [-w WARMUP] [-c CALLGRIND_REPS] [-k] [-s]\n");
 	exit(2);
 }
 
@@ -476,7 +483,7 @@ main(int argc, char **argv)
 	int opt, n_counts;
 	double t0 = bench_now();
 
-	while ((opt = getopt(argc, argv, "m:D:d:n:r:w:c:k")) != -1) {
+	while ((opt = getopt(argc, argv, "m:D:d:n:r:w:c:ks")) != -1) {
 		switch (opt) {
 		case 'm': b.module = optarg; break;
 		case 'D': b.driver = optarg; break;
@@ -486,6 +493,7 @@ main(int argc, char **argv)
 		case 'w': b.warmup = bench_count(optarg); break;
 		case 'c': b.callgrind_reps = bench_count(optarg); break;
 		case 'k': b.keep = 1; break;
+		case 's': b.with_sms = 1; break;
 		default: bench_usage();
 		}
 	}

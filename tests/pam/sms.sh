@@ -146,3 +146,25 @@ admin audit --user fail2 --json | python3 -c 'import json,sys; rows=json.load(sy
 assert any(r["event"]=="delivery" and r["result"]=="send-failed" for r in rows), rows' ||
 	fail "no audit event for the failed send"
 pass "a gateway error: 'could not send', an audit event, and ? to another way"
+
+# Enrolment as the seeds describe it: the code is sent, the owner types it, then it is added.
+sed -i "s|^api_base = http://127.0.0.1:$PORT/status/500$|api_base = http://127.0.0.1:$PORT|" "$CONF"
+before=$(requests)
+out=$({
+	i=0
+	while [ "$(requests)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sent_code
+} | admin method add dora sms '+1 (425) 555-0177' 2>&1) || fail "enrolment by text failed: $out"
+expect_in "$out" "A code was sent by text message to +1 XXXXXXXX77."
+expect_request 'r["form"]["To"]' "+14255550177"
+admin user show dora --json | python3 -c 'import json,sys; u=json.load(sys.stdin);
+assert [m["detail"] for m in u["methods"]] == ["+14255550177"], u' || fail "dora's number not stored"
+out=$(echo 000000 | admin method add erik call +14255550178 2>&1) && fail "a wrong code enrolled: $out"
+expect_in "$out" "nothing added"
+admin user show erik >/dev/null 2>&1 && fail "erik exists after a wrong enrolment code"
+pass "method add sms sends a code and adds the number only when it is typed back"
+
+out=$(admin send-test call +14255550179 2>&1) || fail "send-test failed: $out"
+expect_in "$out" "gateway answered 201"
+expect_request 'r["path"]' "/2010-04-01/Accounts/$SID/Calls.json"
+pass "send-test call reaches the gateway and prints its answer"
