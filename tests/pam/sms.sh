@@ -168,3 +168,26 @@ out=$(admin send-test call +14255550179 2>&1) || fail "send-test failed: $out"
 expect_in "$out" "gateway answered 201"
 expect_request 'r["path"]' "/2010-04-01/Accounts/$SID/Calls.json"
 pass "send-test call reaches the gateway and prints its answer"
+
+# The generic http provider, JSON template: the same sign-in through any gateway.
+admin method add hugo sms +14255550188 --no-verify >/dev/null
+python3 - "$CONF" "$PORT" <<'PY'
+import re, sys
+path, port = sys.argv[1], sys.argv[2]
+text = open(path).read()
+sms = ("[sms]\nprovider = http\nurl = http://127.0.0.1:%s/send\nmethod = POST\n"
+       "content_type = application/json\nbody = {\"to\": \"%%{to}\", \"text\": \"%%{message}\"}\n"
+       "timeout = 5s\n" % port)
+text = re.sub(r"\[sms\]\n(?:(?!\[).*\n)*", sms, text)
+open(path, "w").write(text)
+PY
+before=$(requests)
+LAST_OUT=$({
+	echo
+	i=0
+	while [ "$(requests)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	request 're.search(r"code is (\d+)", r["json"]["text"]).group(1)'
+} | pam s hugo authenticate 2>&1) || fail "sign-in through the http provider failed: $LAST_OUT"
+expect_request 'r["path"]' "/send"
+expect_request 'r["json"]["to"]' "+14255550188"
+pass "sign-in by text message through the generic http provider (JSON template)"

@@ -42,6 +42,20 @@ pt_child(const char *user, const char *code, int ready, int gate)
 	return rc == PAM_SUCCESS ? 0 : rc == PAM_AUTH_ERR ? 1 : 2;
 }
 
+/* Waits for PT_PROCESSES children; counts their exit statuses 0, 1 and anything else. */
+static void
+pt_collect(int results[3])
+{
+	int status;
+
+	for (int i = 0; i < PT_PROCESSES; i++) {
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 2)
+			results[2]++;
+		else
+			results[WEXITSTATUS(status)]++;
+	}
+}
+
 /* Opens the test database as a separate process would. Exits 99 on failure. */
 static struct secinfo_store *
 pt_open(struct pt_env *env, struct secinfo_conf **conf)
@@ -65,7 +79,7 @@ pt_code_round(struct pt_env *env, int results[3])
 	struct secinfo_conf *conf = NULL;
 	struct secinfo_store *store = pt_open(env, &conf);
 	long long id = 0;
-	int gate[2], status;
+	int gate[2];
 	char c;
 
 	if (secinfo_store_begin(store) != 0 ||
@@ -94,43 +108,31 @@ pt_code_round(struct pt_env *env, int results[3])
 	}
 	close(gate[0]);
 	close(gate[1]);
-	for (int i = 0; i < PT_PROCESSES; i++) {
-		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 2)
-			results[2]++;
-		else
-			results[WEXITSTATUS(status)]++;
-	}
+	pt_collect(results);
 }
 
 static long long
 pt_failures_of(struct pt_env *env, const char *user)
 {
-	struct secinfo_problems problems = {0};
 	struct secinfo_conf *conf = NULL;
-	struct secinfo_store *store = NULL;
+	struct secinfo_store *store = pt_open(env, &conf);
 	struct secinfo_user *u = NULL;
-	char why[256];
 	long long n = -1;
 
-	if (secinfo_conf_load(env->conf, &conf, &problems) == 0 &&
-	    secinfo_store_open(conf, 0, &store, why, sizeof(why)) == 0 &&
-	    secinfo_store_user_get(store, user, &u) == 0)
+	if (secinfo_store_user_get(store, user, &u) == 0)
 		n = u->failures;
 	secinfo_user_free(u);
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
-	secinfo_problems_free(&problems);
 	return n;
 }
 
 /* Starts PT_PROCESSES sign-ins of USER with CODE at the same moment; counts the outcomes
  * in RESULTS (success, PAM_AUTH_ERR, anything else). */
-/* Starts PT_PROCESSES sign-ins of USER with CODE at the same moment; counts the outcomes
- * in RESULTS (success, PAM_AUTH_ERR, anything else). */
 static void
 pt_round(const char *user, const char *code, int results[3])
 {
-	int gate[2], ready[2], status;
+	int gate[2], ready[2];
 	char c;
 
 	results[0] = results[1] = results[2] = 0;
@@ -152,12 +154,7 @@ pt_round(const char *user, const char *code, int results[3])
 	}
 	close(gate[0]);
 	close(gate[1]); /* every child wakes at once */
-	for (int i = 0; i < PT_PROCESSES; i++) {
-		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 2)
-			results[2]++;
-		else
-			results[WEXITSTATUS(status)]++;
-	}
+	pt_collect(results);
 	close(ready[0]);
 	close(ready[1]);
 }
