@@ -123,8 +123,7 @@ secinfo_delivery_message(const struct secinfo_conf *conf,
 				       result->detail, sizeof(result->detail));
 }
 
-/* Overwrites every occurrence of SECRET in TEXT (LEN bytes) with '*'. */
-static void
+void
 secinfo_delivery_redact_one(char *text, size_t len, const char *secret)
 {
 	size_t n = secret != NULL ? strlen(secret) : 0;
@@ -438,6 +437,8 @@ secinfo_delivery_send(const struct secinfo_conf *conf,
 		snprintf(result->detail, sizeof(result->detail), "libsodium failed to initialise");
 		return SECINFO_ERR_CRYPTO;
 	}
+	if (request->kind == SECINFO_KIND_EMAIL)
+		return secinfo_smtp_send(conf, request, result);
 	rc = secinfo_delivery_route(conf, request, &gw, &provider, &job, result);
 	if (rc == 0)
 		rc = provider->prepare(conf, gw, request, &job, result);

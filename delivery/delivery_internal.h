@@ -42,6 +42,17 @@ int secinfo_delivery_message(const struct secinfo_conf *conf,
 int secinfo_delivery_read_secret(const char *path, const char *section, const char *key, char **out,
 				 struct secinfo_delivery_result *result);
 
+/* Sends REQUEST (kind SECINFO_KIND_EMAIL, to an address) as an e-mail through [email]
+ * smtp_url (delivery/smtp.c); checks everything before connecting. Returns 0 when the mail
+ * server accepted the message (250), SECINFO_ERR_INVALID or SECINFO_ERR_CONFIG without a
+ * connection, or SECINFO_ERR_IO; RESULT filled in every case (http_status = SMTP reply code). */
+int secinfo_smtp_send(const struct secinfo_conf *conf,
+		      const struct secinfo_delivery_request *request,
+		      struct secinfo_delivery_result *result);
+
+/* Overwrites every occurrence of SECRET (may be NULL) in TEXT (LEN bytes) with '*'. */
+void secinfo_delivery_redact_one(char *text, size_t len, const char *secret);
+
 /* Returns 1 when URL starts with http:// or https://. */
 int secinfo_delivery_url_ok(const char *url);
 

@@ -1,5 +1,5 @@
-/* secinfo: sending one-time codes by text message and phone call through an HTTP gateway
- * (libcurl). The code lives in delivery/; the PAM module loads it (secinfo-delivery.so, from
+/* secinfo: sending one-time codes by text message and phone call through an HTTP gateway,
+ * and by email over SMTP (libcurl). The code lives in delivery/; the PAM module loads it (secinfo-delivery.so, from
  * the module's own directory) only when a code is actually sent, so that a sign-in that
  * sends nothing never loads libcurl. secinfo-admin links it directly. */
 #ifndef SECINFO_DELIVERY_H
@@ -12,8 +12,9 @@
 
 /* What to send. */
 struct secinfo_delivery_request {
-	enum secinfo_kind kind; /* SECINFO_KIND_SMS or SECINFO_KIND_CALL */
-	const char *to;         /* E.164, "+14255551234" */
+	enum secinfo_kind kind; /* SECINFO_KIND_SMS, SECINFO_KIND_CALL or SECINFO_KIND_EMAIL */
+	const char *to;         /* E.164 ("+14255551234") or an address; blocked_domains is the
+				   caller's to check (secinfo_email_normalize with the conf) */
 	const char *code;       /* the digits */
 	const char *user;       /* for %{user} */
 };
@@ -21,7 +22,7 @@ struct secinfo_delivery_request {
 /* What happened, for the log, the audit trail and secinfo-admin send-test. Never holds the
  * code or the credentials. */
 struct secinfo_delivery_result {
-	long http_status;   /* the gateway's HTTP status, 0 when none was received */
+	long http_status;   /* the gateway's HTTP status (the last SMTP reply for email), 0: none */
 	char detail[256];   /* e.g. "gateway answered 201", "timed out after 10 s" */
 	char response[512]; /* the start of the gateway's answer (send-test prints it) */
 };

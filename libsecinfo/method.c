@@ -13,6 +13,8 @@ static const struct secinfo_method_ops *const secinfo_method_table[SECINFO_KIND_
 	[SECINFO_KIND_APP] = &secinfo_method_app,
 	[SECINFO_KIND_SMS] = &secinfo_method_sms,
 	[SECINFO_KIND_CALL] = &secinfo_method_call,
+	[SECINFO_KIND_EMAIL] = &secinfo_method_email,
+	[SECINFO_KIND_QUESTIONS] = &secinfo_method_questions,
 };
 
 const struct secinfo_method_ops *

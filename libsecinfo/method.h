@@ -44,6 +44,14 @@ struct secinfo_method_ops {
 	 * choose another way); or another negative SECINFO_ERR_* code. */
 	int (*challenge)(const struct secinfo_method_ctx *ctx, const struct secinfo_method *m,
 			 char *info, size_t info_size);
+	/* For a method that asks its own questions (security questions): the whole exchange,
+	 * prompting through ASK (CONV is passed back; ECHO: show what is typed; *answer is freed
+	 * by the caller with secinfo_conv_free semantics: wiped, then free). When set, the flow
+	 * calls it instead of prompting and calling verify; it counts as one try. Returns 0 (all
+	 * right), SECINFO_ERR_WRONG (without saying which answer was wrong), or another error. */
+	int (*converse)(const struct secinfo_method_ctx *ctx, const struct secinfo_method *m,
+			int (*ask)(void *conv, int echo, const char *prompt, char **answer),
+			void *conv);
 	/* Checks ANSWER; accepting consumes it. Returns 0, SECINFO_ERR_WRONG, or another
 	 * negative SECINFO_ERR_* code. */
 	int (*verify)(const struct secinfo_method_ctx *ctx, const struct secinfo_method *m,
@@ -65,9 +73,11 @@ unsigned secinfo_method_usable_kinds(const struct secinfo_conf *conf, unsigned a
 int secinfo_method_decoy(struct secinfo_method *m, const struct secinfo_conf *conf);
 void secinfo_method_decoy_clear(struct secinfo_method *m);
 
-/* The app method (method_app.c); text message and phone call (method_phone.c). */
+/* The app method (method_app.c); text message, phone call and email (method_code.c). */
 extern const struct secinfo_method_ops secinfo_method_app;
 extern const struct secinfo_method_ops secinfo_method_sms;
 extern const struct secinfo_method_ops secinfo_method_call;
+extern const struct secinfo_method_ops secinfo_method_email;
+extern const struct secinfo_method_ops secinfo_method_questions;
 
 #endif

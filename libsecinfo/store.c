@@ -926,3 +926,162 @@ secinfo_store_send_reserve(struct secinfo_store *store, long long user_id, const
 		secinfo_store_rollback(store);
 	return rc;
 }
+
+/* --- security questions and answers ------------------------------------------------------- */
+
+int
+secinfo_store_question_add(struct secinfo_store *store, const char *text, long long *id)
+{
+	int rc = secinfo_store_exec(
+		store, NULL, "INSERT INTO questions (text, active) VALUES (?1, 1)", "t", text);
+
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(store->db);
+	return rc;
+}
+
+int
+secinfo_store_question_retire(struct secinfo_store *store, long long id)
+{
+	int changes = 0, rc;
+
+	rc = secinfo_store_exec(store, &changes, "UPDATE questions SET active = 0 WHERE id = ?1",
+				"i", id);
+	return rc != 0 ? rc : changes == 1 ? 0 : SECINFO_ERR_NOT_FOUND;
+}
+
+void
+secinfo_questions_free(struct secinfo_question *questions, size_t count)
+{
+	for (size_t i = 0; questions != NULL && i < count; i++)
+		free(questions[i].text);
+	free(questions);
+}
+
+int
+secinfo_store_questions_get(struct secinfo_store *store, int active_only,
+			    struct secinfo_question **out, size_t *count)
+{
+	struct secinfo_question *list = NULL, *grown;
+	sqlite3_stmt *stmt = NULL;
+	size_t n = 0;
+	int rc = 0, step;
+
+	*out = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT id, text, active FROM questions"
+			       " WHERE ?1 = 0 OR active = 1 ORDER BY id",
+			       -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int(stmt, 1, active_only ? 1 : 0) != SQLITE_OK) {
+		sqlite3_finalize(stmt);
+		return SECINFO_ERR_DB;
+	}
+	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 1);
+
+		grown = realloc(list, (n + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			rc = SECINFO_ERR_NOMEM;
+			break;
+		}
+		list = grown;
+		list[n].id = sqlite3_column_int64(stmt, 0);
+		list[n].active = sqlite3_column_int(stmt, 2) != 0;
+		list[n].text = strdup(text != NULL ? text : "");
+		if (list[n++].text == NULL)
+			rc = SECINFO_ERR_NOMEM;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = SECINFO_ERR_DB;
+	sqlite3_finalize(stmt);
+	if (rc != 0) {
+		secinfo_questions_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+int
+secinfo_store_answer_add(struct secinfo_store *store, long long method_id, long long question_id,
+			 const char *hash)
+{
+	long long active = 0;
+	int changes = 0, rc;
+
+	rc = secinfo_store_exec(store, &changes,
+				"INSERT INTO answers (method_id, question_id, hash)"
+				" SELECT ?1, id, ?3 FROM questions WHERE id = ?2 AND active = 1"
+				" ON CONFLICT (method_id, question_id) DO NOTHING",
+				"iit", method_id, question_id, hash);
+	if (rc != 0 || changes == 1)
+		return rc;
+	rc = secinfo_store_int(store, &active, "SELECT active FROM questions WHERE id = ?1", "i",
+			       question_id);
+	if (rc == SECINFO_ERR_NOT_FOUND || (rc == 0 && active == 0))
+		return SECINFO_ERR_NOT_FOUND;
+	return rc != 0 ? rc : SECINFO_ERR_EXISTS;
+}
+
+void
+secinfo_answers_free(struct secinfo_answer *answers, size_t count)
+{
+	for (size_t i = 0; answers != NULL && i < count; i++) {
+		free(answers[i].question);
+		if (answers[i].hash != NULL)
+			secinfo_wipe(answers[i].hash, strlen(answers[i].hash));
+		free(answers[i].hash);
+	}
+	free(answers);
+}
+
+int
+secinfo_store_answers_get(struct secinfo_store *store, long long method_id,
+			  struct secinfo_answer **out, size_t *count)
+{
+	struct secinfo_answer *list = NULL, *grown;
+	sqlite3_stmt *stmt = NULL;
+	size_t n = 0;
+	int rc = 0, step;
+
+	*out = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT q.id, q.text, a.hash FROM answers a"
+			       " JOIN questions q ON q.id = a.question_id"
+			       " WHERE a.method_id = ?1 AND q.active = 1 ORDER BY q.id",
+			       -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 1, method_id) != SQLITE_OK) {
+		sqlite3_finalize(stmt);
+		return SECINFO_ERR_DB;
+	}
+	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 1);
+		const char *hash = (const char *)sqlite3_column_text(stmt, 2);
+
+		grown = realloc(list, (n + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			rc = SECINFO_ERR_NOMEM;
+			break;
+		}
+		list = grown;
+		list[n].question_id = sqlite3_column_int64(stmt, 0);
+		list[n].question = strdup(text != NULL ? text : "");
+		list[n].hash = strdup(hash != NULL ? hash : "");
+		if (list[n].question == NULL || list[n].hash == NULL)
+			rc = SECINFO_ERR_NOMEM;
+		n++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = SECINFO_ERR_DB;
+	sqlite3_finalize(stmt);
+	if (rc != 0) {
+		secinfo_answers_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}

@@ -184,4 +184,51 @@ int secinfo_store_user_summaries(struct secinfo_store *store,
 				 int (*fn)(const struct secinfo_user_summary *summary, void *data),
 				 void *data);
 
+/* --- security questions and answers ------------------------------------------------------- */
+
+/* One of the organisation's security questions. */
+struct secinfo_question {
+	long long id;
+	char *text;
+	int active; /* 0: retired */
+};
+
+/* Adds an active question with TEXT (checked by the caller). Returns 0 and *id, or
+ * SECINFO_ERR_DB. */
+int secinfo_store_question_add(struct secinfo_store *store, const char *text, long long *id);
+
+/* Retires question ID: it is no longer asked or offered; stored answers stay but no longer
+ * count. Returns 0 (also when it was already retired), SECINFO_ERR_NOT_FOUND or SECINFO_ERR_DB. */
+int secinfo_store_question_retire(struct secinfo_store *store, long long id);
+
+/* Loads the questions in id order, only the active ones when ACTIVE_ONLY, into a new array
+ * (*questions may stay NULL when *count is 0). Returns 0, SECINFO_ERR_NOMEM or SECINFO_ERR_DB. */
+int secinfo_store_questions_get(struct secinfo_store *store, int active_only,
+				struct secinfo_question **questions, size_t *count);
+
+/* Frees what secinfo_store_questions_get returned; accepts NULL. */
+void secinfo_questions_free(struct secinfo_question *questions, size_t count);
+
+/* Stores HASH as method METHOD_ID's answer to question QUESTION_ID, only if that question is
+ * active (checked in the same statement). Run inside the transaction that added the method.
+ * Returns 0, SECINFO_ERR_NOT_FOUND (no such active question), SECINFO_ERR_EXISTS (answered
+ * twice) or SECINFO_ERR_DB. */
+int secinfo_store_answer_add(struct secinfo_store *store, long long method_id,
+			     long long question_id, const char *hash);
+
+/* One registered answer: its question and the Argon2id hash of the normalised answer. */
+struct secinfo_answer {
+	long long question_id;
+	char *question;
+	char *hash;
+};
+
+/* Loads method METHOD_ID's answers whose question is still active, in question id order, into
+ * a new array. Returns 0, SECINFO_ERR_NOMEM or SECINFO_ERR_DB. */
+int secinfo_store_answers_get(struct secinfo_store *store, long long method_id,
+			      struct secinfo_answer **answers, size_t *count);
+
+/* Frees what secinfo_store_answers_get returned, wiping the hashes; accepts NULL. */
+void secinfo_answers_free(struct secinfo_answer *answers, size_t count);
+
 #endif

@@ -20,7 +20,9 @@
 static unsigned
 secinfo_flow_usable(const struct secinfo_flow *flow)
 {
-	return secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose);
+	/* A reset with two methods needs two different kinds: a kind used once is done. */
+	return secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose) &
+	       ~flow->used_kinds;
 }
 
 /* SPEC §4.2 step 2: the default method if usable here, else the first usable one. */
@@ -36,45 +38,61 @@ secinfo_flow_first(const struct secinfo_flow *flow)
 	return secinfo_user_first_method(flow->user, flow->purpose, usable);
 }
 
-/* Lists the user's other usable methods and lets them pick one. Returns 0 with *current
- * possibly changed, or a negative SECINFO_ERR_* code. */
+/*
+ * Lists the user's usable methods other than EXCLUDE under TITLE and lets them pick one.
+ * Returns 0 with *pick set (or NULL when nothing was picked: none listed, Enter, or a
+ * number not shown — the user was told), or a negative SECINFO_ERR_* code.
+ */
 static int
-secinfo_flow_another_way(struct secinfo_flow *flow, const struct secinfo_method **current)
+secinfo_flow_choose(struct secinfo_flow *flow, const char *title, const char *prompt,
+		    const struct secinfo_method *exclude, const struct secinfo_method **pick)
 {
 	const struct secinfo_method *choices[16];
 	unsigned usable = secinfo_flow_usable(flow);
 	char text[1024], line[160], *answer = NULL, *end = NULL;
 	size_t n = 0, pos = 0;
-	long pick;
+	long number;
 	int rc;
 
+	*pick = NULL;
 	for (size_t i = 0; flow->user != NULL && i < flow->user->n_methods && n < 16; i++) {
 		const struct secinfo_method *m = &flow->user->methods[i];
-		if (m != *current && (usable & SECINFO_KIND_BIT(m->kind)))
+		if (m != exclude && (usable & SECINFO_KIND_BIT(m->kind)))
 			choices[n++] = m;
 	}
 	if (n == 0)
 		return secinfo_conv_say(flow->pamh, 1,
 					"No other verification method is available.");
-	pos = (size_t)snprintf(text, sizeof(text), "Other ways to verify:");
+	pos = (size_t)snprintf(text, sizeof(text), "%s", title);
 	for (size_t i = 0; i < n && pos < sizeof(text); i++) {
 		secinfo_method_ops(choices[i]->kind)->describe(choices[i], line, sizeof(line));
 		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "\n  %zu. %s", i + 1, line);
 	}
 	rc = secinfo_conv_say(flow->pamh, 0, text);
 	if (rc == 0)
-		rc = secinfo_conv_ask(flow->pamh, 1,
-				      "Choose a number (Enter to keep the current "
-				      "method): ",
-				      &answer);
+		rc = secinfo_conv_ask(flow->pamh, 1, prompt, &answer);
 	if (rc != 0)
 		return rc;
-	pick = strtol(answer, &end, 10);
-	if (answer[0] != '\0' && *end == '\0' && pick >= 1 && (size_t)pick <= n)
-		*current = choices[pick - 1];
+	number = strtol(answer, &end, 10);
+	if (answer[0] != '\0' && *end == '\0' && number >= 1 && (size_t)number <= n)
+		*pick = choices[number - 1];
 	else if (answer[0] != '\0')
 		rc = secinfo_conv_say(flow->pamh, 1, "That is not one of the numbers shown.");
 	secinfo_conv_free(answer);
+	return rc;
+}
+
+/* "?": lists the user's other usable methods and lets them switch to one. */
+static int
+secinfo_flow_another_way(struct secinfo_flow *flow, const struct secinfo_method **current)
+{
+	const struct secinfo_method *pick = NULL;
+	int rc = secinfo_flow_choose(
+		flow, "Other ways to verify:",
+		"Choose a number (Enter to keep the current method): ", *current, &pick);
+
+	if (rc == 0 && pick != NULL)
+		*current = pick;
 	return rc;
 }
 
@@ -140,20 +158,32 @@ secinfo_flow_ctx(struct secinfo_flow *flow, int decoy, struct secinfo_method_ctx
 	ctx->delivery = &flow->delivery;
 }
 
+/* The ask function handed to methods that ask their own questions. */
+static int
+secinfo_flow_ask(void *data, int echo, const char *prompt, char **answer)
+{
+	struct secinfo_flow *flow = data;
+
+	return secinfo_conv_ask(flow->pamh, echo, prompt, answer);
+}
+
 /* Checks ANSWER for METHOD at this moment, between counting the attempt and recording the
  * success. Returns 0, SECINFO_ERR_WRONG, SECINFO_ERR_LOCKED or another error. */
 static int
 secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
 		   const char *answer)
 {
+	const struct secinfo_method_ops *ops = secinfo_method_ops(method->kind);
 	struct secinfo_method_ctx ctx;
 	int rc;
 
 	flow->now = time(NULL); /* a prompt may have been open for a long time */
 	secinfo_flow_ctx(flow, decoy, &ctx);
 	rc = secinfo_flow_attempt(flow, decoy);
-	if (rc == 0)
-		rc = secinfo_method_ops(method->kind)->verify(&ctx, method, answer);
+	if (rc == 0 && ops->converse != NULL)
+		rc = ops->converse(&ctx, method, secinfo_flow_ask, flow); /* its own questions */
+	else if (rc == 0)
+		rc = ops->verify(&ctx, method, answer);
 	if (rc == 0 && !decoy) {
 		rc = secinfo_store_success(flow->store, flow->user->id, method->id, flow->now,
 					   &flow->locked_until);
@@ -250,7 +280,7 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 			if (!other_way)
 				challenged = method;
 		}
-		if (!other_way) {
+		if (!other_way && ops->converse == NULL) {
 			rc = secinfo_conv_ask(flow->pamh, flow->args->echo_code, ops->prompt,
 					      &answer);
 			if (rc != 0)
@@ -280,18 +310,58 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 	return rc;
 }
 
+/* Counts the kinds among the user's methods that are usable here. */
+static unsigned
+secinfo_flow_usable_kinds_of_user(const struct secinfo_flow *flow)
+{
+	unsigned usable = secinfo_flow_usable(flow), kinds = 0, n = 0;
+
+	for (size_t i = 0; i < flow->user->n_methods; i++)
+		kinds |= SECINFO_KIND_BIT(flow->user->methods[i].kind) & usable;
+	for (; kinds != 0; kinds &= kinds - 1)
+		n++;
+	return n;
+}
+
+/* A reset with [reset] methods_required = 2: the user picks a second method of another kind.
+ * Returns 0, or a negative SECINFO_ERR_* code. */
+static int
+secinfo_flow_second_method(struct secinfo_flow *flow)
+{
+	const struct secinfo_method *pick = NULL;
+	int rc = 0;
+
+	for (int round = 0; rc == 0 && pick == NULL && round < 3; round++)
+		rc = secinfo_flow_choose(flow, "A password reset needs a second, different method:",
+					 "Choose a number: ", NULL, &pick);
+	if (rc != 0)
+		return rc;
+	if (pick == NULL)
+		return SECINFO_ERR_WRONG;
+	return secinfo_flow_converse(flow, pick, 0);
+}
+
 int
 secinfo_flow_verify(struct secinfo_flow *flow)
 {
+	unsigned required =
+		flow->purpose == SECINFO_PURPOSE_RESET ? flow->conf->reset_methods_required : 1;
 	const struct secinfo_method *method;
+	int rc;
 
 	flow->method_name = "";
+	flow->used_kinds = 0;
 	if (flow->user == NULL)
 		return SECINFO_ERR_NOT_ENROLLED;
 	method = secinfo_flow_first(flow);
-	if (method == NULL)
-		return SECINFO_ERR_NOT_ENROLLED;
-	return secinfo_flow_converse(flow, method, 0);
+	if (method == NULL || secinfo_flow_usable_kinds_of_user(flow) < required)
+		return SECINFO_ERR_NOT_ENROLLED; /* too few methods for this purpose */
+	rc = secinfo_flow_converse(flow, method, 0);
+	if (rc == 0 && required == 2) {
+		flow->used_kinds |= SECINFO_KIND_BIT(method->kind);
+		rc = secinfo_flow_second_method(flow);
+	}
+	return rc;
 }
 
 int

@@ -26,6 +26,7 @@ struct secinfo_flow {
 	long long locked_until;
 	struct secinfo_delivery_result delivery; /* what the gateway said last */
 	struct secinfo_plugin plugin;            /* loaded at the first send; unload at the end */
+	unsigned used_kinds; /* kinds already verified in this reset (SECINFO_KIND_BIT mask) */
 };
 
 /*

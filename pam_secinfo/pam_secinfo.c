@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -149,50 +150,104 @@ secinfo_result_name(int rc, int enrolled)
 	}
 }
 
-SECINFO_EXPORT int
-pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	struct secinfo_call call = {.pamh = pamh, .entry = "auth"};
-	struct secinfo_flow flow = {0};
-	int rc, pam_rc;
+/* Set when a reset verification succeeded (or was passed over with nullok) in this PAM
+ * transaction, so the password stack does not ask a second time. */
+#define SECINFO_RESET_DATA "pam_secinfo_reset"
+enum { SECINFO_RESET_VERIFIED = 1, SECINFO_RESET_IGNORED = 2 }; /* the data's value */
 
-	rc = secinfo_call_begin(&call, argc, argv);
-	if (rc == 0 && call.args.purpose == SECINFO_PURPOSE_RESET) {
-		pam_syslog(pamh, LOG_ERR, "purpose=reset is not available in this version");
-		rc = SECINFO_ERR_UNSUPPORTED;
-	}
-	if (rc != 0) {
-		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
-		goto out;
-	}
-	flow.pamh = pamh;
-	flow.args = &call.args;
-	flow.conf = call.conf;
-	flow.store = call.store;
-	flow.user = call.user;
-	flow.purpose = call.args.purpose;
+/* Verifies the user of CALL for PURPOSE (SPEC §4.2, §4.3). Returns the PAM code. */
+static int
+secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
+{
+	struct secinfo_flow flow = {0};
+	int denied, rc;
+
+	flow.pamh = call->pamh;
+	flow.args = &call->args;
+	flow.conf = call->conf;
+	flow.store = call->store;
+	flow.user = call->user;
+	flow.purpose = purpose;
 	flow.now = time(NULL);
 	flow.method_name = "";
-	if (call.user != NULL && call.user->locked_until > (long long)flow.now) {
-		secinfo_flow_say_locked(&flow, call.user->locked_until);
+	/* [reset] deny_users can never reset this way, enrolled or not, nullok or not. */
+	denied = purpose == SECINFO_PURPOSE_RESET &&
+		 secinfo_conf_reset_denied(call->conf, call->username);
+	if (denied) {
+		rc = SECINFO_ERR_NOT_ENROLLED;
+	} else if (call->user != NULL && call->user->locked_until > (long long)flow.now) {
+		secinfo_flow_say_locked(&flow, call->user->locked_until);
 		rc = SECINFO_ERR_LOCKED;
 	} else {
 		rc = secinfo_flow_verify(&flow);
 	}
 	secinfo_plugin_unload(&flow.plugin); /* libcurl is not kept past the call */
-	if (rc == SECINFO_ERR_NOT_ENROLLED && call.args.nullok) {
-		secinfo_call_record(&call, "", "ignored-not-enrolled");
-		secinfo_call_end(&call);
+	if (rc == SECINFO_ERR_NOT_ENROLLED && call->args.nullok && !denied) {
+		secinfo_call_record(call, "", "ignored-not-enrolled");
+		if (purpose == SECINFO_PURPOSE_RESET)
+			pam_set_data(call->pamh, SECINFO_RESET_DATA,
+				     (void *)(uintptr_t)SECINFO_RESET_IGNORED, NULL);
 		return PAM_IGNORE;
 	}
 	if (rc == SECINFO_ERR_NOT_ENROLLED) {
-		rc = secinfo_flow_decoy(&flow);
-		secinfo_call_record(&call, "", secinfo_result_name(rc, 0));
+		rc = secinfo_flow_decoy(&flow); /* the same prompts; never a success */
+		secinfo_call_record(call, "", denied ? "reset-denied" : secinfo_result_name(rc, 0));
 	} else {
-		secinfo_call_record(&call, flow.method_name, secinfo_result_name(rc, 1));
+		secinfo_call_record(call, flow.method_name, secinfo_result_name(rc, 1));
 	}
-out:
-	pam_rc = secinfo_pam_code(rc, 0);
+	if (rc == 0 && purpose == SECINFO_PURPOSE_RESET &&
+	    pam_set_data(call->pamh, SECINFO_RESET_DATA, (void *)(uintptr_t)SECINFO_RESET_VERIFIED,
+			 NULL) != PAM_SUCCESS)
+		rc = SECINFO_ERR_NOMEM;
+	return secinfo_pam_code(rc, 0);
+}
+
+SECINFO_EXPORT int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct secinfo_call call = {.pamh = pamh, .entry = "auth"};
+	int rc, pam_rc;
+
+	rc = secinfo_call_begin(&call, argc, argv);
+	if (rc == 0) {
+		pam_rc = secinfo_verify(&call, call.args.purpose);
+	} else {
+		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
+		pam_rc = secinfo_pam_code(rc, 0);
+	}
+	secinfo_call_end(&call);
+	return pam_rc;
+}
+
+/*
+ * The password stack (SPEC §4.3): PAM_PRELIM_CHECK performs the reset verification unless it
+ * already succeeded with purpose=reset in this transaction; PAM_UPDATE_AUTHTOK does nothing
+ * but report that outcome, so one password change asks once and sends one code.
+ */
+SECINFO_EXPORT int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct secinfo_call call = {.pamh = pamh, .entry = "password"};
+	const void *done = NULL;
+	int rc, pam_rc;
+
+	if (pam_get_data(pamh, SECINFO_RESET_DATA, &done) != PAM_SUCCESS)
+		done = NULL;
+	if (flags & PAM_UPDATE_AUTHTOK)
+		return (uintptr_t)done == SECINFO_RESET_VERIFIED  ? PAM_SUCCESS
+		       : (uintptr_t)done == SECINFO_RESET_IGNORED ? PAM_IGNORE
+								  : PAM_AUTH_ERR;
+	if (!(flags & PAM_PRELIM_CHECK))
+		return PAM_SERVICE_ERR;
+	if ((uintptr_t)done == SECINFO_RESET_VERIFIED)
+		return PAM_SUCCESS;
+	rc = secinfo_call_begin(&call, argc, argv);
+	if (rc == 0) {
+		pam_rc = secinfo_verify(&call, SECINFO_PURPOSE_RESET);
+	} else {
+		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
+		pam_rc = secinfo_pam_code(rc, 0);
+	}
 	secinfo_call_end(&call);
 	return pam_rc;
 }

@@ -62,16 +62,27 @@ int secinfo_admin_cmd_method_default(struct secinfo_admin *admin,
 				     const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_send_test(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_question_add(struct secinfo_admin *admin,
+				   const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_question_list(struct secinfo_admin *admin,
+				    const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
+				      const struct secinfo_admin_args *args);
 
-/* Sends a code by KIND to E164 and asks for it on standard input (enrolment). Returns
- * SECINFO_ADMIN_OK, or SECINFO_ADMIN_FAILED with the reason printed. */
-int secinfo_admin_phone_verify(struct secinfo_admin *admin, enum secinfo_kind kind,
-			       const char *e164, const char *user);
+/* Sends a code by KIND (sms, call, email) to TO and asks for it on standard input
+ * (enrolment). Returns SECINFO_ADMIN_OK, or SECINFO_ADMIN_FAILED with the reason printed. */
+int secinfo_admin_code_verify(struct secinfo_admin *admin, enum secinfo_kind kind, const char *to,
+			      const char *user);
 int secinfo_admin_cmd_later(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 
 /* Adds an app method (cmd_method_app.c); called by method add once the kind is allowed. */
 int secinfo_admin_method_add_app(struct secinfo_admin *admin,
 				 const struct secinfo_admin_args *args);
+
+/* Adds the security questions method (cmd_question.c): the answers from standard input or
+ * --answers-file, stored only as hashes with the method in one transaction. */
+int secinfo_admin_method_add_questions(struct secinfo_admin *admin,
+				       const struct secinfo_admin_args *args);
 
 /*
  * Stores a new method for USER in one transaction with its audit row: refuses a duplicate

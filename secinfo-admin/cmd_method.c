@@ -28,6 +28,9 @@ static int secinfo_admin_add_phone(struct secinfo_admin *admin,
 				   const struct secinfo_admin_args *args, enum secinfo_kind kind);
 static int secinfo_admin_add_email(struct secinfo_admin *admin,
 				   const struct secinfo_admin_args *args, enum secinfo_kind kind);
+static int secinfo_admin_add_questions(struct secinfo_admin *admin,
+				       const struct secinfo_admin_args *args,
+				       enum secinfo_kind kind);
 
 static const struct secinfo_admin_enroll secinfo_admin_enrollers[SECINFO_KIND_COUNT] = {
 	[SECINFO_KIND_APP] = {NULL, "the authenticator app", secinfo_admin_add_app},
@@ -35,7 +38,7 @@ static const struct secinfo_admin_enroll secinfo_admin_enrollers[SECINFO_KIND_CO
 	[SECINFO_KIND_CALL] = {"PHONE", "phone call", secinfo_admin_add_phone},
 	[SECINFO_KIND_KEY] = {NULL, "security key", NULL},
 	[SECINFO_KIND_EMAIL] = {"ADDRESS", "email", secinfo_admin_add_email},
-	[SECINFO_KIND_QUESTIONS] = {NULL, "security questions", NULL},
+	[SECINFO_KIND_QUESTIONS] = {NULL, "security questions", secinfo_admin_add_questions},
 };
 
 static int
@@ -45,17 +48,11 @@ secinfo_admin_add_app(struct secinfo_admin *admin, const struct secinfo_admin_ar
 	return secinfo_admin_method_add_app(admin, args);
 }
 
-/* Sending codes comes with the delivery channels; until then a detail is registered only
- * when the administrator vouches for it. */
 static int
-secinfo_admin_add_unverified(const struct secinfo_admin_args *args, enum secinfo_kind kind)
+secinfo_admin_add_questions(struct secinfo_admin *admin, const struct secinfo_admin_args *args,
+			    enum secinfo_kind kind)
 {
-	if (args->options & SECINFO_OPT_NO_VERIFY)
-		return SECINFO_ADMIN_OK;
-	return secinfo_admin_fail(
-		"verifying %s by sending a code by %s arrives in a later version; "
-		"use --no-verify to register it without a check",
-		args->words[2], secinfo_admin_enrollers[kind].channel);
+	return secinfo_admin_method_add_questions(admin, args);
 }
 
 static int
@@ -80,7 +77,7 @@ secinfo_admin_add_phone(struct secinfo_admin *admin, const struct secinfo_admin_
 		       "extensions. The number is %s.\n",
 		       e164);
 	if (!(args->options & SECINFO_OPT_NO_VERIFY)) {
-		rc = secinfo_admin_phone_verify(admin, kind, e164, args->words[0]);
+		rc = secinfo_admin_code_verify(admin, kind, e164, args->words[0]);
 		if (rc != SECINFO_ADMIN_OK)
 			return rc;
 	}
@@ -104,9 +101,11 @@ secinfo_admin_add_email(struct secinfo_admin *admin, const struct secinfo_admin_
 		return secinfo_admin_fail("cannot add the address '%s': %s",
 					  secinfo_escape(args->words[2], escaped, sizeof(escaped)),
 					  why);
-	rc = secinfo_admin_add_unverified(args, kind);
-	if (rc != SECINFO_ADMIN_OK)
-		return rc;
+	if (!(args->options & SECINFO_OPT_NO_VERIFY)) {
+		rc = secinfo_admin_code_verify(admin, kind, address, args->words[0]);
+		if (rc != SECINFO_ADMIN_OK)
+			return rc;
+	}
 	return secinfo_admin_method_store(admin, args->words[0], kind, address, NULL, 0, NULL, -1);
 }
 

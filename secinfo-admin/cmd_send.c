@@ -1,4 +1,4 @@
-/* secinfo-admin: codes sent by text message and call — enrolment checks and send-test. */
+/* secinfo-admin: codes sent by text message, call and email — enrolment checks, send-test. */
 #include "config.h"
 
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include "crypto.h"
 #include "delivery.h"
 #include "error.h"
+#include "email.h"
 #include "escape.h"
 #include "phone.h"
 
@@ -25,24 +26,29 @@ secinfo_admin_send(struct secinfo_admin *admin, enum secinfo_kind kind, const ch
 }
 
 int
-secinfo_admin_phone_verify(struct secinfo_admin *admin, enum secinfo_kind kind, const char *e164,
-			   const char *user)
+secinfo_admin_code_verify(struct secinfo_admin *admin, enum secinfo_kind kind, const char *to,
+			  const char *user)
 {
-	const char *what = kind == SECINFO_KIND_CALL ? "call" : "text message";
+	const char *what = kind == SECINFO_KIND_CALL    ? "call"
+			   : kind == SECINFO_KIND_EMAIL ? "email"
+							: "text message";
 	struct secinfo_delivery_result result;
-	char code[SECINFO_CODE_MAX + 1], answer[64], masked[32];
+	char code[SECINFO_CODE_MAX + 1], answer[64], masked[SECINFO_EMAIL_MAX + 1];
 	int rc, right;
 
 	rc = secinfo_code_generate(admin->conf->code_length, code);
 	if (rc == 0)
-		rc = secinfo_admin_send(admin, kind, e164, user, code, &result);
+		rc = secinfo_admin_send(admin, kind, to, user, code, &result);
 	if (rc != 0) {
 		secinfo_wipe(code, sizeof(code));
 		return secinfo_admin_fail("could not send the %s to %s: %s; nothing added (check "
 					  "the gateway with 'secinfo-admin send-test')",
-					  what, e164, result.detail);
+					  what, to, result.detail);
 	}
-	secinfo_phone_mask(e164, masked, sizeof(masked));
+	if (kind == SECINFO_KIND_EMAIL)
+		secinfo_email_mask(to, masked, sizeof(masked));
+	else
+		secinfo_phone_mask(to, masked, sizeof(masked));
 	printf("A code was sent by %s to %s.\n", what, masked);
 	/* As the seeds describe: the number is only added once its owner typed the code. */
 	rc = secinfo_admin_ask("Enter the code you received: ", answer, sizeof(answer));
@@ -51,8 +57,8 @@ secinfo_admin_phone_verify(struct secinfo_admin *admin, enum secinfo_kind kind, 
 	secinfo_wipe(code, sizeof(code));
 	secinfo_wipe(answer, sizeof(answer));
 	if (!right)
-		return secinfo_admin_fail("the code was not right; nothing added (add the number "
-					  "again to get a new code)");
+		return secinfo_admin_fail("the code was not right; nothing added (add it again to "
+					  "get a new code)");
 	return SECINFO_ADMIN_OK;
 }
 
@@ -61,16 +67,12 @@ secinfo_admin_cmd_send_test(struct secinfo_admin *admin, const struct secinfo_ad
 {
 	int kind = args->n_words == 2 ? secinfo_kind_parse(args->words[0]) : -1;
 	struct secinfo_delivery_result result;
-	char e164[SECINFO_PHONE_MAX + 1], code[SECINFO_CODE_MAX + 1], escaped[600];
+	char to[SECINFO_EMAIL_MAX + 1], code[SECINFO_CODE_MAX + 1], escaped[600];
 	const char *why = "";
 	int extension = 0, rc;
 
-	if (kind != SECINFO_KIND_SMS && kind != SECINFO_KIND_CALL) {
-		if (kind == SECINFO_KIND_EMAIL)
-			return secinfo_admin_fail(
-				"send-test email is not available in this version");
-		return secinfo_admin_usage_fail("send-test sms|call DESTINATION");
-	}
+	if (kind != SECINFO_KIND_SMS && kind != SECINFO_KIND_CALL && kind != SECINFO_KIND_EMAIL)
+		return secinfo_admin_usage_fail("send-test sms|call|email DESTINATION");
 	rc = secinfo_admin_load_conf(admin);
 	if (rc != SECINFO_ADMIN_OK)
 		return rc;
@@ -78,21 +80,23 @@ secinfo_admin_cmd_send_test(struct secinfo_admin *admin, const struct secinfo_ad
 		return secinfo_admin_fail("[policy] methods does not allow %s: its gateway is not "
 					  "configured",
 					  args->words[0]);
-	if (secinfo_phone_normalize(args->words[1], admin->conf->sms.default_country, e164,
-				    &extension, &why) != 0)
+	rc = kind == SECINFO_KIND_EMAIL
+		     ? secinfo_email_normalize(admin->conf, args->words[1], to, &why)
+		     : secinfo_phone_normalize(args->words[1], admin->conf->sms.default_country, to,
+					       &extension, &why);
+	if (rc != 0)
 		return secinfo_admin_fail("cannot send to '%s': %s",
 					  secinfo_escape(args->words[1], escaped, 128), why);
 	rc = secinfo_code_generate(admin->conf->code_length, code);
 	if (rc == 0)
-		rc = secinfo_admin_send(admin, (enum secinfo_kind)kind, e164, "send-test", code,
+		rc = secinfo_admin_send(admin, (enum secinfo_kind)kind, to, "send-test", code,
 					&result);
 	secinfo_wipe(code, sizeof(code));
 	printf("gateway: %s\n", result.detail);
 	if (result.response[0] != '\0')
 		printf("answer: %s\n", secinfo_escape(result.response, escaped, sizeof(escaped)));
 	if (rc != 0)
-		return secinfo_admin_fail("the test %s to %s was not accepted", args->words[0],
-					  e164);
-	printf("The gateway accepted a test %s to %s.\n", args->words[0], e164);
+		return secinfo_admin_fail("the test %s to %s was not accepted", args->words[0], to);
+	printf("The gateway accepted a test %s to %s.\n", args->words[0], to);
 	return SECINFO_ADMIN_OK;
 }

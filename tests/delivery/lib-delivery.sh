@@ -101,3 +101,33 @@ expect_request() {
 	got=$(request "$1") || fail "cannot evaluate $1 on $(tail -n 1 "$LOG")"
 	[ "$got" = "$2" ] || fail "request: $1 is '$got', expected '$2' (request: $(tail -n 1 "$LOG"))"
 }
+
+# need_smtp: skips unless a python3 with Debian's python3-aiosmtpd is there; sets SMTP_PYTHON.
+SMTP_SERVER="$top_srcdir/tests/gateway/smtp_server.py"
+need_smtp() {
+	SMTP_PYTHON=
+	for py in python3 /usr/bin/python3; do
+		if "$py" -c 'import aiosmtpd' 2>/dev/null; then
+			SMTP_PYTHON=$py
+			break
+		fi
+	done
+	[ -n "$SMTP_PYTHON" ] || skip "python3-aiosmtpd is not installed"
+}
+
+# start_smtp NAME [smtp_server.py options]: starts a mail server; sets PORT and LOG.
+start_smtp() {
+	name=$1
+	shift
+	"$SMTP_PYTHON" "$SMTP_SERVER" --port-file "$T/$name.port" --log "$T/$name.log" \
+		--lifetime 300 "$@" 2> "$T/$name.err" &
+	GATEWAY_PIDS="$GATEWAY_PIDS $!"
+	i=0
+	while [ ! -s "$T/$name.port" ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "mail server $name did not start: $(cat "$T/$name.err")"
+		sleep 0.1
+	done
+	PORT=$(cat "$T/$name.port")
+	LOG="$T/$name.log"
+}

@@ -1,5 +1,5 @@
 /* secinfo tests: sends one code through the delivery code, as the module would.
- * Usage: send CONFIG_FILE sms|call E164 CODE [USER]
+ * Usage: send CONFIG_FILE sms|call|email E164|ADDRESS CODE [USER]
  * Prints status=N, detail=... and response=...; exits 0 when the gateway accepted, 1 when
  * sending failed, 2 on a usage or configuration error. */
 #include "config.h"
@@ -20,8 +20,11 @@ main(int argc, char **argv)
 	struct secinfo_conf *conf = NULL;
 	int rc;
 
-	if (argc < 5 || argc > 6 || (strcmp(argv[2], "sms") != 0 && strcmp(argv[2], "call") != 0)) {
-		fprintf(stderr, "usage: send CONFIG_FILE sms|call E164 CODE [USER]\n");
+	if (argc < 5 || argc > 6 ||
+	    (strcmp(argv[2], "sms") != 0 && strcmp(argv[2], "call") != 0 &&
+	     strcmp(argv[2], "email") != 0)) {
+		fprintf(stderr,
+			"usage: send CONFIG_FILE sms|call|email E164|ADDRESS CODE [USER]\n");
 		return 2;
 	}
 	rc = secinfo_conf_load(argv[1], &conf, &problems);
@@ -32,7 +35,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "send: cannot load %s: %s\n", argv[1], secinfo_strerror(rc));
 		return 2;
 	}
-	request.kind = strcmp(argv[2], "sms") == 0 ? SECINFO_KIND_SMS : SECINFO_KIND_CALL;
+	request.kind = strcmp(argv[2], "sms") == 0    ? SECINFO_KIND_SMS
+		       : strcmp(argv[2], "call") == 0 ? SECINFO_KIND_CALL
+						      : SECINFO_KIND_EMAIL;
 	request.to = argv[3];
 	request.code = argv[4];
 	request.user = argc == 6 ? argv[5] : "alice";

@@ -23,23 +23,20 @@ typedef int (*pt_entry)(pam_handle_t *, int, int, const char **);
 static void *pt_module;
 static struct pt_env env;
 
-/* Calls ENTRY of the module for USER with ARGS (space separated, "config=..." added) and the
- * conversation CONV. Returns the PAM code. */
+/* Calls ENTRY of the module with FLAGS on the handle PAMH, with ARGS (space separated,
+ * "config=..." added). Returns the PAM code. */
 static int
-pt_call(const char *entry, const char *user, const char *args, struct pt_conv *conv)
+pt_call_on(pam_handle_t *pamh, const char *entry, int flags, const char *args)
 {
-	struct pam_conv pc = {pt_conv_fn, conv};
 	char buf[1024], *w;
 	const char *argv[16];
-	int argc = 0, rc;
-	pam_handle_t *pamh = NULL;
+	int argc = 0;
 	pt_entry fn = (pt_entry)(uintptr_t)dlsym(pt_module, entry);
 
-	if (fn == NULL || pam_start("secinfo-retval", user, &pc, &pamh) != PAM_SUCCESS) {
+	if (fn == NULL) {
 		fprintf(stderr, "cannot call %s\n", entry);
 		exit(99);
 	}
-	pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
 	snprintf(buf, sizeof(buf), "config=%s %s", env.conf, args);
 	/* Split ARGS at spaces in place, as libpam splits a service line. */
 	for (w = buf; *w != '\0' && argc < 15;) {
@@ -49,7 +46,32 @@ pt_call(const char *entry, const char *user, const char *args, struct pt_conv *c
 			*w++ = '\0';
 		w += strspn(w, " ");
 	}
-	rc = fn(pamh, 0, argc, argv);
+	return fn(pamh, flags, argc, argv);
+}
+
+/* Starts a PAM transaction for USER with the conversation CONV. */
+static pam_handle_t *
+pt_start(const char *user, struct pt_conv *conv, struct pam_conv *pc)
+{
+	pam_handle_t *pamh = NULL;
+
+	pc->conv = pt_conv_fn;
+	pc->appdata_ptr = conv;
+	if (pam_start("secinfo-retval", user, pc, &pamh) != PAM_SUCCESS)
+		exit(99);
+	pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+	return pamh;
+}
+
+/* Calls ENTRY of the module for USER with ARGS and the conversation CONV, in a transaction
+ * of its own. Returns the PAM code. */
+static int
+pt_call(const char *entry, const char *user, const char *args, struct pt_conv *conv)
+{
+	struct pam_conv pc;
+	pam_handle_t *pamh = pt_start(user, conv, &pc);
+	int rc = pt_call_on(pamh, entry, 0, args);
+
 	pam_end(pamh, rc);
 	return rc;
 }
@@ -189,6 +211,55 @@ test_changes_during_prompt(void)
 		 rc);
 }
 
+/* SPEC §4.3: auth purpose=reset and the password stack's PRELIM_CHECK/UPDATE_AUTHTOK. */
+static void
+test_reset(void)
+{
+	struct pam_conv pc;
+	struct pt_conv c, d;
+	pam_handle_t *pamh;
+	char code[16];
+	int rc, rc2;
+
+	/* (The successful sequences, auth then chauthtok in one transaction, need libpam's
+	 * dispatch for pam_set_data: tests/pam/reset.sh runs them through a real stack.) */
+	pt_conv_init(&c, "000000", "000001", "000002");
+	pamh = pt_start("tina", &c, &pc);
+	rc = pt_call_on(pamh, "pam_sm_chauthtok", PAM_PRELIM_CHECK, "");
+	rc2 = pt_call_on(pamh, "pam_sm_chauthtok", PAM_UPDATE_AUTHTOK, "");
+	pt_check(rc == PAM_AUTH_ERR && rc2 == PAM_AUTH_ERR,
+		 "wrong codes: PRELIM_CHECK fails, and UPDATE_AUTHTOK fails too (%d, %d)", rc, rc2);
+	pam_end(pamh, rc);
+	pt_conv_init(&c, NULL, NULL, NULL);
+	pamh = pt_start("tina", &c, &pc);
+	rc = pt_call_on(pamh, "pam_sm_chauthtok", PAM_UPDATE_AUTHTOK, "");
+	pt_check(rc == PAM_AUTH_ERR && c.prompts == 0,
+		 "UPDATE_AUTHTOK without a verification: PAM_AUTH_ERR");
+	pam_end(pamh, rc);
+
+	/* [reset] deny_users (root by default): refused with the same prompts as anyone, even
+	 * enrolled and even with nullok. */
+	pt_totp(0, code);
+	pt_conv_init(&c, code, "000001", "000002");
+	pt_conv_init(&d, "000000", "000001", "000002");
+	rc = pt_call("pam_sm_authenticate", "root", "purpose=reset nullok", &c);
+	rc2 = pt_call("pam_sm_authenticate", "uma", "", &d);
+	pt_check(rc == PAM_AUTH_ERR,
+		 "root (deny_users) cannot reset, even with the right code and "
+		 "nullok (%d)",
+		 rc);
+	pt_check(strcmp(c.transcript, d.transcript) == 0,
+		 "and sees the same prompts as anyone else");
+	/* Email serves a reset (not sign-in): the module asks before sending; a NULL reply
+	 * there (a closed terminal) ends it with nothing sent. */
+	pt_conv_init(&c, NULL, NULL, NULL);
+	rc = pt_call("pam_sm_authenticate", "erin", "purpose=reset nullok", &c);
+	pt_check(rc == PAM_CONV_ERR && strstr(c.transcript, "code by email to e***@example.net"),
+		 "email is offered for a reset, masked; a NULL reply at the send question: "
+		 "PAM_CONV_ERR (%d)",
+		 rc);
+}
+
 static void
 test_other_entries(void)
 {
@@ -204,8 +275,6 @@ test_other_entries(void)
 	pt_check(pt_call("pam_sm_open_session", "alice", "", &c) == PAM_SUCCESS &&
 			 pt_call("pam_sm_close_session", "alice", "", &c) == PAM_SUCCESS,
 		 "open and close session: PAM_SUCCESS");
-	pt_check(dlsym(pt_module, "pam_sm_chauthtok") == NULL,
-		 "no chauthtok yet (password reset comes later): a password stack fails closed");
 
 	pt_conv_init(&c, "000000", NULL, NULL);
 	pt_check(pt_call("pam_sm_authenticate", "alice", "bogus_argument", &c) ==
@@ -214,9 +283,6 @@ test_other_entries(void)
 		 "unknown argument: PAM_AUTHINFO_UNAVAIL");
 	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "bogus_argument", &c) == PAM_AUTHINFO_UNAVAIL,
 		 "account with an unknown argument: PAM_AUTHINFO_UNAVAIL");
-	pt_check(pt_call("pam_sm_authenticate", "alice", "purpose=reset", &c) ==
-			 PAM_AUTHINFO_UNAVAIL,
-		 "purpose=reset (not in this version): PAM_AUTHINFO_UNAVAIL");
 	pt_check(pt_call("pam_sm_authenticate", "alice", "nullok config=/nonexistent/secinfo.conf",
 			 &c) == PAM_AUTHINFO_UNAVAIL,
 		 "missing configuration, even with nullok: PAM_AUTHINFO_UNAVAIL");
@@ -250,10 +316,14 @@ main(int argc, char **argv)
 	pt_enroll_app(&env, "dave", 0);
 	pt_enroll_app(&env, "hank", 0);
 	pt_enroll_app(&env, "ivan", 0);
+	pt_enroll_app(&env, "tina", 0);
+	pt_enroll_app(&env, "root", 0);
+	pt_enroll_app(&env, "uma", 0);
 	pt_enroll_detail(&env, "erin", "email", "erin@example.net");
 	test_authenticate();
 	test_lockout();
 	test_changes_during_prompt();
+	test_reset();
 	test_other_entries();
 	dlclose(pt_module);
 	pt_cleanup(&env);

@@ -1,0 +1,146 @@
+/*
+ * secinfo-reset: self-service password reset for someone who forgot their password.
+ * Asks for the user name, then runs the PAM service "secinfo-reset": auth (pam_secinfo
+ * purpose=reset), account, then password to set the new password. Runs as root, for example
+ * as the forced command of a dedicated SSH account or on a console. Whatever goes wrong, it
+ * says only "verification failed"; the reason goes to syslog and every attempt to the audit
+ * trail.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+#include <security/pam_misc.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "escape.h"
+#include "store.h"
+
+#define SECINFO_RESET_SERVICE  "secinfo-reset"
+#define SECINFO_RESET_NAME_MAX 64
+
+/* Reads the user name from standard input. Returns 0, or -1 at end of input or for a name
+ * that is empty, too long, or has characters no account name has. */
+static int
+secinfo_reset_ask_name(char *name, size_t size)
+{
+	size_t n;
+
+	fputs("User name: ", stdout);
+	fflush(stdout);
+	if (fgets(name, (int)size, stdin) == NULL)
+		return -1;
+	n = strcspn(name, "\r\n");
+	if (name[n] == '\0' && !feof(stdin))
+		return -1; /* longer than the buffer */
+	name[n] = '\0';
+	return 0;
+}
+
+static int
+secinfo_reset_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > SECINFO_RESET_NAME_MAX || name[0] == '-')
+		return 0;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-' && *p != '@')
+			return 0;
+	return 1;
+}
+
+/* One audit row per attempt, in the database the configuration names. */
+static void
+secinfo_reset_audit(const char *conf_path, const char *user, const char *result)
+{
+	struct secinfo_problems problems = {0};
+	struct secinfo_conf *conf = NULL;
+	struct secinfo_store *store = NULL;
+	char why[512], escaped[128];
+	struct secinfo_audit_entry e = {(long long)time(NULL), NULL,  SECINFO_RESET_SERVICE, "", "",
+					"password-reset",      result};
+
+	e.user = secinfo_escape(user, escaped, sizeof(escaped));
+	if (secinfo_crypto_init() != 0 || secinfo_conf_load(conf_path, &conf, &problems) != 0 ||
+	    secinfo_store_open(conf, 0, &store, why, sizeof(why)) != 0 ||
+	    secinfo_store_audit(store, &e) != 0)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "could not write the audit trail (%s)", conf_path);
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
+}
+
+/* Runs the PAM service for USER. Returns the first failing PAM code, or PAM_SUCCESS. */
+static int
+secinfo_reset_run(const char *user)
+{
+	struct pam_conv conv = {misc_conv, NULL};
+	pam_handle_t *pamh = NULL;
+	int rc;
+
+	rc = pam_start(SECINFO_RESET_SERVICE, user, &conv, &pamh);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	rc = pam_authenticate(pamh, PAM_DISALLOW_NULL_AUTHTOK);
+	if (rc == PAM_SUCCESS)
+		rc = pam_acct_mgmt(pamh, PAM_DISALLOW_NULL_AUTHTOK);
+	if (rc == PAM_SUCCESS || rc == PAM_NEW_AUTHTOK_REQD)
+		rc = pam_chauthtok(pamh, 0);
+	if (rc != PAM_SUCCESS)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "password reset failed: %s",
+		       pam_strerror(pamh, rc));
+	pam_end(pamh, rc);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf_path = SECINFO_CONF_PATH;
+	char name[SECINFO_RESET_NAME_MAX + 2] = "", escaped[128];
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "c:h")) != -1) {
+		if (opt == 'c') {
+			conf_path = optarg;
+		} else {
+			fprintf(stderr, "usage: secinfo-reset [-c FILE] [USER]\n");
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "usage: secinfo-reset [-c FILE] [USER]\n");
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "secinfo-reset: must run as root\n");
+		return 1;
+	}
+	openlog("secinfo-reset", LOG_PID, LOG_AUTHPRIV);
+	if (optind < argc)
+		snprintf(name, sizeof(name), "%s", argv[optind]);
+	else if (secinfo_reset_ask_name(name, sizeof(name)) != 0)
+		name[0] = '\0';
+	rc = secinfo_reset_name_ok(name) ? secinfo_reset_run(name) : PAM_USER_UNKNOWN;
+	secinfo_reset_audit(conf_path, name, rc == PAM_SUCCESS ? "success" : "failure");
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "user=%s result=%s",
+	       secinfo_escape(name, escaped, sizeof(escaped)),
+	       rc == PAM_SUCCESS ? "success" : "failure");
+	if (rc != PAM_SUCCESS) {
+		/* Never why: who exists, who is enrolled, what was wrong stays in the log. */
+		puts("verification failed");
+		return 1;
+	}
+	puts("Your password has been changed.");
+	return 0;
+}

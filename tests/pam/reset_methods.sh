@@ -1,0 +1,104 @@
+#!/bin/sh
+# Password reset with the reset-only methods (issue 4): a code by email from a real SMTP
+# server on loopback, and the security questions asked in random order, answered in varied
+# case and spacing; one wrong answer fails without saying which. pam_matrix stores passwords.
+. "$top_srcdir/tests/delivery/lib-delivery.sh"
+need_smtp
+PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
+[ -n "$PAM_MATRIX" ] || skip "pam_matrix.so (libpam-wrapper) is not installed"
+DRIVE="$top_srcdir/tests/pam/ptydrive.py"
+
+start_smtp mail
+write_conf <<CONF
+[policy]
+methods = app email questions
+max_failures = 20
+[email]
+smtp_url = smtp://127.0.0.1:$PORT
+starttls = off
+from = Security info <noreply@example.net>
+blocked_domains = example.org
+[questions]
+register = 3
+ask = 2
+min_answer_length = 3
+CONF
+admin init >/dev/null
+q1=$(admin question add "What was the name of your first pet?")
+q2=$(admin question add "In which city were you born?")
+q3=$(admin question add "What is your favourite animal?")
+admin method add erin email erin@example.net --no-verify >/dev/null
+printf '%s\tRex\n%s\tAmsterdam\n%s\tBlue whale\n' "$q1" "$q2" "$q3" > "$T/answers"
+admin method add quinn questions --answers-file "$T/answers" >/dev/null
+enroll_app quinn_app_only
+PASSDB="$T/passdb"
+printf 'erin:old-e:passwd\nquinn:old-q:passwd\nquinn_app_only:old-x:passwd\n' > "$PASSDB"
+cat > "$T/pam.d/passwd" <<SERVICE
+password requisite $MODULE config=$CONF
+password required $PAM_MATRIX passdb=$PASSDB
+SERVICE
+service s
+stored() { grep "^$1:" "$PASSDB" | cut -d: -f2; }
+mails() { wc -l < "$LOG" | tr -d ' '; }
+
+# Reset by email: Enter to send, the code from the message, then the new password.
+before=$(mails)
+LAST_OUT=$({
+	echo
+	i=0
+	while [ "$(mails)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	python3 -c 'import json, re, sys
+m = [json.loads(l) for l in open(sys.argv[1])][-1]
+print(re.search(r"code is (\d+)", m["data"]).group(1))' "$LOG"
+	printf 'old-e\nnew-e\nnew-e\n'
+} | pam passwd erin chauthtok 2>&1) || fail "reset by email failed: $LAST_OUT"
+expect_in "$LAST_OUT" "Press Enter to receive a code by email to e***@example.net"
+[ "$(stored erin)" = new-e ] || fail "the password was not set after the email code"
+python3 -c 'import json, sys
+m = [json.loads(l) for l in open(sys.argv[1])][-1]
+assert m["rcpt_tos"] == ["erin@example.net"], m["rcpt_tos"]' "$LOG" || fail "wrong recipient"
+pass "reset by email: the code from a real SMTP server, then the new password"
+
+out=$(printf '\n000000\n' | pam s erin authenticate 2>&1) && fail "email accepted for 2FA: $out"
+expect_not_in "$out" "by email"
+pass "email is never a second factor at sign-in"
+
+# Security questions: two of three, random order, varied case and spacing; then pam_matrix's
+# old and new password. The driver answers whichever prompts come, in any order.
+reset_q() {
+	OUT=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+		python3 "$DRIVE" --any "first pet" "$1" "were you born" "$2" "favourite animal" "$3" \
+		"Old password:" "$(stored quinn)" "New Password :" "$4" "Verify New Password :" "$4" \
+		-- "$top_builddir/tests/pam/pamdrive" passwd quinn chauthtok 2>&1) && RC=0 || RC=$?
+}
+reset_q "  rEX " "amsterdam" "BLUE    whale" new-q
+[ "$RC" = 0 ] || fail "reset by questions failed ($RC): $OUT"
+[ "$(printf '%s\n' "$OUT" | grep -c '\[prompt-echo\] \(What\|In which\)')" = 2 ] ||
+	fail "expected exactly [questions] ask = 2 questions: $OUT"
+[ "$(stored quinn)" = new-q ] || fail "the password was not set after the questions"
+pass "reset by security questions: two of three, answers in any case and spacing"
+
+# Two of the three answers wrong: whichever two are asked, one is wrong.
+reset_q "Rex" "Rotterdam" "grey whale" new-q2
+[ "$RC" != 0 ] || fail "wrong answers were accepted: $OUT"
+expect_not_in "$OUT" "first pet?\" is wrong"
+expect_in "$OUT" "Wrong"
+[ "$(stored quinn)" = new-q ] || fail "the password changed after a wrong answer"
+pass "a wrong answer fails the reset, without saying which"
+
+sqlite3 "$T/db/secinfo.db" "SELECT hash FROM answers" | grep -v '^\$argon2id\$' &&
+	fail "an answer is stored otherwise than as an Argon2id hash"
+grep -a -i -q -e amsterdam -e 'blue whale' "$T"/db/secinfo.db* && fail "an answer is stored in clear"
+pass "answers are stored only as Argon2id hashes"
+
+admin question retire "$q2" >/dev/null
+reset_q "rex" "amsterdam" "blue whale" new-q3
+[ "$RC" = 0 ] || fail "reset after a retirement failed ($RC): $OUT"
+expect_not_in "$OUT" "were you born"
+pass "a retired question is no longer asked"
+
+# A user whose only method is the app can reset with it too (methods_required = 1).
+fresh_step
+expect_pam success "$(printf '%s\nold-x\nnew-x\nnew-x\n' "$(totp $SECRET_DEFAULT)")" passwd \
+	quinn_app_only chauthtok
+pass "the app serves a reset as well"

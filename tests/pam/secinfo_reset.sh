@@ -1,0 +1,54 @@
+#!/bin/sh
+# secinfo-reset end to end on a pseudo-terminal, against a pam_matrix password database: the
+# user name, the verification, the new password; and "verification failed" whatever the
+# reason, with every attempt in the audit trail.
+. "$top_srcdir/tests/lib.sh"
+PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
+[ -n "$PAM_MATRIX" ] || skip "pam_matrix.so (libpam-wrapper) is not installed"
+RESET="$top_builddir/secinfo-reset/secinfo-reset"
+DRIVE="$top_srcdir/tests/pam/ptydrive.py"
+
+write_conf </dev/null
+admin init >/dev/null
+enroll_app alice
+enroll_app root
+PASSDB="$T/passdb"
+printf 'alice:old-a:secinfo-reset\nbob:old-b:secinfo-reset\nroot:old-r:secinfo-reset\n' > "$PASSDB"
+cat > "$T/pam.d/secinfo-reset" <<SERVICE
+auth     required $MODULE config=$CONF purpose=reset
+account  required $PAM_MATRIX passdb=$PASSDB
+password requisite $MODULE config=$CONF
+password required $PAM_MATRIX passdb=$PASSDB
+SERVICE
+stored() { grep "^$1:" "$PASSDB" | cut -d: -f2; }
+reset() {
+	OUT=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+		python3 "$DRIVE" "$@" -- "$RESET" -c "$CONF" 2>&1) && RC=0 || RC=$?
+}
+
+fresh_step
+reset 'User name:' alice 'Verification code:' "$(totp $SECRET_DEFAULT)" \
+	'Old password:' old-a 'New Password :' new-a 'Verify New Password :' new-a
+[ "$RC" = 0 ] || fail "secinfo-reset failed ($RC): $OUT"
+expect_in "$OUT" "Your password has been changed."
+[ "$(stored alice)" = new-a ] || fail "the new password was not stored"
+pass "secinfo-reset on a terminal: user name, code, new password stored"
+
+for who in "bob 000000" "root $(totp $SECRET_DEFAULT 1)" "nobody-at-all 000000"; do
+	set -- $who
+	reset 'User name:' "$1" 'Verification code:' "$2" 'Verification code:' 000001 \
+		'Verification code:' 000002
+	[ "$RC" = 1 ] || fail "secinfo-reset for $1 did not fail ($RC): $OUT"
+	expect_in "$OUT" "verification failed"
+	expect_not_in "$OUT" "locked"
+	expect_not_in "$OUT" "not allowed"
+done
+[ "$(stored bob)" = old-b ] && [ "$(stored root)" = old-r ] || fail "a password changed"
+pass "not enrolled, denied (root) or unknown: only 'verification failed', nothing changed"
+
+reset 'User name:' '-rf /' 
+[ "$RC" = 1 ] && expect_in "$OUT" "verification failed"
+count=$(admin audit --json | python3 -c 'import json,sys;
+print(sum(1 for r in json.load(sys.stdin) if r["event"] == "password-reset"))')
+[ "$count" = 5 ] || fail "expected 5 audited attempts, got $count"
+pass "every attempt is audited, a malformed user name included"
