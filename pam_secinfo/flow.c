@@ -129,8 +129,13 @@ secinfo_flow_attempt(struct secinfo_flow *flow, int decoy)
 
 /* After a wrong answer: a lockout ends the conversation with a message saying until when. */
 static int
-secinfo_flow_failed(struct secinfo_flow *flow, unsigned tries_left, int decoy)
+secinfo_flow_failed(struct secinfo_flow *flow, const struct secinfo_method *method,
+		    unsigned tries_left, int decoy)
 {
+	/* Questions: never which answer was wrong. */
+	const char *again = secinfo_method_ops(method->kind)->converse != NULL
+				    ? "Not all answers were right; try again."
+				    : "Wrong code, try again.";
 	int rc = 0;
 
 	if (!decoy)
@@ -140,7 +145,7 @@ secinfo_flow_failed(struct secinfo_flow *flow, unsigned tries_left, int decoy)
 		secinfo_flow_say_locked(flow, flow->locked_until);
 	if (rc != 0)
 		return rc;
-	return tries_left > 0 ? secinfo_conv_say(flow->pamh, 1, "Wrong code, try again.") : 0;
+	return tries_left > 0 ? secinfo_conv_say(flow->pamh, 1, again) : 0;
 }
 
 /* The context methods get: the store (none for the decoy), the time, and how to send. */
@@ -302,7 +307,7 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 		other_way = 0;
 		if (rc != SECINFO_ERR_WRONG)
 			break;
-		rc = secinfo_flow_failed(flow, --tries_left, decoy);
+		rc = secinfo_flow_failed(flow, method, --tries_left, decoy);
 		if (rc != 0)
 			break;
 		rc = SECINFO_ERR_WRONG;

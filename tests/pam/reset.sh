@@ -51,6 +51,19 @@ expect_pam success "$(printf '%s\nold-a\nnew-a\nnew-a\n' "$(totp $SECRET_DEFAULT
 	fail "the code was asked more than once: $LAST_OUT"
 pass "passwd: verification once, then the new password is stored"
 
+# The same with pamtester, the stock client, on a terminal (its misc_conv reads the terminal
+# line by line).
+printf 'frank:old-f:passwd\n' >> "$PASSDB"
+enroll_app frank
+fresh_step
+out=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+	python3 "$top_srcdir/tests/pam/ptydrive.py" 'Verification code:' "$(totp $SECRET_DEFAULT)" \
+	'Old password:' old-f 'New Password :' new-f 'Verify New Password :' new-f \
+	-- pamtester passwd frank chauthtok 2>&1) || fail "pamtester chauthtok failed: $out"
+expect_in "$out" "authentication token altered successfully"
+[ "$(stored frank)" = new-f ] || fail "pamtester: the new password was not stored"
+pass "pamtester chauthtok: verification, then the new password"
+
 expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\nold-b\nnew-b\nnew-b\n')" passwd bob chauthtok
 [ "$(stored bob)" = old-b ] || fail "a failed verification changed the password"
 pass "a failed verification leaves the stored password unchanged"
