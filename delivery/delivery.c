@@ -162,25 +162,12 @@ secinfo_delivery_write(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* The transport rules that hold for every gateway. Returns 0 or SECINFO_ERR_INTERNAL. */
-static int
-secinfo_delivery_setopt_transport(CURL *curl, const struct secinfo_gateway *gw,
-				  struct secinfo_answer *answer, char *errbuf)
+int
+secinfo_delivery_setopt_safe(CURL *curl, long timeout_ms, const char *ca_file)
 {
 	const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
-	long timeout_ms = (gw->timeout > 0 ? gw->timeout : 10) * 1000L;
 	int bad = 0;
 
-#if LIBCURL_VERSION_NUM >= 0x075500
-	bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
-	/* Redirects are never followed (FOLLOWLOCATION 0); libcurl refuses an empty list here, so
-	 * the redirect protocols are limited to the same two as a second fence. */
-	bad |= curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK;
-#else
-	bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS,
-				(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;
-#endif
-	bad |= curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
 	/* An empty proxy disables every proxy, including http_proxy and ALL_PROXY. */
 	bad |= curl_easy_setopt(curl, CURLOPT_PROXY, "") != CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_NOPROXY, "*") != CURLE_OK;
@@ -193,10 +180,31 @@ secinfo_delivery_setopt_transport(CURL *curl, const struct secinfo_gateway *gw,
 	       CURLE_OK;
 	/* The CA comes from the configuration or libcurl's built-in default, set explicitly so
 	 * that OpenSSL never falls back to SSL_CERT_FILE/SSL_CERT_DIR from the environment. */
-	bad |= curl_easy_setopt(curl, CURLOPT_CAINFO,
-				gw->ca_file != NULL ? gw->ca_file : info->cainfo) != CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_CAPATH, gw->ca_file != NULL ? NULL : info->capath) !=
+	bad |= curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file != NULL ? ca_file : info->cainfo) !=
 	       CURLE_OK;
+	bad |= curl_easy_setopt(curl, CURLOPT_CAPATH, ca_file != NULL ? NULL : info->capath) !=
+	       CURLE_OK;
+	return bad ? SECINFO_ERR_INTERNAL : 0;
+}
+
+/* The transport rules that hold for every HTTP gateway. Returns 0 or SECINFO_ERR_INTERNAL. */
+static int
+secinfo_delivery_setopt_transport(CURL *curl, const struct secinfo_gateway *gw,
+				  struct secinfo_answer *answer, char *errbuf)
+{
+	long timeout_ms = (gw->timeout > 0 ? gw->timeout : 10) * 1000L;
+	int bad = secinfo_delivery_setopt_safe(curl, timeout_ms, gw->ca_file) != 0;
+
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	/* Redirects are never followed (FOLLOWLOCATION 0); libcurl refuses an empty list here, so
+	 * the redirect protocols are limited to the same two as a second fence. */
+	bad |= curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK;
+#else
+	bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS,
+				(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;
+#endif
+	bad |= curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_USERAGENT, "secinfo/" PACKAGE_VERSION) != CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, secinfo_delivery_write) != CURLE_OK;

@@ -3,6 +3,8 @@
 #ifndef SECINFO_DELIVERY_INTERNAL_H
 #define SECINFO_DELIVERY_INTERNAL_H
 
+#include <curl/curl.h>
+
 #include "buf.h"
 #include "conf.h"
 #include "delivery.h"
@@ -60,5 +62,10 @@ int secinfo_delivery_url_ok(const char *url);
  * Returns 0 or SECINFO_ERR_INTERNAL. */
 int secinfo_delivery_global_init(void);
 void secinfo_delivery_global_cleanup(void);
+
+/* The rules every transfer follows: no proxy from the environment, no signals, TIMEOUT_MS for
+ * the whole exchange, TLS 1.2+ verified against CA_FILE or libcurl's built-in default (never
+ * a CA from the environment). Returns 0 or SECINFO_ERR_INTERNAL. */
+int secinfo_delivery_setopt_safe(CURL *curl, long timeout_ms, const char *ca_file);
 
 #endif

@@ -347,13 +347,12 @@ secinfo_smtp_setopt(CURL *curl, const struct secinfo_conf *conf,
 		    struct secinfo_smtp_upload *upload, struct secinfo_smtp_replies *replies,
 		    char *errbuf)
 {
-	const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
 	long timeout_ms = (conf->email_timeout > 0 ? conf->email_timeout : 10) * 1000L;
 	long use_ssl = strncasecmp(conf->smtp_url, "smtps://", 8) == 0 ? (long)CURLUSESSL_ALL
 		       : conf->starttls == SECINFO_STARTTLS_OFF        ? (long)CURLUSESSL_NONE
 		       : conf->starttls == SECINFO_STARTTLS_OPTIONAL   ? (long)CURLUSESSL_TRY
 								       : (long)CURLUSESSL_ALL;
-	int bad = 0;
+	int bad = secinfo_delivery_setopt_safe(curl, timeout_ms, conf->email_ca_file) != 0;
 
 #if LIBCURL_VERSION_NUM >= 0x075500
 	bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK;
@@ -362,25 +361,9 @@ secinfo_smtp_setopt(CURL *curl, const struct secinfo_conf *conf,
 				(long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)) != CURLE_OK;
 #endif
 	bad |= curl_easy_setopt(curl, CURLOPT_URL, conf->smtp_url) != CURLE_OK;
-	/* An empty proxy disables every proxy, including ALL_PROXY from the environment. */
-	bad |= curl_easy_setopt(curl, CURLOPT_PROXY, "") != CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_NOPROXY, "*") != CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout_ms / 1000) !=
 	       CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_USE_SSL, use_ssl) != CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) !=
-	       CURLE_OK;
-	/* As for https (delivery.c): never SSL_CERT_FILE/SSL_CERT_DIR from the environment. */
-	bad |= curl_easy_setopt(curl, CURLOPT_CAINFO,
-				conf->email_ca_file != NULL ? conf->email_ca_file : info->cainfo) !=
-	       CURLE_OK;
-	bad |= curl_easy_setopt(curl, CURLOPT_CAPATH,
-				conf->email_ca_file != NULL ? NULL : info->capath) != CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, secinfo_smtp_reply) != CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_HEADERDATA, replies) != CURLE_OK;

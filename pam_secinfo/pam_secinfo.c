@@ -202,21 +202,31 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	return secinfo_pam_code(rc, 0);
 }
 
-SECINFO_EXPORT int
-pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/* Begins a call for ENTRY and verifies the user for PURPOSE (-1: as the arguments say).
+ * Returns the PAM code. */
+static int
+secinfo_entry_verify(pam_handle_t *pamh, const char *entry, int purpose, int argc,
+		     const char **argv)
 {
-	struct secinfo_call call = {.pamh = pamh, .entry = "auth"};
+	struct secinfo_call call = {.pamh = pamh, .entry = entry};
 	int rc, pam_rc;
 
 	rc = secinfo_call_begin(&call, argc, argv);
 	if (rc == 0) {
-		pam_rc = secinfo_verify(&call, call.args.purpose);
+		pam_rc = secinfo_verify(&call, purpose < 0 ? (enum secinfo_purpose)call.args.purpose
+							   : (enum secinfo_purpose)purpose);
 	} else {
 		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
 		pam_rc = secinfo_pam_code(rc, 0);
 	}
 	secinfo_call_end(&call);
 	return pam_rc;
+}
+
+SECINFO_EXPORT int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return secinfo_entry_verify(pamh, "auth", -1, argc, argv);
 }
 
 /*
@@ -227,9 +237,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 SECINFO_EXPORT int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct secinfo_call call = {.pamh = pamh, .entry = "password"};
 	const void *done = NULL;
-	int rc, pam_rc;
 
 	if (pam_get_data(pamh, SECINFO_RESET_DATA, &done) != PAM_SUCCESS)
 		done = NULL;
@@ -241,15 +249,7 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return PAM_SERVICE_ERR;
 	if ((uintptr_t)done == SECINFO_RESET_VERIFIED)
 		return PAM_SUCCESS;
-	rc = secinfo_call_begin(&call, argc, argv);
-	if (rc == 0) {
-		pam_rc = secinfo_verify(&call, SECINFO_PURPOSE_RESET);
-	} else {
-		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
-		pam_rc = secinfo_pam_code(rc, 0);
-	}
-	secinfo_call_end(&call);
-	return pam_rc;
+	return secinfo_entry_verify(pamh, "password", SECINFO_PURPOSE_RESET, argc, argv);
 }
 
 SECINFO_EXPORT int

@@ -73,7 +73,6 @@ int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
  * (enrolment). Returns SECINFO_ADMIN_OK, or SECINFO_ADMIN_FAILED with the reason printed. */
 int secinfo_admin_code_verify(struct secinfo_admin *admin, enum secinfo_kind kind, const char *to,
 			      const char *user);
-int secinfo_admin_cmd_later(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 
 /* Adds an app method (cmd_method_app.c); called by method add once the kind is allowed. */
 int secinfo_admin_method_add_app(struct secinfo_admin *admin,

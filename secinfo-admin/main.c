@@ -227,13 +227,6 @@ secinfo_admin_parse(const struct secinfo_admin_command *cmd, int argc, char **ar
 	return rc;
 }
 
-/* Commands of SPEC §7 whose features come with later versions: refused, never half done. */
-int
-secinfo_admin_cmd_later(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
-{
-	return secinfo_admin_fail("'%s' is not available in this version", args->command);
-}
-
 /* Runs the command named by ARGV (everything after the global options). */
 static int
 secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
