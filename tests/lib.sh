@@ -67,6 +67,12 @@ if [ "${SECINFO_TEST_VALGRIND:-0}" = 1 ]; then
 		--errors-for-leak-kinds=definite,indirect --num-callers=30 \
 		--log-file=$T/valgrind/%p.log"
 fi
+# WRAPPED CMD...: runs CMD (and only CMD: not a driver around it) under pam_wrapper with the
+# test's service directory, the ASan runtime first in sanitizer builds.
+PAM_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD:}libpam_wrapper.so"
+WRAPPED="env LD_PRELOAD=$PAM_PRELOAD PAM_WRAPPER=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+PAM_WRAPPER_SERVICE_DIR=$T/pam.d"
+
 pam() {
 	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \

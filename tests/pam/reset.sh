@@ -56,10 +56,9 @@ pass "passwd: verification once, then the new password is stored"
 printf 'frank:old-f:passwd\n' >> "$PASSDB"
 enroll_app frank
 fresh_step
-out=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
-	python3 "$top_srcdir/tests/pam/ptydrive.py" 'Verification code:' "$(totp $SECRET_DEFAULT)" \
+out=$(python3 "$top_srcdir/tests/pam/ptydrive.py" 'Verification code:' "$(totp $SECRET_DEFAULT)" \
 	'Old password:' old-f 'New Password :' new-f 'Verify New Password :' new-f \
-	-- pamtester passwd frank chauthtok 2>&1) || fail "pamtester chauthtok failed: $out"
+	-- $WRAPPED pamtester passwd frank chauthtok 2>&1) || fail "pamtester chauthtok failed: $out"
 expect_in "$out" "authentication token altered successfully"
 [ "$(stored frank)" = new-f ] || fail "pamtester: the new password was not stored"
 pass "pamtester chauthtok: verification, then the new password"

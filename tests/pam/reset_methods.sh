@@ -66,10 +66,10 @@ pass "email is never a second factor at sign-in"
 # Security questions: two of three, random order, varied case and spacing; then pam_matrix's
 # old and new password. The driver answers whichever prompts come, in any order.
 reset_q() {
-	OUT=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
-		python3 "$DRIVE" --any "first pet" "$1" "were you born" "$2" "favourite animal" "$3" \
+	OUT=$(python3 "$DRIVE" --any "first pet" "$1" "were you born" "$2" "favourite animal" "$3" \
 		"Old password:" "$(stored quinn)" "New Password :" "$4" "Verify New Password :" "$4" \
-		-- "$top_builddir/tests/pam/pamdrive" passwd quinn chauthtok 2>&1) && RC=0 || RC=$?
+		-- $WRAPPED "$top_builddir/tests/pam/pamdrive" passwd quinn chauthtok 2>&1) && RC=0 ||
+		RC=$?
 }
 reset_q "  rEX " "amsterdam" "BLUE    whale" new-q
 [ "$RC" = 0 ] || fail "reset by questions failed ($RC): $OUT"

@@ -22,8 +22,7 @@ password required $PAM_MATRIX passdb=$PASSDB
 SERVICE
 stored() { grep "^$1:" "$PASSDB" | cut -d: -f2; }
 reset() {
-	OUT=$(LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
-		python3 "$DRIVE" "$@" -- "$RESET" -c "$CONF" 2>&1) && RC=0 || RC=$?
+	OUT=$(python3 "$DRIVE" "$@" -- $WRAPPED "$RESET" -c "$CONF" 2>&1) && RC=0 || RC=$?
 }
 
 fresh_step

@@ -18,9 +18,7 @@ pass "right code accepted; one syslog line with user, service, rhost, method, re
 # pamtester, the stock client, with a single answer (its misc_conv reads a pipe in one go).
 enroll_app paula
 fresh_step
-out=$(totp $SECRET_DEFAULT | \
-	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so" PAM_WRAPPER=1 \
-	PAM_WRAPPER_SERVICE_DIR="$T/pam.d" pamtester login-2fa paula authenticate 2>&1) ||
+out=$(totp $SECRET_DEFAULT | $WRAPPED pamtester login-2fa paula authenticate 2>&1) ||
 	fail "pamtester sign-in failed: $out"
 expect_in "$out" "successfully authenticated"
 pass "pamtester signs in with the code"

@@ -1,0 +1,235 @@
+#!/bin/sh
+# The Debian package, end to end (issue 5, point 2). Run as root on Debian 12:
+#   sh tests/package/test_package.sh [SOURCE_TREE]
+# Builds libpam-secinfo from a copy of SOURCE_TREE (default: this script's tree) with
+# dpkg-buildpackage, runs lintian, installs the .deb with apt-get, checks files, modes and the
+# postinst's key and database, enrolls a user and signs in through the INSTALLED module under
+# pam_wrapper with pamtester, checks that removing the package takes its pam-auth-update
+# profile out of /etc/pam.d/common-auth, then purges and checks that nothing is left.
+# Prints one line per check and ends with "PACKAGE: N passed, M failed"; exit 0 when all
+# passed, 1 when one failed, 77 when it cannot run here (not root, or secinfo already
+# installed on this machine: the purge would delete its key and database).
+# Not part of make check: it installs and purges a package on the machine.
+set -u
+
+tree=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+tree=$(cd "$tree" && pwd)
+PKG=libpam-secinfo
+MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+SECDIR=/lib/$MA/security
+MODULE=$SECDIR/pam_secinfo.so
+PLUGIN=$SECDIR/secinfo-delivery.so
+CONF=/etc/security/secinfo.conf
+KEY=/etc/security/secinfo.key
+STATE=/var/lib/secinfo
+DB=$STATE/secinfo.db
+PROFILE=/usr/share/pam-configs/secinfo
+export DEBIAN_FRONTEND=noninteractive
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+[ "$(id -u)" = 0 ] || skip "needs root: it installs and purges $PKG"
+for c in dpkg-buildpackage dh lintian pamtester oathtool rsync; do
+	command -v "$c" >/dev/null || skip "$c is not installed (scripts/deps.sh)"
+done
+[ -n "$(ls /usr/lib/"$MA"/libpam_wrapper.so* 2>/dev/null)" ] || skip "libpam-wrapper is not installed"
+if dpkg-query -W -f='${Status}' $PKG 2>/dev/null | grep -q 'installed\|config-files'; then
+	skip "$PKG is already installed here; purging it would delete its key and database"
+fi
+for f in "$MODULE" "$CONF" "$KEY" "$STATE"; do
+	[ -e "$f" ] && skip "$f exists (secinfo installed from source?); the purge would delete it"
+done
+
+passed=0
+failed=0
+ok() {
+	echo "ok - $*"
+	passed=$((passed + 1))
+}
+bad() {
+	echo "FAIL - $*"
+	failed=$((failed + 1))
+}
+# check DESCRIPTION COMMAND...: one check; the command's output is shown only on failure.
+check() {
+	what=$1
+	shift
+	if out=$("$@" 2>&1); then ok "$what"; else
+		bad "$what"
+		printf '%s\n' "$out" | sed 's/^/    /' | tail -n 30
+	fi
+}
+finish() {
+	echo "PACKAGE: $passed passed, $failed failed"
+	[ "$failed" = 0 ] && exit 0
+	exit 1
+}
+
+W=$(mktemp -d /tmp/secinfo-package.XXXXXX)
+chmod 700 "$W"
+mkdir -m 700 "$W/pam.d" "$W/pam-backup"
+cp -p /etc/pam.d/common-* "$W/pam-backup/"
+# Whatever happens, the machine's PAM stacks are left without pam_secinfo.so and the package
+# is purged (it was not installed before: checked above).
+cleanup() {
+	rc=$?
+	if grep -qs pam_secinfo /etc/pam.d/common-*; then
+		[ -e "$PROFILE" ] && pam-auth-update --package --remove secinfo >/dev/null 2>&1
+		if grep -qs pam_secinfo /etc/pam.d/common-*; then
+			cp -p "$W"/pam-backup/common-* /etc/pam.d/
+		fi
+	fi
+	if dpkg-query -W -f='${Status}' $PKG 2>/dev/null | grep -q 'installed\|config-files'; then
+		apt-get purge -y -q $PKG >/dev/null 2>&1 || dpkg --purge $PKG >/dev/null 2>&1
+	fi
+	rm -rf "$W"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# ---- build ---------------------------------------------------------------------------------
+V=$(dpkg-parsechangelog -l "$tree/debian/changelog" -S Version)
+SRC="$W/build/secinfo-$V"
+mkdir -p "$SRC"
+rsync -a --exclude='_build*' --exclude=.git --exclude=autom4te.cache \
+	--exclude='debian/.debhelper' --exclude="debian/$PKG" --exclude='debian/tmp' \
+	--exclude='debian/files' --exclude='debian/*.substvars' --exclude='debian/*debhelper*' \
+	"$tree/" "$SRC/"
+if (cd "$SRC" && dpkg-buildpackage -us -uc -b) >"$W/build.log" 2>&1; then
+	ok "dpkg-buildpackage -us -uc -b builds $PKG $V"
+else
+	bad "dpkg-buildpackage -us -uc -b (last lines of the log follow)"
+	tail -n 40 "$W/build.log" | sed 's/^/    /'
+	finish
+fi
+DEB=$(ls "$W"/build/${PKG}_"$V"_*.deb)
+CHANGES=$(ls "$W"/build/secinfo_"$V"_*.changes)
+
+# ---- lintian -------------------------------------------------------------------------------
+lintian --pedantic -I "$CHANGES" >"$W/lintian.log" 2>&1
+grep -v 'running with root privileges' "$W/lintian.log" | sed 's/^/    lintian: /'
+errors=$(grep -c '^E: ' "$W/lintian.log")
+if [ "$errors" = 0 ]; then
+	ok "lintian: no errors ($(grep -c '^W: ' "$W/lintian.log") warnings)"
+else
+	bad "lintian: $errors errors"
+fi
+
+# ---- the package's contents ----------------------------------------------------------------
+contents=$(dpkg-deb -c "$DEB")
+has() { printf '%s\n' "$contents" | grep -q " \\.$1\$"; }
+for f in "$MODULE" "$PLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$CONF" "$PROFILE" \
+	/usr/share/man/man8/pam_secinfo.8.gz /usr/share/man/man8/secinfo-admin.8.gz \
+	/usr/share/man/man8/secinfo-reset.8.gz /usr/share/man/man5/secinfo.conf.5.gz \
+	/usr/share/doc/$PKG/copyright /usr/share/doc/$PKG/README.Debian \
+	/usr/share/doc/$PKG/examples/pam.d/sshd; do
+	check "the package contains $f" has "$f"
+done
+check "no libtool archives (.la) in the package" sh -c "! printf '%s\n' \"\$1\" | grep -q '\\.la\$'" _ "$contents"
+check "the key and the database are not shipped (postinst creates them)" \
+	sh -c "! printf '%s\n' \"\$1\" | grep -q 'secinfo\\.key\|secinfo\\.db\|/var/lib/secinfo'" _ "$contents"
+check "$CONF is a conffile" sh -c "dpkg-deb -e '$DEB' '$W/control' && grep -qx '$CONF' '$W/control/conffiles'"
+
+# ---- install -------------------------------------------------------------------------------
+if apt-get install -y -q "$DEB" >"$W/install.log" 2>&1; then
+	ok "apt-get install $(basename "$DEB")"
+else
+	bad "apt-get install $(basename "$DEB")"
+	tail -n 30 "$W/install.log" | sed 's/^/    /'
+	finish
+fi
+
+mode() { stat -c '%U:%G %a' "$1"; }
+check "$MODULE and $PLUGIN installed" test -f "$MODULE" -a -f "$PLUGIN"
+check "/usr/sbin/secinfo-admin and /usr/sbin/secinfo-reset installed and executable" \
+	test -x /usr/sbin/secinfo-admin -a -x /usr/sbin/secinfo-reset
+check "the module does not link libcurl (only the delivery plugin does)" \
+	sh -c "! ldd '$MODULE' | grep -q libcurl"
+check "$CONF installed (root:root 644)" test "$(mode $CONF)" = "root:root 644"
+check "dpkg records $CONF as a conffile" \
+	sh -c "dpkg-query -W -f='\${Conffiles}' $PKG | grep -q ' $CONF '"
+check "$STATE created by postinst (root:root 700)" test "$(mode $STATE)" = "root:root 700"
+check "$KEY created by postinst (root:root 600, 32 bytes)" \
+	test "$(mode $KEY) $(stat -c %s $KEY)" = "root:root 600 32"
+check "$DB created by postinst (root:root 600)" test "$(mode $DB)" = "root:root 600"
+check "man pam_secinfo finds the installed page" man -w pam_secinfo
+check "man 5 secinfo.conf finds the installed page" man -w 5 secinfo.conf
+check "the pam-auth-update profile is off by default" grep -qx 'Default: no' "$PROFILE"
+check "installing enabled nothing: no pam_secinfo in /etc/pam.d/common-*" \
+	sh -c '! grep -q pam_secinfo /etc/pam.d/common-*'
+check "secinfo-admin check: the installed files are usable" secinfo-admin check
+
+keysum=$(sha256sum "$KEY")
+check "secinfo-admin init again: nothing to do" \
+	sh -c 'secinfo-admin init | grep -q "nothing to do"'
+check "running postinst again (dpkg-reconfigure) keeps the key" \
+	sh -c "dpkg-reconfigure $PKG && test \"\$(sha256sum $KEY)\" = '$keysum'"
+check "the key is unchanged after init" test "$(sha256sum "$KEY")" = "$keysum"
+
+# ---- sign in through the installed module --------------------------------------------------
+SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+USER_=pkgtest
+check "secinfo-admin method add $USER_ app --secret (enrolls $USER_)" \
+	secinfo-admin method add $USER_ app --secret $SECRET --no-verify
+echo "auth required pam_deny.so" >"$W/pam.d/other"
+echo "auth required $MODULE" >"$W/pam.d/secinfo-pkgtest"
+pamtest() {
+	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$W/pam.d" \
+		pamtester secinfo-pkgtest "$1" authenticate 2>&1
+}
+# A code computed now must still be current when the module checks it.
+while [ $((30 - $(date +%s) % 30)) -le 3 ]; do sleep 1; done
+code=$(oathtool --totp -b $SECRET)
+out=$(echo "$code" | pamtest $USER_) && case $out in *"successfully authenticated"*) r=0 ;; *) r=1 ;; esac || r=1
+if [ $r = 0 ]; then ok "pamtester signs $USER_ in through $MODULE with oathtool's code"; else
+	bad "pamtester sign-in with the right code"
+	printf '%s\n' "$out" | sed 's/^/    /'
+fi
+out=$(echo 000000 | pamtest $USER_) && r=1 || r=0
+if [ $r = 0 ]; then ok "pamtester: a wrong code is refused"; else
+	bad "pamtester accepted a wrong code"
+	printf '%s\n' "$out" | sed 's/^/    /'
+fi
+check "the audit trail records the sign-in" \
+	sh -c "secinfo-admin audit --user $USER_ | grep -q success"
+
+# ---- the pam-auth-update profile, and removal -----------------------------------------------
+if pam-auth-update --enable secinfo >"$W/pau.log" 2>&1 && grep -q pam_secinfo /etc/pam.d/common-auth; then
+	ok "pam-auth-update --enable secinfo adds pam_secinfo.so to common-auth"
+	check "the enabled profile line is 'auth required pam_secinfo.so nullok'" \
+		grep -Eq '^auth[[:space:]]+required[[:space:]]+pam_secinfo\.so nullok$' /etc/pam.d/common-auth
+else
+	bad "pam-auth-update --enable secinfo did not add pam_secinfo.so to common-auth"
+	sed 's/^/    /' "$W/pau.log"
+fi
+if apt-get remove -y -q $PKG >"$W/remove.log" 2>&1; then ok "apt-get remove $PKG"; else
+	bad "apt-get remove $PKG"
+	tail -n 20 "$W/remove.log" | sed 's/^/    /'
+fi
+check "after remove: no pam_secinfo in /etc/pam.d/common-* (prerm took the profile out)" \
+	sh -c '! grep -q pam_secinfo /etc/pam.d/common-*'
+check "after remove: the module is gone" test ! -e "$MODULE"
+check "after remove: configuration, key and database are kept" test -f "$CONF" -a -f "$KEY" -a -f "$DB"
+
+# ---- purge -----------------------------------------------------------------------------------
+if apt-get purge -y -q $PKG >"$W/purge.log" 2>&1; then ok "apt-get purge $PKG"; else
+	bad "apt-get purge $PKG"
+	tail -n 20 "$W/purge.log" | sed 's/^/    /'
+fi
+for f in "$MODULE" "$PLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$CONF" "$KEY" \
+	"$STATE" "$PROFILE" /usr/share/doc/$PKG /usr/share/man/man8/pam_secinfo.8.gz \
+	/usr/share/man/man5/secinfo.conf.5.gz; do
+	check "after purge: $f is gone" test ! -e "$f" -a ! -L "$f"
+done
+check "after purge: dpkg -L $PKG lists nothing" sh -c "! dpkg -L $PKG 2>/dev/null | grep -q ."
+check "after purge: dpkg knows nothing of $PKG" \
+	sh -c "! dpkg-query -W -f='\${Status}' $PKG 2>/dev/null | grep -q 'installed\|config-files'"
+check "after purge: no pam_secinfo in /etc/pam.d" sh -c '! grep -rq pam_secinfo /etc/pam.d'
+check "after purge: no file named *secinfo* left in /etc, /lib, /usr, /var/lib" \
+	sh -c "test -z \"\$(find /etc /lib/$MA /usr/sbin /usr/share/man /usr/share/doc /usr/share/pam-configs /var/lib -name '*secinfo*' \
+		-not -path '/var/lib/dpkg/*' -not -path '/var/lib/pam/*' -not -path '$W/*' 2>/dev/null)\""
+
+finish
