@@ -155,8 +155,9 @@ check "$STATE created by postinst (root:root 700)" test "$(mode $STATE)" = "root
 check "$KEY created by postinst (root:root 600, 32 bytes)" \
 	test "$(mode $KEY) $(stat -c %s $KEY)" = "root:root 600 32"
 check "$DB created by postinst (root:root 600)" test "$(mode $DB)" = "root:root 600"
-check "man pam_secinfo finds the installed page" man -w pam_secinfo
-check "man 5 secinfo.conf finds the installed page" man -w 5 secinfo.conf
+for m in man8/pam_secinfo.8 man8/secinfo-admin.8 man8/secinfo-reset.8 man5/secinfo.conf.5; do
+	check "man page /usr/share/man/$m.gz installed" test -s /usr/share/man/$m.gz
+done
 check "the pam-auth-update profile is off by default" grep -qx 'Default: no' "$PROFILE"
 check "installing enabled nothing: no pam_secinfo in /etc/pam.d/common-*" \
 	sh -c '! grep -q pam_secinfo /etc/pam.d/common-*'
@@ -227,9 +228,18 @@ done
 check "after purge: dpkg -L $PKG lists nothing" sh -c "! dpkg -L $PKG 2>/dev/null | grep -q ."
 check "after purge: dpkg knows nothing of $PKG" \
 	sh -c "! dpkg-query -W -f='\${Status}' $PKG 2>/dev/null | grep -q 'installed\|config-files'"
-check "after purge: no pam_secinfo in /etc/pam.d" sh -c '! grep -rq pam_secinfo /etc/pam.d'
-check "after purge: no file named *secinfo* left in /etc, /lib, /usr, /var/lib" \
-	sh -c "test -z \"\$(find /etc /lib/$MA /usr/sbin /usr/share/man /usr/share/doc /usr/share/pam-configs /var/lib -name '*secinfo*' \
-		-not -path '/var/lib/dpkg/*' -not -path '/var/lib/pam/*' -not -path '$W/*' 2>/dev/null)\""
+check "after purge: no pam_secinfo in /etc/pam.d/common-*" sh -c '! grep -q pam_secinfo /etc/pam.d/common-*'
+# Every file the package shipped (directories too, except those other packages share).
+left=
+for f in $(printf '%s\n' "$contents" | awk '{print substr($6, 2)}'); do
+	f=${f%/}
+	case $f in "" | /etc | /etc/security | /lib | /lib/"$MA" | "$SECDIR" | /usr | /usr/sbin | \
+		/usr/share | /usr/share/doc | /usr/share/man | /usr/share/man/man? | \
+		/usr/share/pam-configs) continue ;;
+	esac
+	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
+done
+check "after purge: none of the package's $(printf '%s\n' "$contents" | wc -l) paths is left" test -z "$left"
+[ -z "$left" ] || echo "    left:$left"
 
 finish
