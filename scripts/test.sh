@@ -5,7 +5,8 @@
 #   3. the PAM scenarios under valgrind (no errors, no leaks),
 #   4. make distcheck (the tarball builds, installs and passes its tests),
 #   5. the house style: clang-format and no banned libc functions,
-#   6. the Debian package: dpkg-buildpackage, lintian, install, a sign-in, purge.
+#   6. end to end with the real sshd, sudo, login and passwd (tests/e2e),
+#   7. the Debian package: dpkg-buildpackage, lintian, install, a sign-in, purge.
 # The last line is "N passed, M failed"; the exit status is non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,7 +86,10 @@ stage distcheck sh -c 'cd _build && make -j"$(nproc)" distcheck'
 echo "== 5. house style (clang-format, banned functions)"
 stage style sh -c 'cd _build && make check-style'
 
-echo "== 6. Debian package: build, lintian, install, sign in through it, purge"
+echo "== 6. end to end with the real clients: sshd, sudo, login, passwd"
+stage e2e sh tests/e2e/run.sh "$top/_build"
+
+echo "== 7. Debian package: build, lintian, install, sign in through it, purge"
 stage package sh tests/package/test_package.sh "$top"
 
 echo "$passed passed, $failed failed"

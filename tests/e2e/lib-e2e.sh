@@ -1,0 +1,277 @@
+# Shared by tests/e2e/*.sh: end-to-end tests with the real programs (sshd, sudo, login,
+# passwd). Source it; it sets -eu. Run as root:
+#     top_builddir=BUILD_DIR top_srcdir=SOURCE_DIR sh tests/e2e/NAME.sh
+# These tests change system files while they run, so they are not part of `make check`.
+#
+# What they may touch, and how it is put back (the EXIT/INT/TERM trap, even on failure):
+#   - test users secinfo-e2e-* (useradd -m, chpasswd), removed with userdel -r; /etc/passwd,
+#     shadow, group, gshadow, subuid and subgid are compared with a copy taken before and
+#     put back (and the test fails) if they differ;
+#   - new PAM services /etc/pam.d/secinfo-e2e-* (our own sshd runs under such a name),
+#     /etc/sudoers.d/secinfo-e2e: removed;
+#   - fixed service files that must be replaced (/etc/pam.d/sudo, login, passwd): copied to
+#     $E2E_BACKUP first, put back, and compared with cmp (the test fails if not identical).
+#     A run that was killed with SIGKILL leaves $E2E_BACKUP behind: the next run puts those
+#     files back before doing anything else.
+# The module configuration, key and database live in a root-owned 0700 temporary directory.
+set -eu
+
+: "${top_builddir:?set top_builddir to the build directory}" "${top_srcdir:?set top_srcdir}"
+top_builddir=$(cd "$top_builddir" && pwd)
+top_srcdir=$(cd "$top_srcdir" && pwd)
+ADMIN="$top_builddir/secinfo-admin/secinfo-admin"
+MODULE="$top_builddir/pam_secinfo/.libs/pam_secinfo.so"
+PTYRUN="$top_srcdir/tests/e2e/ptyrun.py"
+GATEWAY="$top_srcdir/tests/gateway/gateway.py"
+E2E_BACKUP=/var/lib/secinfo-e2e-backup
+E2E_PREFIX=secinfo-e2e
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+[ "$(id -u)" = 0 ] || skip "needs root: creates users and PAM services, runs sshd/sudo/login"
+# need PROGRAM [DEBIAN PACKAGE]: skips when PROGRAM is missing.
+need() {
+	command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] ||
+		skip "$1 is not installed${2:+ (Debian package $2)}"
+}
+need python3
+need oathtool oathtool
+need useradd passwd
+need userdel passwd
+need chpasswd passwd
+need runuser util-linux
+[ -f "$MODULE" ] || fail "module not built: $MODULE"
+[ -x "$ADMIN" ] || fail "secinfo-admin not built: $ADMIN"
+
+# One e2e script at a time: they share the fixed PAM service names. The lock is a directory
+# holding the owner's pid (a file lock would stay held by the orphans of a killed run); the
+# lock of a process that is gone is taken over.
+E2E_LOCK=/run/secinfo-e2e.lock
+i=0
+until mkdir -m 700 "$E2E_LOCK" 2>/dev/null; do
+	[ -d "$E2E_LOCK" ] || { rm -f "$E2E_LOCK"; continue; }
+	owner=$(cat "$E2E_LOCK/pid" 2>/dev/null || true)
+	if { [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; } || { [ -z "$owner" ] && [ $i -ge 5 ]; }; then
+		rm -rf "$E2E_LOCK"
+		continue
+	fi
+	i=$((i + 1))
+	[ $i -le 600 ] || fail "another e2e test (pid ${owner:-?}) holds $E2E_LOCK"
+	sleep 1
+done
+echo $$ > "$E2E_LOCK/pid"
+trap 'rm -rf "$E2E_LOCK"' EXIT
+
+# restore_backups: puts back every system file saved in $E2E_BACKUP (a file saved as
+# NAME.absent did not exist: it is removed). Prints what it restored; returns 1 when a file
+# is not byte-identical to its copy afterwards.
+restore_backups() {
+	[ -d "$E2E_BACKUP" ] || return 0
+	ok=0
+	for saved in "$E2E_BACKUP"/*; do
+		[ -e "$saved" ] || continue
+		base=${saved##*/}
+		case $base in
+		*.absent) orig=$(cat "$saved"); rm -f "$orig"; [ ! -e "$orig" ] || ok=1 ;;
+		*.path) continue ;;
+		*)
+			orig=$(cat "$saved.path")
+			if ! cmp -s "$saved" "$orig"; then
+				cp -p "$saved" "$orig.secinfo-e2e.tmp" && mv -f "$orig.secinfo-e2e.tmp" "$orig"
+			fi
+			if cmp -s "$saved" "$orig"; then rm -f "$saved" "$saved.path"; else
+				echo "FAIL: $orig differs from its backup $saved (left there)" >&2
+				ok=1
+				continue
+			fi
+			;;
+		esac
+		rm -f "$saved"
+	done
+	rmdir "$E2E_BACKUP" 2>/dev/null || true
+	return $ok
+}
+if [ -d "$E2E_BACKUP" ] && [ -n "$(ls -A "$E2E_BACKUP")" ]; then
+	echo "# an earlier e2e run did not clean up: restoring $(ls "$E2E_BACKUP" | grep -v '\.path$' | tr '\n' ' ')"
+	restore_backups || fail "could not restore the files of an earlier run"
+fi
+# Left-overs of a killed run: its users and its own files.
+for u in $(getent passwd | cut -d: -f1 | grep "^$E2E_PREFIX-" || true); do
+	pkill -KILL -u "$u" 2>/dev/null || true
+	userdel -r "$u" 2>/dev/null || userdel -f -r "$u" 2>/dev/null || true
+done
+rm -f /etc/pam.d/$E2E_PREFIX-* /etc/sudoers.d/$E2E_PREFIX
+
+# save_system_file PATH: keeps a copy of PATH (or notes that it did not exist) so that the
+# trap can put it back exactly.
+save_system_file() {
+	mkdir -p -m 700 "$E2E_BACKUP"
+	name=$(printf '%s' "$1" | tr / _)
+	[ ! -e "$E2E_BACKUP/$name" ] || return 0
+	if [ -e "$1" ]; then
+		printf '%s\n' "$1" > "$E2E_BACKUP/$name.path"
+		cp -p "$1" "$E2E_BACKUP/$name"
+	else
+		printf '%s\n' "$1" > "$E2E_BACKUP/$name.absent"
+	fi
+}
+
+# The account databases must come back exactly as they were.
+T=$(mktemp -d /tmp/secinfo-e2e.XXXXXX)
+chmod 700 "$T"
+mkdir -m 700 "$T/db" "$T/accounts"
+for f in passwd shadow group gshadow subuid subgid; do
+	[ -e /etc/$f ] && cp -p /etc/$f "$T/accounts/$f"
+done
+
+USERS=
+PIDS=
+OWN_FILES=
+OWN_DIRS=
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM
+	set +e
+	for pid in $PIDS; do kill "$pid" 2>/dev/null; done
+	for pid in $PIDS; do wait "$pid" 2>/dev/null; done
+	for u in $USERS; do
+		pkill -KILL -u "$u" 2>/dev/null
+		sleep 0.1
+		userdel -r "$u" 2>/dev/null || userdel -f -r "$u" >/dev/null 2>&1
+		rm -rf "/run/sudo/ts/$u" "/var/lib/sudo/lectured/$u" "/var/mail/$u"
+	done
+	for f in $OWN_FILES; do rm -f "$f"; done
+	for d in $OWN_DIRS; do rmdir "$d" 2>/dev/null; done
+	restore_backups || rc=1
+	for f in passwd shadow group gshadow subuid subgid; do
+		[ -e "$T/accounts/$f" ] || continue
+		if ! cmp -s "$T/accounts/$f" /etc/$f; then
+			echo "FAIL: /etc/$f changed by the test; restored from the copy taken before" >&2
+			cp -p "$T/accounts/$f" /etc/$f
+			rc=1
+		fi
+	done
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+		for l in "$T"/*.log; do [ -e "$l" ] && { echo "---- $l"; tail -40 "$l"; }; done
+	fi
+	[ -z "${E2E_KEEP:-}" ] || cp "$T"/*.log "$E2E_KEEP"/ 2>/dev/null
+	rm -rf "$T" "$E2E_LOCK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# add_user NAME: a user secinfo-e2e-NAME with a home and the password in $PW; sets U.
+PW='e2e-Pw-0f9c2a71'
+add_user() {
+	U=$E2E_PREFIX-$1
+	useradd -m -s /bin/bash "$U"
+	USERS="$USERS $U"
+	printf '%s:%s\n' "$U" "$PW" | chpasswd
+}
+
+# own_file PATH: a file the test creates (it must not exist yet); removed afterwards.
+own_file() {
+	[ ! -e "$1" ] || fail "$1 already exists; not overwriting it"
+	OWN_FILES="$OWN_FILES $1"
+}
+
+# write_conf: $CONF (policy and database; more sections from standard input), then init.
+CONF="$T/secinfo.conf"
+write_conf() {
+	{
+		printf '[database]\npath = %s/db/secinfo.db\nkey_file = %s/secinfo.key\n' "$T" "$T"
+		cat
+	} > "$CONF"
+	chmod 600 "$CONF"
+	admin init >/dev/null
+}
+admin() { "$ADMIN" -c "$CONF" "$@"; }
+SECRET_A=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+
+# new_secret: a random base32 TOTP secret.
+new_secret() {
+	python3 -c 'import base64, os; print(base64.b32encode(os.urandom(20)).decode())'
+}
+# enroll_app USER: a fresh TOTP secret for USER (printed).
+enroll_app() {
+	s=$(new_secret)
+	admin method add "$1" app --secret "$s" --no-verify >/dev/null
+	echo "$s"
+}
+# totp SECRET: the current code, by oathtool (the answer command of a prompt).
+totp_cmd() { echo "!oathtool --totp -b $1"; }
+
+# fresh_step: waits until at least 8 seconds of the current 30-second step remain.
+fresh_step() {
+	while [ $((30 - $(date +%s) % 30)) -le 8 ]; do sleep 1; done
+}
+
+# pty TIMEOUT PROMPT ANSWER ... -- COMMAND: runs COMMAND on a terminal through ptyrun.py;
+# OUT gets the transcript, RC the exit status. Never fails by itself.
+pty() {
+	t=$1
+	shift
+	OUT=$(python3 "$PTYRUN" --timeout "$t" "$@" 2>&1) && RC=0 || RC=$?
+	printf '%s\n' "---- $(date +%T) pty $* (exit $RC)" "$OUT" >> "$T/transcripts.log"
+}
+
+expect_in() { case $1 in *"$2"*) ;; *) fail "expected '$2' in: $1" ;; esac; }
+expect_not_in() { case $1 in *"$2"*) fail "did not expect '$2' in: $1" ;; esac; }
+# count TEXT WORDS: how many times WORDS occur in TEXT.
+count() { printf '%s' "$1" | grep -o -F -- "$2" | wc -l | tr -d ' '; }
+
+# install_service NAME: a new PAM service /etc/pam.d/NAME from standard input.
+install_service() {
+	own_file "/etc/pam.d/$1"
+	cat > "/etc/pam.d/$1"
+	chmod 644 "/etc/pam.d/$1"
+}
+# replace_service NAME: replaces the fixed service /etc/pam.d/NAME (saved first) from stdin.
+replace_service() {
+	save_system_file "/etc/pam.d/$1"
+	cat > "$T/pam.$1"
+	chmod 644 "$T/pam.$1"
+	cp "$T/pam.$1" "/etc/pam.d/$1.secinfo-e2e.tmp"
+	mv -f "/etc/pam.d/$1.secinfo-e2e.tmp" "/etc/pam.d/$1"
+}
+
+# The loopback Twilio-like gateway (tests/gateway/gateway.py).
+SID=AC0123456789abcdef0123456789abcdef
+FROM=+15550001111
+# start_gateway: starts it; sets GW_PORT and GW_LOG, writes $T/twilio.token.
+start_gateway() {
+	od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$T/twilio.token"
+	chmod 600 "$T/twilio.token"
+	python3 "$GATEWAY" --port-file "$T/gw.port" --log "$T/gw.requests" --account-sid "$SID" \
+		--token-file "$T/twilio.token" --lifetime 900 2> "$T/gateway.log" &
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -s "$T/gw.port" ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "gateway did not start: $(cat "$T/gateway.log")"
+		sleep 0.1
+	done
+	GW_PORT=$(cat "$T/gw.port")
+	GW_LOG="$T/gw.requests"
+	touch "$GW_LOG"
+}
+# sms_conf: the [sms] section for the gateway.
+sms_conf() {
+	printf '[sms]\nprovider = twilio\naccount_sid = %s\nauth_token_file = %s\nfrom = %s\napi_base = http://127.0.0.1:%s\ntimeout = 5s\n' \
+		"$SID" "$T/twilio.token" "$FROM" "$GW_PORT"
+}
+# requests: how many requests the gateway received.
+requests() { wc -l < "$GW_LOG" | tr -d ' '; }
+# The answer command that types the code of the last text message the gateway received.
+SENT_CODE="!python3 -c 'import json, re, sys
+r = [json.loads(l) for l in open(sys.argv[1])][-1]
+print(re.sub(r\"\\D\", \"\", r[\"form\"][\"Body\"])[-6:])' $T/gw.requests"
+
+# free_port: a free TCP port on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

@@ -1,0 +1,193 @@
+#!/bin/sh
+# OpenSSH end to end (issue 5): a real sshd on a loopback port with its own configuration and
+# host key, UsePAM and keyboard-interactive; the OpenSSH client answers the prompts on a
+# pseudo-terminal. (a) password + app code, (b) publickey,keyboard-interactive with the code
+# only, (c) a wrong code is refused, (d) the masked "code sent" text for sms reaches the
+# client, (e) "?" another way works over SSH.
+#
+# sshd names its PAM service after the name it was run by (__progname): run through a
+# symbolic link called secinfo-e2e-sshd-pw, it uses /etc/pam.d/secinfo-e2e-sshd-pw, a file of
+# our own. The machine's /etc/pam.d/sshd and /etc/ssh are never touched.
+. "$top_srcdir/tests/e2e/lib-e2e.sh"
+
+SSHD=/usr/sbin/sshd
+need $SSHD openssh-server
+need ssh openssh-client
+need ssh-keygen openssh-client
+
+start_gateway
+write_conf <<CONF
+[policy]
+methods = app sms
+tries = 1
+max_failures = 50
+$(sms_conf)
+CONF
+
+# sshd refuses to start without its privilege separation directory.
+if [ ! -d /run/sshd ]; then
+	mkdir -m 755 /run/sshd
+	OWN_DIRS="$OWN_DIRS /run/sshd"
+fi
+mkdir -m 700 "$T/ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/client_key"
+
+# start_sshd NAME AUTHENTICATION_METHODS: runs sshd as secinfo-e2e-NAME (its PAM service),
+# in the foreground (-D) in the background of this script; sets SSH_PORT.
+start_sshd() {
+	name=$E2E_PREFIX-$1
+	ln -s "$SSHD" "$T/ssh/$name"
+	SSH_PORT=$(free_port)
+	cat > "$T/ssh/$name.config" <<SSHD_CONFIG
+ListenAddress 127.0.0.1
+Port $SSH_PORT
+HostKey $T/ssh/host_key
+PidFile $T/ssh/$name.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys
+AuthenticationMethods $2
+PermitRootLogin no
+AllowUsers $E2E_PREFIX-*
+UseDNS no
+PrintMotd no
+PrintLastLog no
+LogLevel VERBOSE
+MaxAuthTries 3
+SSHD_CONFIG
+	"$T/ssh/$name" -t -f "$T/ssh/$name.config" || fail "sshd -t refused the configuration"
+	"$T/ssh/$name" -D -e -f "$T/ssh/$name.config" 2> "$T/$name.log" &
+	PIDS="$PIDS $!"
+	i=0
+	until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
+		"$SSH_PORT" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "sshd did not start: $(cat "$T/$name.log")"
+		sleep 0.1
+	done
+}
+
+# ssh_as USER [OPTIONS...] -- PROMPT ANSWER ...: logs in as USER through the client and runs
+# `echo e2e-$((6*7))` there (it prints e2e-42 only when the login worked).
+SSH_OPTS="-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10
+	-o NumberOfPasswordPrompts=1"
+ssh_as() {
+	user=$1
+	shift
+	opts=
+	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
+	shift
+	pty 30 "$@" -- ssh $SSH_OPTS $opts -p "$SSH_PORT" -l "$user" 127.0.0.1 'echo e2e-$((6*7))'
+}
+KBD="-o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no"
+
+# ---- password, then code: the stack of conf/pam.d/sshd (common-auth, then the module).
+install_service $E2E_PREFIX-sshd-pw <<PAM
+@include common-auth
+auth       required     $MODULE config=$CONF
+account    required     pam_nologin.so
+@include common-account
+session    required     pam_unix.so
+PAM
+start_sshd sshd-pw keyboard-interactive
+
+add_user alice
+alice=$U
+s_alice=$(enroll_app "$alice")
+fresh_step
+ssh_as "$alice" $KBD -- "Password:" "$PW" "Verification code:" "$(totp_cmd "$s_alice")"
+[ "$RC" = 0 ] || fail "(a) password + app code over ssh failed (exit $RC): $OUT"
+expect_in "$OUT" "e2e-42"
+pass "(a) sshd: password, then the app code, logs in"
+
+# (c) a wrong code is refused (the right password, a code from another step).
+add_user carl
+carl=$U
+s_carl=$(enroll_app "$carl")
+wrong=$(oathtool --totp -b "$s_carl" --now "@$(($(date +%s) - 600))")
+ssh_as "$carl" $KBD -- "Password:" "$PW" "Verification code:" "$wrong"
+[ "$RC" != 0 ] || fail "(c) a wrong code logged in: $OUT"
+expect_not_in "$OUT" "e2e-42"
+expect_in "$OUT" "Permission denied"
+pass "(c) sshd: a wrong code is refused"
+# ... and a wrong password: common-auth's "requisite pam_deny.so" ends the stack, so no code
+# is asked for (and no TOTP step is spent).
+ssh_as "$carl" $KBD -- "Password:" "not-the-password"
+[ "$RC" != 0 ] || fail "(c) a wrong password logged in: $OUT"
+expect_not_in "$OUT" "e2e-42"
+expect_not_in "$OUT" "Verification code:"
+pass "(c) sshd: a wrong password is refused before the code prompt"
+
+# (d) sms: the masked number is shown to the client; the code read from the gateway works.
+add_user dora
+dora=$U
+admin method add "$dora" sms +14255551234 --no-verify >/dev/null
+before=$(requests)
+ssh_as "$dora" $KBD -- "Password:" "$PW" \
+	"Press Enter to receive a code by text message to +1 XXXXXXXX34" "" \
+	"Verification code:" "$SENT_CODE"
+[ "$RC" = 0 ] || fail "(d) sign-in by text message over ssh failed (exit $RC): $OUT"
+expect_in "$OUT" "e2e-42"
+expect_in "$OUT" "A code was sent by text message to +1 XXXXXXXX34."
+expect_not_in "$OUT" "4255551234"
+[ "$(requests)" = $((before + 1)) ] || fail "(d) expected one text message, the gateway got $(($(requests) - before))"
+pass "(d) sshd: the masked 'code sent to +1 XXXXXXXX34' text reaches the client; the code logs in"
+
+# (e) "?" another way: the sms user who also has an app picks the app; nothing is sent.
+add_user eve
+eve=$U
+admin method add "$eve" sms +14255556734 --no-verify >/dev/null
+s_eve=$(enroll_app "$eve")
+admin method default "$eve" sms >/dev/null 2>&1 || true
+before=$(requests)
+fresh_step
+ssh_as "$eve" $KBD -- "Password:" "$PW" \
+	"or type ? to choose another way" "?" \
+	"Choose a number" "1" \
+	"Verification code:" "$(totp_cmd "$s_eve")"
+[ "$RC" = 0 ] || fail "(e) ? then the app over ssh failed (exit $RC): $OUT"
+expect_in "$OUT" "e2e-42"
+expect_in "$OUT" "authenticator app"
+[ "$(requests)" = "$before" ] || fail "(e) a text message was sent although the user chose ?"
+pass "(e) sshd: '?' at the send question, then the app code, logs in with nothing sent"
+
+# ---- (b) public key, then the code only (AuthenticationMethods publickey,keyboard-interactive).
+install_service $E2E_PREFIX-sshd-key <<PAM
+auth       required     $MODULE config=$CONF
+account    required     pam_nologin.so
+@include common-account
+session    required     pam_unix.so
+PAM
+start_sshd sshd-key publickey,keyboard-interactive
+
+add_user bob
+bob=$U
+s_bob=$(enroll_app "$bob")
+home=$(getent passwd "$bob" | cut -d: -f6)
+install -d -m 700 -o "$bob" -g "$bob" "$home/.ssh"
+install -m 600 -o "$bob" -g "$bob" "$T/ssh/client_key.pub" "$home/.ssh/authorized_keys"
+KEY="-i $T/ssh/client_key -o IdentitiesOnly=yes -o PreferredAuthentications=publickey,keyboard-interactive"
+fresh_step
+ssh_as "$bob" $KEY -- "Verification code:" "$(totp_cmd "$s_bob")"
+[ "$RC" = 0 ] || fail "(b) key + code over ssh failed (exit $RC): $OUT"
+expect_in "$OUT" "e2e-42"
+expect_not_in "$OUT" "Password:"
+grep -q "Partial publickey for $bob" "$T/$E2E_PREFIX-sshd-key.log" ||
+	fail "(b) sshd did not log the partial public-key success: $(tail -20 "$T/$E2E_PREFIX-sshd-key.log")"
+pass "(b) sshd: public key, then only the code (no password prompt), logs in"
+
+ssh_as "$bob" $KEY -- "Verification code:" "000000"
+[ "$RC" != 0 ] || fail "(b) key + wrong code logged in: $OUT"
+expect_not_in "$OUT" "e2e-42"
+pass "(b) sshd: public key with a wrong code is refused"
+
+# Without the key, keyboard-interactive alone is not enough for this sshd.
+ssh_as "$bob" $KBD --
+expect_not_in "$OUT" "Verification code:"
+[ "$RC" != 0 ] || fail "(b) the code alone logged in without the key: $OUT"
+expect_not_in "$OUT" "e2e-42"
+pass "(b) sshd: the code without the key is refused"
