@@ -10,4 +10,8 @@
  * Returns OUT. */
 char *secinfo_escape(const char *in, char *out, size_t size);
 
+/* The same for text shown to a person (secinfo-admin tables and messages): spaces, '=' and
+ * '"' are kept; control characters, backslashes and bytes >= 0x7f are still \xNN. */
+char *secinfo_escape_text(const char *in, char *out, size_t size);
+
 #endif

@@ -185,7 +185,7 @@ secinfo_admin_check_user(const char *name, void *data)
 		secinfo_admin_check_say(check, 1,
 					"user '%s': %s; is %s the key this database was "
 					"created with?",
-					secinfo_escape(name, escaped, sizeof(escaped)),
+					secinfo_escape_text(name, escaped, sizeof(escaped)),
 					secinfo_strerror(rc), conf->key_file);
 		return 0;
 	}

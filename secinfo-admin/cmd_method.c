@@ -69,9 +69,9 @@ secinfo_admin_add_phone(struct secinfo_admin *admin, const struct secinfo_admin_
 	int extension = 0, rc;
 
 	if (secinfo_phone_normalize(args->words[2], country, e164, &extension, &why) != 0)
-		return secinfo_admin_fail("cannot add the phone number '%s': %s",
-					  secinfo_escape(args->words[2], escaped, sizeof(escaped)),
-					  why);
+		return secinfo_admin_fail(
+			"cannot add the phone number '%s': %s",
+			secinfo_escape_text(args->words[2], escaped, sizeof(escaped)), why);
 	if (extension)
 		printf("Note: the extension was removed: security info does not support phone "
 		       "extensions. The number is %s.\n",
@@ -94,13 +94,13 @@ secinfo_admin_add_email(struct secinfo_admin *admin, const struct secinfo_admin_
 
 	rc = secinfo_email_normalize(admin->conf, args->words[2], address, &why);
 	if (rc == SECINFO_ERR_DENIED)
-		return secinfo_admin_fail("cannot add %s: %s ([email] blocked_domains)",
-					  secinfo_escape(args->words[2], escaped, sizeof(escaped)),
-					  why);
+		return secinfo_admin_fail(
+			"cannot add %s: %s ([email] blocked_domains)",
+			secinfo_escape_text(args->words[2], escaped, sizeof(escaped)), why);
 	if (rc != 0)
-		return secinfo_admin_fail("cannot add the address '%s': %s",
-					  secinfo_escape(args->words[2], escaped, sizeof(escaped)),
-					  why);
+		return secinfo_admin_fail(
+			"cannot add the address '%s': %s",
+			secinfo_escape_text(args->words[2], escaped, sizeof(escaped)), why);
 	if (!(args->options & SECINFO_OPT_NO_VERIFY)) {
 		rc = secinfo_admin_code_verify(admin, kind, address, args->words[0]);
 		if (rc != SECINFO_ADMIN_OK)

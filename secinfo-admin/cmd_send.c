@@ -86,7 +86,7 @@ secinfo_admin_cmd_send_test(struct secinfo_admin *admin, const struct secinfo_ad
 					       &extension, &why);
 	if (rc != 0)
 		return secinfo_admin_fail("cannot send to '%s': %s",
-					  secinfo_escape(args->words[1], escaped, 128), why);
+					  secinfo_escape_text(args->words[1], escaped, 128), why);
 	rc = secinfo_code_generate(admin->conf->code_length, code);
 	if (rc == 0)
 		rc = secinfo_admin_send(admin, (enum secinfo_kind)kind, to, "send-test", code,
@@ -94,7 +94,8 @@ secinfo_admin_cmd_send_test(struct secinfo_admin *admin, const struct secinfo_ad
 	secinfo_wipe(code, sizeof(code));
 	printf("gateway: %s\n", result.detail);
 	if (result.response[0] != '\0')
-		printf("answer: %s\n", secinfo_escape(result.response, escaped, sizeof(escaped)));
+		printf("answer: %s\n",
+		       secinfo_escape_text(result.response, escaped, sizeof(escaped)));
 	if (rc != 0)
 		return secinfo_admin_fail("the test %s to %s was not accepted", args->words[0], to);
 	printf("The gateway accepted a test %s to %s.\n", args->words[0], to);

@@ -32,7 +32,7 @@ secinfo_admin_table_add(struct secinfo_admin_table *table, const char *const *ce
 	table->cells = grown;
 	for (size_t c = 0; c < table->columns; c++) {
 		/* Names and hosts come from PAM and users: never let them drive the terminal. */
-		secinfo_escape(cells[c] != NULL ? cells[c] : "-", escaped, sizeof(escaped));
+		secinfo_escape_text(cells[c] != NULL ? cells[c] : "-", escaped, sizeof(escaped));
 		grown[table->rows * table->columns + c] = strdup(escaped);
 		if (grown[table->rows * table->columns + c] == NULL)
 			table->failed = 1;

@@ -30,5 +30,9 @@ main(void)
 		  "exactly fitting value kept");
 	CHECK(strlen(secinfo_escape("\x01\x02\x03", tiny, sizeof(tiny))) < sizeof(tiny),
 	      "output always fits");
+	CHECK_STR(secinfo_escape_text("2026-11-22 05:00:31 UTC", out, sizeof(out)),
+		  "2026-11-22 05:00:31 UTC", "text for people keeps spaces");
+	CHECK_STR(secinfo_escape_text("a=b \"c\"\n", out, sizeof(out)), "a=b \"c\"\\x0a",
+		  "text for people keeps '=' and quotes, escapes control characters");
 	return check_summary();
 }
