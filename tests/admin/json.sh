@@ -139,3 +139,10 @@ admin audit --user 'o"brien\x' --json | grep -q '\\u0001' || fail "control chara
 admin method add 'we"ird\name' app --no-verify >/dev/null
 admin user show 'we"ird\name' --json | check 'assert d["user"] == "we\"ird\\name"'
 pass "JSON strings are escaped"
+
+# The human audit table shows times as people write them (no \x20 from log escaping).
+out=$(admin audit 2>&1) || fail "audit failed: $out"
+case $out in *'\x20'*) fail "the audit table shows escaped spaces: $out" ;; esac
+case $out in *" UTC "*) ;; *) fail "the audit table has no readable time: $out" ;; esac
+pass "the human audit table is readable (spaces are not escaped)"
+
