@@ -53,6 +53,25 @@ secinfo_kind_purposes(enum secinfo_kind kind)
 	return secinfo_kind_table[kind].purposes;
 }
 
+enum secinfo_detail_form
+secinfo_kind_detail_form(enum secinfo_kind kind)
+{
+	switch (kind) {
+	case SECINFO_KIND_APP:
+	case SECINFO_KIND_KEY: return SECINFO_DETAIL_SECRET;
+	case SECINFO_KIND_SMS:
+	case SECINFO_KIND_CALL:
+	case SECINFO_KIND_EMAIL: return SECINFO_DETAIL_TEXT;
+	default: return SECINFO_DETAIL_NONE;
+	}
+}
+
+int
+secinfo_kind_has_otp(enum secinfo_kind kind)
+{
+	return kind == SECINFO_KIND_APP;
+}
+
 const int *
 secinfo_kind_fallback_order(enum secinfo_purpose purpose)
 {

@@ -30,6 +30,20 @@ int secinfo_kind_parse(const char *name);
 /* Returns the SECINFO_PURPOSE_* bits the kind may serve. */
 unsigned secinfo_kind_purposes(enum secinfo_kind kind);
 
+/* How the store keeps a kind's detail: a secret (app, key), text (sms, call, email), or none
+ * (questions, whose answers live in their own table). */
+enum secinfo_detail_form {
+	SECINFO_DETAIL_NONE,
+	SECINFO_DETAIL_TEXT,
+	SECINFO_DETAIL_SECRET,
+};
+
+/* Returns how a method of KIND keeps its detail. */
+enum secinfo_detail_form secinfo_kind_detail_form(enum secinfo_kind kind);
+
+/* Returns 1 when methods of KIND carry OTP parameters (algorithm, digits, period), else 0. */
+int secinfo_kind_has_otp(enum secinfo_kind kind);
+
 /* Returns the order in which kinds are tried when the default is not usable for PURPOSE
  * (key, app, sms, call; then email, questions for a reset), terminated by -1. */
 const int *secinfo_kind_fallback_order(enum secinfo_purpose purpose);

@@ -371,7 +371,7 @@ secinfo_method_decrypt(struct secinfo_store *store, const char *user, struct sec
 		rc = secinfo_unseal(store->key, ad, blob, blob_len, &plain, &plain_len);
 	if (rc != 0)
 		return rc;
-	if (m->kind == SECINFO_KIND_APP || m->kind == SECINFO_KIND_KEY) {
+	if (secinfo_kind_detail_form(m->kind) == SECINFO_DETAIL_SECRET) {
 		m->secret = plain;
 		m->secret_len = plain_len;
 		return 0;
@@ -421,7 +421,7 @@ secinfo_store_methods_load(struct secinfo_store *store, struct secinfo_user *use
 		m->created = sqlite3_column_int64(stmt, 8);
 		m->last_used = sqlite3_column_int64(stmt, 9);
 		/* The OTP parameters are not encrypted: never trust them unchecked. */
-		if (kind == SECINFO_KIND_APP &&
+		if (secinfo_kind_has_otp((enum secinfo_kind)kind) &&
 		    (m->otp.algorithm < SECINFO_OTP_SHA1 || m->otp.algorithm > SECINFO_OTP_SHA512 ||
 		     m->otp.digits < 6 || m->otp.digits > SECINFO_OTP_MAX_DIGITS ||
 		     (m->otp.hotp != 0 && m->otp.hotp != 1) ||
