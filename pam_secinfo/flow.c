@@ -263,9 +263,12 @@ secinfo_flow_challenge(struct secinfo_flow *flow, const struct secinfo_method *m
 /*
  * The conversation itself, shared by real users and the decoy: challenge, prompt, "?" menu,
  * tries. DECOY is the throw-away method for users without one (flow->user is then unused).
+ * The user may switch methods with "?": on success *VERIFIED is the method that was proven,
+ * which need not be METHOD.
  */
 static int
-secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy)
+secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
+		      const struct secinfo_method **verified)
 {
 	const struct secinfo_method *challenged = NULL;
 	unsigned tries_left = flow->conf->tries, switches = 0;
@@ -305,6 +308,8 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 		secinfo_conv_free(answer);
 		answer = NULL;
 		other_way = 0;
+		if (rc == 0)
+			*verified = method;
 		if (rc != SECINFO_ERR_WRONG)
 			break;
 		rc = secinfo_flow_failed(flow, method, --tries_left, decoy);
@@ -343,7 +348,10 @@ secinfo_flow_second_method(struct secinfo_flow *flow)
 		return rc;
 	if (pick == NULL)
 		return SECINFO_ERR_WRONG;
-	return secinfo_flow_converse(flow, pick, 0);
+	rc = secinfo_flow_converse(flow, pick, 0, &pick);
+	if (rc == 0)
+		flow->used_kinds |= SECINFO_KIND_BIT(pick->kind);
+	return rc;
 }
 
 int
@@ -361,11 +369,12 @@ secinfo_flow_verify(struct secinfo_flow *flow)
 	method = secinfo_flow_first(flow);
 	if (method == NULL || secinfo_flow_usable_kinds_of_user(flow) < required)
 		return SECINFO_ERR_NOT_ENROLLED; /* too few methods for this purpose */
-	rc = secinfo_flow_converse(flow, method, 0);
-	if (rc == 0 && required == 2) {
+	/* What counts is the method the user proved, whatever they switched to with "?". */
+	rc = secinfo_flow_converse(flow, method, 0, &method);
+	if (rc == 0)
 		flow->used_kinds |= SECINFO_KIND_BIT(method->kind);
+	if (rc == 0 && required == 2)
 		rc = secinfo_flow_second_method(flow);
-	}
 	return rc;
 }
 
@@ -373,6 +382,7 @@ int
 secinfo_flow_decoy(struct secinfo_flow *flow)
 {
 	struct secinfo_method decoy;
+	const struct secinfo_method *verified = NULL;
 	struct secinfo_user *real = flow->user;
 	int rc;
 
@@ -380,7 +390,7 @@ secinfo_flow_decoy(struct secinfo_flow *flow)
 	if (rc != 0)
 		return rc;
 	flow->user = NULL; /* the "?" menu then offers nothing, as for an app-only user */
-	rc = secinfo_flow_converse(flow, &decoy, 1);
+	rc = secinfo_flow_converse(flow, &decoy, 1, &verified);
 	flow->user = real;
 	flow->method_name = "";
 	secinfo_method_decoy_clear(&decoy);
