@@ -409,12 +409,12 @@ secinfo_delivery_route(const struct secinfo_conf *conf,
 {
 	size_t code_len = request->code != NULL ? strlen(request->code) : 0;
 
-	if (request->kind != SECINFO_KIND_SMS && request->kind != SECINFO_KIND_CALL) {
+	if (request->channel != SECINFO_CHANNEL_SMS && request->channel != SECINFO_CHANNEL_CALL) {
 		snprintf(result->detail, sizeof(result->detail), "not a text or call method");
 		return SECINFO_ERR_INVALID;
 	}
-	job->section = request->kind == SECINFO_KIND_SMS ? "sms" : "call";
-	*gw = request->kind == SECINFO_KIND_SMS ? &conf->sms : &conf->call;
+	job->section = request->channel == SECINFO_CHANNEL_SMS ? "sms" : "call";
+	*gw = request->channel == SECINFO_CHANNEL_SMS ? &conf->sms : &conf->call;
 	if (code_len == 0 || code_len > 16 || strspn(request->code, "0123456789") != code_len ||
 	    !secinfo_delivery_e164(request->to)) {
 		snprintf(result->detail, sizeof(result->detail),
@@ -445,7 +445,7 @@ secinfo_delivery_send(const struct secinfo_conf *conf,
 		snprintf(result->detail, sizeof(result->detail), "libsodium failed to initialise");
 		return SECINFO_ERR_CRYPTO;
 	}
-	if (request->kind == SECINFO_KIND_EMAIL)
+	if (request->channel == SECINFO_CHANNEL_EMAIL)
 		return secinfo_smtp_send(conf, request, result);
 	rc = secinfo_delivery_route(conf, request, &gw, &provider, &job, result);
 	if (rc == 0)

@@ -44,7 +44,7 @@ int secinfo_delivery_message(const struct secinfo_conf *conf,
 int secinfo_delivery_read_secret(const char *path, const char *section, const char *key, char **out,
 				 struct secinfo_delivery_result *result);
 
-/* Sends REQUEST (kind SECINFO_KIND_EMAIL, to an address) as an e-mail through [email]
+/* Sends REQUEST (channel SECINFO_CHANNEL_EMAIL, to an address) as an e-mail through [email]
  * smtp_url (delivery/smtp.c); checks everything before connecting. Returns 0 when the mail
  * server accepted the message (250), SECINFO_ERR_INVALID or SECINFO_ERR_CONFIG without a
  * connection, or SECINFO_ERR_IO; RESULT filled in every case (http_status = SMTP reply code). */

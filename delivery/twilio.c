@@ -74,7 +74,7 @@ secinfo_twilio_prepare(const struct secinfo_conf *conf, const struct secinfo_gat
 		       struct secinfo_delivery_job *job, struct secinfo_delivery_result *result)
 {
 	struct secinfo_buf text = {0};
-	int call = request->kind == SECINFO_KIND_CALL, rc;
+	int call = request->channel == SECINFO_CHANNEL_CALL, rc;
 
 	if (gw->account_sid == NULL || gw->auth_token_file == NULL || gw->from == NULL ||
 	    !secinfo_delivery_url_ok(gw->api_base)) {

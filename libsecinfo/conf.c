@@ -144,6 +144,18 @@ nomem:
 }
 
 int
+secinfo_id_parse(const char *text, long long *id)
+{
+	char *end = NULL;
+
+	if (text[0] < '0' || text[0] > '9')
+		return SECINFO_ERR_INVALID;
+	errno = 0;
+	*id = strtoll(text, &end, 10);
+	return errno == 0 && end != NULL && *end == '\0' && *id > 0 ? 0 : SECINFO_ERR_INVALID;
+}
+
+int
 secinfo_duration_parse(const char *text, long *seconds)
 {
 	char *end = NULL;

@@ -100,6 +100,10 @@ int secinfo_conf_domain_blocked(const struct secinfo_conf *conf, const char *dom
  */
 int secinfo_duration_parse(const char *text, long *seconds);
 
+/* Parses a positive decimal id (of a method or a question): digits only. Returns 0 and *id, or
+ * SECINFO_ERR_INVALID. */
+int secinfo_id_parse(const char *text, long long *id);
+
 /* The PAM module's arguments (pam_secinfo(8)). */
 struct secinfo_args {
 	const char *config; /* points into argv */

@@ -8,15 +8,21 @@
 #include <stddef.h>
 
 #include "conf.h"
-#include "kind.h"
+
+/* How a code reaches its owner: the channel of the method kind that sends it. */
+enum secinfo_channel {
+	SECINFO_CHANNEL_SMS,   /* [sms] gateway */
+	SECINFO_CHANNEL_CALL,  /* [call] gateway: the code is spoken */
+	SECINFO_CHANNEL_EMAIL, /* [email] over SMTP */
+};
 
 /* What to send. */
 struct secinfo_delivery_request {
-	enum secinfo_kind kind; /* SECINFO_KIND_SMS, SECINFO_KIND_CALL or SECINFO_KIND_EMAIL */
-	const char *to;         /* E.164 ("+14255551234") or an address; blocked_domains is the
+	enum secinfo_channel channel;
+	const char *to;   /* E.164 ("+14255551234") or an address; blocked_domains is the
 				   caller's to check (secinfo_email_normalize with the conf) */
-	const char *code;       /* the digits */
-	const char *user;       /* for %{user} */
+	const char *code; /* the digits */
+	const char *user; /* for %{user} */
 };
 
 /* What happened, for the log, the audit trail and secinfo-admin send-test. Never holds the

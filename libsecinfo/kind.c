@@ -1,3 +1,5 @@
+/* secinfo: kinds by name and the orders they are tried in; the facts about each kind are in
+ * its row of the method table (method.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -5,18 +7,7 @@
 
 #include "error.h"
 #include "kind.h"
-
-static const struct {
-	const char *name;
-	unsigned purposes;
-} secinfo_kind_table[SECINFO_KIND_COUNT] = {
-	[SECINFO_KIND_APP] = {"app", SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET},
-	[SECINFO_KIND_SMS] = {"sms", SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET},
-	[SECINFO_KIND_CALL] = {"call", SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET},
-	[SECINFO_KIND_KEY] = {"key", SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET},
-	[SECINFO_KIND_EMAIL] = {"email", SECINFO_PURPOSE_RESET},
-	[SECINFO_KIND_QUESTIONS] = {"questions", SECINFO_PURPOSE_RESET},
-};
+#include "method.h"
 
 static const int secinfo_order_2fa[] = {SECINFO_KIND_KEY, SECINFO_KIND_APP, SECINFO_KIND_SMS,
 					SECINFO_KIND_CALL, -1};
@@ -31,45 +22,41 @@ static const int secinfo_order_reset[] = {SECINFO_KIND_KEY,
 const char *
 secinfo_kind_name(enum secinfo_kind kind)
 {
-	if ((unsigned)kind >= SECINFO_KIND_COUNT)
-		return "unknown";
-	return secinfo_kind_table[kind].name;
+	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+
+	return ops != NULL ? ops->name : "unknown";
 }
 
 int
 secinfo_kind_parse(const char *name)
 {
-	for (int k = 0; k < SECINFO_KIND_COUNT; k++)
-		if (strcmp(name, secinfo_kind_table[k].name) == 0)
-			return k;
-	return -1;
+	const struct secinfo_method_ops *ops = secinfo_method_ops_by_name(name);
+
+	return ops != NULL ? (int)ops->kind : -1;
 }
 
 unsigned
 secinfo_kind_purposes(enum secinfo_kind kind)
 {
-	if ((unsigned)kind >= SECINFO_KIND_COUNT)
-		return 0;
-	return secinfo_kind_table[kind].purposes;
+	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+
+	return ops != NULL ? ops->purposes : 0;
 }
 
 enum secinfo_detail_form
 secinfo_kind_detail_form(enum secinfo_kind kind)
 {
-	switch (kind) {
-	case SECINFO_KIND_APP:
-	case SECINFO_KIND_KEY: return SECINFO_DETAIL_SECRET;
-	case SECINFO_KIND_SMS:
-	case SECINFO_KIND_CALL:
-	case SECINFO_KIND_EMAIL: return SECINFO_DETAIL_TEXT;
-	default: return SECINFO_DETAIL_NONE;
-	}
+	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+
+	return ops != NULL ? ops->detail_form : SECINFO_DETAIL_NONE;
 }
 
 int
 secinfo_kind_has_otp(enum secinfo_kind kind)
 {
-	return kind == SECINFO_KIND_APP;
+	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+
+	return ops != NULL && ops->has_otp;
 }
 
 const int *

@@ -1,5 +1,10 @@
+/* secinfo: the table of method kinds, and what every kind shares: usability, the decoy,
+ * storing what an enrollment proved. */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -7,12 +12,13 @@
 #include "method.h"
 #include "otp.h"
 
-/* Kinds without operations are registered and listed but not yet challenged by this version:
- * their delivery comes with later releases, and until then they are never offered. */
+/* One row per kind, in enum order. A kind whose challenge is NULL is registered and listed
+ * but never offered until this version can challenge it. */
 static const struct secinfo_method_ops *const secinfo_method_table[SECINFO_KIND_COUNT] = {
 	[SECINFO_KIND_APP] = &secinfo_method_app,
 	[SECINFO_KIND_SMS] = &secinfo_method_sms,
 	[SECINFO_KIND_CALL] = &secinfo_method_call,
+	[SECINFO_KIND_KEY] = &secinfo_method_key,
 	[SECINFO_KIND_EMAIL] = &secinfo_method_email,
 	[SECINFO_KIND_QUESTIONS] = &secinfo_method_questions,
 };
@@ -23,6 +29,15 @@ secinfo_method_ops(enum secinfo_kind kind)
 	return (unsigned)kind < SECINFO_KIND_COUNT ? secinfo_method_table[kind] : NULL;
 }
 
+const struct secinfo_method_ops *
+secinfo_method_ops_by_name(const char *name)
+{
+	for (int k = 0; name != NULL && k < SECINFO_KIND_COUNT; k++)
+		if (strcmp(name, secinfo_method_table[k]->name) == 0)
+			return secinfo_method_table[k];
+	return NULL;
+}
+
 unsigned
 secinfo_method_usable_kinds(const struct secinfo_conf *conf, unsigned args_kinds,
 			    enum secinfo_purpose purpose)
@@ -31,10 +46,21 @@ secinfo_method_usable_kinds(const struct secinfo_conf *conf, unsigned args_kinds
 
 	for (int k = 0; k < SECINFO_KIND_COUNT; k++)
 		if ((conf->methods & args_kinds & SECINFO_KIND_BIT(k)) &&
-		    (secinfo_kind_purposes((enum secinfo_kind)k) & purpose) &&
-		    secinfo_method_table[k] != NULL)
+		    (secinfo_method_table[k]->purposes & purpose) &&
+		    secinfo_method_table[k]->challenge != NULL)
 			mask |= SECINFO_KIND_BIT(k);
 	return mask;
+}
+
+void
+secinfo_method_describe(const struct secinfo_method *m, int full, char *out, size_t size)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(m->kind);
+
+	if (ops == NULL)
+		snprintf(out, size, "method of unknown kind");
+	else
+		ops->describe(m, full, out, size);
 }
 
 int
@@ -59,4 +85,99 @@ secinfo_method_decoy_clear(struct secinfo_method *m)
 {
 	secinfo_secret_free(m->secret);
 	memset(m, 0, sizeof(*m));
+}
+
+int
+secinfo_enroll_refuse(const struct secinfo_enroll_request *request, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (request->why != NULL && request->why_size > 0) {
+		va_start(ap, fmt);
+		vsnprintf(request->why, request->why_size, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int
+secinfo_method_enroll(enum secinfo_kind kind, const struct secinfo_enroll_request *request,
+		      struct secinfo_enrollment *out)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+
+	memset(out, 0, sizeof(*out));
+	out->kind = kind;
+	out->counter = -1;
+	if (ops == NULL || ops->enroll == NULL)
+		return secinfo_enroll_refuse(request, SECINFO_ERR_UNSUPPORTED,
+					     "%s methods are not available in this version",
+					     ops != NULL ? ops->name : "such");
+	if (request->options & ~ops->enroll_options)
+		return secinfo_enroll_refuse(request, SECINFO_ERR_INVALID,
+					     "an option was given that %s methods do not take",
+					     ops->name);
+	return ops->enroll(request, out);
+}
+
+void
+secinfo_enrollment_clear(struct secinfo_enrollment *e)
+{
+	if (e == NULL)
+		return;
+	if (e->detail != NULL) {
+		secinfo_wipe(e->detail, strlen(e->detail));
+		free(e->detail);
+	}
+	secinfo_secret_free(e->secret);
+	secinfo_wipe(e, sizeof(*e));
+}
+
+long long
+secinfo_user_method_find(const struct secinfo_user *user, enum secinfo_kind kind,
+			 const char *detail)
+{
+	for (size_t i = 0; user != NULL && i < user->n_methods; i++) {
+		const struct secinfo_method *m = &user->methods[i];
+		if (m->kind != kind)
+			continue;
+		if (detail == NULL || (m->detail != NULL && strcmp(m->detail, detail) == 0))
+			return m->id;
+	}
+	return 0;
+}
+
+int
+secinfo_enroll_store(struct secinfo_store *store, const char *name,
+		     const struct secinfo_enrollment *e, time_t now, long long *id,
+		     long long *duplicate)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(e->kind);
+	struct secinfo_user *user = NULL;
+	int rc;
+
+	*duplicate = 0;
+	if (ops == NULL)
+		return SECINFO_ERR_INVALID;
+	/* Read inside the caller's transaction, so a concurrent add cannot slip in between. */
+	rc = secinfo_store_user_get(store, name, &user);
+	if (rc == SECINFO_ERR_NOT_FOUND)
+		rc = 0;
+	if (rc == 0 && (ops->one_per_user || e->detail != NULL))
+		*duplicate = secinfo_user_method_find(user, e->kind,
+						      ops->one_per_user ? NULL : e->detail);
+	if (rc == 0 && *duplicate != 0)
+		rc = SECINFO_ERR_EXISTS;
+	if (rc == 0)
+		rc = secinfo_store_method_add(store, name, e->kind, e->detail, e->secret,
+					      e->secret_len, ops->has_otp ? &e->otp : NULL, now,
+					      id);
+	/* The code that proved the app at enrollment cannot be used again to sign in. */
+	if (rc == 0 && e->counter >= 0)
+		rc = secinfo_store_counter_accept(store, *id, e->counter);
+	/* A question retired since it was asked is refused here (NOT_FOUND). */
+	for (size_t i = 0; rc == 0 && i < e->n_answers; i++)
+		rc = secinfo_store_answer_add(store, *id, e->question_id[i], e->hash[i]);
+	secinfo_user_free(user);
+	return rc;
 }

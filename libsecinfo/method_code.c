@@ -3,26 +3,26 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "code.h"
 #include "crypto.h"
 #include "delivery.h"
-#include "error.h"
-#include "method.h"
 #include "email.h"
+#include "error.h"
+#include "escape.h"
+#include "method.h"
 #include "phone.h"
 
 /* Where a code of M's kind goes, masked for the user's eyes. */
 static void
-secinfo_code_where(const struct secinfo_method *m, char *out, size_t size)
+secinfo_code_where(enum secinfo_kind kind, const char *detail, char *out, size_t size)
 {
-	const char *detail = m->detail != NULL ? m->detail : "";
-
-	if (m->kind == SECINFO_KIND_EMAIL)
-		secinfo_email_mask(detail, out, (unsigned)size);
+	if (kind == SECINFO_KIND_EMAIL)
+		secinfo_email_mask(detail != NULL ? detail : "", out, (unsigned)size);
 	else
-		secinfo_phone_mask(detail, out, (unsigned)size);
+		secinfo_phone_mask(detail != NULL ? detail : "", out, (unsigned)size);
 }
 
 /* How messages name what is sent. */
@@ -35,13 +35,150 @@ secinfo_code_what(enum secinfo_kind kind)
 }
 
 static void
-secinfo_code_describe(const struct secinfo_method *m, char *out, size_t size)
+secinfo_code_describe(const struct secinfo_method *m, int full, char *out, size_t size)
 {
 	char masked[SECINFO_EMAIL_MAX + 1];
+	const char *detail = m->detail != NULL ? m->detail : "";
 
-	secinfo_code_where(m, masked, sizeof(masked));
+	if (full) {
+		snprintf(out, size, "%s to %s",
+			 m->kind == SECINFO_KIND_CALL    ? "calls"
+			 : m->kind == SECINFO_KIND_EMAIL ? "email"
+							 : "text messages",
+			 detail);
+		return;
+	}
+	secinfo_code_where(m->kind, detail, masked, sizeof(masked));
 	snprintf(out, size, "%s to %.200s",
 		 m->kind == SECINFO_KIND_CALL ? "phone call" : secinfo_code_what(m->kind), masked);
+}
+
+/* [call] default_country falls back to [sms]'s: most sites set it once. */
+static int
+secinfo_phone_parse(const struct secinfo_conf *conf, unsigned country, const char *text, char *out,
+		    size_t size, const char **why, const char **note)
+{
+	int extension = 0, rc;
+
+	*note = NULL;
+	if (size < SECINFO_PHONE_MAX + 1)
+		return SECINFO_ERR_INVALID;
+	rc = secinfo_phone_normalize(text, country, out, &extension, why);
+	if (rc == 0 && extension)
+		*note = "the extension was removed: security info does not support phone "
+			"extensions";
+	return rc;
+}
+
+static int
+secinfo_sms_parse(const struct secinfo_conf *conf, const char *text, char *out, size_t size,
+		  const char **why, const char **note)
+{
+	return secinfo_phone_parse(conf, conf->sms.default_country, text, out, size, why, note);
+}
+
+static int
+secinfo_call_parse(const struct secinfo_conf *conf, const char *text, char *out, size_t size,
+		   const char **why, const char **note)
+{
+	unsigned country = conf->call.default_country != 0 ? conf->call.default_country
+							   : conf->sms.default_country;
+
+	return secinfo_phone_parse(conf, country, text, out, size, why, note);
+}
+
+static int
+secinfo_email_parse(const struct secinfo_conf *conf, const char *text, char *out, size_t size,
+		    const char **why, const char **note)
+{
+	*note = NULL;
+	if (size < SECINFO_EMAIL_MAX + 1)
+		return SECINFO_ERR_INVALID;
+	return secinfo_email_normalize(conf, text, out, why);
+}
+
+/*
+ * Sends a fresh code to TO by KIND and asks for it back (the seeds: a number or address is
+ * added only once its owner typed the code). Returns 0, or an error with request->why.
+ */
+static int
+secinfo_code_prove(const struct secinfo_enroll_request *request, enum secinfo_kind kind,
+		   const char *to)
+{
+	const char *what = secinfo_code_what(kind);
+	struct secinfo_delivery_request send = {secinfo_method_ops(kind)->channel, to, NULL,
+						request->user};
+	struct secinfo_delivery_result result;
+	char code[SECINFO_CODE_MAX + 1], masked[SECINFO_EMAIL_MAX + 1], text[320];
+	char *answer = NULL;
+	int rc, right;
+
+	memset(&result, 0, sizeof(result));
+	rc = secinfo_code_generate(request->conf->code_length, code);
+	send.code = code;
+	if (rc == 0)
+		rc = request->send != NULL
+			     ? request->send(request->sender, request->conf, &send, &result)
+			     : SECINFO_ERR_IO;
+	if (rc != 0) {
+		secinfo_wipe(code, sizeof(code));
+		return secinfo_enroll_refuse(
+			request, SECINFO_ERR_IO,
+			"could not send the %s to %s: %s; nothing added (check "
+			"the gateway with 'secinfo-admin send-test')",
+			what, to, result.detail);
+	}
+	secinfo_code_where(kind, to, masked, sizeof(masked));
+	snprintf(text, sizeof(text), "A code was sent by %s to %s.", what, masked);
+	rc = request->io->say(request->io->data, text);
+	if (rc == 0)
+		rc = request->io->ask(request->io->data, 0,
+				      "Enter the code you received: ", &answer);
+	right = rc == 0 && answer != NULL && strlen(answer) == strlen(code) &&
+		secinfo_equal(answer, code, strlen(code));
+	secinfo_wipe(code, sizeof(code));
+	if (answer != NULL) {
+		secinfo_wipe(answer, strlen(answer));
+		free(answer);
+	}
+	if (!right)
+		return secinfo_enroll_refuse(request, rc != 0 ? rc : SECINFO_ERR_WRONG,
+					     "the code was not right; nothing added (add it again "
+					     "to get a new code)");
+	return 0;
+}
+
+/* Parses the detail, says what the person should know about it, proves it unless told not
+ * to, and fills OUT. */
+static int
+secinfo_code_enroll(const struct secinfo_enroll_request *request, struct secinfo_enrollment *out)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(out->kind);
+	char detail[SECINFO_EMAIL_MAX + 1], escaped[300], text[400];
+	const char *why = "", *note = NULL;
+	int rc;
+
+	rc = ops->parse_detail(request->conf, request->detail != NULL ? request->detail : "",
+			       detail, sizeof(detail), &why, &note);
+	secinfo_escape_text(request->detail != NULL ? request->detail : "", escaped,
+			    sizeof(escaped));
+	if (rc == SECINFO_ERR_DENIED)
+		return secinfo_enroll_refuse(
+			request, rc, "cannot add %s: %s ([email] blocked_domains)", escaped, why);
+	if (rc != 0)
+		return secinfo_enroll_refuse(
+			request, rc, "cannot add the %s '%s': %s",
+			out->kind == SECINFO_KIND_EMAIL ? "address" : "phone number", escaped, why);
+	if (note != NULL) {
+		snprintf(text, sizeof(text), "Note: %s. The number is %s.", note, detail);
+		rc = request->io->say(request->io->data, text);
+	}
+	if (rc == 0 && !(request->options & SECINFO_ENROLL_NO_VERIFY))
+		rc = secinfo_code_prove(request, out->kind, detail);
+	if (rc == 0 && (out->detail = strdup(detail)) == NULL)
+		rc = secinfo_enroll_refuse(request, SECINFO_ERR_NOMEM, "out of memory");
+	secinfo_wipe(detail, sizeof(detail));
+	return rc;
 }
 
 static int
@@ -49,13 +186,14 @@ secinfo_code_challenge(const struct secinfo_method_ctx *ctx, const struct secinf
 		       char *info, size_t info_size)
 {
 	const char *what = secinfo_code_what(m->kind);
-	struct secinfo_delivery_request request = {m->kind, m->detail, NULL, ctx->user};
+	struct secinfo_delivery_request request = {secinfo_method_ops(m->kind)->channel, m->detail,
+						   NULL, ctx->user};
 	char code[SECINFO_CODE_MAX + 1], masked[SECINFO_EMAIL_MAX + 1];
 	int rc;
 
 	if (ctx->store == NULL || ctx->send == NULL || m->detail == NULL)
 		return SECINFO_ERR_INTERNAL;
-	secinfo_code_where(m, masked, sizeof(masked));
+	secinfo_code_where(m->kind, m->detail, masked, sizeof(masked));
 	/* Reserved before anything leaves: a refused send still counts, so the limit holds. */
 	rc = secinfo_store_send_reserve(ctx->store, ctx->user_id, secinfo_kind_name(m->kind),
 					ctx->now, ctx->conf->max_sends_per_hour);
@@ -101,29 +239,45 @@ secinfo_code_verify(const struct secinfo_method_ctx *ctx, const struct secinfo_m
 	return secinfo_store_code_check(ctx->store, m->id, answer, ctx->now, ctx->conf->tries);
 }
 
+#define SECINFO_CODE_OPS                                                                           \
+	.detail_form = SECINFO_DETAIL_TEXT, .enroll_options = SECINFO_ENROLL_NO_VERIFY,            \
+	.prompt = "Verification code: ", .wrong = "Wrong code, try again.",                        \
+	.describe = secinfo_code_describe, .enroll = secinfo_code_enroll,                          \
+	.challenge = secinfo_code_challenge, .verify = secinfo_code_verify
+
 const struct secinfo_method_ops secinfo_method_sms = {
+	SECINFO_CODE_OPS,
 	.kind = SECINFO_KIND_SMS,
-	.prompt = "Verification code: ",
+	.name = "sms",
+	.purposes = SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET,
+	.noun = "text message",
+	.detail_word = "PHONE",
+	.channel = SECINFO_CHANNEL_SMS,
 	.sends = "the text message",
-	.describe = secinfo_code_describe,
-	.challenge = secinfo_code_challenge,
-	.verify = secinfo_code_verify,
+	.parse_detail = secinfo_sms_parse,
 };
 
 const struct secinfo_method_ops secinfo_method_call = {
+	SECINFO_CODE_OPS,
 	.kind = SECINFO_KIND_CALL,
-	.prompt = "Verification code: ",
+	.name = "call",
+	.purposes = SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET,
+	.noun = "phone call",
+	.detail_word = "PHONE",
+	.channel = SECINFO_CHANNEL_CALL,
 	.sends = "the call",
-	.describe = secinfo_code_describe,
-	.challenge = secinfo_code_challenge,
-	.verify = secinfo_code_verify,
+	.parse_detail = secinfo_call_parse,
 };
 
+/* Email proves a reset only: never a second factor (SPEC 2). */
 const struct secinfo_method_ops secinfo_method_email = {
+	SECINFO_CODE_OPS,
 	.kind = SECINFO_KIND_EMAIL,
-	.prompt = "Verification code: ",
+	.name = "email",
+	.noun = "email",
+	.purposes = SECINFO_PURPOSE_RESET,
+	.detail_word = "ADDRESS",
+	.channel = SECINFO_CHANNEL_EMAIL,
 	.sends = "the email",
-	.describe = secinfo_code_describe,
-	.challenge = secinfo_code_challenge,
-	.verify = secinfo_code_verify,
+	.parse_detail = secinfo_email_parse,
 };

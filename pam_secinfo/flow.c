@@ -65,7 +65,7 @@ secinfo_flow_choose(struct secinfo_flow *flow, const char *title, const char *pr
 					"No other verification method is available.");
 	pos = (size_t)snprintf(text, sizeof(text), "%s", title);
 	for (size_t i = 0; i < n && pos < sizeof(text); i++) {
-		secinfo_method_ops(choices[i]->kind)->describe(choices[i], line, sizeof(line));
+		secinfo_method_describe(choices[i], 0, line, sizeof(line));
 		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "\n  %zu. %s", i + 1, line);
 	}
 	rc = secinfo_conv_say(flow->pamh, 0, text);
@@ -133,9 +133,7 @@ secinfo_flow_failed(struct secinfo_flow *flow, const struct secinfo_method *meth
 		    unsigned tries_left, int decoy)
 {
 	/* Questions: never which answer was wrong. */
-	const char *again = secinfo_method_ops(method->kind)->converse != NULL
-				    ? "Not all answers were right; try again."
-				    : "Wrong code, try again.";
+	const char *again = secinfo_method_ops(method->kind)->wrong;
 	int rc = 0;
 
 	if (!decoy)
@@ -148,7 +146,26 @@ secinfo_flow_failed(struct secinfo_flow *flow, const struct secinfo_method *meth
 	return tries_left > 0 ? secinfo_conv_say(flow->pamh, 1, again) : 0;
 }
 
-/* The context methods get: the store (none for the decoy), the time, and how to send. */
+/* The ask function handed to methods that ask their own questions. */
+static int
+secinfo_flow_ask(void *data, int echo, const char *prompt, char **answer)
+{
+	struct secinfo_flow *flow = data;
+
+	return secinfo_conv_ask(flow->pamh, echo, prompt, answer);
+}
+
+/* The say function handed to methods: an informational message. */
+static int
+secinfo_flow_say(void *data, const char *text)
+{
+	struct secinfo_flow *flow = data;
+
+	return secinfo_conv_say(flow->pamh, 0, text);
+}
+
+/* The context methods get: the store (none for the decoy), the time, how to send and how to
+ * talk to the user. */
 static void
 secinfo_flow_ctx(struct secinfo_flow *flow, int decoy, struct secinfo_method_ctx *ctx)
 {
@@ -161,15 +178,10 @@ secinfo_flow_ctx(struct secinfo_flow *flow, int decoy, struct secinfo_method_ctx
 	ctx->send = secinfo_plugin_send;
 	ctx->sender = &flow->plugin;
 	ctx->delivery = &flow->delivery;
-}
-
-/* The ask function handed to methods that ask their own questions. */
-static int
-secinfo_flow_ask(void *data, int echo, const char *prompt, char **answer)
-{
-	struct secinfo_flow *flow = data;
-
-	return secinfo_conv_ask(flow->pamh, echo, prompt, answer);
+	flow->io.ask = secinfo_flow_ask;
+	flow->io.say = secinfo_flow_say;
+	flow->io.data = flow;
+	ctx->io = &flow->io;
 }
 
 /* Checks ANSWER for METHOD at this moment, between counting the attempt and recording the
@@ -186,7 +198,7 @@ secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *metho
 	secinfo_flow_ctx(flow, decoy, &ctx);
 	rc = secinfo_flow_attempt(flow, decoy);
 	if (rc == 0 && ops->converse != NULL)
-		rc = ops->converse(&ctx, method, secinfo_flow_ask, flow); /* its own questions */
+		rc = ops->converse(&ctx, method); /* its own questions */
 	else if (rc == 0)
 		rc = ops->verify(&ctx, method, answer);
 	if (rc == 0 && !decoy) {
@@ -233,7 +245,7 @@ secinfo_flow_challenge(struct secinfo_flow *flow, const struct secinfo_method *m
 	int rc, other;
 
 	if (ops->sends != NULL && !flow->args->autosend) {
-		ops->describe(method, where, sizeof(where));
+		secinfo_method_describe(method, 0, where, sizeof(where));
 		snprintf(info, sizeof(info),
 			 "Press Enter to receive a code by %s, or type ? to "
 			 "choose another way: ",

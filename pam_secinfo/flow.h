@@ -27,6 +27,7 @@ struct secinfo_flow {
 	struct secinfo_delivery_result delivery; /* what the gateway said last */
 	struct secinfo_plugin plugin;            /* loaded at the first send; unload at the end */
 	unsigned used_kinds; /* kinds already verified in this reset (SECINFO_KIND_BIT mask) */
+	struct secinfo_method_io io; /* how methods talk to the user: the conversation */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "method.h"
 #include "store.h"
 
 /* Exit statuses: every command returns one of these. */
@@ -69,30 +70,14 @@ int secinfo_admin_cmd_question_list(struct secinfo_admin *admin,
 int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
 				      const struct secinfo_admin_args *args);
 
-/* Sends a code by KIND (sms, call, email) to TO and asks for it on standard input
- * (enrolment). Returns SECINFO_ADMIN_OK, or SECINFO_ADMIN_FAILED with the reason printed. */
-int secinfo_admin_code_verify(struct secinfo_admin *admin, enum secinfo_kind kind, const char *to,
-			      const char *user);
-
-/* Adds an app method (cmd_method_app.c); called by method add once the kind is allowed. */
-int secinfo_admin_method_add_app(struct secinfo_admin *admin,
-				 const struct secinfo_admin_args *args);
-
-/* Adds the security questions method (cmd_question.c): the answers from standard input or
- * --answers-file, stored only as hashes with the method in one transaction. */
-int secinfo_admin_method_add_questions(struct secinfo_admin *admin,
-				       const struct secinfo_admin_args *args);
-
 /*
- * Stores a new method for USER in one transaction with its audit row: refuses a duplicate
- * (same kind and DETAIL), and when COUNTER >= 0 records it as already accepted so the code
- * used at enrollment cannot be used again. Then says what was added and what the default is.
- * Returns SECINFO_ADMIN_OK or _FAILED.
+ * Stores what an enrollment proved as a new method of USER, in one transaction with its audit
+ * row: refuses a duplicate (same kind and detail, or a second set of questions), records the
+ * code used at enrollment so it cannot be used again. Then says what was added and what the
+ * default is. Returns SECINFO_ADMIN_OK or _FAILED.
  */
 int secinfo_admin_method_store(struct secinfo_admin *admin, const char *user,
-			       enum secinfo_kind kind, const char *detail,
-			       const unsigned char *secret, size_t secret_len,
-			       const struct secinfo_otp_params *otp, long long counter);
+			       const struct secinfo_enrollment *enrollment);
 
 /* --- util.c ------------------------------------------------------------------------------ */
 
@@ -143,9 +128,6 @@ void secinfo_admin_time(long long t, int iso, char *out, size_t size);
 /* Parses --since: an ISO date (2026-11-22, midnight UTC), an ISO time (2026-11-22T10:00:00Z)
  * or a duration ago (30m, 7d). Returns 0 and *since, or SECINFO_ERR_INVALID. */
 int secinfo_admin_since_parse(const char *text, time_t now, long long *since);
-
-/* Describes a method for people: "text messages to +14255551234", "authenticator app". */
-void secinfo_admin_method_describe(const struct secinfo_method *m, char *out, size_t size);
 
 /* Writes the kinds in PURPOSES as "2fa, reset" (or "-" for none). */
 void secinfo_admin_purposes_text(unsigned purposes, char *out, size_t size);

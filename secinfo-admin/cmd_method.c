@@ -8,185 +8,150 @@
 #include <string.h>
 
 #include "admin.h"
-#include "email.h"
 #include "error.h"
-#include "escape.h"
+#include "crypto.h"
+#include "delivery.h"
 #include "kind.h"
-#include "phone.h"
+#include "method.h"
 
-/* How 'method add' registers each kind; a kind without ADD comes in a later version. */
-struct secinfo_admin_enroll {
-	const char *detail_name; /* the word after the kind ("PHONE"), NULL when none */
-	const char *channel;     /* how codes reach the user, for messages */
-	int (*add)(struct secinfo_admin *admin, const struct secinfo_admin_args *args,
-		   enum secinfo_kind kind);
-};
-
-static int secinfo_admin_add_app(struct secinfo_admin *admin, const struct secinfo_admin_args *args,
-				 enum secinfo_kind kind);
-static int secinfo_admin_add_phone(struct secinfo_admin *admin,
-				   const struct secinfo_admin_args *args, enum secinfo_kind kind);
-static int secinfo_admin_add_email(struct secinfo_admin *admin,
-				   const struct secinfo_admin_args *args, enum secinfo_kind kind);
-static int secinfo_admin_add_questions(struct secinfo_admin *admin,
-				       const struct secinfo_admin_args *args,
-				       enum secinfo_kind kind);
-
-static const struct secinfo_admin_enroll secinfo_admin_enrollers[SECINFO_KIND_COUNT] = {
-	[SECINFO_KIND_APP] = {NULL, "the authenticator app", secinfo_admin_add_app},
-	[SECINFO_KIND_SMS] = {"PHONE", "text message", secinfo_admin_add_phone},
-	[SECINFO_KIND_CALL] = {"PHONE", "phone call", secinfo_admin_add_phone},
-	[SECINFO_KIND_KEY] = {NULL, "security key", NULL},
-	[SECINFO_KIND_EMAIL] = {"ADDRESS", "email", secinfo_admin_add_email},
-	[SECINFO_KIND_QUESTIONS] = {NULL, "security questions", secinfo_admin_add_questions},
-};
-
+/* The admin's side of an enrollment: prompts on the terminal, answers from standard input. */
 static int
-secinfo_admin_add_app(struct secinfo_admin *admin, const struct secinfo_admin_args *args,
-		      enum secinfo_kind kind)
+secinfo_admin_io_ask(void *data, int echo, const char *prompt, char **answer)
 {
-	return secinfo_admin_method_add_app(admin, args);
+	char line[1024];
+
+	*answer = NULL;
+	if (secinfo_admin_ask(prompt, line, sizeof(line)) != 0)
+		return SECINFO_ERR_CONV;
+	*answer = strdup(line);
+	secinfo_wipe(line, sizeof(line));
+	return *answer != NULL ? 0 : SECINFO_ERR_NOMEM;
 }
 
 static int
-secinfo_admin_add_questions(struct secinfo_admin *admin, const struct secinfo_admin_args *args,
-			    enum secinfo_kind kind)
+secinfo_admin_io_say(void *data, const char *text)
 {
-	return secinfo_admin_method_add_questions(admin, args);
+	printf("%s\n", text);
+	return fflush(stdout) == 0 ? 0 : SECINFO_ERR_IO;
 }
 
 static int
-secinfo_admin_add_phone(struct secinfo_admin *admin, const struct secinfo_admin_args *args,
-			enum secinfo_kind kind)
+secinfo_admin_io_show_qr(void *data, const char *uri)
 {
-	const struct secinfo_conf *conf = admin->conf;
-	/* [call] default_country falls back to [sms]'s: most sites set it once. */
-	unsigned country = kind == SECINFO_KIND_CALL && conf->call.default_country != 0
-				   ? conf->call.default_country
-				   : conf->sms.default_country;
-	char e164[SECINFO_PHONE_MAX + 1], escaped[128];
-	const char *why = "";
-	int extension = 0, rc;
-
-	if (secinfo_phone_normalize(args->words[2], country, e164, &extension, &why) != 0)
-		return secinfo_admin_fail(
-			"cannot add the phone number '%s': %s",
-			secinfo_escape_text(args->words[2], escaped, sizeof(escaped)), why);
-	if (extension)
-		printf("Note: the extension was removed: security info does not support phone "
-		       "extensions. The number is %s.\n",
-		       e164);
-	if (!(args->options & SECINFO_OPT_NO_VERIFY)) {
-		rc = secinfo_admin_code_verify(admin, kind, e164, args->words[0]);
-		if (rc != SECINFO_ADMIN_OK)
-			return rc;
-	}
-	return secinfo_admin_method_store(admin, args->words[0], kind, e164, NULL, 0, NULL, -1);
+	return secinfo_admin_qr_print(uri, stdout);
 }
 
-static int
-secinfo_admin_add_email(struct secinfo_admin *admin, const struct secinfo_admin_args *args,
-			enum secinfo_kind kind)
-{
-	char address[SECINFO_EMAIL_MAX + 1], escaped[300];
-	const char *why = "";
-	int rc;
+static const struct secinfo_method_io secinfo_admin_io = {
+	secinfo_admin_io_ask, secinfo_admin_io_say, secinfo_admin_io_show_qr, NULL};
 
-	rc = secinfo_email_normalize(admin->conf, args->words[2], address, &why);
-	if (rc == SECINFO_ERR_DENIED)
-		return secinfo_admin_fail(
-			"cannot add %s: %s ([email] blocked_domains)",
-			secinfo_escape_text(args->words[2], escaped, sizeof(escaped)), why);
-	if (rc != 0)
-		return secinfo_admin_fail(
-			"cannot add the address '%s': %s",
-			secinfo_escape_text(args->words[2], escaped, sizeof(escaped)), why);
-	if (!(args->options & SECINFO_OPT_NO_VERIFY)) {
-		rc = secinfo_admin_code_verify(admin, kind, address, args->words[0]);
-		if (rc != SECINFO_ADMIN_OK)
-			return rc;
-	}
-	return secinfo_admin_method_store(admin, args->words[0], kind, address, NULL, 0, NULL, -1);
+/* Codes leave through the delivery code linked into secinfo-admin. */
+static int
+secinfo_admin_send(void *sender, const struct secinfo_conf *conf,
+		   const struct secinfo_delivery_request *request,
+		   struct secinfo_delivery_result *result)
+{
+	return secinfo_delivery_send(conf, request, result);
 }
 
 /* Checks the options and words that only some kinds take. Returns SECINFO_ADMIN_OK or _USAGE. */
 static int
-secinfo_admin_add_usage(const struct secinfo_admin_args *args, enum secinfo_kind kind)
+secinfo_admin_add_usage(const struct secinfo_admin_args *args, const struct secinfo_method_ops *ops)
 {
-	const struct secinfo_admin_enroll *e = &secinfo_admin_enrollers[kind];
-	const char *name = secinfo_kind_name(kind);
-
-	if ((args->options & (SECINFO_OPT_SECRET | SECINFO_OPT_HOTP)) && kind != SECINFO_KIND_APP)
+	if ((args->options & (SECINFO_OPT_SECRET | SECINFO_OPT_HOTP)) &&
+	    !(ops->enroll_options & (SECINFO_ENROLL_SECRET | SECINFO_ENROLL_HOTP)))
 		return secinfo_admin_usage_fail("--secret and --hotp are only for app");
-	if ((args->options & SECINFO_OPT_ANSWERS_FILE) && kind != SECINFO_KIND_QUESTIONS)
+	if ((args->options & SECINFO_OPT_ANSWERS_FILE) &&
+	    !(ops->enroll_options & SECINFO_ENROLL_ANSWERS_FILE))
 		return secinfo_admin_usage_fail("--answers-file is only for questions");
-	if ((args->options & SECINFO_OPT_NO_VERIFY) && kind == SECINFO_KIND_QUESTIONS)
-		return secinfo_admin_usage_fail("questions are registered with --answers-file, "
-						"not --no-verify");
-	if (e->detail_name != NULL && args->n_words != 3)
-		return secinfo_admin_usage_fail("method add USER %s needs the %s", name,
-						e->detail_name);
-	if (e->detail_name == NULL && args->n_words != 2)
-		return secinfo_admin_usage_fail("method add USER %s takes nothing after '%s'", name,
-						name);
+	if ((args->options & SECINFO_OPT_NO_VERIFY) && ops->enroll != NULL &&
+	    !(ops->enroll_options & SECINFO_ENROLL_NO_VERIFY))
+		return secinfo_admin_usage_fail("%s are registered with --answers-file, not "
+						"--no-verify",
+						ops->name);
+	if (ops->detail_word != NULL && args->n_words != 3)
+		return secinfo_admin_usage_fail("method add USER %s needs the %s", ops->name,
+						ops->detail_word);
+	if (ops->detail_word == NULL && args->n_words != 2)
+		return secinfo_admin_usage_fail("method add USER %s takes nothing after '%s'",
+						ops->name, ops->name);
 	return SECINFO_ADMIN_OK;
+}
+
+/* The enrollment options the command line asked for. */
+static unsigned
+secinfo_admin_enroll_options(const struct secinfo_admin_args *args)
+{
+	return (args->options & SECINFO_OPT_NO_VERIFY ? SECINFO_ENROLL_NO_VERIFY : 0) |
+	       (args->options & SECINFO_OPT_HOTP ? SECINFO_ENROLL_HOTP : 0) |
+	       (args->options & SECINFO_OPT_SECRET ? SECINFO_ENROLL_SECRET : 0) |
+	       (args->options & SECINFO_OPT_ANSWERS_FILE ? SECINFO_ENROLL_ANSWERS_FILE : 0);
 }
 
 int
 secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
-	int kind = secinfo_kind_parse(args->words[1]);
+	const struct secinfo_method_ops *ops = secinfo_method_ops_by_name(args->words[1]);
+	struct secinfo_enrollment enrollment;
+	char why[1024] = "";
+	struct secinfo_enroll_request request = {
+		.user = args->words[0],
+		.detail = args->n_words > 2 ? args->words[2] : NULL,
+		.secret = args->secret,
+		.answers_file = args->answers_file,
+		.options = secinfo_admin_enroll_options(args),
+		.send = secinfo_admin_send,
+		.io = &secinfo_admin_io,
+		.why = why,
+		.why_size = sizeof(why),
+	};
 	int rc;
 
-	if (kind < 0)
+	if (ops == NULL)
 		return secinfo_admin_usage_fail(
 			"'%s' is not a kind of method: app, sms, call, key, "
 			"email or questions",
 			args->words[1]);
-	rc = secinfo_admin_add_usage(args, (enum secinfo_kind)kind);
+	rc = secinfo_admin_add_usage(args, ops);
 	if (rc == SECINFO_ADMIN_OK)
 		rc = secinfo_admin_user_name_check(args->words[0]);
 	if (rc == SECINFO_ADMIN_OK)
 		rc = secinfo_admin_open(admin);
 	if (rc != SECINFO_ADMIN_OK)
 		return rc;
-	if (!(admin->conf->methods & SECINFO_KIND_BIT(kind)))
+	if (!(admin->conf->methods & SECINFO_KIND_BIT(ops->kind)))
 		return secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
 					  "methods in %s)",
-					  args->words[1], admin->conf_path);
-	if (secinfo_admin_enrollers[kind].add == NULL)
-		return secinfo_admin_fail("%s methods are not available in this version",
-					  args->words[1]);
-	return secinfo_admin_enrollers[kind].add(admin, args, (enum secinfo_kind)kind);
-}
-
-/* Finds a method of USER with KIND and DETAIL. Returns its id, or 0. */
-static long long
-secinfo_admin_duplicate(const struct secinfo_user *user, enum secinfo_kind kind, const char *detail)
-{
-	for (size_t i = 0; user != NULL && detail != NULL && i < user->n_methods; i++)
-		if (user->methods[i].kind == kind && user->methods[i].detail != NULL &&
-		    strcmp(user->methods[i].detail, detail) == 0)
-			return user->methods[i].id;
-	return 0;
+					  ops->name, admin->conf_path);
+	request.store = admin->store;
+	request.conf = admin->conf;
+	rc = secinfo_method_enroll(ops->kind, &request, &enrollment);
+	if (rc == 0)
+		rc = secinfo_admin_method_store(admin, args->words[0], &enrollment);
+	else
+		rc = secinfo_admin_fail("%s", why);
+	secinfo_enrollment_clear(&enrollment);
+	return rc;
 }
 
 /* Says what was added, and what the default is now. */
 static int
-secinfo_admin_report_added(struct secinfo_admin *admin, const char *name, long long id)
+secinfo_admin_report_added(struct secinfo_admin *admin, const char *name, long long id,
+			   size_t n_answers)
 {
 	struct secinfo_user *user = NULL;
 	const struct secinfo_method *m;
-	char text[320];
+	char text[320], answers[64] = "";
 	int rc;
 
 	rc = secinfo_admin_user_load(admin, name, &user);
 	if (rc != SECINFO_ADMIN_OK)
 		return rc;
 	m = secinfo_user_method(user, id);
+	if (n_answers > 0)
+		snprintf(answers, sizeof(answers), " (%zu answers)", n_answers);
 	if (m != NULL) {
-		secinfo_admin_method_describe(m, text, sizeof(text));
-		printf("Added %s for %s: method id %lld.\n", text, name, id);
+		secinfo_method_describe(m, 1, text, sizeof(text));
+		printf("Added %s for %s%s: method id %lld.\n", text, name, answers, id);
 	}
 	if (user->default_method == id)
 		printf("It is now the default method of %s.\n", name);
@@ -199,38 +164,30 @@ secinfo_admin_report_added(struct secinfo_admin *admin, const char *name, long l
 }
 
 int
-secinfo_admin_method_store(struct secinfo_admin *admin, const char *name, enum secinfo_kind kind,
-			   const char *detail, const unsigned char *secret, size_t secret_len,
-			   const struct secinfo_otp_params *otp, long long counter)
+secinfo_admin_method_store(struct secinfo_admin *admin, const char *name,
+			   const struct secinfo_enrollment *e)
 {
-	struct secinfo_user *user = NULL;
+	const struct secinfo_method_ops *ops = secinfo_method_ops(e->kind);
 	long long id = 0, duplicate = 0;
 	int rc;
 
 	rc = secinfo_store_begin(admin->store);
-	if (rc == 0) {
-		/* Inside the transaction, so a concurrent add cannot slip in between. */
-		rc = secinfo_store_user_get(admin->store, name, &user);
-		if (rc == SECINFO_ERR_NOT_FOUND)
-			rc = 0;
-	}
-	if (rc == 0 && (duplicate = secinfo_admin_duplicate(user, kind, detail)) != 0)
-		rc = SECINFO_ERR_EXISTS;
 	if (rc == 0)
-		rc = secinfo_store_method_add(admin->store, name, kind, detail, secret, secret_len,
-					      otp, admin->now, &id);
-	if (rc == 0 && counter >= 0)
-		rc = secinfo_store_counter_accept(admin->store, id, counter);
-	secinfo_user_free(user);
+		rc = secinfo_enroll_store(admin->store, name, e, admin->now, &id, &duplicate);
 	/* Also after a failed begin: the rollback then has nothing to undo. */
-	rc = secinfo_admin_end(admin, rc, name, secinfo_kind_name(kind), "method-add");
+	rc = secinfo_admin_end(admin, rc, name, ops->name, "method-add");
+	if (rc == SECINFO_ERR_EXISTS && ops->one_per_user)
+		return secinfo_admin_fail("%s already has %s (method id %lld); nothing added", name,
+					  ops->noun, duplicate);
 	if (rc == SECINFO_ERR_EXISTS)
 		return secinfo_admin_fail("%s already has %s %s (method id %lld); nothing added",
-					  name, secinfo_kind_name(kind), detail, duplicate);
+					  name, ops->name, e->detail, duplicate);
+	if (rc == SECINFO_ERR_NOT_FOUND && e->n_answers > 0)
+		return secinfo_admin_fail("a question was retired meanwhile; nothing added");
 	if (rc != 0)
 		return secinfo_admin_fail("cannot add the method: %s; nothing added",
 					  secinfo_strerror(rc));
-	return secinfo_admin_report_added(admin, name, id);
+	return secinfo_admin_report_added(admin, name, id, e->n_answers);
 }
 
 /* Lists the ids of USER's methods of KIND into OUT ("3, 5"). */
@@ -256,7 +213,7 @@ secinfo_admin_method_resolve(const struct secinfo_user *user, const char *word,
 {
 	int kind = secinfo_kind_parse(word);
 	size_t count = 0;
-	char *end = NULL, ids[256];
+	char ids[256];
 	long long id;
 
 	if (kind >= 0) {
@@ -271,9 +228,7 @@ secinfo_admin_method_resolve(const struct secinfo_user *user, const char *word,
 		return secinfo_admin_fail("%s has %zu %s methods (ids %s); say which one by its id",
 					  user->name, count, word, ids);
 	}
-	errno = 0;
-	id = isdigit((unsigned char)word[0]) ? strtoll(word, &end, 10) : 0;
-	if (end == NULL || *end != '\0' || errno != 0 || id <= 0)
+	if (secinfo_id_parse(word, &id) != 0)
 		return secinfo_admin_usage_fail(
 			"METHOD '%s' is neither a method id nor a kind (app, "
 			"sms, call, key, email, questions)",
@@ -326,7 +281,7 @@ secinfo_admin_cmd_method_delete(struct secinfo_admin *admin, const struct secinf
 	rc = secinfo_admin_method_find(admin, args, &user, &m);
 	if (rc != SECINFO_ADMIN_OK)
 		goto out;
-	secinfo_admin_method_describe(m, text, sizeof(text));
+	secinfo_method_describe(m, 1, text, sizeof(text));
 	snprintf(question, sizeof(question),
 		 "Delete %s (id %lld) of %s? This cannot be undone. "
 		 "[y/N] ",
@@ -365,7 +320,7 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 		rc = secinfo_admin_fail(
 			"%s can only be used for password reset; choose an app, text "
 			"message, call or security key method as the default",
-			secinfo_admin_enrollers[m->kind].channel);
+			secinfo_method_ops(m->kind)->noun);
 		goto out;
 	}
 	if (user->default_method == m->id) {

@@ -141,9 +141,9 @@ secinfo_admin_method_detail(const struct secinfo_method *m, char *out, size_t si
 
 	if (m->detail != NULL)
 		snprintf(out, size, "%s", m->detail);
-	else if (m->kind == SECINFO_KIND_APP && m->otp.hotp)
+	else if (secinfo_kind_has_otp(m->kind) && m->otp.hotp)
 		snprintf(out, size, "HOTP, %u digits", m->otp.digits);
-	else if (m->kind == SECINFO_KIND_APP && m->otp.algorithm >= 0 && m->otp.algorithm <= 2)
+	else if (secinfo_kind_has_otp(m->kind) && m->otp.algorithm >= 0 && m->otp.algorithm <= 2)
 		snprintf(out, size, "TOTP, %s, %u digits, %u s", algorithms[m->otp.algorithm],
 			 m->otp.digits, m->otp.period);
 	else
@@ -163,7 +163,7 @@ secinfo_admin_user_show_text(const struct secinfo_admin *admin, const struct sec
 
 	printf("User:     %s\n", user->name);
 	if (def != NULL) {
-		secinfo_admin_method_describe(def, text, sizeof(text));
+		secinfo_method_describe(def, 1, text, sizeof(text));
 		printf("Default:  id %lld, %s\n", def->id, text);
 	} else {
 		printf("Default:  none\n");

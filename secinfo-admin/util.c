@@ -277,24 +277,6 @@ secinfo_admin_since_parse(const char *text, time_t now, long long *since)
 }
 
 void
-secinfo_admin_method_describe(const struct secinfo_method *m, char *out, size_t size)
-{
-	const char *detail = m->detail != NULL ? m->detail : "";
-
-	switch (m->kind) {
-	case SECINFO_KIND_APP:
-		snprintf(out, size, "the authenticator app (%s)", m->otp.hotp ? "HOTP" : "TOTP");
-		break;
-	case SECINFO_KIND_SMS: snprintf(out, size, "text messages to %s", detail); break;
-	case SECINFO_KIND_CALL: snprintf(out, size, "calls to %s", detail); break;
-	case SECINFO_KIND_KEY: snprintf(out, size, "the security key"); break;
-	case SECINFO_KIND_EMAIL: snprintf(out, size, "email to %s", detail); break;
-	case SECINFO_KIND_QUESTIONS: snprintf(out, size, "the security questions"); break;
-	default: snprintf(out, size, "method of unknown kind"); break;
-	}
-}
-
-void
 secinfo_admin_purposes_text(unsigned purposes, char *out, size_t size)
 {
 	snprintf(out, size, "%s%s%s", purposes & SECINFO_PURPOSE_2FA ? "2fa" : "",
@@ -324,6 +306,6 @@ secinfo_admin_say_default(const struct secinfo_user *user)
 		       user->name);
 		return;
 	}
-	secinfo_admin_method_describe(m, text, sizeof(text));
+	secinfo_method_describe(m, 1, text, sizeof(text));
 	printf("The default method of %s is id %lld: %s.\n", user->name, m->id, text);
 }

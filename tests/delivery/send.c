@@ -35,9 +35,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "send: cannot load %s: %s\n", argv[1], secinfo_strerror(rc));
 		return 2;
 	}
-	request.kind = strcmp(argv[2], "sms") == 0    ? SECINFO_KIND_SMS
-		       : strcmp(argv[2], "call") == 0 ? SECINFO_KIND_CALL
-						      : SECINFO_KIND_EMAIL;
+	request.channel = strcmp(argv[2], "sms") == 0    ? SECINFO_CHANNEL_SMS
+			  : strcmp(argv[2], "call") == 0 ? SECINFO_CHANNEL_CALL
+							 : SECINFO_CHANNEL_EMAIL;
 	request.to = argv[3];
 	request.code = argv[4];
 	request.user = argc == 6 ? argv[5] : "alice";

@@ -1,4 +1,5 @@
-/* Unit tests for libsecinfo/kind.c: names, purposes, fallback orders, kind lists. */
+/* Unit tests for libsecinfo/kind.c and the method table (method.c): names, purposes, fallback
+ * orders, kind lists, and that every kind has a complete row. */
 #include "config.h"
 
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "check.h"
 #include "error.h"
 #include "kind.h"
+#include "method.h"
 
 static void
 test_names(void)
@@ -115,9 +117,56 @@ test_parse_list(void)
 		  "upper case refused, NULL bad allowed");
 }
 
+/* Every kind has one row, at its own index, with what the flow, the CLI and the store ask of
+ * it; kinds that serve sign-in are exactly those with a challenge or none yet (key). */
+static void
+test_method_table(void)
+{
+	for (int k = 0; k < SECINFO_KIND_COUNT; k++) {
+		const struct secinfo_method_ops *ops = secinfo_method_ops((enum secinfo_kind)k);
+		if (!CHECK(ops != NULL, "kind %d has a row", k))
+			continue;
+		CHECK_INT(ops->kind, k, "row %d is its own kind", k);
+		CHECK(ops->name != NULL && ops->noun != NULL && ops->prompt != NULL &&
+			      ops->wrong != NULL && ops->describe != NULL,
+		      "row %s is complete", ops->name);
+		CHECK(secinfo_method_ops_by_name(ops->name) == ops, "%s found by name", ops->name);
+		CHECK((ops->challenge == NULL) == (ops->verify == NULL),
+		      "%s: challenge and verify come together", ops->name);
+		CHECK((ops->channel >= 0) == (ops->sends != NULL),
+		      "%s: a kind that sends names what it sends", ops->name);
+		CHECK((ops->detail_word != NULL) == (ops->parse_detail != NULL),
+		      "%s: a kind that takes a detail parses it", ops->name);
+	}
+	CHECK(secinfo_method_ops(SECINFO_KIND_COUNT) == NULL, "no row past the last kind");
+	CHECK(secinfo_method_ops_by_name("fax") == NULL, "no row for an unknown name");
+}
+
+/* What the flow may offer: allowed, serving the purpose, implemented (no key yet). */
+static void
+test_usable_kinds(void)
+{
+	struct secinfo_conf conf = {.methods = SECINFO_KINDS_ALL};
+	unsigned two_fa = SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_SMS) |
+			  SECINFO_KIND_BIT(SECINFO_KIND_CALL);
+
+	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_2FA),
+		  two_fa, "2fa: app, sms, call (never email or questions; key not yet)");
+	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_RESET),
+		  two_fa | SECINFO_KIND_BIT(SECINFO_KIND_EMAIL) |
+			  SECINFO_KIND_BIT(SECINFO_KIND_QUESTIONS),
+		  "reset: every implemented kind");
+	conf.methods = SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_EMAIL);
+	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KIND_BIT(SECINFO_KIND_EMAIL),
+					      SECINFO_PURPOSE_RESET),
+		  SECINFO_KIND_BIT(SECINFO_KIND_EMAIL), "policy and methods= intersect");
+}
+
 int
 main(void)
 {
+	test_method_table();
+	test_usable_kinds();
 	test_names();
 	test_purposes();
 	test_fallback_orders();

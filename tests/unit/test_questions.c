@@ -211,13 +211,14 @@ converse(struct secinfo_store *store, const struct secinfo_conf *conf, long long
 	 struct script *s)
 {
 	const struct secinfo_method_ops *ops = secinfo_method_ops(SECINFO_KIND_QUESTIONS);
+	struct secinfo_method_io io = {.ask = script_ask, .data = s};
 	struct secinfo_method_ctx ctx = {
-		.store = store, .conf = conf, .now = 2000, .user = "alice"};
+		.store = store, .conf = conf, .now = 2000, .user = "alice", .io = &io};
 	struct secinfo_method m = {.id = method_id, .kind = SECINFO_KIND_QUESTIONS, .counter = -1};
 
 	if (ops == NULL || ops->converse == NULL)
 		return SECINFO_ERR_INTERNAL;
-	return ops->converse(&ctx, &m, script_ask, s);
+	return ops->converse(&ctx, &m);
 }
 
 static void
@@ -235,8 +236,10 @@ test_converse(struct secinfo_store *store, const struct secinfo_conf *conf, long
 
 	if (!CHECK(ops != NULL && ops->converse != NULL, "questions have a converse operation"))
 		return;
-	ops->describe(NULL, text, sizeof(text));
-	CHECK_STR(text, "security questions", "describe");
+	ops->describe(NULL, 0, text, sizeof(text));
+	CHECK_STR(text, "security questions", "describe for the user");
+	ops->describe(NULL, 1, text, sizeof(text));
+	CHECK_STR(text, "the security questions", "describe for administrators");
 	CHECK_INT(ops->verify(NULL, NULL, "rex"), SECINFO_ERR_WRONG, "one answer never proves it");
 
 	for (int i = 0; i < 30; i++) {
