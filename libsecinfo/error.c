@@ -24,6 +24,7 @@ static const struct {
 	{SECINFO_ERR_UNSUPPORTED, "not supported"},
 	{SECINFO_ERR_INTERNAL, "internal error"},
 	{SECINFO_ERR_NOT_ENROLLED, "no usable method"},
+	{SECINFO_ERR_USAGE, "usage error"},
 };
 
 const char *

@@ -22,6 +22,7 @@ enum secinfo_error {
 	SECINFO_ERR_UNSUPPORTED = -15,  /* not available in this build or version */
 	SECINFO_ERR_INTERNAL = -16,     /* a bug: an impossible state */
 	SECINFO_ERR_NOT_ENROLLED = -17, /* the user has no method usable here */
+	SECINFO_ERR_USAGE = -18,        /* a command line is wrong */
 };
 
 /* Returns a static English text for a SECINFO_ERR_* code (never NULL). */

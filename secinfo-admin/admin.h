@@ -8,14 +8,18 @@
 
 #include "conf.h"
 #include "method.h"
+#include "error.h"
 #include "store.h"
 
-/* Exit statuses: every command returns one of these. */
-enum secinfo_admin_status {
-	SECINFO_ADMIN_OK = 0,     /* done */
-	SECINFO_ADMIN_FAILED = 1, /* refused or failed; a message went to stderr */
-	SECINFO_ADMIN_USAGE = 2,  /* the command line is wrong; main prints the usage */
-};
+/*
+ * Every command returns 0 (done) or a negative SECINFO_ERR_* code after printing why;
+ * SECINFO_ERR_USAGE means the command line is wrong (main then prints the usage).
+ * secinfo_admin_exit_status is the one place where they become exit statuses.
+ */
+
+/* Returns the exit status for a command's result RC: 0 done, 2 usage error, 1 anything else
+ * (refused or failed), as secinfo-admin(8) and SPEC 7 say. */
+int secinfo_admin_exit_status(int rc);
 
 /* Command-line options as bits: each command lists the ones it accepts. */
 enum secinfo_admin_option {
@@ -74,33 +78,36 @@ int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
  * Stores what an enrollment proved as a new method of USER, in one transaction with its audit
  * row: refuses a duplicate (same kind and detail, or a second set of questions), records the
  * code used at enrollment so it cannot be used again. Then says what was added and what the
- * default is. Returns SECINFO_ADMIN_OK or _FAILED.
+ * default is. Returns 0 or a negative SECINFO_ERR_* code.
  */
 int secinfo_admin_method_store(struct secinfo_admin *admin, const char *user,
 			       const struct secinfo_enrollment *enrollment);
 
 /* --- util.c ------------------------------------------------------------------------------ */
 
-/* Prints "secinfo-admin: MESSAGE" on stderr. Returns SECINFO_ADMIN_FAILED. */
+/* Prints "secinfo-admin: MESSAGE" on stderr. Returns SECINFO_ERR_DENIED (refused). */
 int secinfo_admin_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints "secinfo-admin: MESSAGE" on stderr. Returns SECINFO_ADMIN_USAGE. */
+/* Prints "secinfo-admin: MESSAGE" on stderr. Returns ERR, the SECINFO_ERR_* code that failed. */
+int secinfo_admin_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "secinfo-admin: MESSAGE" on stderr. Returns SECINFO_ERR_USAGE. */
 int secinfo_admin_usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Loads the configuration, printing its errors. Returns SECINFO_ADMIN_OK or _FAILED. */
+/* Loads the configuration, printing its errors. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_admin_load_conf(struct secinfo_admin *admin);
 
-/* Loads the configuration and opens the database. Returns SECINFO_ADMIN_OK or _FAILED. */
+/* Loads the configuration and opens the database. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_admin_open(struct secinfo_admin *admin);
 
 /* Closes what secinfo_admin_open opened; safe to call more than once. */
 void secinfo_admin_close(struct secinfo_admin *admin);
 
-/* Loads NAME, saying so when there is no such user. Returns SECINFO_ADMIN_OK or _FAILED. */
+/* Loads NAME, saying so when there is no such user. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_admin_user_load(struct secinfo_admin *admin, const char *name,
 			    struct secinfo_user **user);
 
-/* Refuses user names nobody can sign in with. Returns SECINFO_ADMIN_OK or _FAILED. */
+/* Refuses user names nobody can sign in with. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_admin_user_name_check(const char *name);
 
 /* Asks QUESTION on stderr and reads a line from stdin (newline removed, surrounding white space

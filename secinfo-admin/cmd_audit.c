@@ -75,7 +75,7 @@ secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_
 						"(2026-11-22T10:00:00Z) or a duration (30m, 7d)",
 						args->since);
 	rc = secinfo_admin_open(admin);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	secinfo_admin_table_init(&list.table, 7, headings);
 	if (list.json)
@@ -90,6 +90,7 @@ secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_
 		rc = secinfo_admin_table_print(&list.table, stdout);
 	secinfo_admin_table_free(&list.table);
 	if (rc != 0)
-		return secinfo_admin_fail("cannot read the audit trail: %s", secinfo_strerror(rc));
-	return SECINFO_ADMIN_OK;
+		return secinfo_admin_error(rc, "cannot read the audit trail: %s",
+					   secinfo_strerror(rc));
+	return SECINFO_OK;
 }

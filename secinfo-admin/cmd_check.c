@@ -246,5 +246,5 @@ secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_admin_
 	if (check.warnings > 0)
 		printf("; %zu warning%s above", check.warnings, check.warnings == 1 ? "" : "s");
 	printf(")\n");
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }

@@ -49,7 +49,7 @@ secinfo_admin_init_dir(struct secinfo_admin *admin, int *changed)
 		return secinfo_admin_fail("the database directory %s is not safe: %s; it must be a "
 					  "directory owned by root and writable only by root",
 					  dir, why);
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 /*
@@ -72,7 +72,7 @@ secinfo_admin_init_key(struct secinfo_admin *admin, int db_exists, int *changed)
 				"the key %s is not usable: %s; it must be a regular "
 				"file of 32 bytes owned by root with mode 0600",
 				path, why != NULL ? why : secinfo_strerror(rc));
-		return SECINFO_ADMIN_OK;
+		return SECINFO_OK;
 	}
 	if (db_exists)
 		return secinfo_admin_fail(
@@ -82,11 +82,11 @@ secinfo_admin_init_key(struct secinfo_admin *admin, int db_exists, int *changed)
 			admin->conf->db_path, path);
 	rc = secinfo_key_create(path, &why);
 	if (rc != 0)
-		return secinfo_admin_fail("cannot create the key %s: %s", path,
-					  why != NULL ? why : secinfo_strerror(rc));
+		return secinfo_admin_error(rc, "cannot create the key %s: %s", path,
+					   why != NULL ? why : secinfo_strerror(rc));
 	printf("created key %s (mode 0600)\n", path);
 	*changed = 1;
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 /* Creates the database, or opens the one there (which migrates its schema forward). */
@@ -98,17 +98,18 @@ secinfo_admin_init_database(struct secinfo_admin *admin, int db_exists, int *cha
 
 	rc = secinfo_store_open(admin->conf, SECINFO_STORE_CREATE, &admin->store, why, sizeof(why));
 	if (rc != 0)
-		return secinfo_admin_fail("cannot %s the database: %s (%s)",
-					  db_exists ? "open" : "create", why, secinfo_strerror(rc));
+		return secinfo_admin_error(rc, "cannot %s the database: %s (%s)",
+					   db_exists ? "open" : "create", why,
+					   secinfo_strerror(rc));
 	if (db_exists)
-		return SECINFO_ADMIN_OK;
+		return SECINFO_OK;
 	rc = secinfo_admin_end(admin, secinfo_store_begin(admin->store), "", "", "init");
 	if (rc != 0)
-		return secinfo_admin_fail("cannot write to the new database: %s",
-					  secinfo_strerror(rc));
+		return secinfo_admin_error(rc, "cannot write to the new database: %s",
+					   secinfo_strerror(rc));
 	printf("created database %s (mode 0600)\n", admin->conf->db_path);
 	*changed = 1;
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 int
@@ -123,15 +124,15 @@ secinfo_admin_cmd_init(struct secinfo_admin *admin, const struct secinfo_admin_a
 			"root owns");
 	umask(077);
 	rc = secinfo_admin_load_conf(admin);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_init_dir(admin, &changed);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	db_exists = lstat(admin->conf->db_path, &st) == 0;
 	rc = secinfo_admin_init_key(admin, db_exists, &changed);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_init_database(admin, db_exists, &changed);
-	if (rc == SECINFO_ADMIN_OK && !changed)
+	if (rc == SECINFO_OK && !changed)
 		printf("nothing to do: the directory, the key %s and the database %s exist and are "
 		       "usable\n",
 		       admin->conf->key_file, admin->conf->db_path);

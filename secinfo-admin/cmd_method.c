@@ -53,7 +53,7 @@ secinfo_admin_send(void *sender, const struct secinfo_conf *conf,
 	return secinfo_delivery_send(conf, request, result);
 }
 
-/* Checks the options and words that only some kinds take. Returns SECINFO_ADMIN_OK or _USAGE. */
+/* Checks the options and words that only some kinds take. Returns 0 or SECINFO_ERR_USAGE. */
 static int
 secinfo_admin_add_usage(const struct secinfo_admin_args *args, const struct secinfo_method_ops *ops)
 {
@@ -74,7 +74,7 @@ secinfo_admin_add_usage(const struct secinfo_admin_args *args, const struct seci
 	if (ops->detail_word == NULL && args->n_words != 2)
 		return secinfo_admin_usage_fail("method add USER %s takes nothing after '%s'",
 						ops->name, ops->name);
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 /* The enrollment options the command line asked for. */
@@ -112,11 +112,11 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 			"email or questions",
 			args->words[1]);
 	rc = secinfo_admin_add_usage(args, ops);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_user_name_check(args->words[0]);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_open(admin);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	if (!(admin->conf->methods & SECINFO_KIND_BIT(ops->kind)))
 		return secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
@@ -144,7 +144,7 @@ secinfo_admin_report_added(struct secinfo_admin *admin, const char *name, long l
 	int rc;
 
 	rc = secinfo_admin_user_load(admin, name, &user);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	m = secinfo_user_method(user, id);
 	if (n_answers > 0)
@@ -160,7 +160,7 @@ secinfo_admin_report_added(struct secinfo_admin *admin, const char *name, long l
 	if (user->default_method != id)
 		secinfo_admin_say_default(user);
 	secinfo_user_free(user);
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 int
@@ -205,7 +205,7 @@ secinfo_admin_ids(const struct secinfo_user *user, enum secinfo_kind kind, char 
 
 /*
  * Finds the method WORD names: an id of USER's, or a kind USER has exactly one method of.
- * Returns SECINFO_ADMIN_OK with *m, _FAILED or _USAGE (message printed).
+ * Returns 0 with *m, or a negative SECINFO_ERR_* code (message printed).
  */
 static int
 secinfo_admin_method_resolve(const struct secinfo_user *user, const char *word,
@@ -222,7 +222,7 @@ secinfo_admin_method_resolve(const struct secinfo_user *user, const char *word,
 				*m = &user->methods[i];
 		secinfo_admin_ids(user, (enum secinfo_kind)kind, ids, sizeof(ids));
 		if (count == 1)
-			return SECINFO_ADMIN_OK;
+			return SECINFO_OK;
 		if (count == 0)
 			return secinfo_admin_fail("%s has no %s method", user->name, word);
 		return secinfo_admin_fail("%s has %zu %s methods (ids %s); say which one by its id",
@@ -238,7 +238,7 @@ secinfo_admin_method_resolve(const struct secinfo_user *user, const char *word,
 		return secinfo_admin_fail("%s has no method with id %lld; 'secinfo-admin user show "
 					  "%s' lists them",
 					  user->name, id, user->name);
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 /* Opens the database and finds USER and the method METHOD names. */
@@ -249,9 +249,9 @@ secinfo_admin_method_find(struct secinfo_admin *admin, const struct secinfo_admi
 	int rc;
 
 	rc = secinfo_admin_open(admin);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_user_load(admin, args->words[0], user);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_method_resolve(*user, args->words[1], m);
 	return rc;
 }
@@ -279,7 +279,7 @@ secinfo_admin_cmd_method_delete(struct secinfo_admin *admin, const struct secinf
 	int rc;
 
 	rc = secinfo_admin_method_find(admin, args, &user, &m);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		goto out;
 	secinfo_method_describe(m, 1, text, sizeof(text));
 	snprintf(question, sizeof(question),
@@ -298,7 +298,7 @@ secinfo_admin_cmd_method_delete(struct secinfo_admin *admin, const struct secinf
 	}
 	printf("Deleted %s (id %lld) of %s.\n", text, m->id, user->name);
 	rc = secinfo_admin_user_load(admin, user->name, &after);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		secinfo_admin_say_default(after);
 out:
 	secinfo_user_free(after);
@@ -314,7 +314,7 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 	int rc;
 
 	rc = secinfo_admin_method_find(admin, args, &user, &m);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		goto out;
 	if (!(secinfo_kind_purposes(m->kind) & SECINFO_PURPOSE_2FA)) {
 		rc = secinfo_admin_fail(
@@ -332,7 +332,7 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 		rc = secinfo_store_method_set_default(admin->store, user->name, m->id);
 	rc = secinfo_admin_end(admin, rc, user->name, secinfo_kind_name(m->kind), "method-default");
 	if (rc != 0) {
-		rc = secinfo_admin_fail("cannot change the default: %s", secinfo_strerror(rc));
+		rc = secinfo_admin_error(rc, "cannot change the default: %s", secinfo_strerror(rc));
 		goto out;
 	}
 	user->default_method = m->id;

@@ -32,7 +32,7 @@ secinfo_admin_cmd_question_add(struct secinfo_admin *admin, const struct secinfo
 	if (secinfo_question_text_check(text, &why) != 0)
 		return secinfo_admin_fail("cannot add the question: %s", why);
 	rc = secinfo_admin_open(admin);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	rc = secinfo_store_begin(admin->store);
 	if (rc == 0)
@@ -55,7 +55,7 @@ secinfo_admin_cmd_question_add(struct secinfo_admin *admin, const struct secinfo
 		return secinfo_admin_fail("cannot add the question: %s; nothing added",
 					  secinfo_strerror(rc));
 	printf("%lld\n", id); /* only the id, for scripts: id=$(secinfo-admin question add ...) */
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 int
@@ -69,11 +69,12 @@ secinfo_admin_cmd_question_list(struct secinfo_admin *admin, const struct secinf
 	int rc;
 
 	rc = secinfo_admin_open(admin);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	rc = secinfo_store_questions_get(admin->store, 0, &list, &n);
 	if (rc != 0)
-		return secinfo_admin_fail("cannot read the questions: %s", secinfo_strerror(rc));
+		return secinfo_admin_error(rc, "cannot read the questions: %s",
+					   secinfo_strerror(rc));
 	if (args->options & SECINFO_OPT_JSON) {
 		fputc('[', stdout);
 		for (size_t i = 0; i < n; i++) {
@@ -98,7 +99,7 @@ secinfo_admin_cmd_question_list(struct secinfo_admin *admin, const struct secinf
 		secinfo_admin_table_free(&table);
 	}
 	secinfo_questions_free(list, n);
-	return rc == 0 ? SECINFO_ADMIN_OK : secinfo_admin_fail("out of memory");
+	return rc == 0 ? SECINFO_OK : secinfo_admin_fail("out of memory");
 }
 
 int
@@ -111,7 +112,7 @@ secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
 	if (secinfo_id_parse(args->words[0], &id) != 0)
 		return secinfo_admin_usage_fail("ID '%s' is not a question id", args->words[0]);
 	rc = secinfo_admin_open(admin);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	rc = secinfo_store_begin(admin->store);
 	if (rc == 0)
@@ -123,10 +124,10 @@ secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
 			"list' shows them",
 			id);
 	if (rc != 0)
-		return secinfo_admin_fail("cannot retire question %lld: %s", id,
-					  secinfo_strerror(rc));
+		return secinfo_admin_error(rc, "cannot retire question %lld: %s", id,
+					   secinfo_strerror(rc));
 	printf("Retired question %lld: it is no longer asked or offered, and answers to it no "
 	       "longer count.\n",
 	       id);
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }

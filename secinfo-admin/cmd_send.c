@@ -27,7 +27,7 @@ secinfo_admin_cmd_send_test(struct secinfo_admin *admin, const struct secinfo_ad
 	if (ops == NULL || ops->channel < 0 || ops->parse_detail == NULL)
 		return secinfo_admin_usage_fail("send-test sms|call|email DESTINATION");
 	rc = secinfo_admin_load_conf(admin);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	if (!(admin->conf->methods & SECINFO_KIND_BIT(ops->kind)))
 		return secinfo_admin_fail("[policy] methods does not allow %s: its gateway is not "
@@ -52,5 +52,5 @@ secinfo_admin_cmd_send_test(struct secinfo_admin *admin, const struct secinfo_ad
 	if (rc != 0)
 		return secinfo_admin_fail("the test %s to %s was not accepted", ops->name, to);
 	printf("The gateway accepted a test %s to %s.\n", ops->name, to);
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }

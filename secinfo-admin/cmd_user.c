@@ -66,7 +66,7 @@ secinfo_admin_cmd_user_list(struct secinfo_admin *admin, const struct secinfo_ad
 	int rc;
 
 	rc = secinfo_admin_open(admin);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		return rc;
 	secinfo_admin_table_init(&list.table, 5, headings);
 	if (list.json)
@@ -80,8 +80,8 @@ secinfo_admin_cmd_user_list(struct secinfo_admin *admin, const struct secinfo_ad
 		rc = secinfo_admin_table_print(&list.table, stdout);
 	secinfo_admin_table_free(&list.table);
 	if (rc != 0)
-		return secinfo_admin_fail("cannot list the users: %s", secinfo_strerror(rc));
-	return SECINFO_ADMIN_OK;
+		return secinfo_admin_error(rc, "cannot list the users: %s", secinfo_strerror(rc));
+	return SECINFO_OK;
 }
 
 /* Prints one method of 'user show --json'. */
@@ -210,9 +210,9 @@ secinfo_admin_cmd_user_show(struct secinfo_admin *admin, const struct secinfo_ad
 	int rc;
 
 	rc = secinfo_admin_open(admin);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_user_load(admin, args->words[0], &user);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		goto out;
 	if (args->options & SECINFO_OPT_JSON)
 		secinfo_admin_user_show_json(admin, user);
@@ -232,9 +232,9 @@ secinfo_admin_cmd_user_delete(struct secinfo_admin *admin, const struct secinfo_
 	int rc;
 
 	rc = secinfo_admin_open(admin);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_user_load(admin, name, &user);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		goto out;
 	snprintf(question, sizeof(question),
 		 "Delete user %s and all %zu method%s? This cannot be "
@@ -268,16 +268,17 @@ secinfo_admin_cmd_user_unlock(struct secinfo_admin *admin, const struct secinfo_
 	int rc;
 
 	rc = secinfo_admin_open(admin);
-	if (rc == SECINFO_ADMIN_OK)
+	if (rc == SECINFO_OK)
 		rc = secinfo_admin_user_load(admin, name, &user);
-	if (rc != SECINFO_ADMIN_OK)
+	if (rc != SECINFO_OK)
 		goto out;
 	rc = secinfo_store_begin(admin->store);
 	if (rc == 0)
 		rc = secinfo_store_user_unlock(admin->store, name);
 	rc = secinfo_admin_end(admin, rc, name, "", "user-unlock");
 	if (rc != 0) {
-		rc = secinfo_admin_fail("cannot unlock user %s: %s", name, secinfo_strerror(rc));
+		rc = secinfo_admin_error(rc, "cannot unlock user %s: %s", name,
+					 secinfo_strerror(rc));
 		goto out;
 	}
 	if (secinfo_admin_locked_until(admin, user->locked_until) != 0)

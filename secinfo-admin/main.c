@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "error.h"
 #include "crypto.h"
 #include "otp.h"
 
@@ -156,7 +157,7 @@ secinfo_admin_find(int n, char **words, int *used)
 	return NULL;
 }
 
-/* Records one option in ARGS. Returns SECINFO_ADMIN_OK or SECINFO_ADMIN_USAGE. */
+/* Records one option in ARGS. Returns 0 or SECINFO_ERR_USAGE. */
 static int
 secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, const char *value,
 		     struct secinfo_admin_args *args)
@@ -182,46 +183,46 @@ secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, const c
 	args->options |= bit;
 	if (slot != NULL)
 		*slot = value;
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 /*
  * Parses the options and words after the command words (ARGV[0] is the last command word).
- * Options may come before or after the words; "--" ends them. Returns SECINFO_ADMIN_OK,
- * SECINFO_ADMIN_USAGE, or -1 for --help.
+ * Options may come before or after the words; "--" ends them. Returns 0 (*help set when
+ * --help was asked for: nothing else is checked), SECINFO_ERR_USAGE or SECINFO_ERR_NOMEM.
  */
 static int
 secinfo_admin_parse(const struct secinfo_admin_command *cmd, int argc, char **argv,
-		    struct secinfo_admin_args *args)
+		    struct secinfo_admin_args *args, int *help)
 {
-	int c, rc = SECINFO_ADMIN_OK;
+	int c, rc = SECINFO_OK;
 
 	args->words = calloc((size_t)argc + 1, sizeof(*args->words));
 	if (args->words == NULL)
-		return secinfo_admin_fail("out of memory");
+		return secinfo_admin_error(SECINFO_ERR_NOMEM, "out of memory");
 	if (cmd->max_words == SECINFO_ADMIN_ANY_WORDS) {
 		for (int i = 1; i < argc; i++)
 			args->words[args->n_words++] = argv[i];
-		return SECINFO_ADMIN_OK;
+		return SECINFO_OK;
 	}
 	argv[0] = secinfo_admin_program; /* getopt's messages start with it */
 	optind = 0;                      /* glibc: start afresh */
 	/* A leading '-' returns words in order (code 1) even under POSIXLY_CORRECT. */
-	while (rc == SECINFO_ADMIN_OK &&
+	while (rc == SECINFO_OK &&
 	       (c = getopt_long(argc, argv, "-h", secinfo_admin_options, NULL)) != -1) {
 		if (c == 1)
 			args->words[args->n_words++] = optarg;
-		else if (c == 'h')
-			return -1;
-		else if (c >= SECINFO_ADMIN_OPT_BASE)
+		else if (c == 'h') {
+			*help = 1;
+			return 0;
+		} else if (c >= SECINFO_ADMIN_OPT_BASE)
 			rc = secinfo_admin_option(cmd, c - SECINFO_ADMIN_OPT_BASE, optarg, args);
 		else
-			rc = SECINFO_ADMIN_USAGE; /* getopt said why */
+			rc = SECINFO_ERR_USAGE; /* getopt said why */
 	}
-	for (int i = optind; rc == SECINFO_ADMIN_OK && i < argc; i++)
+	for (int i = optind; rc == SECINFO_OK && i < argc; i++)
 		args->words[args->n_words++] = argv[i];
-	if (rc == SECINFO_ADMIN_OK &&
-	    (args->n_words < cmd->min_words || args->n_words > cmd->max_words))
+	if (rc == SECINFO_OK && (args->n_words < cmd->min_words || args->n_words > cmd->max_words))
 		rc = secinfo_admin_usage_fail(
 			args->n_words < cmd->min_words ? "missing argument" : "too many arguments");
 	return rc;
@@ -234,25 +235,21 @@ secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
 	const struct secinfo_admin_command *cmd;
 	struct secinfo_admin_args args = {0};
 	char command[64];
-	int used = 0, rc;
+	int used = 0, help = 0, rc;
 
 	cmd = secinfo_admin_find(argc, argv, &used);
 	if (cmd == NULL)
-		return SECINFO_ADMIN_USAGE;
+		return SECINFO_ERR_USAGE;
 	snprintf(command, sizeof(command), "%s%s%s", cmd->group, cmd->name ? " " : "",
 		 cmd->name ? cmd->name : "");
 	args.command = command;
-	rc = secinfo_admin_parse(cmd, argc - used + 1, argv + used - 1, &args);
-	if (rc == -1) {
+	rc = secinfo_admin_parse(cmd, argc - used + 1, argv + used - 1, &args, &help);
+	if (rc == 0 && help)
 		secinfo_admin_usage_command(cmd, "usage: ", stdout);
-		rc = SECINFO_ADMIN_OK;
-		goto out;
-	}
-	if (rc == SECINFO_ADMIN_OK)
+	else if (rc == 0)
 		rc = cmd->run(admin, &args);
-	if (rc == SECINFO_ADMIN_USAGE)
+	if (rc == SECINFO_ERR_USAGE)
 		secinfo_admin_usage_command(cmd, "usage: ", stderr);
-out:
 	free(args.words);
 	return rc;
 }
@@ -265,7 +262,7 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct secinfo_admin admin = {.conf_path = SECINFO_CONF_PATH};
-	int c, rc;
+	int c, rc = 0;
 
 	/* '+': stop at the command word, whose own options are parsed per command. */
 	while ((c = getopt_long(argc, argv, "+c:h", global, NULL)) != -1) {
@@ -273,25 +270,27 @@ main(int argc, char **argv)
 			admin.conf_path = optarg;
 		} else if (c == 'h') {
 			secinfo_admin_usage(stdout);
-			return SECINFO_ADMIN_OK;
+			return 0;
 		} else {
 			fputs("Try 'secinfo-admin --help'.\n", stderr);
-			return SECINFO_ADMIN_USAGE;
+			return secinfo_admin_exit_status(SECINFO_ERR_USAGE);
 		}
 	}
 	if (optind >= argc) {
 		fputs("usage: secinfo-admin [-c FILE] COMMAND ...\n"
 		      "'secinfo-admin --help' lists the commands.\n",
 		      stderr);
-		return SECINFO_ADMIN_USAGE;
+		return secinfo_admin_exit_status(SECINFO_ERR_USAGE);
 	}
 	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0)
-		return secinfo_admin_fail("cannot initialise libsodium or liboath");
+		rc = secinfo_admin_error(SECINFO_ERR_CRYPTO, "cannot initialise libsodium or "
+							     "liboath");
 	admin.now = time(NULL);
-	rc = secinfo_admin_dispatch(&admin, argc - optind, argv + optind);
+	if (rc == 0)
+		rc = secinfo_admin_dispatch(&admin, argc - optind, argv + optind);
 	secinfo_admin_close(&admin);
 	secinfo_otp_done();
 	if (fflush(stdout) != 0 || ferror(stdout))
-		rc = secinfo_admin_fail("cannot write the output");
-	return rc;
+		rc = secinfo_admin_error(SECINFO_ERR_IO, "cannot write the output");
+	return secinfo_admin_exit_status(rc);
 }

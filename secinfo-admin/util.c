@@ -33,7 +33,24 @@ secinfo_admin_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	secinfo_admin_vsay(fmt, ap);
 	va_end(ap);
-	return SECINFO_ADMIN_FAILED;
+	return SECINFO_ERR_DENIED;
+}
+
+int
+secinfo_admin_error(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	secinfo_admin_vsay(fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : SECINFO_ERR_INTERNAL;
+}
+
+int
+secinfo_admin_exit_status(int rc)
+{
+	return rc == 0 ? 0 : rc == SECINFO_ERR_USAGE ? 2 : 1;
 }
 
 int
@@ -44,7 +61,7 @@ secinfo_admin_usage_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	secinfo_admin_vsay(fmt, ap);
 	va_end(ap);
-	return SECINFO_ADMIN_USAGE;
+	return SECINFO_ERR_USAGE;
 }
 
 int
@@ -54,7 +71,7 @@ secinfo_admin_load_conf(struct secinfo_admin *admin)
 	int rc;
 
 	if (admin->conf != NULL)
-		return SECINFO_ADMIN_OK;
+		return SECINFO_OK;
 	rc = secinfo_conf_load(admin->conf_path, &admin->conf, &problems);
 	/* Warnings are for 'check'; a command that cannot run shows why. */
 	for (size_t i = 0; rc != 0 && i < problems.count; i++)
@@ -65,7 +82,7 @@ secinfo_admin_load_conf(struct secinfo_admin *admin)
 		return secinfo_admin_fail("cannot use the configuration %s (%s); "
 					  "'secinfo-admin check' lists every problem",
 					  admin->conf_path, secinfo_strerror(rc));
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 int
@@ -74,8 +91,9 @@ secinfo_admin_open(struct secinfo_admin *admin)
 	char why[1024] = "";
 	int rc;
 
-	if (secinfo_admin_load_conf(admin) != SECINFO_ADMIN_OK)
-		return SECINFO_ADMIN_FAILED;
+	rc = secinfo_admin_load_conf(admin);
+	if (rc != 0)
+		return rc;
 	rc = secinfo_store_open(admin->conf, 0, &admin->store, why, sizeof(why));
 	if (rc == SECINFO_ERR_NOT_FOUND)
 		return secinfo_admin_fail("cannot open the database: %s; run 'secinfo-admin init' "
@@ -86,7 +104,7 @@ secinfo_admin_open(struct secinfo_admin *admin)
 			"cannot open the database: %s (%s); 'secinfo-admin check' "
 			"shows what to fix",
 			why, secinfo_strerror(rc));
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 void
@@ -109,8 +127,9 @@ secinfo_admin_user_load(struct secinfo_admin *admin, const char *name, struct se
 			"list' shows the enrolled users",
 			name);
 	if (rc != 0)
-		return secinfo_admin_fail("cannot read user '%s': %s", name, secinfo_strerror(rc));
-	return SECINFO_ADMIN_OK;
+		return secinfo_admin_error(rc, "cannot read user '%s': %s", name,
+					   secinfo_strerror(rc));
+	return SECINFO_OK;
 }
 
 int
@@ -124,7 +143,7 @@ secinfo_admin_user_name_check(const char *name)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
 			return secinfo_admin_fail("a user name cannot contain control characters");
-	return SECINFO_ADMIN_OK;
+	return SECINFO_OK;
 }
 
 int
