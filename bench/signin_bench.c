@@ -98,6 +98,7 @@ struct bench_result {
 /* fsync and fdatasync calls per sign-in, by file. */
 struct bench_fsyncs {
 	double wal, db, other; /* the -wal file, the database (or -journal), anything else */
+	double commits;        /* the -wal syncs that made newly written frames durable */
 };
 
 /* One row of the table; NAN where a column was not measured. */
@@ -532,23 +533,33 @@ bench_pam_wrapper_env(const struct bench *b)
 	unsetenv("PAM_WRAPPER_DEBUGLEVEL");
 }
 
-/* Counts the fsync and fdatasync calls in an strace -y log, by file. */
+/*
+ * Counts the fsync and fdatasync calls in an strace -y log, by file. A sync of the -wal file
+ * after page-sized writes to it is a commit; the others sync a new WAL's header or precede a
+ * checkpoint.
+ */
 static void
 bench_fsyncs_count(const struct bench *b, const char *log, struct bench_fsyncs *out)
 {
 	char line[1024], db_tail[340];
 	FILE *f = fopen(log, "r");
+	int frames = 0;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(db_tail, sizeof(db_tail), "%s>", b->db);
 	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-		char *call = strstr(line, "sync(");
+		char *call = strstr(line, "sync("), *result = strstr(line, ") = ");
 
+		if (strstr(line, "pwrite64(") != NULL && strstr(line, "-wal>") != NULL &&
+		    result != NULL && strtol(result + 4, NULL, 10) >= 512)
+			frames = 1;
 		if (call == NULL || strstr(line, "resumed>") != NULL)
 			continue;
-		if (strstr(call, "-wal>") != NULL)
+		if (strstr(call, "-wal>") != NULL) {
 			out->wal++;
-		else if (strstr(call, db_tail) != NULL || strstr(call, "-journal>") != NULL)
+			out->commits += frames;
+			frames = 0;
+		} else if (strstr(call, db_tail) != NULL || strstr(call, "-journal>") != NULL)
 			out->db++;
 		else
 			out->other++;
@@ -599,9 +610,9 @@ bench_drive(struct bench *b, const char *service, const char *user, const char *
 			       log, cgout, b->driver, service, user, codefile, warm, count, expect,
 			       (char *)NULL);
 		else if (mode == BENCH_STRACE)
-			execlp("strace", "strace", "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync",
-			       "-o", trace, b->driver, service, user, codefile, warm, count, expect,
-			       (char *)NULL);
+			execlp("strace", "strace", "-f", "-qq", "-y", "-e",
+			       "trace=fsync,fdatasync,pwrite64", "-o", trace, b->driver, service,
+			       user, codefile, warm, count, expect, (char *)NULL);
 		else if (mode == BENCH_CONCURRENT)
 			execl(b->driver, b->driver, "-p", service, user, codefile, warm, count,
 			      expect, (char *)NULL);
@@ -633,6 +644,7 @@ bench_drive(struct bench *b, const char *service, const char *user, const char *
 		fsyncs->wal /= warmup + reps;
 		fsyncs->db /= warmup + reps;
 		fsyncs->other /= warmup + reps;
+		fsyncs->commits /= warmup + reps;
 	}
 	return r->bad;
 }
@@ -734,7 +746,7 @@ bench_row_new(enum bench_module module, long users, const char *what)
 		bench_die("too many rows");
 	row = &bench_rows[bench_n_rows++];
 	*row = (struct bench_row){module, users,     what, NAN, NAN, NAN, NAN,
-				  NAN,    {0, 0, 0}, 0,    NAN, 0,   0,   -1};
+				  NAN,    {0, 0, 0, 0}, 0,    NAN, 0,   0,   -1};
 	return row;
 }
 
@@ -884,23 +896,23 @@ bench_ratio(char *buf, size_t size, double value, double ga)
 static void
 bench_table(void)
 {
-	printf("%-20s %6s %-29s %7s %7s %6s %8s %6s %12s %-22s %s\n", "module", "users", "sign-in",
-	       "p50 ms", "p90 ms", "/GA", "proc ms", "/GA", "instructions", "fsyncs = wal+db+other",
-	       "at once");
+	printf("%-20s %6s %-29s %7s %7s %6s %8s %6s %12s %-30s %s\n", "module", "users", "sign-in",
+	       "p50 ms", "p90 ms", "/GA", "proc ms", "/GA", "instructions",
+	       "fsyncs = wal+db+other (commits)", "at once");
 	for (int i = 0; i < bench_n_rows; i++) {
 		const struct bench_row *r = &bench_rows[i];
 		const struct bench_row *ga = bench_ga_row(r->users);
 		char users[24] = "-", p50[16], p90[16], proc[16], ratio[16], pratio[16];
-		char ir[24] = "-", fs[40] = "-", conc[48] = "-";
+		char ir[24] = "-", fs[64] = "-", conc[48] = "-";
 
 		if (r->users >= 0)
 			snprintf(users, sizeof(users), "%ld", r->users);
 		if (!isnan(r->instructions))
 			snprintf(ir, sizeof(ir), "%.0f", r->instructions);
 		if (r->fsyncs_counted)
-			snprintf(fs, sizeof(fs), "%.1f = %.1f+%.1f+%.1f",
+			snprintf(fs, sizeof(fs), "%.1f = %.1f+%.1f+%.1f (%.1f)",
 				 r->fsyncs.wal + r->fsyncs.db + r->fsyncs.other, r->fsyncs.wal,
-				 r->fsyncs.db, r->fsyncs.other);
+				 r->fsyncs.db, r->fsyncs.other, r->fsyncs.commits);
 		if (!isnan(r->concurrent_s)) {
 			int n = snprintf(conc, sizeof(conc), "%d: %.3f s, %d failed", r->concurrent,
 					 r->concurrent_s, r->concurrent_bad);
@@ -908,7 +920,7 @@ bench_table(void)
 				snprintf(conc + n, sizeof(conc) - (size_t)n, ", %ld audit rows",
 					 r->audit_rows);
 		}
-		printf("%-20s %6s %-29s %7s %7s %6s %8s %6s %12s %-22s %s\n",
+		printf("%-20s %6s %-29s %7s %7s %6s %8s %6s %12s %-30s %s\n",
 		       bench_module_name[r->module], users, r->what,
 		       bench_ms(p50, sizeof(p50), r->p50), bench_ms(p90, sizeof(p90), r->p90),
 		       bench_ratio(ratio, sizeof(ratio), r->p50, ga != NULL ? ga->p50 : NAN),
