@@ -53,5 +53,11 @@ CALLGRIND=
 if command -v valgrind >/dev/null && [ -f /usr/include/valgrind/callgrind.h ]; then
 	CALLGRIND="-c 10"
 fi
+# How the module links sqlite3, libsodium and liboath (configure --enable-static-module-libs).
+if readelf -d "$MODULE" | grep -q 'NEEDED.*libsqlite3'; then
+	echo "pam_secinfo.so: linked with the shared libsqlite3, libsodium and liboath"
+else
+	echo "pam_secinfo.so: sqlite3, libsodium and liboath linked in from their archives"
+fi
 # shellcheck disable=SC2086
 exec "$OUT/signin_bench" -m "$MODULE" -D "$OUT/signin_drive" $CALLGRIND "$@"

@@ -14,7 +14,7 @@
  * one user (the one in the middle, with an HOTP app) signing in again and again, an unknown
  * user (the decoy) and an enrolled user with 3 wrong codes.
  *
- * usage: signin_bench -m MODULE -D DRIVER [-d PARENT_DIR] [-n N,N,...] [-r REPS] [-w WARMUP]
+ * usage: signin_bench -m MODULE [-b MODULE] -D DRIVER [-d PARENT_DIR] [-n N,N,...] [-r REPS] [-w WARMUP]
  *                     [-p PROCESS_REPS] [-c CALLGRIND_REPS] [-f STRACE_REPS] [-C CONCURRENT]
  *                     [-k] [-s]
  */
@@ -60,13 +60,16 @@ enum bench_module {
 	BENCH_GA_RO, /* google-authenticator without them: it never writes the secret file */
 	BENCH_OATH,
 	BENCH_SECINFO,
+	BENCH_SECINFO_B, /* -b: another build of pam_secinfo.so on the same database */
 	BENCH_MODULES
 };
 
 static const char *const bench_module_name[BENCH_MODULES] = {
-	"pam_permit", "google-authenticator", "google-authenticator", "pam_oath", "secinfo"};
-static const char *const bench_service[BENCH_MODULES] = {"permit-bench", "ga-bench", "ga-ro-bench",
-							 "oath-bench", "secinfo-bench"};
+	"pam_permit", "google-authenticator", "google-authenticator", "pam_oath",
+	"secinfo",    "secinfo (-b)"};
+static const char *const bench_service[BENCH_MODULES] = {"permit-bench",  "ga-bench",
+							 "ga-ro-bench",   "oath-bench",
+							 "secinfo-bench", "secinfo-b-bench"};
 
 /* The syslog sink this bench runs when the machine has no /dev/log, or 0. */
 static pid_t bench_syslog_pid;
@@ -77,7 +80,7 @@ static char bench_etc_service[BENCH_MODULES][64];
 struct bench {
 	char dir[256], conf[320], db[320], key[320], pamd[320], oath_file[320];
 	char ga_dir[320], ga_ro_dir[320];
-	const char *module, *driver;
+	const char *module, *module_b, *driver;
 	int reps, warmup, process_reps, callgrind_reps, strace_reps, concurrent, keep;
 	int with_sms; /* -s: text messages allowed, and the measured user also has one */
 	unsigned char secret[SECINFO_OTP_SECRET_BYTES]; /* the HOTP user's secret */
@@ -195,9 +198,11 @@ bench_setup(struct bench *b, const char *parent)
 		else if (m == BENCH_OATH)
 			snprintf(text, sizeof(text),
 				 "auth required pam_oath.so usersfile=%s window=1\n", b->oath_file);
+		else if (m == BENCH_SECINFO_B && b->module_b == NULL)
+			continue;
 		else
-			snprintf(text, sizeof(text), "auth required %s config=%s\n", b->module,
-				 b->conf);
+			snprintf(text, sizeof(text), "auth required %s config=%s\n",
+				 m == BENCH_SECINFO ? b->module : b->module_b, b->conf);
 		bench_write(path, text, 0644);
 		snprintf(bench_etc_service[m], sizeof(bench_etc_service[m]), "%s-%ld",
 			 bench_service[m], (long)getpid());
@@ -503,6 +508,8 @@ bench_codes_totp(struct bench *b, enum bench_module module, const char *path, in
 		bench_die("%s: %s", path, strerror(errno));
 	for (int i = 0; i < count && module == BENCH_PERMIT; i++)
 		fprintf(f, "%s 000000\n", BENCH_UNKNOWN);
+	if (module == BENCH_SECINFO_B) /* the same database: the same users, once each */
+		module = BENCH_SECINFO;
 	for (int i = 0; i < count && module != BENCH_PERMIT; i++) {
 		long u = b->cursor[module]++;
 
@@ -745,7 +752,7 @@ bench_row_new(enum bench_module module, long users, const char *what)
 	if (bench_n_rows == BENCH_MAX_ROWS)
 		bench_die("too many rows");
 	row = &bench_rows[bench_n_rows++];
-	*row = (struct bench_row){module, users,     what, NAN, NAN, NAN, NAN,
+	*row = (struct bench_row){module, users,        what, NAN, NAN, NAN, NAN,
 				  NAN,    {0, 0, 0, 0}, 0,    NAN, 0,   0,   -1};
 	return row;
 }
@@ -759,7 +766,9 @@ bench_module(struct bench *b, enum bench_module module, int with_callgrind)
 {
 	const char *service = bench_service[module];
 	static const char *const what[BENCH_MODULES] = {
-		"", "right code", "right code, no reuse check", "right code", "right code"};
+		"",           "right code", "right code, no reuse check",
+		"right code", "right code", "right code"};
+	int audited = module == BENCH_SECINFO || module == BENCH_SECINFO_B;
 	struct bench_row *row =
 		bench_row_new(module, module == BENCH_PERMIT ? -1 : b->users, what[module]);
 	struct bench_result r;
@@ -792,7 +801,7 @@ bench_module(struct bench *b, enum bench_module module, int with_callgrind)
 		row->fsyncs_counted = 1;
 	}
 	if (b->concurrent > 0) {
-		if (module == BENCH_SECINFO)
+		if (audited)
 			audit_before = bench_audit(b, -1);
 		bench_codes_totp(b, module, codes, b->concurrent);
 		row->concurrent = b->concurrent;
@@ -800,7 +809,7 @@ bench_module(struct bench *b, enum bench_module module, int with_callgrind)
 			bench_drive(b, bench_etc_service[module], BENCH_UNKNOWN, codes, 0,
 				    b->concurrent, "success", BENCH_CONCURRENT, &r, NULL);
 		row->concurrent_s = r.median / 1e6;
-		if (module == BENCH_SECINFO)
+		if (audited)
 			row->audit_rows = bench_audit(b, audit_before);
 	}
 }
@@ -1028,9 +1037,10 @@ bench_fs_name(const char *dir)
 static void
 bench_usage(void)
 {
-	fprintf(stderr, "usage: signin_bench -m MODULE -D DRIVER [-d PARENT_DIR] [-n N,N,...] "
-			"[-r REPS] [-w WARMUP] [-p PROCESS_REPS] [-c CALLGRIND_REPS] "
-			"[-f STRACE_REPS] [-C CONCURRENT] [-k] [-s]\n");
+	fprintf(stderr,
+		"usage: signin_bench -m MODULE [-b MODULE] -D DRIVER [-d PARENT_DIR] [-n N,N,...] "
+		"[-r REPS] [-w WARMUP] [-p PROCESS_REPS] [-c CALLGRIND_REPS] "
+		"[-f STRACE_REPS] [-C CONCURRENT] [-k] [-s]\n");
 	exit(2);
 }
 
@@ -1055,6 +1065,8 @@ bench_one(struct bench *b, long users, int with_callgrind)
 	bench_module(b, BENCH_GA_RO, with_callgrind);
 	bench_module(b, BENCH_OATH, with_callgrind);
 	bench_module(b, BENCH_SECINFO, with_callgrind);
+	if (b->module_b != NULL)
+		bench_module(b, BENCH_SECINFO_B, with_callgrind);
 	bench_secinfo_more(b, with_callgrind);
 }
 
@@ -1080,9 +1092,10 @@ main(int argc, char **argv)
 	int opt, n_counts;
 	double t0 = bench_now();
 
-	while ((opt = getopt(argc, argv, "m:D:d:n:r:w:p:c:f:C:ks")) != -1) {
+	while ((opt = getopt(argc, argv, "m:b:D:d:n:r:w:p:c:f:C:ks")) != -1) {
 		switch (opt) {
 		case 'm': b.module = optarg; break;
+		case 'b': b.module_b = optarg; break;
 		case 'D': b.driver = optarg; break;
 		case 'd': parent = optarg; break;
 		case 'n': count_list = optarg; break;
@@ -1119,13 +1132,15 @@ main(int argc, char **argv)
 		bench_one(&b, counts[i], b.callgrind_reps > 0);
 
 	printf("one sign-in = pam_start + pam_authenticate + pam_end under pam_wrapper\n"
-	       "%s %s, %ld CPUs; sqlite %s, libsodium %s; %s\n%s\n"
+	       "%s %s, %ld CPUs; sqlite %s, libsodium %s\nsecinfo: %s\n%s%s%s%s\n"
 	       "files in %s (%s); in one process: %d sign-ins per row after %d warm-up; whole "
 	       "processes: %d pamtester runs; callgrind: %d sign-ins; strace: %d sign-ins; "
 	       "%d processes at once\n\n",
 	       host.sysname, host.release, sysconf(_SC_NPROCESSORS_ONLN), sqlite3_libversion(),
-	       sodium_version_string(), b.module, syslog_text, b.dir, bench_fs_name(b.dir), b.reps,
-	       b.warmup, b.process_reps, b.callgrind_reps, b.strace_reps, b.concurrent);
+	       sodium_version_string(), b.module, b.module_b != NULL ? "secinfo (-b): " : "",
+	       b.module_b != NULL ? b.module_b : "", b.module_b != NULL ? "\n" : "", syslog_text,
+	       b.dir, bench_fs_name(b.dir), b.reps, b.warmup, b.process_reps, b.callgrind_reps,
+	       b.strace_reps, b.concurrent);
 	bench_table();
 	bench_targets();
 	fflush(stdout);
