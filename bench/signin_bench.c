@@ -5,18 +5,18 @@
  *
  * For each user count N it enrolls the same N users (one random 20-byte TOTP secret each) in
  * a fresh secinfo database (through libsecinfo's store API), in one google-authenticator
- * secret file per user and in one pam_oath usersfile, then has signin_drive sign in through
- * each module under pam_wrapper: in one process (pam_start + pam_authenticate + pam_end in a
- * loop), as whole pamtester processes, under callgrind, under strace (fsyncs) and as 50
- * processes at once. Every right-code sign-in is a different user with the code of the
- * current TOTP step (each user signs in once per module, so that the modules' replay
- * protection and rate limits stay on), computed with liboath. secinfo has three more rows:
- * one user (the one in the middle, with an HOTP app) signing in again and again, an unknown
- * user (the decoy) and an enrolled user with 3 wrong codes.
+ * secret file per user and in one pam_oath usersfile, then signs in through each module: in
+ * one process under pam_wrapper (signin_drive: pam_start + pam_authenticate + pam_end in a
+ * loop; also under callgrind and under strace), as whole pamtester processes and as 50
+ * processes at once (services in /etc/pam.d). Every right-code sign-in is a different user
+ * with the code of the current TOTP step (each user signs in once per module, so that the
+ * modules' replay protection and rate limits stay on), computed with liboath. secinfo has
+ * three more rows: one user (the one in the middle, with an HOTP app) signing in again and
+ * again, an unknown user (the decoy) and an enrolled user with 3 wrong codes.
  *
- * usage: signin_bench -m MODULE [-b MODULE] -D DRIVER [-d PARENT_DIR] [-n N,N,...] [-r REPS] [-w WARMUP]
- *                     [-p PROCESS_REPS] [-c CALLGRIND_REPS] [-f STRACE_REPS] [-C CONCURRENT]
- *                     [-k] [-s]
+ * usage: signin_bench -m MODULE [-b MODULE] -D DRIVER [-d PARENT_DIR] [-n N,N,...]
+ *                     [-r REPS] [-w WARMUP] [-p PROCESS_REPS] [-c CALLGRIND_REPS]
+ *                     [-f STRACE_REPS] [-C CONCURRENT] [-k] [-s]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -256,8 +256,16 @@ bench_syslog_start(void)
 	char buf[2048];
 	int fd;
 
-	if (access("/dev/log", F_OK) == 0)
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+		close(fd);
 		return "syslog: the system's /dev/log";
+	}
+	if (fd >= 0)
+		close(fd);
+	/* a socket left by a killed run (or no daemon behind it) refuses: serve it again */
+	if (unlink("/dev/log") != 0 && errno != ENOENT)
+		bench_die("/dev/log: %s", strerror(errno));
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
 		bench_die("/dev/log: %s", strerror(errno));
