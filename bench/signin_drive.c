@@ -6,10 +6,14 @@
  * the figures. (A driver linked with those libraries would keep them resident and flatter
  * the module.)
  *
- * usage: signin_drive SERVICE USER CODEFILE WARMUP REPS EXPECT
- *   CODEFILE  one code per line; sign-in i answers every prompt with line i (the last line
- *             is reused when the file is shorter)
+ * usage: signin_drive [-p] SERVICE USER CODEFILE WARMUP REPS EXPECT
+ *   CODEFILE  one line per sign-in, "CODE" or "USER CODE": sign-in i answers every prompt
+ *             with the code of line i, as USER when the line names one (the last line is
+ *             reused when the file is shorter)
  *   EXPECT    "success" or "failure": what pam_authenticate must return every time
+ *   -p        concurrent: after WARMUP sign-ins in this process, fork REPS processes that
+ *             wait for one signal and then each run one sign-in (lines WARMUP.. of CODEFILE)
+ *             at once, as sshd's processes do; the times are those of the whole batch
  *
  * Prints one line: "ok BAD PROMPTS MEAN MEDIAN P10 P90 MIN MAX" (times in microseconds per
  * sign-in, PROMPTS the prompts seen per sign-in) or "error TEXT". Under valgrind's callgrind
@@ -19,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <security/pam_appl.h>
 
@@ -34,6 +40,12 @@
 #endif
 
 #define BENCH_MAX_SIGNINS 100000
+
+/* One line of CODEFILE: who signs in (empty: the USER argument) and with what. */
+struct bench_line {
+	char user[32];
+	char code[16];
+};
 
 struct bench_conv {
 	const char *code;
@@ -100,22 +112,86 @@ bench_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Reads up to MAX lines of CODEFILE into CODES. Returns the count, or -1. */
+/* Reads up to MAX lines of CODEFILE into LINES. Returns the count, or -1. */
 static int
-bench_codes_read(const char *path, char (*codes)[16], int max)
+bench_lines_read(const char *path, struct bench_line *lines, int max)
 {
 	FILE *f = fopen(path, "r");
-	char line[64];
+	char text[64];
 	int n = 0;
 
 	if (f == NULL)
 		return -1;
-	while (n < max && fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		snprintf(codes[n++], sizeof(codes[0]), "%.15s", line);
+	while (n < max && fgets(text, sizeof(text), f) != NULL) {
+		size_t len = strcspn(text, " \r\n");
+		struct bench_line *l = &lines[n++];
+
+		l->user[0] = '\0';
+		if (text[len] == ' ') {
+			snprintf(l->user, sizeof(l->user), "%.*s", (int)len, text);
+			memmove(text, text + len + 1, strlen(text + len + 1) + 1);
+		}
+		text[strcspn(text, "\r\n")] = '\0';
+		snprintf(l->code, sizeof(l->code), "%.15s", text);
 	}
 	fclose(f);
 	return n;
+}
+
+/* Sign-in K with line K of LINES (or the last one). */
+static int
+bench_signin_line(const char *service, const char *user, const struct bench_line *lines,
+		  int n_lines, int k, int *prompts)
+{
+	const struct bench_line *l = &lines[k < n_lines ? k : n_lines - 1];
+
+	return bench_signin(service, l->user[0] != '\0' ? l->user : user, l->code, prompts);
+}
+
+/*
+ * REPS processes, each one sign-in, released at once through a pipe. Fills TIMES[0] with the
+ * microseconds from the release to the end of the last one. Returns how many did not end
+ * with WANT.
+ */
+static int
+bench_concurrent(const char *service, const char *user, const struct bench_line *lines, int n_lines,
+		 int first, int reps, int want, double *times)
+{
+	int gate[2], bad = 0;
+	double t0;
+
+	if (pipe(gate) != 0)
+		return reps;
+	fflush(NULL);
+	for (int i = 0; i < reps; i++) {
+		pid_t pid = fork();
+		char go;
+
+		if (pid < 0)
+			return reps;
+		if (pid == 0) {
+			int p = 0;
+
+			close(gate[1]);
+			if (read(gate[0], &go, 1) < 0)
+				_exit(3);
+			_exit(bench_signin_line(service, user, lines, n_lines, first + i, &p) ==
+					      want
+				      ? 0
+				      : 1);
+		}
+	}
+	close(gate[0]);
+	t0 = bench_now_us();
+	close(gate[1]); /* every child's read returns */
+	for (int i = 0; i < reps; i++) {
+		int status = 0;
+
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			bad++;
+	}
+	times[0] = bench_now_us() - t0;
+	return bad;
 }
 
 static long
@@ -136,38 +212,49 @@ bench_arg(const char *text, long min, long max)
 int
 main(int argc, char **argv)
 {
-	static char codes[BENCH_MAX_SIGNINS][16];
+	static struct bench_line lines[BENCH_MAX_SIGNINS];
 	double *times = NULL, sum = 0;
-	int warmup, reps, n_codes, want, bad = 0, prompts = 0;
+	int warmup, reps, n_lines, want, bad = 0, prompts = 0, concurrent = 0;
 
+	if (argc > 1 && strcmp(argv[1], "-p") == 0) {
+		concurrent = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 7) {
-		fprintf(stderr, "usage: %s SERVICE USER CODEFILE WARMUP REPS success|failure\n",
+		fprintf(stderr,
+			"usage: %s [-p] SERVICE USER CODEFILE WARMUP REPS success|failure\n",
 			argv[0]);
 		return 2;
 	}
 	warmup = (int)bench_arg(argv[4], 0, BENCH_MAX_SIGNINS / 2);
 	reps = (int)bench_arg(argv[5], 1, BENCH_MAX_SIGNINS / 2);
 	want = strcmp(argv[6], "success") == 0 ? PAM_SUCCESS : PAM_AUTH_ERR;
-	n_codes = bench_codes_read(argv[3], codes, BENCH_MAX_SIGNINS);
+	n_lines = bench_lines_read(argv[3], lines, BENCH_MAX_SIGNINS);
 	times = calloc((size_t)reps, sizeof(*times));
-	if (n_codes <= 0 || times == NULL) {
+	if (n_lines <= 0 || times == NULL) {
 		printf("error cannot read codes from %s\n", argv[3]);
 		return 1;
 	}
 	for (int i = 0; i < warmup; i++) {
 		int p = 0;
-		bad += bench_signin(argv[1], argv[2], codes[i < n_codes ? i : n_codes - 1], &p) !=
-		       want;
+		bad += bench_signin_line(argv[1], argv[2], lines, n_lines, i, &p) != want;
+	}
+	if (concurrent) {
+		bad += bench_concurrent(argv[1], argv[2], lines, n_lines, warmup, reps, want,
+					times);
+		printf("ok %d 0 %.1f %.1f %.1f %.1f %.1f %.1f\n", bad, times[0], times[0], times[0],
+		       times[0], times[0], times[0]);
+		free(times);
+		return 0;
 	}
 	for (int i = 0; i < reps; i++) {
-		int k = warmup + i;
-		const char *code = codes[k < n_codes ? k : n_codes - 1];
 		double t0;
 		int rc;
 
 		CALLGRIND_TOGGLE_COLLECT;
 		t0 = bench_now_us();
-		rc = bench_signin(argv[1], argv[2], code, &prompts);
+		rc = bench_signin_line(argv[1], argv[2], lines, n_lines, warmup + i, &prompts);
 		times[i] = bench_now_us() - t0;
 		CALLGRIND_TOGGLE_COLLECT;
 		bad += rc != want;
