@@ -210,24 +210,63 @@ secinfo_store_conf(const struct secinfo_store *store)
 	return store->conf;
 }
 
+/*
+ * sqlite ends a transaction by itself after some errors (out of memory, disk full, I/O
+ * errors). Inside a level the caller opened, that must not go unnoticed: a savepoint or a
+ * statement would otherwise run in a new transaction of its own, outside the caller's.
+ */
+int
+secinfo_store_aborted(const struct secinfo_store *store)
+{
+	return store->depth > 0 && sqlite3_get_autocommit(store->db);
+}
+
+/*
+ * The outermost level takes the write lock at once (BEGIN IMMEDIATE), so that what a
+ * transaction reads cannot change before it writes; the levels inside it are savepoints.
+ */
 int
 secinfo_store_begin(struct secinfo_store *store)
 {
-	return sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
-		       ? 0
-		       : SECINFO_ERR_DB;
+	const char *sql = store->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT secinfo";
+
+	if (secinfo_store_aborted(store) ||
+	    sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return SECINFO_ERR_DB;
+	store->depth++;
+	return 0;
 }
 
 int
 secinfo_store_commit(struct secinfo_store *store)
 {
-	return sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0
-										: SECINFO_ERR_DB;
+	const char *sql = store->depth == 1 ? "COMMIT" : "RELEASE secinfo";
+
+	if (store->depth == 0 || secinfo_store_aborted(store))
+		return SECINFO_ERR_DB; /* the caller's rollback closes the level */
+	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		/* A failed COMMIT that ended the transaction leaves nothing to roll back. */
+		if (store->depth == 1 && sqlite3_get_autocommit(store->db))
+			store->depth = 0;
+		return SECINFO_ERR_DB;
+	}
+	store->depth--;
+	return 0;
 }
 
 void
 secinfo_store_rollback(struct secinfo_store *store)
 {
-	if (!sqlite3_get_autocommit(store->db))
-		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	if (store->depth == 0)
+		return;
+	if (!sqlite3_get_autocommit(store->db)) {
+		if (store->depth == 1)
+			sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+		else if (sqlite3_exec(store->db, "ROLLBACK TO secinfo; RELEASE secinfo", NULL, NULL,
+				      NULL) != SQLITE_OK)
+			/* Never leave a level's writes in place for the levels around it to
+			 * commit: undo everything; their commits then fail. */
+			sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	store->depth--;
 }

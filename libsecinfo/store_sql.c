@@ -106,6 +106,8 @@ secinfo_store_sql_v(struct secinfo_store *store, struct secinfo_sql *query, cons
 
 	query->rows = 0;
 	query->changes = 0;
+	if (secinfo_store_aborted(store))
+		return SECINFO_ERR_DB;
 	rc = secinfo_sql_prepare(store, query, types, ap, &stmt);
 	row.stmt = stmt;
 	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {

@@ -88,6 +88,9 @@ long long secinfo_sql_row_int(const struct secinfo_sql_row *row, int column);
 const char *secinfo_sql_row_text(const struct secinfo_sql_row *row, int column);
 const void *secinfo_sql_row_blob(const struct secinfo_sql_row *row, int column, size_t *len);
 
+/* Returns 1 when sqlite ended (rolled back) a transaction that a caller still has open. */
+int secinfo_store_aborted(const struct secinfo_store *store);
+
 /* Writes the associated data that binds an encrypted detail to its user and kind.
  * Returns 0 or SECINFO_ERR_INVALID (too long). */
 int secinfo_store_detail_ad(char *ad, size_t size, const char *user, enum secinfo_kind kind);

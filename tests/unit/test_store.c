@@ -538,6 +538,147 @@ test_failures(struct secinfo_store *store)
 	user = NULL;
 }
 
+/* Reads the integer SQL returns through another connection: what is committed, nothing else. */
+static long long
+committed_int(const char *sql)
+{
+	char text[64];
+
+	if (raw_text(path_of("secinfo.db"), sql, text, sizeof(text)) != SQLITE_OK)
+		return -1;
+	return strtoll(text, NULL, 10);
+}
+
+/* Returns the failure count of NAME as the store sees it (inside its transaction), -1 when
+ * the user cannot be loaded; *last_used gets the last use of the user's method ID. */
+static long long
+failures_of(struct secinfo_store *store, const char *name, long long id, long long *last_used)
+{
+	struct secinfo_user *user = NULL;
+	struct secinfo_method *m;
+	long long failures;
+
+	if (secinfo_store_user_get(store, name, &user) != 0)
+		return -1;
+	failures = user->failures;
+	m = secinfo_user_method(user, id);
+	if (last_used != NULL)
+		*last_used = m != NULL ? m->last_used : -1;
+	secinfo_user_free(user);
+	return failures;
+}
+
+/*
+ * Nested transactions: the functions that open their own transaction (success, code_check,
+ * send_reserve) work inside a caller's, where they become savepoints; only the outermost
+ * commit makes anything durable, and its rollback undoes everything.
+ */
+static void
+test_transactions(struct secinfo_store *store)
+{
+	struct secinfo_audit_entry e = {40000, "nora", "sshd", "", "sms", "auth", "success"};
+	long long app = 0, sms = 0, user_id = 0, until = 0, last_used = -1;
+	struct secinfo_user *user = NULL;
+	char codes_sql[128];
+
+	CHECK_INT(add(store, "nora", SECINFO_KIND_APP, NULL, 1, &app), 0, "nora: app");
+	CHECK_INT(add(store, "nora", SECINFO_KIND_SMS, "+14255550199", 2, &sms), 0, "nora: sms");
+	if (secinfo_store_user_get(store, "nora", &user) == 0)
+		user_id = user->id;
+	secinfo_user_free(user);
+	CHECK_INT(secinfo_store_code_set(store, sms, "123456", 50000), 0, "nora: a code");
+	snprintf(codes_sql, sizeof(codes_sql), "SELECT count(*) FROM codes WHERE method_id = %lld",
+		 sms);
+
+	/* A whole sign-in try in one transaction, rolled back. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin a sign-in try");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 40000, &until), 0, "the attempt counted");
+	CHECK_INT(secinfo_store_code_check(store, sms, "123456", 40000, 3), 0,
+		  "the code is right and consumed (a savepoint)");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 7), 0, "a TOTP step accepted");
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 40000, 1), 0,
+		  "a send reserved (a savepoint)");
+	CHECK_INT(secinfo_store_success(store, user_id, sms, 40000, &until), 0,
+		  "the success recorded (a savepoint)");
+	CHECK_INT(secinfo_store_audit(store, &e), 0, "the audit row written");
+	CHECK_INT(failures_of(store, "nora", sms, &last_used), 0, "inside: the success cleared it");
+	CHECK_INT(last_used, 40000, "inside: the last use is set");
+	CHECK_INT(committed_int(codes_sql), 1,
+		  "another connection still sees the code: nothing is committed yet");
+	secinfo_store_rollback(store);
+	CHECK_INT(failures_of(store, "nora", sms, &last_used), 0, "after the rollback: no failure");
+	CHECK_INT(last_used, 0, "after the rollback: no last use");
+	CHECK_INT(committed_int("SELECT count(*) FROM audit WHERE user = 'nora'"), 0,
+		  "after the rollback: no audit row");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 7), 0,
+		  "after the rollback: the TOTP step was never accepted");
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 40001, 1), 0,
+		  "after the rollback: the send was never counted (limit 1)");
+	CHECK_INT(secinfo_store_commit(store), SECINFO_ERR_DB, "commit with no transaction: error");
+	secinfo_store_rollback(store); /* with none open: nothing happens */
+
+	/* The attempt alone, rolled back: the attempt is undone too. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 40010, &until), 0, "an attempt");
+	CHECK_INT(failures_of(store, "nora", sms, NULL), 1, "inside: one failure counted");
+	CHECK_INT(committed_int("SELECT failures FROM users WHERE name = 'nora'"), 0,
+		  "another connection does not see it yet");
+	secinfo_store_rollback(store);
+	CHECK_INT(failures_of(store, "nora", sms, NULL), 0,
+		  "the rollback undid the counted attempt");
+
+	/* Committed: a wrong code counts against the code, then the right one is consumed. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 40020, &until), 0, "an attempt");
+	CHECK_INT(secinfo_store_code_check(store, sms, "000000", 40020, 3), SECINFO_ERR_WRONG,
+		  "a wrong code inside the transaction");
+	CHECK_INT(secinfo_store_code_check(store, sms, "123456", 40020, 3), 0,
+		  "the right code inside the same transaction");
+	CHECK_INT(secinfo_store_commit(store), 0, "commit");
+	CHECK_INT(committed_int("SELECT failures FROM users WHERE name = 'nora'"), 1,
+		  "committed: the attempt");
+	CHECK_INT(committed_int(codes_sql), 0, "committed: the code is used");
+	CHECK_INT(secinfo_store_code_check(store, sms, "123456", 40021, 3), SECINFO_ERR_WRONG,
+		  "and never accepted again");
+
+	/* An inner level rolled back alone; the outer level goes on and commits. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin (outer)");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 40030, &until), 0, "outer: an attempt");
+	CHECK_INT(secinfo_store_begin(store), 0, "begin (inner)");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 9), 0, "inner: step 9 accepted");
+	CHECK_INT(secinfo_store_begin(store), 0, "begin (third level)");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 10), 0, "third: step 10 accepted");
+	CHECK_INT(secinfo_store_commit(store), 0, "third level released");
+	secinfo_store_rollback(store); /* the inner level, with the third inside it */
+	CHECK_INT(secinfo_store_counter_accept(store, app, 8), 0,
+		  "outer: step 8 is new again (9 and 10 were rolled back)");
+	CHECK_INT(secinfo_store_commit(store), 0, "outer commit");
+	CHECK_INT(committed_int("SELECT failures FROM users WHERE name = 'nora'"), 2,
+		  "committed: the outer attempt");
+	CHECK_INT(committed_int("SELECT counter FROM methods WHERE kind = 'app' AND user_id ="
+				" (SELECT id FROM users WHERE name = 'nora')"),
+		  8, "committed: the outer step, not the rolled back ones");
+
+	/* A refusal inside: only its savepoint is undone, the caller's transaction goes on. */
+	CHECK_INT(secinfo_store_failure(store, user_id, 2, 600, 40040, &until), SECINFO_ERR_LOCKED,
+		  "nora locked (two attempts counted)");
+	CHECK_INT(secinfo_store_begin(store), 0, "begin");
+	CHECK_INT(secinfo_store_success(store, user_id, app, 40041, &until), SECINFO_ERR_LOCKED,
+		  "a success while locked is refused inside the transaction");
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 40041, 1), SECINFO_ERR_DENIED,
+		  "a send over the limit is refused inside the transaction");
+	e.time = 40041;
+	e.result = "locked";
+	CHECK_INT(secinfo_store_audit(store, &e), 0, "the transaction still takes writes");
+	CHECK_INT(secinfo_store_commit(store), 0, "and commits");
+	CHECK_INT(committed_int("SELECT count(*) FROM audit WHERE user = 'nora'"), 1,
+		  "committed: the audit row");
+	CHECK_INT(committed_int("SELECT count(*) FROM sends WHERE user_id ="
+				" (SELECT id FROM users WHERE name = 'nora')"),
+		  1, "committed: no send beyond the limit");
+	CHECK_INT(secinfo_store_user_unlock(store, "nora"), 0, "nora unlocked");
+}
+
 static const char hanna_phone[] = "+14255551234", hanna_email[] = "hanna.private@example.net";
 static const char hanna_secret[] = "12345678901234567890";
 
@@ -1062,6 +1203,7 @@ main(void)
 		test_failures(store);
 		test_audit(store);
 		test_codes(store);
+		test_transactions(store);
 		test_user_delete(store);
 		test_encryption(store, conf); /* closes the store */
 		store = NULL;
