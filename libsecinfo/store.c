@@ -151,7 +151,7 @@ secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_st
 	}
 	sqlite3_busy_timeout(store->db, (int)(conf->busy_timeout * 1000));
 	if (sqlite3_exec(store->db,
-			 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+			 "PRAGMA journal_mode = WAL;"
 			 "PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF;"
 			 "PRAGMA temp_store = MEMORY;",
 			 NULL, NULL, NULL) != SQLITE_OK) {
@@ -178,6 +178,12 @@ secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_st
 				  rc == SECINFO_ERR_UNSUPPORTED
 					  ? "database schema is newer than this version of secinfo"
 					  : sqlite3_errmsg(store->db));
+		goto fail;
+	}
+	/* Only now: a migration rebuilds tables with foreign keys off. */
+	if (sqlite3_exec(store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		secinfo_store_why(why_buf, why_size, conf->db_path, sqlite3_errmsg(store->db));
+		rc = SECINFO_ERR_DB;
 		goto fail;
 	}
 	rc = secinfo_store_key_check(store, flags);

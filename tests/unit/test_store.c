@@ -802,6 +802,278 @@ test_encryption(struct secinfo_store *store, const struct secinfo_conf *conf)
 	secinfo_store_close(store);
 }
 
+/* Appends " X'<hex of BYTES>'" (an SQL blob literal) to SQL. */
+static void
+append_blob(char *sql, size_t size, const unsigned char *bytes, size_t len)
+{
+	size_t used = strlen(sql);
+
+	snprintf(sql + used, size - used, "X'");
+	for (size_t i = 0; i < len; i++) {
+		used = strlen(sql);
+		snprintf(sql + used, size - used, "%02x", bytes[i]);
+	}
+	used = strlen(sql);
+	snprintf(sql + used, size - used, "'");
+}
+
+/* Appends the blob literal of PLAIN sealed with KEY for associated data AD. */
+static int
+append_sealed(char *sql, size_t size, const unsigned char *key, const char *ad, const void *plain,
+	      size_t len)
+{
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
+
+	if (secinfo_seal(key, ad, plain, len, &sealed, &sealed_len) != 0)
+		return -1;
+	append_blob(sql, size, sealed, sealed_len);
+	free(sealed);
+	return 0;
+}
+
+/*
+ * Builds FILE as a version-1 database (as secinfo 0.1 wrote it, in rollback journal mode)
+ * with rows in every table, the details sealed with the test key, ids with a gap (4 and 6
+ * deleted long ago) and the highest method id (7) belonging to olaf.
+ */
+static int
+build_v1(const char *file)
+{
+	/* user, kind, detail, and the row around the sealed detail */
+	static const char *const methods[][5] = {
+		{"lena", "email", "lena@example.net", "(1, 1, 'email', ",
+		 ", NULL, NULL, NULL, NULL, -1, 100, NULL)"},
+		{"lena", "app", "12345678901234567890", "(2, 1, 'app', ",
+		 ", 1, 6, 30, 0, 1234, 101, 5000)"},
+		{"lena", "sms", "+14255550123", "(3, 1, 'sms', ",
+		 ", NULL, NULL, NULL, NULL, -1, 102, NULL)"},
+		{"olaf", "call", "+14255550177", "(7, 2, 'call', ",
+		 ", NULL, NULL, NULL, NULL, -1, 104, 6000)"},
+	};
+	unsigned char *key = NULL, hash[SECINFO_CODE_HASH_BYTES];
+	const char *why = NULL;
+	sqlite3 *db = NULL;
+	char sql[8192], ad[128];
+	int ok = 0;
+
+	if (secinfo_key_load(path_of("secinfo.key"), &key, &why) != 0 ||
+	    sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+		    SQLITE_OK ||
+	    secinfo_schema_migrate_to(db, 1) != 0)
+		goto out;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO meta VALUES ('unenrolled_failures', 3),"
+		 " ('key_check', ");
+	append_sealed(sql, sizeof(sql), key, "secinfo/1\nkey-check", "secinfo key check", 17);
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+		 ");"
+		 "INSERT INTO users VALUES (1, 'lena', 2, 0, NULL, 100), (2, 'olaf', 7, 2, 7777, "
+		 "101);"
+		 "INSERT INTO methods (id, user_id, kind, detail, otp_algorithm, otp_digits,"
+		 " otp_period, otp_hotp, counter, created, last_used) VALUES");
+	for (int i = 0; i < 4; i++) {
+		snprintf(ad, sizeof(ad), "secinfo/1\n%s\n%s", methods[i][0], methods[i][1]);
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s%s", i > 0 ? ", " : " ",
+			 methods[i][3]);
+		append_sealed(sql, sizeof(sql), key, ad, methods[i][2], strlen(methods[i][2]));
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s", methods[i][4]);
+	}
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+		 ", (5, 1, 'questions', NULL, NULL, NULL, NULL, NULL, -1, 103, NULL);"
+		 "INSERT INTO sends VALUES (1, 'sms', 1000);"
+		 "INSERT INTO questions VALUES (1, 'What was the name of your first pet?', 1),"
+		 " (2, 'In which city were you born?', 0), (4, 'What street did you grow up on?', "
+		 "1);"
+		 "INSERT INTO answers VALUES (5, 1, '$argon2id$first'), (5, 4, '$argon2id$street');"
+		 "INSERT INTO audit VALUES (1, 900, 'lena', 'sshd', '203.0.113.9', 'app', 'auth',"
+		 " 'success'), (2, 901, 'olaf', 'sudo', '', 'call', 'auth', 'failure');"
+		 "INSERT INTO codes VALUES (3, ");
+	if (secinfo_code_hash(key, 3, "424242", hash) != 0)
+		goto out;
+	append_blob(sql, sizeof(sql), hash, sizeof(hash));
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ", 99999, 1);");
+	ok = strlen(sql) < sizeof(sql) - 1 && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+out:
+	sqlite3_close(db);
+	secinfo_key_free(key);
+	return ok;
+}
+
+static int
+collect_audit_text(const struct secinfo_audit_entry *e, void *data)
+{
+	char *out = data;
+	size_t used = strlen(out);
+
+	snprintf(out + used, 512 - used, "%lld %s %s %s %s %s %s;", e->time, e->user, e->service,
+		 e->rhost, e->method, e->event, e->result);
+	return 0;
+}
+
+/* Schema 1 -> 2: every row survives, with its id, and ids are never used again. */
+static void
+test_migration(void)
+{
+	struct secinfo_conf *conf = make_conf("v1.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	struct secinfo_user *user = NULL;
+	struct secinfo_question *questions = NULL;
+	struct secinfo_answer *answers = NULL;
+	size_t n_questions = 0, n_answers = 0;
+	long long id = 0, until = 0;
+	char why_buf[512], text[512], audit[512] = "";
+
+	if (conf == NULL || !CHECK(build_v1(path_of("v1.db")), "a version-1 database built"))
+		goto out;
+	CHECK_INT(raw_text(path_of("v1.db"), "PRAGMA user_version", text, sizeof(text)), SQLITE_OK,
+		  "user_version readable");
+	CHECK_STR(text, "1", "it is version 1");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0,
+		  "the store opens it (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	raw_text(path_of("v1.db"), "PRAGMA user_version", text, sizeof(text));
+	CHECK_STR(text, "2", "migrated to version 2");
+	raw_text(path_of("v1.db"), "PRAGMA journal_mode", text, sizeof(text));
+	CHECK_STR(text, "wal", "and in WAL mode");
+	raw_text(path_of("v1.db"),
+		 "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema"
+		 " WHERE sql LIKE '%AUTOINCREMENT%' ORDER BY name)",
+		 text, sizeof(text));
+	CHECK_STR(text, "methods questions", "methods and questions have AUTOINCREMENT");
+	raw_text(path_of("v1.db"),
+		 "SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT type, name FROM"
+		 " sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name)",
+		 text, sizeof(text));
+	CHECK_STR(text,
+		  "index audit_by_time, index audit_by_user, index methods_by_user, "
+		  "index sends_by_user, table answers, table audit, table codes, table meta, "
+		  "table methods, table questions, table sends, table users, "
+		  "trigger users_default_check",
+		  "every table, index and the trigger are there, and nothing else");
+	raw_text(path_of("v1.db"), "SELECT count(*) FROM pragma_foreign_key_check", text,
+		 sizeof(text));
+	CHECK_STR(text, "0", "no dangling reference");
+	raw_text(path_of("v1.db"), "PRAGMA integrity_check", text, sizeof(text));
+	CHECK_STR(text, "ok", "integrity check passes");
+
+	CHECK_INT(secinfo_store_user_get(store, "lena", &user), 0, "lena loads");
+	if (user != NULL && CHECK_INT(user->n_methods, 4, "lena: four methods")) {
+		CHECK(user->methods[0].id == 1 && user->methods[1].id == 2 &&
+			      user->methods[2].id == 3 && user->methods[3].id == 5,
+		      "lena: the ids are kept (1, 2, 3, 5)");
+		CHECK_STR(user->methods[0].detail, "lena@example.net", "the address decrypts");
+		CHECK(user->methods[1].secret_len == 20 &&
+			      memcmp(user->methods[1].secret, "12345678901234567890", 20) == 0,
+		      "the TOTP secret decrypts");
+		CHECK(user->methods[1].otp.digits == 6 && user->methods[1].otp.period == 30 &&
+			      user->methods[1].counter == 1234 &&
+			      user->methods[1].last_used == 5000 && user->methods[1].created == 101,
+		      "the OTP parameters, counter and times are kept");
+		CHECK_STR(user->methods[2].detail, "+14255550123", "the number decrypts");
+		CHECK_INT(user->methods[3].kind, SECINFO_KIND_QUESTIONS, "the questions method");
+		CHECK_INT(user->default_method, 2, "lena: the default is kept");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+	CHECK_INT(secinfo_store_user_get(store, "olaf", &user), 0, "olaf loads");
+	if (user != NULL) {
+		CHECK(user->failures == 2 && user->locked_until == 7777 && user->n_methods == 1 &&
+			      user->methods[0].id == 7 && user->default_method == 7 &&
+			      strcmp(user->methods[0].detail, "+14255550177") == 0,
+		      "olaf: failures, lock, method and default are kept");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+
+	CHECK_INT(secinfo_store_code_check(store, 3, "424242", 5000, 2), 0,
+		  "the pending code survived, with its hash (one attempt of two used)");
+	CHECK_INT(secinfo_store_send_reserve(store, 1, "sms", 1500, 1), SECINFO_ERR_DENIED,
+		  "the send log survived (the send at 1000 counts)");
+	CHECK_INT(secinfo_store_questions_get(store, 0, &questions, &n_questions), 0,
+		  "questions load");
+	CHECK(n_questions == 3 && questions[0].id == 1 && questions[1].id == 2 &&
+		      !questions[1].active && questions[2].id == 4 &&
+		      strcmp(questions[2].text, "What street did you grow up on?") == 0,
+	      "the questions survived with their ids and states");
+	secinfo_questions_free(questions, n_questions);
+	CHECK_INT(secinfo_store_answers_get(store, 5, &answers, &n_answers), 0, "answers load");
+	CHECK(n_answers == 2 && answers[0].question_id == 1 &&
+		      strcmp(answers[0].hash, "$argon2id$first") == 0 &&
+		      answers[1].question_id == 4 &&
+		      strcmp(answers[1].hash, "$argon2id$street") == 0,
+	      "the answers survived");
+	secinfo_answers_free(answers, n_answers);
+	CHECK_INT(secinfo_store_audit_list(store, NULL, 0, collect_audit_text, audit), 0,
+		  "audit lists");
+	CHECK_STR(audit,
+		  "900 lena sshd 203.0.113.9 app auth success;901 olaf sudo  call auth failure;",
+		  "the audit trail survived");
+	raw_text(path_of("v1.db"), "SELECT value FROM meta WHERE name = 'unenrolled_failures'",
+		 text, sizeof(text));
+	CHECK_STR(text, "3", "the unenrolled failure count survived");
+
+	/* The trigger still guards the default. */
+	CHECK_INT(raw_exec(path_of("v1.db"), "UPDATE users SET default_method = 1 WHERE id = 1"),
+		  SQLITE_CONSTRAINT, "the trigger refuses an email as the default");
+	CHECK_INT(raw_exec(path_of("v1.db"), "UPDATE users SET default_method = 7 WHERE id = 1"),
+		  SQLITE_CONSTRAINT, "and another user's method");
+	/* Foreign keys are on again: deleting a method deletes its code and answers. */
+	CHECK_INT(delete_method(store, "lena", 5), 0, "lena: delete the questions method");
+	raw_text(path_of("v1.db"), "SELECT count(*) FROM answers", text, sizeof(text));
+	CHECK_STR(text, "0", "its answers went with it");
+
+	/* Ids are never used again. */
+	CHECK_INT(delete_method(store, "olaf", 7), 0, "olaf: delete the method with the top id");
+	CHECK_INT(add(store, "olaf", SECINFO_KIND_SMS, "+14255550178", 200, &id), 0, "olaf: add");
+	CHECK_INT(id, 8, "the new method gets 8, not 7 again");
+	CHECK_INT(delete_method(store, "olaf", id), 0, "olaf: delete it");
+	CHECK_INT(add(store, "olaf", SECINFO_KIND_SMS, "+14255550179", 201, &id), 0, "olaf: add");
+	CHECK_INT(id, 9, "then 9");
+	CHECK_INT(secinfo_store_question_add(store, "Your favourite teacher?", &id), 0,
+		  "a question added");
+	CHECK_INT(id, 5, "questions go on after the highest id (4)");
+	CHECK_INT(secinfo_store_attempt(store, 2, 8000, &until), 0, "olaf's lock has ended");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "it opens again (%s)",
+		  why_buf);
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+/* A migration that would leave a dangling reference changes nothing. */
+static void
+test_migration_refused(void)
+{
+	struct secinfo_conf *conf = make_conf("v1bad.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	char why_buf[512], text[64];
+
+	if (conf == NULL || !CHECK(build_v1(path_of("v1bad.db")), "a version-1 database built"))
+		goto out;
+	CHECK_INT(raw_exec(path_of("v1bad.db"),
+			   "INSERT INTO answers VALUES (5, 99, '$argon2id$dangling')"),
+		  SQLITE_OK, "an answer to a question that does not exist");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+		  "the migration refuses it");
+	CHECK(store == NULL, "no store");
+	raw_text(path_of("v1bad.db"), "PRAGMA user_version", text, sizeof(text));
+	CHECK_STR(text, "1", "still version 1");
+	raw_text(path_of("v1bad.db"), "SELECT count(*) FROM methods", text, sizeof(text));
+	CHECK_STR(text, "5", "every method is still there");
+	raw_text(path_of("v1bad.db"),
+		 "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v2' OR"
+		 " sql LIKE '%AUTOINCREMENT%'",
+		 text, sizeof(text));
+	CHECK_STR(text, "0", "nothing of the new schema was left behind");
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
 static void
 test_newer_schema(void)
 {
@@ -1210,6 +1482,8 @@ main(void)
 	}
 	secinfo_conf_free(conf);
 	test_newer_schema();
+	test_migration();
+	test_migration_refused();
 	test_empty_database();
 	test_unsafe_files();
 
