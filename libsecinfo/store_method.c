@@ -64,6 +64,7 @@ secinfo_store_method_add(struct secinfo_store *store, const char *name, enum sec
 	char ad[512];
 	int rc;
 
+	store->checkpoint_on_close = 1; /* an enrollment change */
 	rc = secinfo_store_user_ensure(store, name, now, &user_id);
 	if (rc == 0)
 		rc = secinfo_store_detail_ad(ad, sizeof(ad), name, kind);
@@ -102,6 +103,7 @@ secinfo_store_method_delete(struct secinfo_store *store, const char *name, long 
 	struct secinfo_method *next;
 	int changes = 0, rc;
 
+	store->checkpoint_on_close = 1; /* an enrollment change */
 	rc = secinfo_store_sql_exec(store, &changes,
 				    "DELETE FROM methods WHERE id = ?1 AND user_id ="
 				    " (SELECT id FROM users WHERE name = ?2)",
@@ -134,6 +136,7 @@ secinfo_store_method_set_default(struct secinfo_store *store, const char *name, 
 	struct secinfo_method *m;
 	int rc;
 
+	store->checkpoint_on_close = 1; /* an enrollment change */
 	rc = secinfo_store_user_get(store, name, &user);
 	if (rc != 0)
 		return rc;

@@ -11,6 +11,7 @@
 int
 secinfo_store_question_add(struct secinfo_store *store, const char *text, long long *id)
 {
+	store->checkpoint_on_close = 1; /* an enrollment change */
 	return secinfo_store_sql_int(
 		store, id, "INSERT INTO questions (text, active) VALUES (?1, 1) RETURNING id", "t",
 		text);
@@ -21,6 +22,7 @@ secinfo_store_question_retire(struct secinfo_store *store, long long id)
 {
 	int changes = 0, rc;
 
+	store->checkpoint_on_close = 1; /* an enrollment change */
 	rc = secinfo_store_sql_exec(store, &changes,
 				    "UPDATE questions SET active = 0 WHERE id = ?1", "i", id);
 	return rc != 0 ? rc : changes == 1 ? 0 : SECINFO_ERR_NOT_FOUND;
@@ -75,6 +77,7 @@ secinfo_store_answer_add(struct secinfo_store *store, long long method_id, long 
 	long long active = 0;
 	int changes = 0, rc;
 
+	store->checkpoint_on_close = 1; /* an enrollment change */
 	rc = secinfo_store_sql_exec(store, &changes,
 				    "INSERT INTO answers (method_id, question_id, hash)"
 				    " SELECT ?1, id, ?3 FROM questions WHERE id = ?2 AND active = 1"

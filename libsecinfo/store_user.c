@@ -219,6 +219,7 @@ secinfo_store_user_delete(struct secinfo_store *store, const char *name)
 {
 	int changes = 0, rc;
 
+	store->checkpoint_on_close = 1; /* an enrollment change */
 	rc = secinfo_store_sql_exec(store, &changes, "DELETE FROM users WHERE name = ?1", "t",
 				    name);
 	return rc != 0 ? rc : changes == 1 ? 0 : SECINFO_ERR_NOT_FOUND;
@@ -229,6 +230,7 @@ secinfo_store_user_unlock(struct secinfo_store *store, const char *name)
 {
 	int changes = 0, rc;
 
+	store->checkpoint_on_close = 1; /* an enrollment change */
 	rc = secinfo_store_sql_exec(
 		store, &changes,
 		"UPDATE users SET failures = 0, locked_until = NULL WHERE name = ?1", "t", name);

@@ -1,9 +1,10 @@
 /*
- * Unit tests for libsecinfo/store.c (with schema.c and crypto.c): a real sqlite file in a fresh
- * root-owned directory. Covers creation and reopening, WAL, the default-method rules, replay
- * protection, failures and lockout, encryption at rest, a wrong key, a newer schema, unsafe
- * files, and the audit trail. Needs root (the store only trusts root-owned files): exit 77
- * otherwise.
+ * Unit tests for libsecinfo/store*.c (with schema.c and crypto.c): a real sqlite file in a
+ * fresh root-owned directory. Covers creation and reopening, WAL, the default-method rules,
+ * replay protection, failures and lockout, encryption at rest, a wrong key, a newer schema,
+ * the migration from schema 1, nested transactions, the busy handler against another process
+ * holding the lock, what a sign-in does to the files, unsafe files, and the audit trail.
+ * Needs root (the store only trusts root-owned files): exit 77 otherwise.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,9 +45,10 @@ path_of(const char *name)
 	return p;
 }
 
-/* A configuration whose database is DB and key KEY (names inside the test directory). */
+/* A configuration whose database is DB and key KEY (names inside the test directory) and
+ * whose [database] busy_timeout is BUSY_TIMEOUT. */
 static struct secinfo_conf *
-make_conf(const char *db, const char *key)
+make_conf_busy(const char *db, const char *key, const char *busy_timeout)
 {
 	struct secinfo_problems problems = {0};
 	struct secinfo_conf *conf = NULL;
@@ -53,13 +56,20 @@ make_conf(const char *db, const char *key)
 
 	snprintf(text, sizeof(text),
 		 "[policy]\nmax_failures = 3\nlockout = 10m\n"
-		 "[database]\npath = %s/%s\nkey_file = %s/%s\nbusy_timeout = 2s\n",
-		 dir, db, dir, key);
+		 "[database]\npath = %s/%s\nkey_file = %s/%s\nbusy_timeout = %s\n",
+		 dir, db, dir, key, busy_timeout);
 	if (!CHECK_INT(secinfo_conf_parse("test.conf", text, &conf, &problems), 0,
 		       "configuration for %s, %s parses", db, key))
 		conf = NULL;
 	secinfo_problems_free(&problems);
 	return conf;
+}
+
+/* A configuration whose database is DB and key KEY, with a busy_timeout of 2 s. */
+static struct secinfo_conf *
+make_conf(const char *db, const char *key)
+{
+	return make_conf_busy(db, key, "2s");
 }
 
 static int
@@ -538,15 +548,22 @@ test_failures(struct secinfo_store *store)
 	user = NULL;
 }
 
-/* Reads the integer SQL returns through another connection: what is committed, nothing else. */
+/* Reads the integer SQL returns from the database FILE through another connection: what is
+ * committed, nothing else. */
 static long long
-committed_int(const char *sql)
+committed_int_in(const char *file, const char *sql)
 {
 	char text[64];
 
-	if (raw_text(path_of("secinfo.db"), sql, text, sizeof(text)) != SQLITE_OK)
+	if (raw_text(file, sql, text, sizeof(text)) != SQLITE_OK)
 		return -1;
 	return strtoll(text, NULL, 10);
+}
+
+static long long
+committed_int(const char *sql)
+{
+	return committed_int_in(path_of("secinfo.db"), sql);
 }
 
 /* Returns the failure count of NAME as the store sees it (inside its transaction), -1 when
@@ -1074,6 +1091,155 @@ out:
 	secinfo_conf_free(conf);
 }
 
+static double
+monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
+}
+
+/* A child process that holds the write lock of the database FILE, as a concurrent sign-in
+ * would, for HOLD_MS. */
+struct lock_holder {
+	pid_t pid;
+	int pipe; /* the child writes when it holds the lock and when it has committed */
+};
+
+static int
+hold_write_lock(struct lock_holder *holder, const char *file, int hold_ms)
+{
+	struct timespec hold = {hold_ms / 1000, (long)(hold_ms % 1000) * 1000000L};
+	int fds[2];
+	char c;
+
+	if (pipe(fds) != 0)
+		return 0;
+	holder->pid = fork();
+	if (holder->pid == 0) {
+		sqlite3 *db = NULL;
+		double released;
+
+		/* Its own connection: none survives a fork(). */
+		close(fds[0]);
+		if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+		    write(fds[1], "L", 1) != 1)
+			_exit(1);
+		nanosleep(&hold, NULL);
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		released = monotonic_ms();
+		if (write(fds[1], &released, sizeof(released)) != sizeof(released))
+			_exit(1);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(fds[1]);
+	holder->pipe = fds[0];
+	if (holder->pid < 0 || read(holder->pipe, &c, 1) != 1) {
+		close(holder->pipe);
+		return 0;
+	}
+	return 1;
+}
+
+/* Waits for the holder to end. Returns when it released the lock (monotonic ms), or -1. */
+static double
+holder_wait(struct lock_holder *holder)
+{
+	double released = -1;
+	int status = 0;
+
+	if (read(holder->pipe, &released, sizeof(released)) != sizeof(released))
+		released = -1;
+	close(holder->pipe);
+	if (waitpid(holder->pid, &status, 0) != holder->pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		released = -1;
+	return released;
+}
+
+/*
+ * The busy handler: a writer that finds the lock taken gets it soon after it is released
+ * (sqlite's own handler sleeps up to 100 ms between tries), and gives up with an error, never
+ * hangs, once [database] busy_timeout has passed.
+ */
+static void
+test_busy(void)
+{
+	struct secinfo_conf *conf = make_conf("busy.db", "secinfo.key");
+	struct secinfo_conf *short_conf = make_conf_busy("busy.db", "secinfo.key", "1s");
+	struct secinfo_store *store = NULL;
+	struct lock_holder holder;
+	double start, took, released, lag = 1e9;
+	long long until = 0;
+	char why_buf[512];
+
+	if (conf == NULL || short_conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "busy.db created (%s)", why_buf))
+		goto out;
+	/* Three holds, so that a handler that sleeps coarsely cannot land just after each. */
+	for (int hold = 20; hold <= 60; hold += 20) {
+		if (!CHECK(hold_write_lock(&holder, path_of("busy.db"), hold),
+			   "another process holds the write lock for %d ms", hold))
+			goto out;
+		start = monotonic_ms();
+		CHECK_INT(secinfo_store_begin(store), 0, "begin waits for it and succeeds");
+		took = monotonic_ms() - start;
+		released = holder_wait(&holder);
+		CHECK(released > 0, "the holder committed");
+		CHECK(took >= hold / 2 && took < 1000, "begin waited %.1f ms for a %d ms hold",
+		      took, hold);
+		if (released > 0 && start + took - released < lag)
+			lag = start + took - released;
+		secinfo_store_rollback(store);
+	}
+	CHECK(lag < 5, "the lock was taken %.2f ms after its release (best of three)", lag);
+
+	if (!CHECK(hold_write_lock(&holder, path_of("busy.db"), 20),
+		   "another process holds the write lock for 20 ms"))
+		goto out;
+	CHECK_INT(secinfo_store_failure_unenrolled(store), 0,
+		  "a single write (no transaction) waits for it too");
+	holder_wait(&holder);
+	secinfo_store_close(store);
+	store = NULL;
+
+	CHECK_INT(store_open(short_conf, 0, &store, why_buf, sizeof(why_buf)), 0,
+		  "busy.db opens with busy_timeout = 1s (%s)", why_buf);
+	if (store == NULL || !CHECK(hold_write_lock(&holder, path_of("busy.db"), 2500),
+				    "another process holds the write lock for 2.5 s"))
+		goto out;
+	start = monotonic_ms();
+	CHECK_INT(secinfo_store_begin(store), SECINFO_ERR_DB,
+		  "begin gives up with an error once busy_timeout has passed");
+	took = monotonic_ms() - start;
+	CHECK(took >= 990 && took < 1500, "after %.0f ms: the timeout, not less, not much more",
+	      took);
+	start = monotonic_ms();
+	CHECK_INT(secinfo_store_attempt(store, 1, 1, &until), SECINFO_ERR_DB,
+		  "so does a single write");
+	took = monotonic_ms() - start;
+	CHECK(took >= 990 && took < 1500, "after %.0f ms", took);
+	CHECK(holder_wait(&holder) > 0, "the holder committed");
+	CHECK_INT(secinfo_store_begin(store), 0, "once the lock is free, begin succeeds");
+	CHECK_INT(secinfo_store_failure_unenrolled(store), 0, "a write in it");
+	CHECK_INT(secinfo_store_commit(store), 0,
+		  "and it commits (the failed begin left no level open)");
+	CHECK_INT(raw_text(path_of("busy.db"),
+			   "SELECT value FROM meta WHERE name = 'unenrolled_failures'", why_buf,
+			   sizeof(why_buf)),
+		  SQLITE_OK, "read back");
+	CHECK_STR(why_buf, "2", "both writes are committed");
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+	secinfo_conf_free(short_conf);
+}
+
 static void
 test_newer_schema(void)
 {
@@ -1185,6 +1351,99 @@ test_empty_database(void)
 	CHECK(strstr(why_buf, "secinfo-admin init") != NULL, "the reason says to run init");
 	CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
 		  "init still initialises it");
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+/* Reads the whole file at PATH into BUF (at most SIZE bytes). Returns its length, -1. */
+static ssize_t
+read_file(const char *path, unsigned char *buf, size_t size)
+{
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)len < size && (n = read(fd, buf + len, size - (size_t)len)) > 0)
+		len += n;
+	close(fd);
+	return len;
+}
+
+/* Copies the database file alone, without its WAL, as a careless backup would. */
+static int
+copy_alone(const char *from, const char *to)
+{
+	static unsigned char buf[1 << 20];
+	ssize_t len = read_file(from, buf, sizeof(buf));
+	int fd, ok;
+
+	unlink(to);
+	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || len < 0)
+		return 0;
+	ok = write(fd, buf, (size_t)len) == len;
+	close(fd);
+	return ok;
+}
+
+/*
+ * What a sign-in does to the files: nothing but appending to the WAL (no checkpoint, the
+ * -wal and -shm files stay); enrollment changes are checkpointed into the database file at
+ * close; an empty file in the database's place is refused before sqlite can delete the WAL.
+ */
+static void
+test_wal_files(void)
+{
+	struct secinfo_conf *conf = make_conf("files.db", "secinfo.key");
+	static unsigned char before[1 << 20], after[1 << 20];
+	struct secinfo_store *store = NULL;
+	long long id = 0, until = 0;
+	ssize_t before_len, after_len;
+	char why_buf[512], text[64];
+	struct stat st;
+
+	if (conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "files.db created (%s)", why_buf))
+		goto out;
+	CHECK_INT(add(store, "paul", SECINFO_KIND_APP, NULL, 1, &id), 0, "paul: app");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK(copy_alone(path_of("files.db"), path_of("files-copy.db")), "files.db copied alone");
+	raw_text(path_of("files-copy.db"), "SELECT count(*) FROM users WHERE name = 'paul'", text,
+		 sizeof(text));
+	CHECK_STR(text, "1", "an enrollment change is in the database file itself after close");
+
+	before_len = read_file(path_of("files.db"), before, sizeof(before));
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	CHECK_INT(secinfo_store_attempt(store, 1, 100, &until), 0, "a sign-in's attempt");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 3), 0, "and its step");
+	secinfo_store_close(store);
+	store = NULL;
+	after_len = read_file(path_of("files.db"), after, sizeof(after));
+	CHECK(before_len > 0 && before_len == after_len && memcmp(before, after, before_len) == 0,
+	      "a sign-in does not checkpoint: the database file is unchanged");
+	CHECK(stat(path_of("files.db-wal"), &st) == 0 && st.st_size > 0 &&
+		      stat(path_of("files.db-shm"), &st) == 0,
+	      "the -wal and -shm files stay after the close");
+	CHECK_INT(committed_int_in(path_of("files.db"), "SELECT failures FROM users"), 1,
+		  "the attempt is committed (in the WAL)");
+
+	/* An empty file in its place: refused before sqlite sees it and drops the WAL. */
+	CHECK(rename(path_of("files.db"), path_of("files-real.db")) == 0, "files.db moved away");
+	close(open(path_of("files.db"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+		  "an empty database file is refused");
+	CHECK(strstr(why_buf, "not initialised") != NULL, "not initialised: %s", why_buf);
+	CHECK(stat(path_of("files.db-wal"), &st) == 0 && st.st_size > 0, "the WAL is still there");
+	CHECK(rename(path_of("files-real.db"), path_of("files.db")) == 0, "files.db put back");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	CHECK_INT(store != NULL ? failures_of(store, "paul", id, NULL) : -1, 1,
+		  "the attempt kept in the WAL is still there");
+out:
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
 }
@@ -1484,7 +1743,9 @@ main(void)
 	test_newer_schema();
 	test_migration();
 	test_migration_refused();
+	test_busy();
 	test_empty_database();
+	test_wal_files();
 	test_unsafe_files();
 
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
