@@ -1700,6 +1700,151 @@ test_user_delete(struct secinfo_store *store)
 		  "deleting bob again");
 }
 
+/* Row callbacks that use every field as the callers do (a NULL would crash them). */
+static int
+use_audit(const struct secinfo_audit_entry *e, void *data)
+{
+	*(size_t *)data += strlen(e->user) + strlen(e->service) + strlen(e->rhost) +
+			   strlen(e->method) + strlen(e->event) + strlen(e->result);
+	return 0;
+}
+
+static int
+use_name(const char *name, void *data)
+{
+	*(size_t *)data += strlen(name);
+	return 0;
+}
+
+static int
+use_summary(const struct secinfo_user_summary *s, void *data)
+{
+	*(size_t *)data += strlen(s->name);
+	return 0;
+}
+
+/* DAMAGE done to the database file, the REPAIR after it, and the READERS (digits) that
+ * read the damaged value and must fail closed. */
+struct damage {
+	const char *what, *damage, *repair, *readers;
+};
+
+/*
+ * A damaged row (NULL where the schema says NOT NULL, or a value of another type) read back
+ * by any loader fails closed with SECINFO_ERR_CORRUPT and never crashes. The schema's NOT
+ * NULL constraints are removed first (a damaged file need not honour them).
+ */
+static void
+test_damaged_rows(void)
+{
+	/* The readers: 0 user_get, 1 user_names, 2 user_summaries, 3 questions_get,
+	 * 4 answers_get, 5 audit_list, 6 code_check. */
+	static const struct damage damages[] = {
+		{"users.failures NULL", "UPDATE users SET failures = NULL",
+		 "UPDATE users SET failures = 0", "0 2"},
+		{"users.locked_until as text (would read as 0: not locked)",
+		 "UPDATE users SET locked_until = 'soon'", "UPDATE users SET locked_until = NULL",
+		 "0 2"},
+		{"users.name NULL", "UPDATE users SET name = NULL",
+		 "UPDATE users SET name = 'rita'", "1 2"},
+		{"methods.kind NULL", "UPDATE methods SET kind = NULL WHERE kind = 'sms'",
+		 "UPDATE methods SET kind = 'sms' WHERE kind IS NULL", "0"},
+		{"methods.kind NULL (the default)",
+		 "UPDATE methods SET kind = NULL WHERE kind = 'app'",
+		 "UPDATE methods SET kind = 'app' WHERE kind IS NULL", "0"},
+		{"methods.counter NULL", "UPDATE methods SET counter = NULL",
+		 "UPDATE methods SET counter = -1", "0"},
+		{"methods.created NULL", "UPDATE methods SET created = NULL WHERE kind = 'app'",
+		 "UPDATE methods SET created = 1 WHERE created IS NULL", "0"},
+		{"methods.detail as text", "UPDATE methods SET detail = 'x' WHERE kind = 'sms'",
+		 NULL, "0"},
+		{"questions.text NULL", "UPDATE questions SET text = NULL",
+		 "UPDATE questions SET text = 'Your first school?'", "3 4"},
+		{"questions.active NULL", "UPDATE questions SET active = NULL",
+		 "UPDATE questions SET active = 1", "3"},
+		{"answers.hash NULL", "UPDATE answers SET hash = NULL",
+		 "UPDATE answers SET hash = '$argon2id$h'", "4"},
+		{"audit.user NULL", "UPDATE audit SET user = NULL",
+		 "UPDATE audit SET user = 'rita'", "5"},
+		{"audit.time as text", "UPDATE audit SET time = 'x'", "UPDATE audit SET time = 1",
+		 "5"},
+		{"codes.hash NULL", "UPDATE codes SET hash = NULL", NULL, "6"},
+	};
+	struct secinfo_conf *conf = make_conf("damaged.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	struct secinfo_user *user = NULL;
+	struct secinfo_question *questions = NULL;
+	struct secinfo_answer *answers = NULL;
+	struct secinfo_audit_entry e = {1, "rita", "sshd", "", "app", "auth", "success"};
+	long long app = 0, sms = 0, questions_id = 0, question = 0;
+	size_t n = 0, used = 0;
+	char why_buf[512];
+
+	if (conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "damaged.db created (%s)", why_buf))
+		goto out;
+	CHECK_INT(add(store, "rita", SECINFO_KIND_APP, NULL, 1, &app), 0, "rita: app");
+	CHECK_INT(add(store, "rita", SECINFO_KIND_SMS, "+14255550111", 2, &sms), 0, "rita: sms");
+	CHECK_INT(add(store, "rita", SECINFO_KIND_QUESTIONS, NULL, 3, &questions_id), 0,
+		  "rita: questions");
+	CHECK_INT(secinfo_store_question_add(store, "Your first school?", &question), 0,
+		  "a question");
+	CHECK_INT(secinfo_store_answer_add(store, questions_id, question, "$argon2id$h"), 0,
+		  "rita's answer");
+	CHECK_INT(secinfo_store_audit(store, &e), 0, "an audit row");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK_INT(raw_exec(path_of("damaged.db"),
+			   "PRAGMA writable_schema = ON;"
+			   " UPDATE sqlite_schema SET sql = replace(sql, 'NOT NULL', '')"
+			   " WHERE type = 'table'"),
+		  SQLITE_OK, "NOT NULL removed from the schema");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	for (size_t i = 0; i < sizeof(damages) / sizeof(damages[0]); i++) {
+		const struct damage *d = &damages[i];
+		int rc[7];
+
+		CHECK_INT(secinfo_store_code_set(store, sms, "123456", 1000), 0, "a code");
+		if (!CHECK_INT(raw_exec(path_of("damaged.db"), d->damage), SQLITE_OK, "damage: %s",
+			       d->what))
+			continue;
+		rc[0] = secinfo_store_user_get(store, "rita", &user);
+		secinfo_user_free(user);
+		user = NULL;
+		rc[1] = secinfo_store_user_names(store, use_name, &used);
+		rc[2] = secinfo_store_user_summaries(store, use_summary, &used);
+		rc[3] = secinfo_store_questions_get(store, 0, &questions, &n);
+		secinfo_questions_free(questions, n);
+		questions = NULL;
+		rc[4] = secinfo_store_answers_get(store, questions_id, &answers, &n);
+		secinfo_answers_free(answers, n);
+		answers = NULL;
+		rc[5] = secinfo_store_audit_list(store, NULL, 0, use_audit, &used);
+		rc[6] = secinfo_store_code_check(store, sms, "123456", 500, 3);
+		/* The readers of the damaged value fail closed; no reader crashed. */
+		for (int r = 0; r < 7; r++)
+			if (strchr(d->readers, '0' + r) != NULL)
+				CHECK_INT(rc[r], SECINFO_ERR_CORRUPT, "%s: reader %d fails closed",
+					  d->what, r);
+		if (d->repair != NULL)
+			CHECK_INT(raw_exec(path_of("damaged.db"), d->repair), SQLITE_OK,
+				  "repaired: %s", d->what);
+	}
+	CHECK_INT(raw_exec(path_of("damaged.db"),
+			   "UPDATE meta SET value = NULL WHERE name = 'key_check'"),
+		  SQLITE_OK, "damage: the key check value NULL");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+		  "a NULL key check value: the store does not open");
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
 static int
 remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -1746,6 +1891,7 @@ main(void)
 	test_busy();
 	test_empty_database();
 	test_wal_files();
+	test_damaged_rows();
 	test_unsafe_files();
 
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
