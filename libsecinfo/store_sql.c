@@ -120,7 +120,8 @@ secinfo_store_sql_v(struct secinfo_store *store, struct secinfo_sql *query, cons
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = SECINFO_ERR_DB;
-	if (rc == 0)
+	/* sqlite3_changes() still counts the last write after a read: a read changed nothing. */
+	if (rc == 0 && !sqlite3_stmt_readonly(stmt))
 		query->changes = sqlite3_changes(store->db);
 	sqlite3_finalize(stmt);
 	return rc;
