@@ -216,19 +216,27 @@ secinfo_store_connect(struct secinfo_store *store)
 	return 0;
 }
 
+static int
+secinfo_store_wal_row(const struct secinfo_sql_row *row, void *data)
+{
+	*(int *)data = strcmp(secinfo_sql_row_text(row, 0), "wal") == 0;
+	return 0;
+}
+
 /* Returns 1 when the database file is in WAL mode. Once the schema version has been read
  * this is a question to sqlite's pager, not to the file. */
 static int
 secinfo_store_is_wal(struct secinfo_store *store)
 {
-	sqlite3_stmt *stmt = NULL;
 	int wal = 0;
+	struct secinfo_sql query = {
+		.sql = "PRAGMA journal_mode",
+		.columns = "t",
+		.row = secinfo_store_wal_row,
+		.data = &wal,
+	};
 
-	if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode", -1, &stmt, NULL) == SQLITE_OK &&
-	    sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL)
-		wal = strcmp((const char *)sqlite3_column_text(stmt, 0), "wal") == 0;
-	sqlite3_finalize(stmt);
-	return wal;
+	return secinfo_store_sql(store, &query, "") == 0 && wal;
 }
 
 /*

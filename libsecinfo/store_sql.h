@@ -51,8 +51,10 @@ struct secinfo_sql {
  * Runs QUERY with the parameters described by TYPES, one letter each: 'i' long long, 't' text
  * (const char *), 'T' text or NULL when the pointer is NULL, 'b' blob (const void *, size_t),
  * 'n' NULL (no argument). Steps to the end, so that an UPDATE ... RETURNING counts only once
- * its change is done. Returns 0, the first non-zero value of QUERY->row, SECINFO_ERR_CORRUPT
- * (a damaged row) or SECINFO_ERR_DB.
+ * its change is done. Refuses to run inside a transaction that sqlite has already rolled back
+ * (secinfo_store_aborted). Returns 0, the first non-zero value of QUERY->row,
+ * SECINFO_ERR_CORRUPT (a damaged row), SECINFO_ERR_NOMEM, SECINFO_ERR_INTERNAL (COLUMNS does
+ * not match the statement: a bug) or SECINFO_ERR_DB.
  */
 int secinfo_store_sql(struct secinfo_store *store, struct secinfo_sql *query, const char *types,
 		      ...);
