@@ -1700,6 +1700,147 @@ test_user_delete(struct secinfo_store *store)
 		  "deleting bob again");
 }
 
+#define CONCURRENT 12
+
+/* One concurrent sign-in try in one transaction, as the module will make it: count the
+ * attempt, accept the step or consume the code, audit. Exit status 0 accepted, 1 refused,
+ * 2 an error. */
+static int
+concurrent_try(const struct secinfo_conf *conf, long long user_id, long long method_id, int by_code,
+	       int gate)
+{
+	struct secinfo_audit_entry e = {60000, "quinn", "sshd", "", "app", "auth", "success"};
+	struct secinfo_store *store = NULL;
+	long long until = 0;
+	char why_buf[512], byte;
+	int rc;
+
+	if (secinfo_store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
+	    read(gate, &byte, 1) < 0 || secinfo_store_begin(store) != 0)
+		return 2;
+	rc = secinfo_store_attempt(store, user_id, 60000, &until);
+	if (rc == 0)
+		rc = by_code ? secinfo_store_code_check(store, method_id, "777777", 60000, 100)
+			     : secinfo_store_counter_accept(store, method_id, 2000);
+	if (rc == SECINFO_ERR_WRONG)
+		e.result = "failure";
+	if (rc == 0 || rc == SECINFO_ERR_WRONG)
+		rc = secinfo_store_audit(store, &e) != 0 ? SECINFO_ERR_DB : rc;
+	if ((rc == 0 || rc == SECINFO_ERR_WRONG) && secinfo_store_commit(store) != 0)
+		rc = SECINFO_ERR_DB;
+	if (rc != 0 && rc != SECINFO_ERR_WRONG)
+		secinfo_store_rollback(store);
+	secinfo_store_close(store);
+	return rc == 0 ? 0 : rc == SECINFO_ERR_WRONG ? 1 : 2;
+}
+
+/* Runs CONCURRENT tries at once; returns how many were accepted, -1 on an error. */
+static int
+concurrent_tries(const struct secinfo_conf *conf, long long user_id, long long method_id,
+		 int by_code)
+{
+	int gate[2], accepted = 0, errors = 0, status;
+	pid_t pid;
+
+	if (pipe(gate) != 0)
+		return -1;
+	for (int i = 0; i < CONCURRENT; i++) {
+		pid = fork();
+		if (pid == 0) {
+			close(gate[1]);
+			_exit(concurrent_try(conf, user_id, method_id, by_code, gate[0]));
+		}
+		if (pid < 0)
+			errors++;
+	}
+	close(gate[0]);
+	close(gate[1]); /* opens the gate: every child's read returns at once */
+	while ((pid = wait(&status)) > 0) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			accepted++;
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+			errors++;
+	}
+	return errors > 0 ? -1 : accepted;
+}
+
+/*
+ * SPEC 9 with whole sign-in tries in one transaction each: of concurrent tries with the same
+ * step or code exactly one is accepted, and every attempt and audit row is counted. Then the
+ * durability of an accepted step when the process dies at once (no close, no checkpoint),
+ * and the atomicity of a try whose process dies before its commit.
+ */
+static void
+test_concurrent_transactions(void)
+{
+	struct secinfo_conf *conf = make_conf("concurrent.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	long long app = 0, sms = 0, user_id = 0, until = 0;
+	struct secinfo_user *user = NULL;
+	char why_buf[512];
+	int status = 0;
+	pid_t pid;
+
+	if (conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "concurrent.db created (%s)", why_buf))
+		goto out;
+	CHECK_INT(add(store, "quinn", SECINFO_KIND_APP, NULL, 1, &app), 0, "quinn: app");
+	CHECK_INT(add(store, "quinn", SECINFO_KIND_SMS, "+14255550133", 2, &sms), 0, "quinn: sms");
+	if (secinfo_store_user_get(store, "quinn", &user) == 0)
+		user_id = user->id;
+	secinfo_user_free(user);
+	user = NULL;
+	CHECK_INT(secinfo_store_code_set(store, sms, "777777", 99999), 0, "quinn: a code");
+	secinfo_store_close(store); /* no connection survives the fork */
+	store = NULL;
+
+	CHECK_INT(concurrent_tries(conf, user_id, app, 0), 1,
+		  "%d concurrent tries with one TOTP step: exactly one accepted", CONCURRENT);
+	CHECK_INT(concurrent_tries(conf, user_id, sms, 1), 1,
+		  "%d concurrent tries with one code: exactly one accepted", CONCURRENT);
+	CHECK_INT(committed_int_in(path_of("concurrent.db"), "SELECT failures FROM users"),
+		  2 * CONCURRENT, "every attempt is counted");
+	CHECK_INT(committed_int_in(path_of("concurrent.db"),
+				   "SELECT count(*) FROM audit WHERE result = 'failure'"),
+		  2 * CONCURRENT - 2, "every refusal is audited");
+
+	/* The process dies right after the step is accepted: no close, no checkpoint. */
+	pid = fork();
+	if (pid == 0) {
+		if (secinfo_store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
+		    secinfo_store_counter_accept(store, app, 3000) != 0)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
+	      "a process accepts a step and is killed");
+	/* It dies in the middle of a try: nothing of it stays. */
+	pid = fork();
+	if (pid == 0) {
+		if (secinfo_store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
+		    secinfo_store_begin(store) != 0 ||
+		    secinfo_store_counter_accept(store, app, 4000) != 0 ||
+		    secinfo_store_attempt(store, user_id, 60000, &until) != 0)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
+	      "a process is killed inside a transaction");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	CHECK_INT(secinfo_store_counter_accept(store, app, 3000), SECINFO_ERR_WRONG,
+		  "the step accepted before the kill is never accepted again");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 3500), 0,
+		  "the step of the killed transaction was never accepted");
+	CHECK_INT(failures_of(store, "quinn", app, NULL), 2 * CONCURRENT,
+		  "and its attempt was never counted");
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
 /* Row callbacks that use every field as the callers do (a NULL would crash them). */
 static int
 use_audit(const struct secinfo_audit_entry *e, void *data)
@@ -1892,6 +2033,7 @@ main(void)
 	test_empty_database();
 	test_wal_files();
 	test_damaged_rows();
+	test_concurrent_transactions();
 	test_unsafe_files();
 
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
