@@ -22,6 +22,7 @@ struct secinfo_store {
 	long long busy_timeout_us;  /* [database] busy_timeout */
 	struct timespec busy_since; /* when the current wait for a lock began */
 	long long busy_pause_us;    /* the busy handler's next pause, before jitter */
+	int busy_no_wait;           /* the busy handler gives up at once (checkpoints) */
 	int checkpoint_on_close;    /* the enrollment or the schema changed */
 };
 

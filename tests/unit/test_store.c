@@ -1841,6 +1841,59 @@ out:
 	secinfo_conf_free(conf);
 }
 
+/*
+ * The WAL stays bounded when every process commits once (a sign-in in one transaction) and
+ * closes: a checkpoint empties it now and then, not at every sign-in.
+ */
+static void
+test_wal_bounded(void)
+{
+	struct secinfo_conf *conf = make_conf("bounded.db", "secinfo.key");
+	static unsigned char before[1 << 20], after[1 << 20];
+	struct secinfo_audit_entry e = {1, "sam", "sshd", "203.0.113.9", "app", "auth", "success"};
+	struct secinfo_store *store = NULL;
+	long long id = 0, until = 0, user_id = 0, wal_max = 0;
+	struct secinfo_user *user = NULL;
+	int cycles = 120, checkpoints = 0, errors = 0;
+	ssize_t before_len, after_len;
+	char why_buf[512];
+	struct stat st;
+
+	if (conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "bounded.db created (%s)", why_buf))
+		goto out;
+	CHECK_INT(add(store, "sam", SECINFO_KIND_APP, NULL, 1, &id), 0, "sam: app");
+	if (secinfo_store_user_get(store, "sam", &user) == 0)
+		user_id = user->id;
+	secinfo_user_free(user);
+	secinfo_store_close(store);
+	store = NULL;
+	for (int i = 0; i < cycles; i++) {
+		before_len = read_file(path_of("bounded.db"), before, sizeof(before));
+		if (store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
+		    secinfo_store_begin(store) != 0 ||
+		    secinfo_store_attempt(store, user_id, 100 + i, &until) != 0 ||
+		    secinfo_store_audit(store, &e) != 0 || secinfo_store_audit(store, &e) != 0 ||
+		    secinfo_store_audit(store, &e) != 0 || secinfo_store_commit(store) != 0)
+			errors++;
+		secinfo_store_close(store);
+		store = NULL;
+		after_len = read_file(path_of("bounded.db"), after, sizeof(after));
+		if (before_len != after_len || memcmp(before, after, (size_t)after_len) != 0)
+			checkpoints++;
+		if (stat(path_of("bounded.db-wal"), &st) == 0 && st.st_size > wal_max)
+			wal_max = st.st_size;
+	}
+	CHECK_INT(errors, 0, "%d sign-ins, one transaction each", cycles);
+	CHECK(checkpoints >= 1 && checkpoints <= cycles / 10,
+	      "the WAL was checkpointed %d times in %d sign-ins", checkpoints, cycles);
+	CHECK(wal_max < 160 * 4096, "the WAL stayed under 160 pages (at most %lld bytes)", wal_max);
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
 /* Row callbacks that use every field as the callers do (a NULL would crash them). */
 static int
 use_audit(const struct secinfo_audit_entry *e, void *data)
@@ -2032,6 +2085,7 @@ main(void)
 	test_busy();
 	test_empty_database();
 	test_wal_files();
+	test_wal_bounded();
 	test_damaged_rows();
 	test_concurrent_transactions();
 	test_unsafe_files();
