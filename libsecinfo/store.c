@@ -143,9 +143,10 @@ secinfo_store_key_check(struct secinfo_store *store, int flags)
 /*
  * Waits for a lock that another connection holds. A sign-in holds the write lock for well
  * under a millisecond, but sqlite's own handler sleeps 1, 2, 5, 10 ... up to 100 ms between
- * tries (50 concurrent sign-ins took 1.8 s). This one retries after 64 us, doubling up to
- * 1 ms, each pause jittered by +-25% so that waiting processes do not retry in step, until
- * [database] busy_timeout has passed since the first try; then the statement fails with
+ * tries: 50 concurrent sign-ins took 1.8 s through the module, and 50 simulated through the
+ * store API 0.9-1.3 s, against 70-90 ms with this handler. It retries after 64 us, doubling
+ * up to 1 ms, each pause jittered by +-25% so that waiting processes do not retry in step,
+ * until [database] busy_timeout has passed since the first try; then the statement fails with
  * SQLITE_BUSY. Returns 1 to retry, 0 to give up.
  */
 static int
