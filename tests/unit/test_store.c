@@ -1443,6 +1443,17 @@ test_wal_files(void)
 	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
 	CHECK_INT(store != NULL ? failures_of(store, "paul", id, NULL) : -1, 1,
 		  "the attempt kept in the WAL is still there");
+	secinfo_store_close(store);
+	store = NULL;
+
+	/* WAL mode is verified at every open, and set again when someone changed it. */
+	CHECK_INT(raw_exec(path_of("files.db"), "PRAGMA journal_mode = DELETE"), SQLITE_OK,
+		  "files.db switched to a rollback journal");
+	raw_text(path_of("files.db"), "PRAGMA journal_mode", text, sizeof(text));
+	CHECK_STR(text, "delete", "it is in rollback journal mode");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	raw_text(path_of("files.db"), "PRAGMA journal_mode", text, sizeof(text));
+	CHECK_STR(text, "wal", "the open put it back in WAL mode");
 out:
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
