@@ -23,6 +23,29 @@ secinfo_store_why(char *buf, size_t size, const char *path, const char *why)
 		snprintf(buf, size, "%s: %s", path, why);
 }
 
+/* Checks a file next to the database that sqlite opens on its own (-wal, -shm): they stay
+ * between sign-ins and hold recent writes, so they are held to the database's rules. */
+static int
+secinfo_store_check_sidecar(const struct secinfo_conf *conf, const char *suffix, char *why_buf,
+			    size_t why_size)
+{
+	const char *why = NULL;
+	char path[4200];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", conf->db_path, suffix) >= sizeof(path))
+		return SECINFO_ERR_CONFIG;
+	fd = secinfo_file_open(path, SECINFO_FILE_PUBLIC_READ, &why);
+	if (fd == SECINFO_ERR_NOT_FOUND)
+		return 0;
+	if (fd < 0) {
+		secinfo_store_why(why_buf, why_size, path, why);
+		return fd;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Checks the database's directory and the file itself before sqlite touches them. */
 static int
 secinfo_store_check_files(const struct secinfo_conf *conf, int flags, char *why_buf,
@@ -70,6 +93,10 @@ secinfo_store_check_files(const struct secinfo_conf *conf, int flags, char *why_
 				  "database is not initialised (run secinfo-admin init)");
 		rc = SECINFO_ERR_CORRUPT;
 	}
+	if (rc == 0)
+		rc = secinfo_store_check_sidecar(conf, "-wal", why_buf, why_size);
+	if (rc == 0)
+		rc = secinfo_store_check_sidecar(conf, "-shm", why_buf, why_size);
 	return rc;
 }
 

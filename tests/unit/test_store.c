@@ -1446,6 +1446,22 @@ test_wal_files(void)
 	secinfo_store_close(store);
 	store = NULL;
 
+	/* The -wal and -shm files stay between sign-ins: held to the database's rules. */
+	CHECK(chmod(path_of("files.db-wal"), 0666) == 0, "files.db-wal made world-writable");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_UNSAFE,
+		  "a world-writable -wal is refused");
+	CHECK(strstr(why_buf, "files.db-wal: ") != NULL, "the reason names it: %s", why_buf);
+	CHECK(chmod(path_of("files.db-wal"), 0600) == 0, "files.db-wal back to 0600");
+	CHECK(rename(path_of("files.db-shm"), path_of("files-shm.real")) == 0 &&
+		      symlink(path_of("files-shm.real"), path_of("files.db-shm")) == 0,
+	      "files.db-shm replaced by a symlink");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_UNSAFE,
+		  "a symlinked -shm is refused");
+	CHECK(strstr(why_buf, "files.db-shm: ") != NULL, "the reason names it: %s", why_buf);
+	CHECK(unlink(path_of("files.db-shm")) == 0 &&
+		      rename(path_of("files-shm.real"), path_of("files.db-shm")) == 0,
+	      "files.db-shm put back");
+
 	/* WAL mode is verified at every open, and set again when someone changed it. */
 	CHECK_INT(raw_exec(path_of("files.db"), "PRAGMA journal_mode = DELETE"), SQLITE_OK,
 		  "files.db switched to a rollback journal");
