@@ -60,7 +60,8 @@ void secinfo_store_close(struct secinfo_store *store);
  * at once) when none is open, and a savepoint inside it otherwise; secinfo_store_commit()
  * commits or releases the innermost level (nothing is durable before the outermost commit);
  * secinfo_store_rollback() undoes the innermost level (nothing when none is open). begin and
- * commit return 0 or SECINFO_ERR_DB; a failed commit is followed by a rollback.
+ * commit return 0 or SECINFO_ERR_DB; a failed commit is followed by a rollback, a failed begin
+ * is not (it opened no level: inside a caller's transaction the rollback would close that).
  */
 int secinfo_store_begin(struct secinfo_store *store);
 int secinfo_store_commit(struct secinfo_store *store);
