@@ -69,9 +69,44 @@ static const char *const secinfo_migrations[SECINFO_SCHEMA_VERSION] = {
 	"  result TEXT NOT NULL);"
 	"CREATE INDEX audit_by_time ON audit(time);"
 	"CREATE INDEX audit_by_user ON audit(user, time);",
+
+	/* 1 -> 2: method and question ids are never used again after a delete, so that an id
+	 * in an audit row or a log always means one method. sqlite cannot add AUTOINCREMENT to
+	 * a table: each is rebuilt (with foreign keys off, or dropping methods would delete
+	 * every code and answer) and renamed back. The trigger, which names methods, is dropped
+	 * first (a rename checks every trigger against the schema) and made again unchanged. */
+	"DROP TRIGGER users_default_check;"
+	"CREATE TABLE methods_v2 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('app','sms','call','key','email','questions')),"
+	"  detail BLOB,"
+	"  otp_algorithm INTEGER, otp_digits INTEGER, otp_period INTEGER, otp_hotp INTEGER,"
+	"  counter INTEGER NOT NULL DEFAULT -1,"
+	"  created INTEGER NOT NULL,"
+	"  last_used INTEGER);"
+	"INSERT INTO methods_v2 (id, user_id, kind, detail, otp_algorithm, otp_digits,"
+	"  otp_period, otp_hotp, counter, created, last_used)"
+	"  SELECT id, user_id, kind, detail, otp_algorithm, otp_digits, otp_period, otp_hotp,"
+	"  counter, created, last_used FROM methods;"
+	"DROP TABLE methods;"
+	"ALTER TABLE methods_v2 RENAME TO methods;"
+	"CREATE INDEX methods_by_user ON methods(user_id, kind, created);"
+	"CREATE TABLE questions_v2 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  text TEXT NOT NULL,"
+	"  active INTEGER NOT NULL DEFAULT 1);"
+	"INSERT INTO questions_v2 (id, text, active) SELECT id, text, active FROM questions;"
+	"DROP TABLE questions;"
+	"ALTER TABLE questions_v2 RENAME TO questions;"
+	"CREATE TRIGGER users_default_check BEFORE UPDATE OF default_method ON users"
+	"  WHEN NEW.default_method IS NOT NULL AND NOT EXISTS (SELECT 1 FROM methods"
+	"    WHERE id = NEW.default_method AND user_id = NEW.id"
+	"    AND kind IN ('key','app','sms','call'))"
+	"  BEGIN SELECT RAISE(ABORT, 'default method must be a 2FA method of the user'); END;",
 };
 
-static int
+int
 secinfo_schema_version(sqlite3 *db, int *version)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -86,32 +121,76 @@ secinfo_schema_version(sqlite3 *db, int *version)
 	return rc;
 }
 
-int
-secinfo_schema_migrate(sqlite3 *db)
+/* A migration that rebuilds a table runs with foreign keys off: proves that it left every
+ * reference whole. Returns 0, SECINFO_ERR_CORRUPT (a dangling reference) or SECINFO_ERR_DB. */
+static int
+secinfo_schema_foreign_key_check(sqlite3 *db)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = SECINFO_ERR_DB, step;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &stmt, NULL) == SQLITE_OK) {
+		step = sqlite3_step(stmt);
+		rc = step == SQLITE_DONE  ? 0
+		     : step == SQLITE_ROW ? SECINFO_ERR_CORRUPT
+					  : SECINFO_ERR_DB;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Runs the steps from *VERSION up to TARGET inside the open transaction. */
+static int
+secinfo_schema_steps(sqlite3 *db, int *version, int target)
 {
 	char pragma[64];
-	int version = 0, rc;
+	int rc = 0;
 
-	if (secinfo_schema_version(db, &version) != 0)
-		return SECINFO_ERR_DB;
-	if (version == SECINFO_SCHEMA_VERSION)
-		return 0;
-	if (version > SECINFO_SCHEMA_VERSION || version < 0)
-		return SECINFO_ERR_UNSUPPORTED;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return SECINFO_ERR_DB;
-	/* Another process may have migrated while we waited for the write lock. */
-	rc = secinfo_schema_version(db, &version);
-	for (; rc == 0 && version < SECINFO_SCHEMA_VERSION; version++)
-		if (sqlite3_exec(db, secinfo_migrations[version], NULL, NULL, NULL) != SQLITE_OK)
+	for (; rc == 0 && *version < target; ++*version)
+		if (sqlite3_exec(db, secinfo_migrations[*version], NULL, NULL, NULL) != SQLITE_OK)
 			rc = SECINFO_ERR_DB;
+	if (rc == 0)
+		rc = secinfo_schema_foreign_key_check(db);
 	if (rc == 0) {
-		sqlite3_snprintf(sizeof(pragma), pragma, "PRAGMA user_version = %d", version);
+		sqlite3_snprintf(sizeof(pragma), pragma, "PRAGMA user_version = %d", *version);
 		if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK)
 			rc = SECINFO_ERR_DB;
 	}
+	return rc;
+}
+
+int
+secinfo_schema_migrate_to(sqlite3 *db, int target)
+{
+	int version = 0, rc;
+
+	if (target < 0 || target > SECINFO_SCHEMA_VERSION)
+		return SECINFO_ERR_INVALID;
+	if (secinfo_schema_version(db, &version) != 0)
+		return SECINFO_ERR_DB;
+	if (version > SECINFO_SCHEMA_VERSION || version < 0)
+		return SECINFO_ERR_UNSUPPORTED;
+	if (version >= target)
+		return 0;
+	/* foreign_keys cannot change inside a transaction; with them on, rebuilding a table
+	 * would cascade deletes into the tables that refer to it. */
+	if (sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return SECINFO_ERR_DB;
+	/* Another process may have migrated while we waited for the write lock. */
+	rc = secinfo_schema_version(db, &version);
+	if (rc == 0 && (version > SECINFO_SCHEMA_VERSION || version < 0))
+		rc = SECINFO_ERR_UNSUPPORTED;
+	else if (rc == 0 && version < target)
+		rc = secinfo_schema_steps(db, &version, target);
 	if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc != 0 ? rc : SECINFO_ERR_DB;
+}
+
+int
+secinfo_schema_migrate(sqlite3 *db)
+{
+	return secinfo_schema_migrate_to(db, SECINFO_SCHEMA_VERSION);
 }

@@ -55,8 +55,14 @@ int secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinf
 /* Closes the database and wipes the key; accepts NULL. */
 void secinfo_store_close(struct secinfo_store *store);
 
-/* Starts (BEGIN IMMEDIATE), commits or rolls back a write transaction.
- * Return 0 or SECINFO_ERR_DB. */
+/*
+ * Transactions nest. secinfo_store_begin() starts a write transaction (taking the write lock
+ * at once) when none is open, and a savepoint inside it otherwise; secinfo_store_commit()
+ * commits or releases the innermost level (nothing is durable before the outermost commit);
+ * secinfo_store_rollback() undoes the innermost level (nothing when none is open). begin and
+ * commit return 0 or SECINFO_ERR_DB; a failed commit is followed by a rollback, a failed begin
+ * is not (it opened no level: inside a caller's transaction the rollback would close that).
+ */
 int secinfo_store_begin(struct secinfo_store *store);
 int secinfo_store_commit(struct secinfo_store *store);
 void secinfo_store_rollback(struct secinfo_store *store);
@@ -133,9 +139,9 @@ int secinfo_store_failure(struct secinfo_store *store, long long user_id, unsign
  * users from others; the count is only a statistic. Returns 0 or SECINFO_ERR_DB. */
 int secinfo_store_failure_unenrolled(struct secinfo_store *store);
 
-/* Records a right answer in one transaction: unless a concurrent failure locked the user
- * meanwhile (SECINFO_ERR_LOCKED, *locked_until), clears the failures and sets the method's last
- * use. Returns 0 or a negative SECINFO_ERR_* code. */
+/* Records a right answer in one transaction (a savepoint inside the caller's): unless a
+ * concurrent failure locked the user meanwhile (SECINFO_ERR_LOCKED, *locked_until), clears the
+ * failures and sets the method's last use. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
 			  time_t now, long long *locked_until);
 
@@ -145,16 +151,18 @@ int secinfo_store_code_set(struct secinfo_store *store, long long method_id, con
 			   time_t expires);
 
 /*
- * Checks CODE against method ID's one-time code at NOW, in one transaction: a right code that
- * has not expired and has had fewer than MAX_ATTEMPTS wrong answers is consumed (of
- * concurrent checks exactly one gets 0); a wrong answer counts against the code.
+ * Checks CODE against method ID's one-time code at NOW, in one transaction (a savepoint inside
+ * the caller's, whose rollback undoes the consumption): a right code that has not expired and
+ * has had fewer than MAX_ATTEMPTS wrong answers is consumed (of concurrent checks exactly one
+ * gets 0); a wrong answer counts against the code.
  * Returns 0, SECINFO_ERR_WRONG (wrong, expired, used up or none), or another error.
  */
 int secinfo_store_code_check(struct secinfo_store *store, long long method_id, const char *code,
 			     time_t now, unsigned max_attempts) __attribute__((warn_unused_result));
 
-/* Reserves one send on CHANNEL ("sms", "call", "email") for user ID: SECINFO_ERR_DENIED when
- * MAX_PER_HOUR sends were already made in the hour before NOW. Returns 0 or an error. */
+/* Reserves one send on CHANNEL ("sms", "call", "email") for user ID, in one transaction (a
+ * savepoint inside the caller's): SECINFO_ERR_DENIED when MAX_PER_HOUR sends were already
+ * made in the hour before NOW. Returns 0 or an error. */
 int secinfo_store_send_reserve(struct secinfo_store *store, long long user_id, const char *channel,
 			       time_t now, unsigned max_per_hour);
 

@@ -1,9 +1,10 @@
 /*
- * Unit tests for libsecinfo/store.c (with schema.c and crypto.c): a real sqlite file in a fresh
- * root-owned directory. Covers creation and reopening, WAL, the default-method rules, replay
- * protection, failures and lockout, encryption at rest, a wrong key, a newer schema, unsafe
- * files, and the audit trail. Needs root (the store only trusts root-owned files): exit 77
- * otherwise.
+ * Unit tests for libsecinfo/store*.c (with schema.c and crypto.c): a real sqlite file in a
+ * fresh root-owned directory. Covers creation and reopening, WAL, the default-method rules,
+ * replay protection, failures and lockout, encryption at rest, a wrong key, a newer schema,
+ * the migration from schema 1, nested transactions, the busy handler against another process
+ * holding the lock, what a sign-in does to the files, unsafe files, and the audit trail.
+ * Needs root (the store only trusts root-owned files): exit 77 otherwise.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,9 +45,10 @@ path_of(const char *name)
 	return p;
 }
 
-/* A configuration whose database is DB and key KEY (names inside the test directory). */
+/* A configuration whose database is DB and key KEY (names inside the test directory) and
+ * whose [database] busy_timeout is BUSY_TIMEOUT. */
 static struct secinfo_conf *
-make_conf(const char *db, const char *key)
+make_conf_busy(const char *db, const char *key, const char *busy_timeout)
 {
 	struct secinfo_problems problems = {0};
 	struct secinfo_conf *conf = NULL;
@@ -53,13 +56,20 @@ make_conf(const char *db, const char *key)
 
 	snprintf(text, sizeof(text),
 		 "[policy]\nmax_failures = 3\nlockout = 10m\n"
-		 "[database]\npath = %s/%s\nkey_file = %s/%s\nbusy_timeout = 2s\n",
-		 dir, db, dir, key);
+		 "[database]\npath = %s/%s\nkey_file = %s/%s\nbusy_timeout = %s\n",
+		 dir, db, dir, key, busy_timeout);
 	if (!CHECK_INT(secinfo_conf_parse("test.conf", text, &conf, &problems), 0,
 		       "configuration for %s, %s parses", db, key))
 		conf = NULL;
 	secinfo_problems_free(&problems);
 	return conf;
+}
+
+/* A configuration whose database is DB and key KEY, with a busy_timeout of 2 s. */
+static struct secinfo_conf *
+make_conf(const char *db, const char *key)
+{
+	return make_conf_busy(db, key, "2s");
 }
 
 static int
@@ -538,6 +548,154 @@ test_failures(struct secinfo_store *store)
 	user = NULL;
 }
 
+/* Reads the integer SQL returns from the database FILE through another connection: what is
+ * committed, nothing else. */
+static long long
+committed_int_in(const char *file, const char *sql)
+{
+	char text[64];
+
+	if (raw_text(file, sql, text, sizeof(text)) != SQLITE_OK)
+		return -1;
+	return strtoll(text, NULL, 10);
+}
+
+static long long
+committed_int(const char *sql)
+{
+	return committed_int_in(path_of("secinfo.db"), sql);
+}
+
+/* Returns the failure count of NAME as the store sees it (inside its transaction), -1 when
+ * the user cannot be loaded; *last_used gets the last use of the user's method ID. */
+static long long
+failures_of(struct secinfo_store *store, const char *name, long long id, long long *last_used)
+{
+	struct secinfo_user *user = NULL;
+	struct secinfo_method *m;
+	long long failures;
+
+	if (secinfo_store_user_get(store, name, &user) != 0)
+		return -1;
+	failures = user->failures;
+	m = secinfo_user_method(user, id);
+	if (last_used != NULL)
+		*last_used = m != NULL ? m->last_used : -1;
+	secinfo_user_free(user);
+	return failures;
+}
+
+/*
+ * Nested transactions: the functions that open their own transaction (success, code_check,
+ * send_reserve) work inside a caller's, where they become savepoints; only the outermost
+ * commit makes anything durable, and its rollback undoes everything.
+ */
+static void
+test_transactions(struct secinfo_store *store)
+{
+	struct secinfo_audit_entry e = {40000, "nora", "sshd", "", "sms", "auth", "success"};
+	long long app = 0, sms = 0, user_id = 0, until = 0, last_used = -1;
+	struct secinfo_user *user = NULL;
+	char codes_sql[128];
+
+	CHECK_INT(add(store, "nora", SECINFO_KIND_APP, NULL, 1, &app), 0, "nora: app");
+	CHECK_INT(add(store, "nora", SECINFO_KIND_SMS, "+14255550199", 2, &sms), 0, "nora: sms");
+	if (secinfo_store_user_get(store, "nora", &user) == 0)
+		user_id = user->id;
+	secinfo_user_free(user);
+	CHECK_INT(secinfo_store_code_set(store, sms, "123456", 50000), 0, "nora: a code");
+	snprintf(codes_sql, sizeof(codes_sql), "SELECT count(*) FROM codes WHERE method_id = %lld",
+		 sms);
+
+	/* A whole sign-in try in one transaction, rolled back. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin a sign-in try");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 40000, &until), 0, "the attempt counted");
+	CHECK_INT(secinfo_store_code_check(store, sms, "123456", 40000, 3), 0,
+		  "the code is right and consumed (a savepoint)");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 7), 0, "a TOTP step accepted");
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 40000, 1), 0,
+		  "a send reserved (a savepoint)");
+	CHECK_INT(secinfo_store_success(store, user_id, sms, 40000, &until), 0,
+		  "the success recorded (a savepoint)");
+	CHECK_INT(secinfo_store_audit(store, &e), 0, "the audit row written");
+	CHECK_INT(failures_of(store, "nora", sms, &last_used), 0, "inside: the success cleared it");
+	CHECK_INT(last_used, 40000, "inside: the last use is set");
+	CHECK_INT(committed_int(codes_sql), 1,
+		  "another connection still sees the code: nothing is committed yet");
+	secinfo_store_rollback(store);
+	CHECK_INT(failures_of(store, "nora", sms, &last_used), 0, "after the rollback: no failure");
+	CHECK_INT(last_used, 0, "after the rollback: no last use");
+	CHECK_INT(committed_int("SELECT count(*) FROM audit WHERE user = 'nora'"), 0,
+		  "after the rollback: no audit row");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 7), 0,
+		  "after the rollback: the TOTP step was never accepted");
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 40001, 1), 0,
+		  "after the rollback: the send was never counted (limit 1)");
+	CHECK_INT(secinfo_store_commit(store), SECINFO_ERR_DB, "commit with no transaction: error");
+	secinfo_store_rollback(store); /* with none open: nothing happens */
+
+	/* The attempt alone, rolled back: the attempt is undone too. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 40010, &until), 0, "an attempt");
+	CHECK_INT(failures_of(store, "nora", sms, NULL), 1, "inside: one failure counted");
+	CHECK_INT(committed_int("SELECT failures FROM users WHERE name = 'nora'"), 0,
+		  "another connection does not see it yet");
+	secinfo_store_rollback(store);
+	CHECK_INT(failures_of(store, "nora", sms, NULL), 0,
+		  "the rollback undid the counted attempt");
+
+	/* Committed: a wrong code counts against the code, then the right one is consumed. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 40020, &until), 0, "an attempt");
+	CHECK_INT(secinfo_store_code_check(store, sms, "000000", 40020, 3), SECINFO_ERR_WRONG,
+		  "a wrong code inside the transaction");
+	CHECK_INT(secinfo_store_code_check(store, sms, "123456", 40020, 3), 0,
+		  "the right code inside the same transaction");
+	CHECK_INT(secinfo_store_commit(store), 0, "commit");
+	CHECK_INT(committed_int("SELECT failures FROM users WHERE name = 'nora'"), 1,
+		  "committed: the attempt");
+	CHECK_INT(committed_int(codes_sql), 0, "committed: the code is used");
+	CHECK_INT(secinfo_store_code_check(store, sms, "123456", 40021, 3), SECINFO_ERR_WRONG,
+		  "and never accepted again");
+
+	/* An inner level rolled back alone; the outer level goes on and commits. */
+	CHECK_INT(secinfo_store_begin(store), 0, "begin (outer)");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 40030, &until), 0, "outer: an attempt");
+	CHECK_INT(secinfo_store_begin(store), 0, "begin (inner)");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 9), 0, "inner: step 9 accepted");
+	CHECK_INT(secinfo_store_begin(store), 0, "begin (third level)");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 10), 0, "third: step 10 accepted");
+	CHECK_INT(secinfo_store_commit(store), 0, "third level released");
+	secinfo_store_rollback(store); /* the inner level, with the third inside it */
+	CHECK_INT(secinfo_store_counter_accept(store, app, 8), 0,
+		  "outer: step 8 is new again (9 and 10 were rolled back)");
+	CHECK_INT(secinfo_store_commit(store), 0, "outer commit");
+	CHECK_INT(committed_int("SELECT failures FROM users WHERE name = 'nora'"), 2,
+		  "committed: the outer attempt");
+	CHECK_INT(committed_int("SELECT counter FROM methods WHERE kind = 'app' AND user_id ="
+				" (SELECT id FROM users WHERE name = 'nora')"),
+		  8, "committed: the outer step, not the rolled back ones");
+
+	/* A refusal inside: only its savepoint is undone, the caller's transaction goes on. */
+	CHECK_INT(secinfo_store_failure(store, user_id, 2, 600, 40040, &until), SECINFO_ERR_LOCKED,
+		  "nora locked (two attempts counted)");
+	CHECK_INT(secinfo_store_begin(store), 0, "begin");
+	CHECK_INT(secinfo_store_success(store, user_id, app, 40041, &until), SECINFO_ERR_LOCKED,
+		  "a success while locked is refused inside the transaction");
+	CHECK_INT(secinfo_store_send_reserve(store, user_id, "sms", 40041, 1), SECINFO_ERR_DENIED,
+		  "a send over the limit is refused inside the transaction");
+	e.time = 40041;
+	e.result = "locked";
+	CHECK_INT(secinfo_store_audit(store, &e), 0, "the transaction still takes writes");
+	CHECK_INT(secinfo_store_commit(store), 0, "and commits");
+	CHECK_INT(committed_int("SELECT count(*) FROM audit WHERE user = 'nora'"), 1,
+		  "committed: the audit row");
+	CHECK_INT(committed_int("SELECT count(*) FROM sends WHERE user_id ="
+				" (SELECT id FROM users WHERE name = 'nora')"),
+		  1, "committed: no send beyond the limit");
+	CHECK_INT(secinfo_store_user_unlock(store, "nora"), 0, "nora unlocked");
+}
+
 static const char hanna_phone[] = "+14255551234", hanna_email[] = "hanna.private@example.net";
 static const char hanna_secret[] = "12345678901234567890";
 
@@ -661,6 +819,427 @@ test_encryption(struct secinfo_store *store, const struct secinfo_conf *conf)
 	secinfo_store_close(store);
 }
 
+/* Appends " X'<hex of BYTES>'" (an SQL blob literal) to SQL. */
+static void
+append_blob(char *sql, size_t size, const unsigned char *bytes, size_t len)
+{
+	size_t used = strlen(sql);
+
+	snprintf(sql + used, size - used, "X'");
+	for (size_t i = 0; i < len; i++) {
+		used = strlen(sql);
+		snprintf(sql + used, size - used, "%02x", bytes[i]);
+	}
+	used = strlen(sql);
+	snprintf(sql + used, size - used, "'");
+}
+
+/* Appends the blob literal of PLAIN sealed with KEY for associated data AD. */
+static int
+append_sealed(char *sql, size_t size, const unsigned char *key, const char *ad, const void *plain,
+	      size_t len)
+{
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
+
+	if (secinfo_seal(key, ad, plain, len, &sealed, &sealed_len) != 0)
+		return -1;
+	append_blob(sql, size, sealed, sealed_len);
+	free(sealed);
+	return 0;
+}
+
+/*
+ * Builds FILE as a version-1 database (as secinfo 0.1 wrote it, in rollback journal mode)
+ * with rows in every table, the details sealed with the test key, ids with a gap (4 and 6
+ * deleted long ago) and the highest method id (7) belonging to olaf.
+ */
+static int
+build_v1(const char *file)
+{
+	/* user, kind, detail, and the row around the sealed detail */
+	static const char *const methods[][5] = {
+		{"lena", "email", "lena@example.net", "(1, 1, 'email', ",
+		 ", NULL, NULL, NULL, NULL, -1, 100, NULL)"},
+		{"lena", "app", "12345678901234567890", "(2, 1, 'app', ",
+		 ", 1, 6, 30, 0, 1234, 101, 5000)"},
+		{"lena", "sms", "+14255550123", "(3, 1, 'sms', ",
+		 ", NULL, NULL, NULL, NULL, -1, 102, NULL)"},
+		{"olaf", "call", "+14255550177", "(7, 2, 'call', ",
+		 ", NULL, NULL, NULL, NULL, -1, 104, 6000)"},
+	};
+	unsigned char *key = NULL, hash[SECINFO_CODE_HASH_BYTES];
+	const char *why = NULL;
+	sqlite3 *db = NULL;
+	char sql[8192], ad[128];
+	int ok = 0;
+
+	if (secinfo_key_load(path_of("secinfo.key"), &key, &why) != 0 ||
+	    sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+		    SQLITE_OK ||
+	    secinfo_schema_migrate_to(db, 1) != 0)
+		goto out;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO meta VALUES ('unenrolled_failures', 3),"
+		 " ('key_check', ");
+	append_sealed(sql, sizeof(sql), key, "secinfo/1\nkey-check", "secinfo key check", 17);
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+		 ");"
+		 "INSERT INTO users VALUES (1, 'lena', 2, 0, NULL, 100), (2, 'olaf', 7, 2, 7777, "
+		 "101);"
+		 "INSERT INTO methods (id, user_id, kind, detail, otp_algorithm, otp_digits,"
+		 " otp_period, otp_hotp, counter, created, last_used) VALUES");
+	for (int i = 0; i < 4; i++) {
+		snprintf(ad, sizeof(ad), "secinfo/1\n%s\n%s", methods[i][0], methods[i][1]);
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s%s", i > 0 ? ", " : " ",
+			 methods[i][3]);
+		append_sealed(sql, sizeof(sql), key, ad, methods[i][2], strlen(methods[i][2]));
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s", methods[i][4]);
+	}
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+		 ", (5, 1, 'questions', NULL, NULL, NULL, NULL, NULL, -1, 103, NULL);"
+		 "INSERT INTO sends VALUES (1, 'sms', 1000);"
+		 "INSERT INTO questions VALUES (1, 'What was the name of your first pet?', 1),"
+		 " (2, 'In which city were you born?', 0), (4, 'What street did you grow up on?', "
+		 "1);"
+		 "INSERT INTO answers VALUES (5, 1, '$argon2id$first'), (5, 4, '$argon2id$street');"
+		 "INSERT INTO audit VALUES (1, 900, 'lena', 'sshd', '203.0.113.9', 'app', 'auth',"
+		 " 'success'), (2, 901, 'olaf', 'sudo', '', 'call', 'auth', 'failure');"
+		 "INSERT INTO codes VALUES (3, ");
+	if (secinfo_code_hash(key, 3, "424242", hash) != 0)
+		goto out;
+	append_blob(sql, sizeof(sql), hash, sizeof(hash));
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ", 99999, 1);");
+	ok = strlen(sql) < sizeof(sql) - 1 && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+out:
+	sqlite3_close(db);
+	secinfo_key_free(key);
+	return ok;
+}
+
+static int
+collect_audit_text(const struct secinfo_audit_entry *e, void *data)
+{
+	char *out = data;
+	size_t used = strlen(out);
+
+	snprintf(out + used, 512 - used, "%lld %s %s %s %s %s %s;", e->time, e->user, e->service,
+		 e->rhost, e->method, e->event, e->result);
+	return 0;
+}
+
+/* Schema 1 -> 2: every row survives, with its id, and ids are never used again. */
+static void
+test_migration(void)
+{
+	struct secinfo_conf *conf = make_conf("v1.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	struct secinfo_user *user = NULL;
+	struct secinfo_question *questions = NULL;
+	struct secinfo_answer *answers = NULL;
+	size_t n_questions = 0, n_answers = 0;
+	long long id = 0, until = 0;
+	char why_buf[512], text[512], audit[512] = "";
+
+	if (conf == NULL || !CHECK(build_v1(path_of("v1.db")), "a version-1 database built"))
+		goto out;
+	CHECK_INT(raw_text(path_of("v1.db"), "PRAGMA user_version", text, sizeof(text)), SQLITE_OK,
+		  "user_version readable");
+	CHECK_STR(text, "1", "it is version 1");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0,
+		  "the store opens it (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	raw_text(path_of("v1.db"), "PRAGMA user_version", text, sizeof(text));
+	CHECK_STR(text, "2", "migrated to version 2");
+	raw_text(path_of("v1.db"), "PRAGMA journal_mode", text, sizeof(text));
+	CHECK_STR(text, "wal", "and in WAL mode");
+	raw_text(path_of("v1.db"),
+		 "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema"
+		 " WHERE sql LIKE '%AUTOINCREMENT%' ORDER BY name)",
+		 text, sizeof(text));
+	CHECK_STR(text, "methods questions", "methods and questions have AUTOINCREMENT");
+	raw_text(path_of("v1.db"),
+		 "SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT type, name FROM"
+		 " sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name)",
+		 text, sizeof(text));
+	CHECK_STR(text,
+		  "index audit_by_time, index audit_by_user, index methods_by_user, "
+		  "index sends_by_user, table answers, table audit, table codes, table meta, "
+		  "table methods, table questions, table sends, table users, "
+		  "trigger users_default_check",
+		  "every table, index and the trigger are there, and nothing else");
+	raw_text(path_of("v1.db"), "SELECT count(*) FROM pragma_foreign_key_check", text,
+		 sizeof(text));
+	CHECK_STR(text, "0", "no dangling reference");
+	raw_text(path_of("v1.db"), "PRAGMA integrity_check", text, sizeof(text));
+	CHECK_STR(text, "ok", "integrity check passes");
+
+	CHECK_INT(secinfo_store_user_get(store, "lena", &user), 0, "lena loads");
+	if (user != NULL && CHECK_INT(user->n_methods, 4, "lena: four methods")) {
+		CHECK(user->methods[0].id == 1 && user->methods[1].id == 2 &&
+			      user->methods[2].id == 3 && user->methods[3].id == 5,
+		      "lena: the ids are kept (1, 2, 3, 5)");
+		CHECK_STR(user->methods[0].detail, "lena@example.net", "the address decrypts");
+		CHECK(user->methods[1].secret_len == 20 &&
+			      memcmp(user->methods[1].secret, "12345678901234567890", 20) == 0,
+		      "the TOTP secret decrypts");
+		CHECK(user->methods[1].otp.digits == 6 && user->methods[1].otp.period == 30 &&
+			      user->methods[1].counter == 1234 &&
+			      user->methods[1].last_used == 5000 && user->methods[1].created == 101,
+		      "the OTP parameters, counter and times are kept");
+		CHECK_STR(user->methods[2].detail, "+14255550123", "the number decrypts");
+		CHECK_INT(user->methods[3].kind, SECINFO_KIND_QUESTIONS, "the questions method");
+		CHECK_INT(user->default_method, 2, "lena: the default is kept");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+	CHECK_INT(secinfo_store_user_get(store, "olaf", &user), 0, "olaf loads");
+	if (user != NULL) {
+		CHECK(user->failures == 2 && user->locked_until == 7777 && user->n_methods == 1 &&
+			      user->methods[0].id == 7 && user->default_method == 7 &&
+			      strcmp(user->methods[0].detail, "+14255550177") == 0,
+		      "olaf: failures, lock, method and default are kept");
+	}
+	secinfo_user_free(user);
+	user = NULL;
+
+	CHECK_INT(secinfo_store_code_check(store, 3, "424242", 5000, 2), 0,
+		  "the pending code survived, with its hash (one attempt of two used)");
+	CHECK_INT(secinfo_store_send_reserve(store, 1, "sms", 1500, 1), SECINFO_ERR_DENIED,
+		  "the send log survived (the send at 1000 counts)");
+	CHECK_INT(secinfo_store_questions_get(store, 0, &questions, &n_questions), 0,
+		  "questions load");
+	CHECK(n_questions == 3 && questions[0].id == 1 && questions[1].id == 2 &&
+		      !questions[1].active && questions[2].id == 4 &&
+		      strcmp(questions[2].text, "What street did you grow up on?") == 0,
+	      "the questions survived with their ids and states");
+	secinfo_questions_free(questions, n_questions);
+	CHECK_INT(secinfo_store_answers_get(store, 5, &answers, &n_answers), 0, "answers load");
+	CHECK(n_answers == 2 && answers[0].question_id == 1 &&
+		      strcmp(answers[0].hash, "$argon2id$first") == 0 &&
+		      answers[1].question_id == 4 &&
+		      strcmp(answers[1].hash, "$argon2id$street") == 0,
+	      "the answers survived");
+	secinfo_answers_free(answers, n_answers);
+	CHECK_INT(secinfo_store_audit_list(store, NULL, 0, collect_audit_text, audit), 0,
+		  "audit lists");
+	CHECK_STR(audit,
+		  "900 lena sshd 203.0.113.9 app auth success;901 olaf sudo  call auth failure;",
+		  "the audit trail survived");
+	raw_text(path_of("v1.db"), "SELECT value FROM meta WHERE name = 'unenrolled_failures'",
+		 text, sizeof(text));
+	CHECK_STR(text, "3", "the unenrolled failure count survived");
+
+	/* The trigger still guards the default. */
+	CHECK_INT(raw_exec(path_of("v1.db"), "UPDATE users SET default_method = 1 WHERE id = 1"),
+		  SQLITE_CONSTRAINT, "the trigger refuses an email as the default");
+	CHECK_INT(raw_exec(path_of("v1.db"), "UPDATE users SET default_method = 7 WHERE id = 1"),
+		  SQLITE_CONSTRAINT, "and another user's method");
+	/* Foreign keys are on again: deleting a method deletes its code and answers. */
+	CHECK_INT(delete_method(store, "lena", 5), 0, "lena: delete the questions method");
+	raw_text(path_of("v1.db"), "SELECT count(*) FROM answers", text, sizeof(text));
+	CHECK_STR(text, "0", "its answers went with it");
+
+	/* Ids are never used again. */
+	CHECK_INT(delete_method(store, "olaf", 7), 0, "olaf: delete the method with the top id");
+	CHECK_INT(add(store, "olaf", SECINFO_KIND_SMS, "+14255550178", 200, &id), 0, "olaf: add");
+	CHECK_INT(id, 8, "the new method gets 8, not 7 again");
+	CHECK_INT(delete_method(store, "olaf", id), 0, "olaf: delete it");
+	CHECK_INT(add(store, "olaf", SECINFO_KIND_SMS, "+14255550179", 201, &id), 0, "olaf: add");
+	CHECK_INT(id, 9, "then 9");
+	CHECK_INT(secinfo_store_question_add(store, "Your favourite teacher?", &id), 0,
+		  "a question added");
+	CHECK_INT(id, 5, "questions go on after the highest id (4)");
+	CHECK_INT(secinfo_store_attempt(store, 2, 8000, &until), 0, "olaf's lock has ended");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "it opens again (%s)",
+		  why_buf);
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+/* A migration that would leave a dangling reference changes nothing. */
+static void
+test_migration_refused(void)
+{
+	struct secinfo_conf *conf = make_conf("v1bad.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	char why_buf[512], text[64];
+
+	if (conf == NULL || !CHECK(build_v1(path_of("v1bad.db")), "a version-1 database built"))
+		goto out;
+	CHECK_INT(raw_exec(path_of("v1bad.db"),
+			   "INSERT INTO answers VALUES (5, 99, '$argon2id$dangling')"),
+		  SQLITE_OK, "an answer to a question that does not exist");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+		  "the migration refuses it");
+	CHECK(store == NULL, "no store");
+	raw_text(path_of("v1bad.db"), "PRAGMA user_version", text, sizeof(text));
+	CHECK_STR(text, "1", "still version 1");
+	raw_text(path_of("v1bad.db"), "SELECT count(*) FROM methods", text, sizeof(text));
+	CHECK_STR(text, "5", "every method is still there");
+	raw_text(path_of("v1bad.db"),
+		 "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v2' OR"
+		 " sql LIKE '%AUTOINCREMENT%'",
+		 text, sizeof(text));
+	CHECK_STR(text, "0", "nothing of the new schema was left behind");
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+static double
+monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
+}
+
+/* A child process that holds the write lock of the database FILE, as a concurrent sign-in
+ * would, for HOLD_MS. */
+struct lock_holder {
+	pid_t pid;
+	int pipe; /* the child writes when it holds the lock and when it has committed */
+};
+
+static int
+hold_write_lock(struct lock_holder *holder, const char *file, int hold_ms)
+{
+	struct timespec hold = {hold_ms / 1000, (long)(hold_ms % 1000) * 1000000L};
+	int fds[2];
+	char c;
+
+	if (pipe(fds) != 0)
+		return 0;
+	holder->pid = fork();
+	if (holder->pid == 0) {
+		sqlite3 *db = NULL;
+		double released;
+
+		/* Its own connection: none survives a fork(). */
+		close(fds[0]);
+		if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+		    write(fds[1], "L", 1) != 1)
+			_exit(1);
+		nanosleep(&hold, NULL);
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		released = monotonic_ms();
+		if (write(fds[1], &released, sizeof(released)) != sizeof(released))
+			_exit(1);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(fds[1]);
+	holder->pipe = fds[0];
+	if (holder->pid < 0 || read(holder->pipe, &c, 1) != 1) {
+		close(holder->pipe);
+		return 0;
+	}
+	return 1;
+}
+
+/* Waits for the holder to end. Returns when it released the lock (monotonic ms), or -1. */
+static double
+holder_wait(struct lock_holder *holder)
+{
+	double released = -1;
+	int status = 0;
+
+	if (read(holder->pipe, &released, sizeof(released)) != sizeof(released))
+		released = -1;
+	close(holder->pipe);
+	if (waitpid(holder->pid, &status, 0) != holder->pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		released = -1;
+	return released;
+}
+
+/*
+ * The busy handler: a writer that finds the lock taken gets it soon after it is released
+ * (sqlite's own handler sleeps up to 100 ms between tries), and gives up with an error, never
+ * hangs, once [database] busy_timeout has passed.
+ */
+static void
+test_busy(void)
+{
+	struct secinfo_conf *conf = make_conf("busy.db", "secinfo.key");
+	struct secinfo_conf *short_conf = make_conf_busy("busy.db", "secinfo.key", "1s");
+	struct secinfo_store *store = NULL;
+	struct lock_holder holder;
+	double start, took, released, lag = 1e9;
+	long long until = 0;
+	char why_buf[512];
+
+	if (conf == NULL || short_conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "busy.db created (%s)", why_buf))
+		goto out;
+	/* Three holds, so that a handler that sleeps coarsely cannot land just after each. */
+	for (int hold = 20; hold <= 60; hold += 20) {
+		if (!CHECK(hold_write_lock(&holder, path_of("busy.db"), hold),
+			   "another process holds the write lock for %d ms", hold))
+			goto out;
+		start = monotonic_ms();
+		CHECK_INT(secinfo_store_begin(store), 0, "begin waits for it and succeeds");
+		took = monotonic_ms() - start;
+		released = holder_wait(&holder);
+		CHECK(released > 0, "the holder committed");
+		CHECK(took >= hold / 2 && took < 1000, "begin waited %.1f ms for a %d ms hold",
+		      took, hold);
+		if (released > 0 && start + took - released < lag)
+			lag = start + took - released;
+		secinfo_store_rollback(store);
+	}
+	CHECK(lag < 5, "the lock was taken %.2f ms after its release (best of three)", lag);
+
+	if (!CHECK(hold_write_lock(&holder, path_of("busy.db"), 20),
+		   "another process holds the write lock for 20 ms"))
+		goto out;
+	CHECK_INT(secinfo_store_failure_unenrolled(store), 0,
+		  "a single write (no transaction) waits for it too");
+	holder_wait(&holder);
+	secinfo_store_close(store);
+	store = NULL;
+
+	CHECK_INT(store_open(short_conf, 0, &store, why_buf, sizeof(why_buf)), 0,
+		  "busy.db opens with busy_timeout = 1s (%s)", why_buf);
+	if (store == NULL || !CHECK(hold_write_lock(&holder, path_of("busy.db"), 2500),
+				    "another process holds the write lock for 2.5 s"))
+		goto out;
+	start = monotonic_ms();
+	CHECK_INT(secinfo_store_begin(store), SECINFO_ERR_DB,
+		  "begin gives up with an error once busy_timeout has passed");
+	took = monotonic_ms() - start;
+	CHECK(took >= 990 && took < 1500, "after %.0f ms: the timeout, not less, not much more",
+	      took);
+	start = monotonic_ms();
+	CHECK_INT(secinfo_store_attempt(store, 1, 1, &until), SECINFO_ERR_DB,
+		  "so does a single write");
+	took = monotonic_ms() - start;
+	CHECK(took >= 990 && took < 1500, "after %.0f ms", took);
+	CHECK(holder_wait(&holder) > 0, "the holder committed");
+	CHECK_INT(secinfo_store_begin(store), 0, "once the lock is free, begin succeeds");
+	CHECK_INT(secinfo_store_failure_unenrolled(store), 0, "a write in it");
+	CHECK_INT(secinfo_store_commit(store), 0,
+		  "and it commits (the failed begin left no level open)");
+	CHECK_INT(raw_text(path_of("busy.db"),
+			   "SELECT value FROM meta WHERE name = 'unenrolled_failures'", why_buf,
+			   sizeof(why_buf)),
+		  SQLITE_OK, "read back");
+	CHECK_STR(why_buf, "2", "both writes are committed");
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+	secinfo_conf_free(short_conf);
+}
+
 static void
 test_newer_schema(void)
 {
@@ -772,6 +1351,126 @@ test_empty_database(void)
 	CHECK(strstr(why_buf, "secinfo-admin init") != NULL, "the reason says to run init");
 	CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
 		  "init still initialises it");
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+/* Reads the whole file at PATH into BUF (at most SIZE bytes). Returns its length, -1. */
+static ssize_t
+read_file(const char *path, unsigned char *buf, size_t size)
+{
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)len < size && (n = read(fd, buf + len, size - (size_t)len)) > 0)
+		len += n;
+	close(fd);
+	return len;
+}
+
+/* Copies the database file alone, without its WAL, as a careless backup would. */
+static int
+copy_alone(const char *from, const char *to)
+{
+	static unsigned char buf[1 << 20];
+	ssize_t len = read_file(from, buf, sizeof(buf));
+	int fd, ok;
+
+	unlink(to);
+	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || len < 0)
+		return 0;
+	ok = write(fd, buf, (size_t)len) == len;
+	close(fd);
+	return ok;
+}
+
+/*
+ * What a sign-in does to the files: nothing but appending to the WAL (no checkpoint, the
+ * -wal and -shm files stay); enrollment changes are checkpointed into the database file at
+ * close; an empty file in the database's place is refused before sqlite can delete the WAL.
+ */
+static void
+test_wal_files(void)
+{
+	struct secinfo_conf *conf = make_conf("files.db", "secinfo.key");
+	static unsigned char before[1 << 20], after[1 << 20];
+	struct secinfo_store *store = NULL;
+	long long id = 0, until = 0;
+	ssize_t before_len, after_len;
+	char why_buf[512], text[64];
+	struct stat st;
+
+	if (conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "files.db created (%s)", why_buf))
+		goto out;
+	CHECK_INT(add(store, "paul", SECINFO_KIND_APP, NULL, 1, &id), 0, "paul: app");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK(copy_alone(path_of("files.db"), path_of("files-copy.db")), "files.db copied alone");
+	raw_text(path_of("files-copy.db"), "SELECT count(*) FROM users WHERE name = 'paul'", text,
+		 sizeof(text));
+	CHECK_STR(text, "1", "an enrollment change is in the database file itself after close");
+
+	before_len = read_file(path_of("files.db"), before, sizeof(before));
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	CHECK_INT(secinfo_store_attempt(store, 1, 100, &until), 0, "a sign-in's attempt");
+	CHECK_INT(secinfo_store_counter_accept(store, id, 3), 0, "and its step");
+	secinfo_store_close(store);
+	store = NULL;
+	after_len = read_file(path_of("files.db"), after, sizeof(after));
+	CHECK(before_len > 0 && before_len == after_len && memcmp(before, after, before_len) == 0,
+	      "a sign-in does not checkpoint: the database file is unchanged");
+	CHECK(stat(path_of("files.db-wal"), &st) == 0 && st.st_size > 0 &&
+		      stat(path_of("files.db-shm"), &st) == 0,
+	      "the -wal and -shm files stay after the close");
+	CHECK_INT(committed_int_in(path_of("files.db"), "SELECT failures FROM users"), 1,
+		  "the attempt is committed (in the WAL)");
+
+	/* An empty file in its place: refused before sqlite sees it and drops the WAL. */
+	CHECK(rename(path_of("files.db"), path_of("files-real.db")) == 0, "files.db moved away");
+	close(open(path_of("files.db"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+		  "an empty database file is refused");
+	CHECK(strstr(why_buf, "not initialised") != NULL, "not initialised: %s", why_buf);
+	CHECK(stat(path_of("files.db-wal"), &st) == 0 && st.st_size > 0, "the WAL is still there");
+	CHECK(rename(path_of("files-real.db"), path_of("files.db")) == 0, "files.db put back");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	CHECK_INT(store != NULL ? failures_of(store, "paul", id, NULL) : -1, 1,
+		  "the attempt kept in the WAL is still there");
+	secinfo_store_close(store);
+	store = NULL;
+
+	/* The -wal and -shm files stay between sign-ins: held to the database's rules. */
+	CHECK(chmod(path_of("files.db-wal"), 0666) == 0, "files.db-wal made world-writable");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_UNSAFE,
+		  "a world-writable -wal is refused");
+	CHECK(strstr(why_buf, "files.db-wal: ") != NULL, "the reason names it: %s", why_buf);
+	CHECK(chmod(path_of("files.db-wal"), 0600) == 0, "files.db-wal back to 0600");
+	CHECK(rename(path_of("files.db-shm"), path_of("files-shm.real")) == 0 &&
+		      symlink(path_of("files-shm.real"), path_of("files.db-shm")) == 0,
+	      "files.db-shm replaced by a symlink");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_UNSAFE,
+		  "a symlinked -shm is refused");
+	CHECK(strstr(why_buf, "files.db-shm: ") != NULL, "the reason names it: %s", why_buf);
+	CHECK(unlink(path_of("files.db-shm")) == 0 &&
+		      rename(path_of("files-shm.real"), path_of("files.db-shm")) == 0,
+	      "files.db-shm put back");
+
+	/* WAL mode is verified at every open, and set again when someone changed it. */
+	CHECK_INT(raw_exec(path_of("files.db"), "PRAGMA journal_mode = DELETE"), SQLITE_OK,
+		  "files.db switched to a rollback journal");
+	raw_text(path_of("files.db"), "PRAGMA journal_mode", text, sizeof(text));
+	CHECK_STR(text, "delete", "it is in rollback journal mode");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	raw_text(path_of("files.db"), "PRAGMA journal_mode", text, sizeof(text));
+	CHECK_STR(text, "wal", "the open put it back in WAL mode");
+out:
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
 }
@@ -1028,6 +1727,345 @@ test_user_delete(struct secinfo_store *store)
 		  "deleting bob again");
 }
 
+#define CONCURRENT 12
+
+/* One concurrent sign-in try in one transaction, as the module will make it: count the
+ * attempt, accept the step or consume the code, audit. Exit status 0 accepted, 1 refused,
+ * 2 an error. */
+static int
+concurrent_try(const struct secinfo_conf *conf, long long user_id, long long method_id, int by_code,
+	       int gate)
+{
+	struct secinfo_audit_entry e = {60000, "quinn", "sshd", "", "app", "auth", "success"};
+	struct secinfo_store *store = NULL;
+	long long until = 0;
+	char why_buf[512], byte;
+	int rc;
+
+	if (secinfo_store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
+	    read(gate, &byte, 1) < 0 || secinfo_store_begin(store) != 0)
+		return 2;
+	rc = secinfo_store_attempt(store, user_id, 60000, &until);
+	if (rc == 0)
+		rc = by_code ? secinfo_store_code_check(store, method_id, "777777", 60000, 100)
+			     : secinfo_store_counter_accept(store, method_id, 2000);
+	if (rc == SECINFO_ERR_WRONG)
+		e.result = "failure";
+	if (rc == 0 || rc == SECINFO_ERR_WRONG)
+		rc = secinfo_store_audit(store, &e) != 0 ? SECINFO_ERR_DB : rc;
+	if ((rc == 0 || rc == SECINFO_ERR_WRONG) && secinfo_store_commit(store) != 0)
+		rc = SECINFO_ERR_DB;
+	if (rc != 0 && rc != SECINFO_ERR_WRONG)
+		secinfo_store_rollback(store);
+	secinfo_store_close(store);
+	return rc == 0 ? 0 : rc == SECINFO_ERR_WRONG ? 1 : 2;
+}
+
+/* Runs CONCURRENT tries at once; returns how many were accepted, -1 on an error. */
+static int
+concurrent_tries(const struct secinfo_conf *conf, long long user_id, long long method_id,
+		 int by_code)
+{
+	int gate[2], accepted = 0, errors = 0, status;
+	pid_t pid;
+
+	if (pipe(gate) != 0)
+		return -1;
+	for (int i = 0; i < CONCURRENT; i++) {
+		pid = fork();
+		if (pid == 0) {
+			close(gate[1]);
+			_exit(concurrent_try(conf, user_id, method_id, by_code, gate[0]));
+		}
+		if (pid < 0)
+			errors++;
+	}
+	close(gate[0]);
+	close(gate[1]); /* opens the gate: every child's read returns at once */
+	while ((pid = wait(&status)) > 0) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			accepted++;
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+			errors++;
+	}
+	return errors > 0 ? -1 : accepted;
+}
+
+/*
+ * SPEC 9 with whole sign-in tries in one transaction each: of concurrent tries with the same
+ * step or code exactly one is accepted, and every attempt and audit row is counted. Then the
+ * durability of an accepted step when the process dies at once (no close, no checkpoint),
+ * and the atomicity of a try whose process dies before its commit.
+ */
+static void
+test_concurrent_transactions(void)
+{
+	struct secinfo_conf *conf = make_conf("concurrent.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	long long app = 0, sms = 0, user_id = 0, until = 0;
+	struct secinfo_user *user = NULL;
+	char why_buf[512];
+	int status = 0;
+	pid_t pid;
+
+	if (conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "concurrent.db created (%s)", why_buf))
+		goto out;
+	CHECK_INT(add(store, "quinn", SECINFO_KIND_APP, NULL, 1, &app), 0, "quinn: app");
+	CHECK_INT(add(store, "quinn", SECINFO_KIND_SMS, "+14255550133", 2, &sms), 0, "quinn: sms");
+	if (secinfo_store_user_get(store, "quinn", &user) == 0)
+		user_id = user->id;
+	secinfo_user_free(user);
+	user = NULL;
+	CHECK_INT(secinfo_store_code_set(store, sms, "777777", 99999), 0, "quinn: a code");
+	secinfo_store_close(store); /* no connection survives the fork */
+	store = NULL;
+
+	CHECK_INT(concurrent_tries(conf, user_id, app, 0), 1,
+		  "%d concurrent tries with one TOTP step: exactly one accepted", CONCURRENT);
+	CHECK_INT(concurrent_tries(conf, user_id, sms, 1), 1,
+		  "%d concurrent tries with one code: exactly one accepted", CONCURRENT);
+	CHECK_INT(committed_int_in(path_of("concurrent.db"), "SELECT failures FROM users"),
+		  2 * CONCURRENT, "every attempt is counted");
+	CHECK_INT(committed_int_in(path_of("concurrent.db"),
+				   "SELECT count(*) FROM audit WHERE result = 'failure'"),
+		  2 * CONCURRENT - 2, "every refusal is audited");
+
+	/* The process dies right after the step is accepted: no close, no checkpoint. */
+	pid = fork();
+	if (pid == 0) {
+		if (secinfo_store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
+		    secinfo_store_counter_accept(store, app, 3000) != 0)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
+	      "a process accepts a step and is killed");
+	/* It dies in the middle of a try: nothing of it stays. */
+	pid = fork();
+	if (pid == 0) {
+		if (secinfo_store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
+		    secinfo_store_begin(store) != 0 ||
+		    secinfo_store_counter_accept(store, app, 4000) != 0 ||
+		    secinfo_store_attempt(store, user_id, 60000, &until) != 0)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
+	      "a process is killed inside a transaction");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	CHECK_INT(secinfo_store_counter_accept(store, app, 3000), SECINFO_ERR_WRONG,
+		  "the step accepted before the kill is never accepted again");
+	CHECK_INT(secinfo_store_counter_accept(store, app, 3500), 0,
+		  "the step of the killed transaction was never accepted");
+	CHECK_INT(failures_of(store, "quinn", app, NULL), 2 * CONCURRENT,
+		  "and its attempt was never counted");
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+/*
+ * The WAL stays bounded when every process commits once (a sign-in in one transaction) and
+ * closes: a checkpoint empties it now and then, not at every sign-in.
+ */
+static void
+test_wal_bounded(void)
+{
+	struct secinfo_conf *conf = make_conf("bounded.db", "secinfo.key");
+	static unsigned char before[1 << 20], after[1 << 20];
+	struct secinfo_audit_entry e = {1, "sam", "sshd", "203.0.113.9", "app", "auth", "success"};
+	struct secinfo_store *store = NULL;
+	long long id = 0, until = 0, user_id = 0, wal_max = 0;
+	struct secinfo_user *user = NULL;
+	int cycles = 120, checkpoints = 0, errors = 0;
+	ssize_t before_len, after_len;
+	char why_buf[512];
+	struct stat st;
+
+	if (conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "bounded.db created (%s)", why_buf))
+		goto out;
+	CHECK_INT(add(store, "sam", SECINFO_KIND_APP, NULL, 1, &id), 0, "sam: app");
+	if (secinfo_store_user_get(store, "sam", &user) == 0)
+		user_id = user->id;
+	secinfo_user_free(user);
+	secinfo_store_close(store);
+	store = NULL;
+	for (int i = 0; i < cycles; i++) {
+		before_len = read_file(path_of("bounded.db"), before, sizeof(before));
+		if (store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
+		    secinfo_store_begin(store) != 0 ||
+		    secinfo_store_attempt(store, user_id, 100 + i, &until) != 0 ||
+		    secinfo_store_audit(store, &e) != 0 || secinfo_store_audit(store, &e) != 0 ||
+		    secinfo_store_audit(store, &e) != 0 || secinfo_store_commit(store) != 0)
+			errors++;
+		secinfo_store_close(store);
+		store = NULL;
+		after_len = read_file(path_of("bounded.db"), after, sizeof(after));
+		if (before_len != after_len || memcmp(before, after, (size_t)after_len) != 0)
+			checkpoints++;
+		if (stat(path_of("bounded.db-wal"), &st) == 0 && st.st_size > wal_max)
+			wal_max = st.st_size;
+	}
+	CHECK_INT(errors, 0, "%d sign-ins, one transaction each", cycles);
+	CHECK(checkpoints >= 1 && checkpoints <= cycles / 10,
+	      "the WAL was checkpointed %d times in %d sign-ins", checkpoints, cycles);
+	CHECK(wal_max < 160 * 4096, "the WAL stayed under 160 pages (at most %lld bytes)", wal_max);
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+/* Row callbacks that use every field as the callers do (a NULL would crash them). */
+static int
+use_audit(const struct secinfo_audit_entry *e, void *data)
+{
+	*(size_t *)data += strlen(e->user) + strlen(e->service) + strlen(e->rhost) +
+			   strlen(e->method) + strlen(e->event) + strlen(e->result);
+	return 0;
+}
+
+static int
+use_name(const char *name, void *data)
+{
+	*(size_t *)data += strlen(name);
+	return 0;
+}
+
+static int
+use_summary(const struct secinfo_user_summary *s, void *data)
+{
+	*(size_t *)data += strlen(s->name);
+	return 0;
+}
+
+/* DAMAGE done to the database file, the REPAIR after it, and the READERS (digits) that
+ * read the damaged value and must fail closed. */
+struct damage {
+	const char *what, *damage, *repair, *readers;
+};
+
+/*
+ * A damaged row (NULL where the schema says NOT NULL, or a value of another type) read back
+ * by any loader fails closed with SECINFO_ERR_CORRUPT and never crashes. The schema's NOT
+ * NULL constraints are removed first (a damaged file need not honour them).
+ */
+static void
+test_damaged_rows(void)
+{
+	/* The readers: 0 user_get, 1 user_names, 2 user_summaries, 3 questions_get,
+	 * 4 answers_get, 5 audit_list, 6 code_check. */
+	static const struct damage damages[] = {
+		{"users.failures NULL", "UPDATE users SET failures = NULL",
+		 "UPDATE users SET failures = 0", "0 2"},
+		{"users.locked_until as text (would read as 0: not locked)",
+		 "UPDATE users SET locked_until = 'soon'", "UPDATE users SET locked_until = NULL",
+		 "0 2"},
+		{"users.name NULL", "UPDATE users SET name = NULL",
+		 "UPDATE users SET name = 'rita'", "1 2"},
+		{"methods.kind NULL", "UPDATE methods SET kind = NULL WHERE kind = 'sms'",
+		 "UPDATE methods SET kind = 'sms' WHERE kind IS NULL", "0"},
+		{"methods.kind NULL (the default)",
+		 "UPDATE methods SET kind = NULL WHERE kind = 'app'",
+		 "UPDATE methods SET kind = 'app' WHERE kind IS NULL", "0"},
+		{"methods.counter NULL", "UPDATE methods SET counter = NULL",
+		 "UPDATE methods SET counter = -1", "0"},
+		{"methods.created NULL", "UPDATE methods SET created = NULL WHERE kind = 'app'",
+		 "UPDATE methods SET created = 1 WHERE created IS NULL", "0"},
+		{"methods.detail as text", "UPDATE methods SET detail = 'x' WHERE kind = 'sms'",
+		 NULL, "0"},
+		{"questions.text NULL", "UPDATE questions SET text = NULL",
+		 "UPDATE questions SET text = 'Your first school?'", "3 4"},
+		{"questions.active NULL", "UPDATE questions SET active = NULL",
+		 "UPDATE questions SET active = 1", "3"},
+		{"answers.hash NULL", "UPDATE answers SET hash = NULL",
+		 "UPDATE answers SET hash = '$argon2id$h'", "4"},
+		{"audit.user NULL", "UPDATE audit SET user = NULL",
+		 "UPDATE audit SET user = 'rita'", "5"},
+		{"audit.time as text", "UPDATE audit SET time = 'x'", "UPDATE audit SET time = 1",
+		 "5"},
+		{"codes.hash NULL", "UPDATE codes SET hash = NULL", NULL, "6"},
+	};
+	struct secinfo_conf *conf = make_conf("damaged.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	struct secinfo_user *user = NULL;
+	struct secinfo_question *questions = NULL;
+	struct secinfo_answer *answers = NULL;
+	struct secinfo_audit_entry e = {1, "rita", "sshd", "", "app", "auth", "success"};
+	long long app = 0, sms = 0, questions_id = 0, question = 0;
+	size_t n = 0, used = 0;
+	char why_buf[512];
+
+	if (conf == NULL ||
+	    !CHECK_INT(store_open(conf, SECINFO_STORE_CREATE, &store, why_buf, sizeof(why_buf)), 0,
+		       "damaged.db created (%s)", why_buf))
+		goto out;
+	CHECK_INT(add(store, "rita", SECINFO_KIND_APP, NULL, 1, &app), 0, "rita: app");
+	CHECK_INT(add(store, "rita", SECINFO_KIND_SMS, "+14255550111", 2, &sms), 0, "rita: sms");
+	CHECK_INT(add(store, "rita", SECINFO_KIND_QUESTIONS, NULL, 3, &questions_id), 0,
+		  "rita: questions");
+	CHECK_INT(secinfo_store_question_add(store, "Your first school?", &question), 0,
+		  "a question");
+	CHECK_INT(secinfo_store_answer_add(store, questions_id, question, "$argon2id$h"), 0,
+		  "rita's answer");
+	CHECK_INT(secinfo_store_audit(store, &e), 0, "an audit row");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK_INT(raw_exec(path_of("damaged.db"),
+			   "PRAGMA writable_schema = ON;"
+			   " UPDATE sqlite_schema SET sql = replace(sql, 'NOT NULL', '')"
+			   " WHERE type = 'table'"),
+		  SQLITE_OK, "NOT NULL removed from the schema");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	for (size_t i = 0; i < sizeof(damages) / sizeof(damages[0]); i++) {
+		const struct damage *d = &damages[i];
+		int rc[7];
+
+		CHECK_INT(secinfo_store_code_set(store, sms, "123456", 1000), 0, "a code");
+		if (!CHECK_INT(raw_exec(path_of("damaged.db"), d->damage), SQLITE_OK, "damage: %s",
+			       d->what))
+			continue;
+		rc[0] = secinfo_store_user_get(store, "rita", &user);
+		secinfo_user_free(user);
+		user = NULL;
+		rc[1] = secinfo_store_user_names(store, use_name, &used);
+		rc[2] = secinfo_store_user_summaries(store, use_summary, &used);
+		rc[3] = secinfo_store_questions_get(store, 0, &questions, &n);
+		secinfo_questions_free(questions, n);
+		questions = NULL;
+		rc[4] = secinfo_store_answers_get(store, questions_id, &answers, &n);
+		secinfo_answers_free(answers, n);
+		answers = NULL;
+		rc[5] = secinfo_store_audit_list(store, NULL, 0, use_audit, &used);
+		rc[6] = secinfo_store_code_check(store, sms, "123456", 500, 3);
+		/* The readers of the damaged value fail closed; no reader crashed. */
+		for (int r = 0; r < 7; r++)
+			if (strchr(d->readers, '0' + r) != NULL)
+				CHECK_INT(rc[r], SECINFO_ERR_CORRUPT, "%s: reader %d fails closed",
+					  d->what, r);
+		if (d->repair != NULL)
+			CHECK_INT(raw_exec(path_of("damaged.db"), d->repair), SQLITE_OK,
+				  "repaired: %s", d->what);
+	}
+	CHECK_INT(raw_exec(path_of("damaged.db"),
+			   "UPDATE meta SET value = NULL WHERE name = 'key_check'"),
+		  SQLITE_OK, "damage: the key check value NULL");
+	secinfo_store_close(store);
+	store = NULL;
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_CORRUPT,
+		  "a NULL key check value: the store does not open");
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
 static int
 remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -1062,13 +2100,21 @@ main(void)
 		test_failures(store);
 		test_audit(store);
 		test_codes(store);
+		test_transactions(store);
 		test_user_delete(store);
 		test_encryption(store, conf); /* closes the store */
 		store = NULL;
 	}
 	secinfo_conf_free(conf);
 	test_newer_schema();
+	test_migration();
+	test_migration_refused();
+	test_busy();
 	test_empty_database();
+	test_wal_files();
+	test_wal_bounded();
+	test_damaged_rows();
+	test_concurrent_transactions();
 	test_unsafe_files();
 
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -1,0 +1,102 @@
+/*
+ * secinfo: what the store's files share, and nothing outside them sees. The one place that
+ * knows that the store is sqlite: the connection, the key, and the one helper through which
+ * every statement is prepared, bound, stepped and read.
+ */
+#ifndef SECINFO_STORE_SQL_H
+#define SECINFO_STORE_SQL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "kind.h"
+#include "store.h"
+
+struct secinfo_store {
+	sqlite3 *db;
+	unsigned char *key;
+	const struct secinfo_conf *conf;
+	unsigned depth;             /* open transaction levels: 1 BEGIN, more are SAVEPOINTs */
+	long long busy_timeout_us;  /* [database] busy_timeout */
+	struct timespec busy_since; /* when the current wait for a lock began */
+	long long busy_pause_us;    /* the busy handler's next pause, before jitter */
+	int busy_no_wait;           /* the busy handler gives up at once (checkpoints) */
+	int checkpoint_on_close;    /* the enrollment or the schema changed */
+};
+
+/* One result row, valid only during the callback that receives it. */
+struct secinfo_sql_row {
+	sqlite3_stmt *stmt;
+};
+
+/*
+ * A statement and what to do with its rows. COLUMNS has one letter per result column: 'i'
+ * integer, 't' text, 'b' blob, in upper case where NULL is allowed too ("" or NULL: the
+ * statement returns no rows, or they are not read). A row that does not match (a damaged row:
+ * NULL where the schema forbids it, or a value of another type) fails closed with
+ * SECINFO_ERR_CORRUPT before ROW sees it, so row callbacks read columns without checking.
+ */
+struct secinfo_sql {
+	const char *sql;
+	const char *columns;
+	/* Called once per row; a non-zero return stops the statement and is returned. */
+	int (*row)(const struct secinfo_sql_row *row, void *data);
+	void *data;
+	long long rows; /* out: the rows read */
+	int changes;    /* out: the rows the statement inserted, updated or deleted */
+};
+
+/*
+ * Runs QUERY with the parameters described by TYPES, one letter each: 'i' long long, 't' text
+ * (const char *), 'T' text or NULL when the pointer is NULL, 'b' blob (const void *, size_t),
+ * 'n' NULL (no argument). Steps to the end, so that an UPDATE ... RETURNING counts only once
+ * its change is done. Refuses to run inside a transaction that sqlite has already rolled back
+ * (secinfo_store_aborted). Returns 0, the first non-zero value of QUERY->row,
+ * SECINFO_ERR_CORRUPT (a damaged row), SECINFO_ERR_NOMEM, SECINFO_ERR_INTERNAL (COLUMNS does
+ * not match the statement: a bug) or SECINFO_ERR_DB.
+ */
+int secinfo_store_sql(struct secinfo_store *store, struct secinfo_sql *query, const char *types,
+		      ...);
+
+/* Runs SQL that returns no rows. Returns 0 or SECINFO_ERR_DB; *changes if not NULL. */
+int secinfo_store_sql_exec(struct secinfo_store *store, int *changes, const char *sql,
+			   const char *types, ...);
+
+/* Runs SQL whose first row's first column is an integer (never NULL) into *value. Returns 0,
+ * SECINFO_ERR_NOT_FOUND (no row), SECINFO_ERR_CORRUPT or SECINFO_ERR_DB. */
+int secinfo_store_sql_int(struct secinfo_store *store, long long *value, const char *sql,
+			  const char *types, ...);
+
+/*
+ * Rows into a growing array: each row gets a new zeroed element of SIZE bytes that FILL
+ * completes. On failure ARRAY and COUNT still hold every element made so far (the last one
+ * perhaps half filled) for the caller's own free function.
+ */
+struct secinfo_sql_array {
+	size_t size;
+	int (*fill)(const struct secinfo_sql_row *row, void *element, void *data);
+	void *data;
+	void *array;
+	size_t count, capacity;
+};
+
+/* Runs SQL (result columns as COLUMNS) with TYPES as secinfo_store_sql, into ARRAY. Returns 0,
+ * SECINFO_ERR_NOMEM, a non-zero value of ARRAY->fill, SECINFO_ERR_CORRUPT or SECINFO_ERR_DB. */
+int secinfo_store_sql_array(struct secinfo_store *store, struct secinfo_sql_array *array,
+			    const char *sql, const char *columns, const char *types, ...);
+
+/* The value of COLUMN in ROW: 0, NULL, or NULL with *len 0 where it is NULL. */
+long long secinfo_sql_row_int(const struct secinfo_sql_row *row, int column);
+const char *secinfo_sql_row_text(const struct secinfo_sql_row *row, int column);
+const void *secinfo_sql_row_blob(const struct secinfo_sql_row *row, int column, size_t *len);
+
+/* Returns 1 when sqlite ended (rolled back) a transaction that a caller still has open. */
+int secinfo_store_aborted(const struct secinfo_store *store);
+
+/* Writes the associated data that binds an encrypted detail to its user and kind.
+ * Returns 0 or SECINFO_ERR_INVALID (too long). */
+int secinfo_store_detail_ad(char *ad, size_t size, const char *user, enum secinfo_kind kind);
+
+#endif
