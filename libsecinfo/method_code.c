@@ -194,9 +194,23 @@ secinfo_code_challenge(const struct secinfo_method_ctx *ctx, const struct secinf
 	if (ctx->store == NULL || ctx->send == NULL || m->detail == NULL)
 		return SECINFO_ERR_INTERNAL;
 	secinfo_code_where(m->kind, m->detail, masked, sizeof(masked));
-	/* Reserved before anything leaves: a refused send still counts, so the limit holds. */
-	rc = secinfo_store_send_reserve(ctx->store, ctx->user_id, secinfo_kind_name(m->kind),
-					ctx->now, ctx->conf->max_sends_per_hour);
+	/* One commit, before anything leaves (the send itself holds no lock): the send is
+	 * reserved, so a refused send still counts and the limit holds, and the code is stored,
+	 * so it is valid the moment it arrives. */
+	rc = secinfo_store_begin(ctx->store);
+	if (rc == 0)
+		rc = secinfo_store_send_reserve(ctx->store, ctx->user_id,
+						secinfo_kind_name(m->kind), ctx->now,
+						ctx->conf->max_sends_per_hour);
+	if (rc == 0)
+		rc = secinfo_code_generate(ctx->conf->code_length, code);
+	if (rc == 0)
+		rc = secinfo_store_code_set(ctx->store, m->id, code,
+					    ctx->now + ctx->conf->code_lifetime);
+	if (rc == 0)
+		rc = secinfo_store_commit(ctx->store);
+	if (rc != 0)
+		secinfo_store_rollback(ctx->store);
 	if (rc == SECINFO_ERR_DENIED) {
 		snprintf(info, info_size,
 			 "No %s was sent: the limit of %u codes per hour is reached; "
@@ -204,12 +218,6 @@ secinfo_code_challenge(const struct secinfo_method_ctx *ctx, const struct secinf
 			 what, ctx->conf->max_sends_per_hour);
 		return rc;
 	}
-	if (rc == 0)
-		rc = secinfo_code_generate(ctx->conf->code_length, code);
-	/* Stored before it is sent, so it is valid the moment it arrives. */
-	if (rc == 0)
-		rc = secinfo_store_code_set(ctx->store, m->id, code,
-					    ctx->now + ctx->conf->code_lifetime);
 	if (rc == 0) {
 		request.code = code;
 		rc = ctx->send(ctx->sender, ctx->conf, &request, ctx->delivery);

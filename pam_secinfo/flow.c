@@ -117,33 +117,88 @@ secinfo_flow_say_locked(struct secinfo_flow *flow, long long locked_until)
 static int
 secinfo_flow_attempt(struct secinfo_flow *flow, int decoy)
 {
-	int rc;
-
 	if (decoy)
 		return secinfo_store_failure_unenrolled(flow->store);
-	rc = secinfo_store_attempt(flow->store, flow->user->id, flow->now, &flow->locked_until);
+	return secinfo_store_attempt(flow->store, flow->user->id, flow->now, &flow->locked_until);
+}
+
+/* Whether a try with result RC decides the verification, so its audit row belongs in the
+ * try's own transaction: a success of the last method needed, a lockout, or a wrong answer
+ * at the last try. */
+static int
+secinfo_flow_decisive(const struct secinfo_flow *flow, int rc, int last_try)
+{
+	return (rc == 0 && flow->methods_left <= 1) || rc == SECINFO_ERR_LOCKED ||
+	       (rc == SECINFO_ERR_WRONG && last_try);
+}
+
+/* Appends the decision's audit row to the open transaction. */
+static int
+secinfo_flow_audit(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
+		   int rc)
+{
+	struct secinfo_audit_entry e = flow->audit;
+
+	e.time = (long long)flow->now;
+	e.method = decoy ? "" : secinfo_kind_name(method->kind);
+	/* The entry point may have named the decoy's result ("reset-denied"). */
+	e.result = rc == 0                      ? "success"
+		   : rc == SECINFO_ERR_LOCKED   ? "locked"
+		   : !decoy                     ? "failure"
+		   : flow->audit.result != NULL ? flow->audit.result
+						: "not-enrolled";
+	return secinfo_store_audit(flow->store, &e);
+}
+
+/*
+ * Records the outcome RC of one try inside its transaction, and ends it: a success clears the
+ * failures and sets the last use (unless a concurrent failure locked the user meanwhile); a
+ * wrong answer may lock the user; the decision's audit row goes with it. Only a commit makes
+ * the answer's outcome known to the user. Returns RC, SECINFO_ERR_LOCKED, or an error (the
+ * transaction rolled back: nothing of the try remains).
+ */
+static int
+secinfo_flow_settle(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
+		    int rc, int last_try)
+{
+	int step = 0;
+
+	if (rc == 0 && !decoy)
+		step = secinfo_store_success(flow->store, flow->user->id, method->id, flow->now,
+					     &flow->locked_until);
+	else if (rc == SECINFO_ERR_WRONG && !decoy)
+		step = secinfo_store_failure(flow->store, flow->user->id, flow->conf->max_failures,
+					     flow->conf->lockout, flow->now, &flow->locked_until);
+	if (step != 0)
+		rc = step;
+	if (rc != 0 && rc != SECINFO_ERR_WRONG && rc != SECINFO_ERR_LOCKED) {
+		secinfo_store_rollback(flow->store);
+		return rc;
+	}
+	if (secinfo_flow_decisive(flow, rc, last_try)) {
+		step = secinfo_flow_audit(flow, method, decoy, rc);
+		flow->audited = step == 0;
+	}
+	if (step == 0)
+		step = secinfo_store_commit(flow->store);
+	if (step != 0) {
+		secinfo_store_rollback(flow->store);
+		flow->audited = 0;
+		return step;
+	}
 	if (rc == SECINFO_ERR_LOCKED)
 		secinfo_flow_say_locked(flow, flow->locked_until);
 	return rc;
 }
 
-/* After a wrong answer: a lockout ends the conversation with a message saying until when. */
+/* After a wrong answer with tries left: says so, without saying which answer was wrong. */
 static int
 secinfo_flow_failed(struct secinfo_flow *flow, const struct secinfo_method *method,
-		    unsigned tries_left, int decoy)
+		    unsigned tries_left)
 {
-	/* Questions: never which answer was wrong. */
-	const char *again = secinfo_method_ops(method->kind)->wrong;
-	int rc = 0;
-
-	if (!decoy)
-		rc = secinfo_store_failure(flow->store, flow->user->id, flow->conf->max_failures,
-					   flow->conf->lockout, flow->now, &flow->locked_until);
-	if (rc == SECINFO_ERR_LOCKED)
-		secinfo_flow_say_locked(flow, flow->locked_until);
-	if (rc != 0)
-		return rc;
-	return tries_left > 0 ? secinfo_conv_say(flow->pamh, 1, again) : 0;
+	if (tries_left == 0)
+		return 0;
+	return secinfo_conv_say(flow->pamh, 1, secinfo_method_ops(method->kind)->wrong);
 }
 
 /* The ask function handed to methods that ask their own questions. */
@@ -184,11 +239,17 @@ secinfo_flow_ctx(struct secinfo_flow *flow, int decoy, struct secinfo_method_ctx
 	ctx->io = &flow->io;
 }
 
-/* Checks ANSWER for METHOD at this moment, between counting the attempt and recording the
- * success. Returns 0, SECINFO_ERR_WRONG, SECINFO_ERR_LOCKED or another error. */
+/*
+ * Checks ANSWER for METHOD at this moment: one transaction, begun after the answer arrived,
+ * counts the attempt (refused while locked), checks the answer (consuming the code or TOTP
+ * step), records the outcome and the decision's audit row, and commits once. A method that
+ * asks its own questions (converse) prompts, so its attempt is counted and committed first:
+ * no write lock is held while a prompt is open. LAST_TRY: no try is left after this one.
+ * Returns 0, SECINFO_ERR_WRONG, SECINFO_ERR_LOCKED or another error.
+ */
 static int
 secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
-		   const char *answer)
+		   const char *answer, int last_try)
 {
 	const struct secinfo_method_ops *ops = secinfo_method_ops(method->kind);
 	struct secinfo_method_ctx ctx;
@@ -196,16 +257,24 @@ secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *metho
 
 	flow->now = time(NULL); /* a prompt may have been open for a long time */
 	secinfo_flow_ctx(flow, decoy, &ctx);
-	rc = secinfo_flow_attempt(flow, decoy);
-	if (rc == 0 && ops->converse != NULL)
-		rc = ops->converse(&ctx, method); /* its own questions */
-	else if (rc == 0)
-		rc = ops->verify(&ctx, method, answer);
-	if (rc == 0 && !decoy) {
-		rc = secinfo_store_success(flow->store, flow->user->id, method->id, flow->now,
-					   &flow->locked_until);
-		if (rc == SECINFO_ERR_LOCKED)
-			secinfo_flow_say_locked(flow, flow->locked_until);
+	if (ops->converse != NULL) {
+		rc = secinfo_flow_attempt(flow, decoy);
+		if (rc == 0)
+			rc = ops->converse(&ctx, method); /* its own questions */
+		if (rc == 0 || rc == SECINFO_ERR_WRONG || rc == SECINFO_ERR_LOCKED) {
+			flow->now = time(NULL);
+			rc = secinfo_store_begin(flow->store) == 0
+				     ? secinfo_flow_settle(flow, method, decoy, rc, last_try)
+				     : SECINFO_ERR_DB;
+		}
+	} else {
+		rc = secinfo_store_begin(flow->store);
+		if (rc == 0) {
+			rc = secinfo_flow_attempt(flow, decoy);
+			if (rc == 0)
+				rc = ops->verify(&ctx, method, answer);
+			rc = secinfo_flow_settle(flow, method, decoy, rc, last_try);
+		}
 	}
 	/* The user's row vanishing mid-way is a database problem, never "not enrolled". */
 	return rc == SECINFO_ERR_NOT_FOUND ? SECINFO_ERR_DB : rc;
@@ -316,7 +385,8 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 				break;
 			continue;
 		}
-		rc = secinfo_flow_check(flow, method, decoy, answer != NULL ? answer : "?");
+		rc = secinfo_flow_check(flow, method, decoy, answer != NULL ? answer : "?",
+					tries_left == 1);
 		secinfo_conv_free(answer);
 		answer = NULL;
 		other_way = 0;
@@ -324,7 +394,7 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 			*verified = method;
 		if (rc != SECINFO_ERR_WRONG)
 			break;
-		rc = secinfo_flow_failed(flow, method, --tries_left, decoy);
+		rc = secinfo_flow_failed(flow, method, --tries_left);
 		if (rc != 0)
 			break;
 		rc = SECINFO_ERR_WRONG;
@@ -382,9 +452,12 @@ secinfo_flow_verify(struct secinfo_flow *flow)
 	if (method == NULL || secinfo_flow_usable_kinds_of_user(flow) < required)
 		return SECINFO_ERR_NOT_ENROLLED; /* too few methods for this purpose */
 	/* What counts is the method the user proved, whatever they switched to with "?". */
+	flow->methods_left = required;
 	rc = secinfo_flow_converse(flow, method, 0, &method);
-	if (rc == 0)
+	if (rc == 0) {
 		flow->used_kinds |= SECINFO_KIND_BIT(method->kind);
+		flow->methods_left--;
+	}
 	if (rc == 0 && required == 2)
 		rc = secinfo_flow_second_method(flow);
 	return rc;
@@ -402,6 +475,7 @@ secinfo_flow_decoy(struct secinfo_flow *flow)
 	if (rc != 0)
 		return rc;
 	flow->user = NULL; /* the "?" menu then offers nothing, as for an app-only user */
+	flow->methods_left = 1;
 	rc = secinfo_flow_converse(flow, &decoy, 1, &verified);
 	flow->user = real;
 	flow->method_name = "";

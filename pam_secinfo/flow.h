@@ -28,6 +28,11 @@ struct secinfo_flow {
 	struct secinfo_plugin plugin;            /* loaded at the first send; unload at the end */
 	unsigned used_kinds; /* kinds already verified in this reset (SECINFO_KIND_BIT mask) */
 	struct secinfo_method_io io; /* how methods talk to the user: the conversation */
+	unsigned methods_left;       /* methods still to verify (a reset may need two) */
+	/* The decision's audit row: the entry point fills user, service, rhost and event; the
+	 * try that decides writes it in its own transaction and sets AUDITED. */
+	struct secinfo_audit_entry audit;
+	int audited;
 };
 
 /*

@@ -34,6 +34,7 @@ struct secinfo_call {
 	struct secinfo_user *user;
 	const char *username;
 	int otp_ready;
+	char log_user[128], service[64], rhost[128]; /* escaped, for the log and the audit trail */
 };
 
 /* The one place where SECINFO_ERR_* codes become PAM codes. No error becomes PAM_SUCCESS or
@@ -53,26 +54,43 @@ secinfo_pam_code(int err, int for_account)
 	}
 }
 
-/* One syslog line and one audit row per decision. */
+/* Fills the fields of CALL's audit rows that do not change: user, service and remote host
+ * (escaped: PAM items are untrusted), and the entry point as the event. */
 static void
-secinfo_call_record(struct secinfo_call *call, const char *method, const char *result)
+secinfo_call_fields(struct secinfo_call *call, struct secinfo_audit_entry *e)
 {
-	char user[128], service[64], rhost[128];
 	const void *item = NULL;
-	int prio = strcmp(result, "success") == 0 ? LOG_INFO : LOG_NOTICE;
 
-	secinfo_escape(call->username, user, sizeof(user));
-	service[0] = rhost[0] = '\0';
+	secinfo_escape(call->username, call->log_user, sizeof(call->log_user));
+	call->service[0] = call->rhost[0] = '\0';
 	if (pam_get_item(call->pamh, PAM_SERVICE, &item) == PAM_SUCCESS)
-		secinfo_escape(item, service, sizeof(service));
+		secinfo_escape(item, call->service, sizeof(call->service));
 	item = NULL;
 	if (pam_get_item(call->pamh, PAM_RHOST, &item) == PAM_SUCCESS)
-		secinfo_escape(item, rhost, sizeof(rhost));
+		secinfo_escape(item, call->rhost, sizeof(call->rhost));
+	memset(e, 0, sizeof(*e));
+	e->user = call->log_user;
+	e->service = call->service;
+	e->rhost = call->rhost;
+	e->event = call->entry;
+}
+
+/* One syslog line and one audit row per decision; AUDITED: the row was already written in the
+ * transaction that decided (a sign-in commits once). */
+static void
+secinfo_call_record(struct secinfo_call *call, const char *method, const char *result, int audited)
+{
+	struct secinfo_audit_entry e;
+	int prio = strcmp(result, "success") == 0 ? LOG_INFO : LOG_NOTICE;
+
+	secinfo_call_fields(call, &e);
 	pam_syslog(call->pamh, prio, "%s user=%s service=%s rhost=%s method=%s result=%s",
-		   call->entry, user, service, rhost, method[0] ? method : "-", result);
-	if (call->store != NULL) {
-		struct secinfo_audit_entry e = {
-			(long long)time(NULL), user, service, rhost, method, call->entry, result};
+		   call->entry, call->log_user, call->service, call->rhost,
+		   method[0] ? method : "-", result);
+	if (call->store != NULL && !audited) {
+		e.time = (long long)time(NULL);
+		e.method = method;
+		e.result = result;
 		if (secinfo_store_audit(call->store, &e) != 0)
 			pam_syslog(call->pamh, LOG_ERR, "could not write the audit trail");
 	}
@@ -170,9 +188,11 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	flow.purpose = purpose;
 	flow.now = time(NULL);
 	flow.method_name = "";
+	secinfo_call_fields(call, &flow.audit);
 	/* [reset] deny_users can never reset this way, enrolled or not, nullok or not. */
 	denied = purpose == SECINFO_PURPOSE_RESET &&
 		 secinfo_conf_reset_denied(call->conf, call->username);
+	flow.audit.result = denied ? "reset-denied" : NULL;
 	if (denied) {
 		rc = SECINFO_ERR_NOT_ENROLLED;
 	} else if (call->user != NULL && call->user->locked_until > (long long)flow.now) {
@@ -183,7 +203,7 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	}
 	secinfo_plugin_unload(&flow.plugin); /* libcurl is not kept past the call */
 	if (rc == SECINFO_ERR_NOT_ENROLLED && call->args.nullok && !denied) {
-		secinfo_call_record(call, "", "ignored-not-enrolled");
+		secinfo_call_record(call, "", "ignored-not-enrolled", 0);
 		if (purpose == SECINFO_PURPOSE_RESET)
 			pam_set_data(call->pamh, SECINFO_RESET_DATA,
 				     (void *)(uintptr_t)SECINFO_RESET_IGNORED, NULL);
@@ -191,9 +211,11 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	}
 	if (rc == SECINFO_ERR_NOT_ENROLLED) {
 		rc = secinfo_flow_decoy(&flow); /* the same prompts; never a success */
-		secinfo_call_record(call, "", denied ? "reset-denied" : secinfo_result_name(rc, 0));
+		secinfo_call_record(call, "", denied ? "reset-denied" : secinfo_result_name(rc, 0),
+				    flow.audited);
 	} else {
-		secinfo_call_record(call, flow.method_name, secinfo_result_name(rc, 1));
+		secinfo_call_record(call, flow.method_name, secinfo_result_name(rc, 1),
+				    flow.audited);
 	}
 	if (rc == 0 && purpose == SECINFO_PURPOSE_RESET &&
 	    pam_set_data(call->pamh, SECINFO_RESET_DATA, (void *)(uintptr_t)SECINFO_RESET_VERIFIED,
@@ -216,7 +238,7 @@ secinfo_entry_verify(pam_handle_t *pamh, const char *entry, int purpose, int arg
 		pam_rc = secinfo_verify(&call, purpose < 0 ? (enum secinfo_purpose)call.args.purpose
 							   : (enum secinfo_purpose)purpose);
 	} else {
-		secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
+		secinfo_call_record(&call, "", secinfo_result_name(rc, 1), 0);
 		pam_rc = secinfo_pam_code(rc, 0);
 	}
 	secinfo_call_end(&call);
@@ -266,11 +288,11 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rc = SECINFO_ERR_LOCKED;
 	}
 	if (rc == 0 && (call.user == NULL || call.user->n_methods == 0)) {
-		secinfo_call_record(&call, "", "ignored-not-enrolled");
+		secinfo_call_record(&call, "", "ignored-not-enrolled", 0);
 		secinfo_call_end(&call);
 		return PAM_IGNORE;
 	}
-	secinfo_call_record(&call, "", secinfo_result_name(rc, 1));
+	secinfo_call_record(&call, "", secinfo_result_name(rc, 1), 0);
 	pam_rc = secinfo_pam_code(rc, 1);
 	secinfo_call_end(&call);
 	return pam_rc;
