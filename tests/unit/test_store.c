@@ -91,7 +91,7 @@ add(struct secinfo_store *store, const char *user, enum secinfo_kind kind, const
 	*id = 0;
 	if (secinfo_store_begin(store) != 0)
 		return SECINFO_ERR_DB;
-	if (kind == SECINFO_KIND_APP)
+	if (secinfo_kind_has_otp(kind))
 		rc = secinfo_store_method_add(store, user, kind, NULL, secret, 20, &otp, now, id);
 	else
 		rc = secinfo_store_method_add(store, user, kind, detail, NULL, 0, NULL, now, id);
