@@ -159,9 +159,12 @@ secinfo_store_key_check(struct secinfo_store *store, int flags)
  * The WAL size, in pages, at which a commit checkpoints. The first connection to open the
  * database (in a quiet system: every sign-in) rebuilds the WAL index by reading the whole WAL,
  * about 1.6 us per page here: with sqlite's default of 1000 pages that made a sign-in 2.5
- * times as costly in CPU as before. At 128 pages (512 KB) the rebuild costs at most ~0.2 ms.
+ * times as costly in CPU as before. A sign-in writes a few pages, so at 32 pages a checkpoint
+ * (2 fsyncs more) comes about every eighth sign-in: 2.5 fsyncs per sign-in on average, and a
+ * rebuild of at most 128 KB (bench/run.sh: 1.68 M instructions per sign-in at 32 pages,
+ * 1.77 M at 128).
  */
-#define SECINFO_WAL_CHECKPOINT_PAGES 128
+#define SECINFO_WAL_CHECKPOINT_PAGES 32
 
 /* The busy handler's first pause and the longest, in microseconds. */
 #define SECINFO_BUSY_FIRST_US 64
@@ -247,6 +250,11 @@ secinfo_store_connect(struct secinfo_store *store)
 {
 	int one = 1;
 
+	/* No memory statistics: they take a global mutex around every allocation, which a
+	 * short-lived connection pays for thousands of times (parsing the schema alone), and
+	 * nothing here reads them. It can only be set before sqlite initialises: once per load
+	 * of the module, which links its own copy of sqlite; later calls fail harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	/* The directory is root's alone (checked before), so nobody can swap the file between
 	 * the check and this open; NOFOLLOW still refuses a symlink. */
 	if (sqlite3_open_v2(store->conf->db_path, &store->db,

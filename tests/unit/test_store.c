@@ -1913,9 +1913,11 @@ test_wal_bounded(void)
 			wal_max = st.st_size;
 	}
 	CHECK_INT(errors, 0, "%d sign-ins, one transaction each", cycles);
-	CHECK(checkpoints >= 1 && checkpoints <= cycles / 10,
+	/* With sqlite's own checkpoint nearly every sign-in checkpointed (89 of 120). */
+	CHECK(checkpoints >= 1 && checkpoints <= cycles / 5,
 	      "the WAL was checkpointed %d times in %d sign-ins", checkpoints, cycles);
-	CHECK(wal_max < 160 * 4096, "the WAL stayed under 160 pages (at most %lld bytes)", wal_max);
+	/* The threshold (32 pages) plus one sign-in's frames. */
+	CHECK(wal_max < 48 * 4096, "the WAL stayed under 48 pages (at most %lld bytes)", wal_max);
 out:
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
