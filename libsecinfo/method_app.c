@@ -128,6 +128,7 @@ secinfo_app_show(const struct secinfo_enroll_request *request, const char *base3
 			 base32, secinfo_app_algorithms[otp->algorithm], otp->digits, otp->period);
 	if (rc == 0)
 		rc = io->say(io->data, text);
+	secinfo_wipe(text, sizeof(text)); /* it held the secret in base32 */
 	if (rc == 0 && uri != NULL) {
 		char *line = NULL;
 		if (asprintf(&line, "URI: %s\n", uri) < 0)

@@ -198,10 +198,10 @@ secinfo_code_challenge(const struct secinfo_method_ctx *ctx, const struct secinf
 	 * reserved, so a refused send still counts and the limit holds, and the code is stored,
 	 * so it is valid the moment it arrives. */
 	rc = secinfo_store_begin(ctx->store);
-	if (rc == 0)
-		rc = secinfo_store_send_reserve(ctx->store, ctx->user_id,
-						secinfo_kind_name(m->kind), ctx->now,
-						ctx->conf->max_sends_per_hour);
+	if (rc != 0)
+		return rc; /* a failed begin opened nothing to roll back */
+	rc = secinfo_store_send_reserve(ctx->store, ctx->user_id, secinfo_kind_name(m->kind),
+					ctx->now, ctx->conf->max_sends_per_hour);
 	if (rc == 0)
 		rc = secinfo_code_generate(ctx->conf->code_length, code);
 	if (rc == 0)

@@ -281,6 +281,8 @@ secinfo_questions_file_line(struct secinfo_questions_enroll *e, char *line, cons
 static int
 secinfo_questions_enroll_file(struct secinfo_questions_enroll *e, const char *path, size_t want)
 {
+	/* stdio's buffer holds the answers in clear: ours, so that it can be wiped. */
+	char buffer[BUFSIZ];
 	char *line = NULL, where[4096 + 32];
 	size_t size = 0, number = 0;
 	ssize_t len;
@@ -290,6 +292,7 @@ secinfo_questions_enroll_file(struct secinfo_questions_enroll *e, const char *pa
 	f = secinfo_questions_file_open(e->request, path);
 	if (f == NULL)
 		return SECINFO_ERR_IO;
+	setvbuf(f, buffer, _IOFBF, sizeof(buffer));
 	while (rc == 0 && (len = getline(&line, &size, f)) >= 0) {
 		number++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -312,6 +315,7 @@ secinfo_questions_enroll_file(struct secinfo_questions_enroll *e, const char *pa
 		secinfo_wipe(line, size);
 	free(line);
 	fclose(f);
+	secinfo_wipe(buffer, sizeof(buffer));
 	return rc;
 }
 

@@ -363,10 +363,17 @@ secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_st
 	if (rc == 0)
 		rc = secinfo_store_prepare_schema(store, flags, &why);
 	if (rc != 0) {
+		/* sqlite's message only when sqlite failed: a refused migration is no sqlite error
+		 * ("not an error"), and the log must say why every sign-in now fails. */
 		secinfo_store_why(why_buf, why_size, conf->db_path,
-				  why != NULL         ? why
-				  : store->db != NULL ? sqlite3_errmsg(store->db)
-						      : "cannot open");
+				  why != NULL ? why
+				  : rc == SECINFO_ERR_DB && store->db != NULL
+					  ? sqlite3_errmsg(store->db)
+				  : rc == SECINFO_ERR_CORRUPT
+					  ? "the database is damaged or a migration found data it "
+					    "cannot carry over (sqlite3 secinfo.db 'PRAGMA "
+					    "foreign_key_check')"
+					  : secinfo_strerror(rc));
 		goto fail;
 	}
 	rc = secinfo_store_key_check(store, flags);

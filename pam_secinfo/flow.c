@@ -151,8 +151,9 @@ secinfo_flow_audit(struct secinfo_flow *flow, const struct secinfo_method *metho
 }
 
 /*
- * Records the outcome RC of one try inside its transaction, and ends it: a success clears the
- * failures and sets the last use (unless a concurrent failure locked the user meanwhile); a
+ * Records the outcome RC of one try inside its transaction, and ends it: the deciding success
+ * clears the failures and sets the last use (unless a concurrent failure locked the user
+ * meanwhile); a
  * wrong answer may lock the user; the decision's audit row goes with it. Only a commit makes
  * the answer's outcome known to the user. Returns RC, SECINFO_ERR_LOCKED, or an error (the
  * transaction rolled back: nothing of the try remains).
@@ -163,7 +164,10 @@ secinfo_flow_settle(struct secinfo_flow *flow, const struct secinfo_method *meth
 {
 	int step = 0;
 
-	if (rc == 0 && !decoy)
+	/* Only the decision clears the failures: the first of two reset methods proven leaves
+	 * its attempt counted, or proving a reset-only method again and again (or one the
+	 * attacker holds) would wipe the count of wrong guesses at the other. */
+	if (rc == 0 && !decoy && flow->methods_left <= 1)
 		step = secinfo_store_success(flow->store, flow->user->id, method->id, flow->now,
 					     &flow->locked_until);
 	else if (rc == SECINFO_ERR_WRONG && !decoy)

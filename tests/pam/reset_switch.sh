@@ -80,3 +80,20 @@ rows = json.load(sys.stdin)
 assert rows[-1]["method"] == "email" and rows[-1]["result"] == "success", rows[-1]' ||
 	fail "the audit trail does not record the email method as verified"
 pass "methods_required = 1: the method switched to is the one verified and audited"
+
+# Proving the first of two methods is not a decision: it must not clear the failures counted
+# against the other (a review's scenario: wrong app codes at sign-in, then a reset session that
+# proves email and hangs up at the second method, again and again, never locked).
+sed -i 's/^methods_required = 1/methods_required = 2/; s/^max_failures = 20/max_failures = 4/' "$CONF"
+service s
+fresh_step
+expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" s sam authenticate
+before=$(mails)
+out=$({
+	printf '?\n1\n\n'
+	last_code "$before"
+} | pam reset sam authenticate 2>&1) && fail "a reset passed with one method: $out"
+expect_in "$out" "second, different method"
+expect_pam "Have exhausted maximum number of retries" "000003" s sam authenticate
+expect_in "$LAST_OUT" "locked"
+pass "methods_required = 2: a proven first method does not clear the failures counted before"
