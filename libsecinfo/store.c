@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,19 @@ secinfo_store_wal_hook(void *data, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+/* No memory statistics: they take a global mutex around every allocation, which a
+ * short-lived connection pays for thousands of times (parsing the schema alone), and nothing
+ * here reads them. sqlite takes this only before it initialises, and sqlite3_config is not
+ * thread-safe: once per load of the module (which links its own copy of sqlite), even when a
+ * threaded program starts two PAM transactions at once; a later call fails harmlessly. */
+static pthread_once_t secinfo_store_sqlite_once = PTHREAD_ONCE_INIT;
+
+static void
+secinfo_store_sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /*
  * Opens the connection and sets it up. A sign-in must neither create nor delete the -wal and
  * -shm files nor checkpoint when it closes: that cost 3 more fsyncs, 2 file creations and 2
@@ -250,11 +264,7 @@ secinfo_store_connect(struct secinfo_store *store)
 {
 	int one = 1;
 
-	/* No memory statistics: they take a global mutex around every allocation, which a
-	 * short-lived connection pays for thousands of times (parsing the schema alone), and
-	 * nothing here reads them. It can only be set before sqlite initialises: once per load
-	 * of the module, which links its own copy of sqlite; later calls fail harmlessly. */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	pthread_once(&secinfo_store_sqlite_once, secinfo_store_sqlite_setup);
 	/* The directory is root's alone (checked before), so nobody can swap the file between
 	 * the check and this open; NOFOLLOW still refuses a symlink. */
 	if (sqlite3_open_v2(store->conf->db_path, &store->db,
