@@ -1,19 +1,29 @@
-# Shared by the shell tests: a throw-away root-owned directory with a configuration, a key, a
-# database, PAM service files for pam_wrapper, and helpers to run the real module through
-# libpamtest (and pamtester). Source it; it sets -eu and cleans up on exit.
+# Shared by the shell tests: a throw-away directory with a configuration, a key, a database,
+# PAM service files for pam_wrapper, and helpers to run the module through libpamtest (and
+# pamtester). Source it; it sets -eu and cleans up on exit.
+#
+# The tests run the test build (tests/testbuild/, see Makefile.am): the module, its plugin,
+# secinfo-admin and secinfo-reset built to trust the files of the user running the tests as
+# well as root's, so that make check runs as an ordinary user. tests/owner.sh proves that the
+# programs make install installs ($INSTALLED_*) trust root alone.
 set -eu
 
 : "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
-ADMIN="$top_builddir/secinfo-admin/secinfo-admin"
-MODULE="$top_builddir/pam_secinfo/.libs/pam_secinfo.so"
+ADMIN="$top_builddir/tests/testbuild/secinfo-admin"
+MODULE="$top_builddir/tests/testbuild/.libs/pam_secinfo.so"
+RESET="$top_builddir/tests/testbuild/secinfo-reset"
+INSTALLED_ADMIN="$top_builddir/secinfo-admin/secinfo-admin"
+INSTALLED_MODULE="$top_builddir/pam_secinfo/.libs/pam_secinfo.so"
+INSTALLED_RESET="$top_builddir/secinfo-reset/secinfo-reset"
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
 
-[ "$(id -u)" = 0 ] || skip "needs root: the module only trusts root-owned files"
+# need_root WHY: skips the whole test unless it runs as root.
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root: $*"; }
 command -v oathtool >/dev/null || skip "oathtool is not installed"
-[ -f "$MODULE" ] || fail "module not built: $MODULE"
+[ -f "$MODULE" ] || fail "test build of the module not built: $MODULE (make check builds it)"
 
 T=$(mktemp -d /tmp/secinfo-test.XXXXXX)
 chmod 700 "$T"
@@ -95,6 +105,16 @@ expect_pam() {
 		case $out in *"$want"*) ;; *) fail "expected '$want' for '$*', got: $out" ;; esac
 	fi
 	LAST_OUT=$out
+}
+
+# expect_unavail WHAT: service s (with nullok) answers PAM_AUTHINFO_UNAVAIL without asking for
+# a code, to alice (enrolled) and to an unknown user alike.
+UNAVAIL="cannot retrieve authentication info"
+expect_unavail() {
+	expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+	expect_not_in "$LAST_OUT" "Verification code"
+	expect_pam "$UNAVAIL" "$(echo 000000)" s nobody-enrolled authenticate
+	pass "$1: PAM_AUTHINFO_UNAVAIL, even with nullok and for unknown users"
 }
 
 # expect_in TEXT WORDS...: TEXT must contain WORDS.

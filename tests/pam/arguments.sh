@@ -4,7 +4,6 @@
 write_conf </dev/null
 admin init >/dev/null
 enroll_app alice
-UNAVAIL="cannot retrieve authentication info"
 
 for args in "bogus" "nullok bogus" "nullok=1" "purpose=other" "methods=app,fax" "methods=" \
 	"config=relative/path" "debug=yes"; do

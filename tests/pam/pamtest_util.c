@@ -100,13 +100,10 @@ pt_setup(struct pt_env *env, const char *extra)
 	struct secinfo_conf *conf = NULL;
 	const char *why = NULL;
 
-	if (geteuid() != 0) {
-		printf("SKIP: needs root: the module only trusts root-owned files\n");
-		exit(77);
-	}
 	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0)
 		pt_die("crypto init");
-	snprintf(env->module, sizeof(env->module), "%s/pam_secinfo/.libs/pam_secinfo.so",
+	/* The test build (Makefile.am): it trusts our own files, so no root is needed. */
+	snprintf(env->module, sizeof(env->module), "%s/tests/testbuild/.libs/pam_secinfo.so",
 		 top != NULL ? top : ".");
 	snprintf(env->dir, sizeof(env->dir), "/tmp/secinfo-ctest.XXXXXX");
 	if (mkdtemp(env->dir) == NULL)

@@ -5,7 +5,6 @@
 . "$top_srcdir/tests/lib.sh"
 PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
 [ -n "$PAM_MATRIX" ] || skip "pam_matrix.so (libpam-wrapper) is not installed"
-RESET="$top_builddir/secinfo-reset/secinfo-reset"
 DRIVE="$top_srcdir/tests/pam/ptydrive.py"
 
 write_conf </dev/null
