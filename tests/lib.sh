@@ -22,7 +22,26 @@ pass() { echo "ok - $*"; }
 
 # need_root WHY: skips the whole test unless it runs as root.
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root: $*"; }
-command -v oathtool >/dev/null || skip "oathtool is not installed"
+# need PROGRAM [DEBIAN PACKAGE]: skips when PROGRAM is missing.
+need() {
+	command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed${2:+ (Debian package $2)}"
+}
+# need_pam_wrapper: skips unless libpam_wrapper.so can be preloaded (the dynamic loader says
+# "cannot be preloaded ... ignored" and goes on without it otherwise).
+need_pam_wrapper() {
+	case $(LD_PRELOAD=libpam_wrapper.so sh -c : 2>&1) in
+	*libpam_wrapper*) skip "libpam_wrapper.so is not installed (Debian package libpam-wrapper)" ;;
+	esac
+}
+# need_pamdrive: skips unless the libpamtest client tests/pam/pamdrive was built (configure
+# builds it only when it finds libpamtest) and pam_wrapper is there to run it.
+PAMDRIVE="$top_builddir/tests/pam/pamdrive"
+need_pamdrive() {
+	[ -x "$PAMDRIVE" ] ||
+		skip "configure did not find libpamtest, so tests/pam/pamdrive is not built (Debian package libpamtest0-dev)"
+	need_pam_wrapper
+}
+need oathtool oathtool
 [ -f "$MODULE" ] || fail "test build of the module not built: $MODULE (make check builds it)"
 
 T=$(mktemp -d /tmp/secinfo-test.XXXXXX)
@@ -86,7 +105,7 @@ PAM_WRAPPER_SERVICE_DIR=$T/pam.d"
 pam() {
 	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-		PAM_WRAPPER_DEBUGLEVEL=3 $VALGRIND "$top_builddir/tests/pam/pamdrive" \
+		PAM_WRAPPER_DEBUGLEVEL=3 $VALGRIND "$PAMDRIVE" \
 		-I rhost=203.0.113.9 "$@"
 }
 

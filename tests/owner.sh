@@ -36,6 +36,7 @@ if [ "${SECINFO_OWNER_AS:-}" = "" ]; then
 fi
 
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 command -v python3 >/dev/null || skip "python3 is not installed"
 me=$(id -un)
 [ "$(id -u)" != 0 ] || fail "must not run this part as root"

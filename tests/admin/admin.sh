@@ -3,6 +3,7 @@
 # user delete/unlock, exit statuses, and encryption at rest. Database state is checked
 # through 'user show --json' (and sqlite3 for what the CLI does not show).
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 command -v python3 >/dev/null || skip "python3 is not installed"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Module arguments (SPEC §4.1): unknown or invalid ones fail closed, even with nullok.
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf </dev/null
 admin init >/dev/null
 enroll_app alice

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Failures in a row lock verification ([policy] max_failures, lockout); unlock and expiry.
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 # The lock must outlast the slowest checks below (valgrind), and the test waits for its end.
 LOCKOUT=$((SLOW * 6))
 write_conf <<CONF

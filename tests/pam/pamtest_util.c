@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -211,8 +212,16 @@ pt_wrap(struct pt_env *env, int argc, char **argv)
 	ssize_t n;
 
 	(void)argc;
-	if (getenv("PAM_WRAPPER") != NULL)
+	if (getenv("PAM_WRAPPER") != NULL) {
+		/* Re-executed: without pam_wrapper the loader went on without it, and PAM would
+		 * read the system's /etc/pam.d. */
+		if (dlopen("libpam_wrapper.so", RTLD_LAZY | RTLD_NOLOAD) == NULL) {
+			printf("SKIP: libpam_wrapper.so is not installed (Debian package "
+			       "libpam-wrapper)\n");
+			exit(77);
+		}
 		return;
+	}
 	snprintf(dir, sizeof(dir), "%s/pam.d", env->dir);
 	setenv("PAM_WRAPPER", "1", 1);
 	setenv("PAM_WRAPPER_SERVICE_DIR", dir, 1);

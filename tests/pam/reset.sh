@@ -3,6 +3,8 @@
 # purpose=reset, the password stack's PRELIM_CHECK, methods_required = 2, deny_users, and the
 # lockout shared with sign-in. pamdrive answers one line per prompt.
 . "$top_srcdir/tests/delivery/lib-delivery.sh"
+need_pamdrive
+need pamtester pamtester
 PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
 [ -n "$PAM_MATRIX" ] || skip "pam_matrix.so (libpam-wrapper) is not installed"
 

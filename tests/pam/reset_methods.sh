@@ -3,6 +3,7 @@
 # server on loopback, and the security questions asked in random order, answered in varied
 # case and spacing; one wrong answer fails without saying which. pam_matrix stores passwords.
 . "$top_srcdir/tests/delivery/lib-delivery.sh"
+need_pamdrive
 need_smtp
 PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
 [ -n "$PAM_MATRIX" ] || skip "pam_matrix.so (libpam-wrapper) is not installed"
@@ -68,7 +69,7 @@ pass "email is never a second factor at sign-in"
 reset_q() {
 	OUT=$(python3 "$DRIVE" --any "first pet" "$1" "were you born" "$2" "favourite animal" "$3" \
 		"Old password:" "$(stored quinn)" "New Password :" "$4" "Verify New Password :" "$4" \
-		-- $WRAPPED "$top_builddir/tests/pam/pamdrive" passwd quinn chauthtok 2>&1) && RC=0 ||
+		-- $WRAPPED "$PAMDRIVE" passwd quinn chauthtok 2>&1) && RC=0 ||
 		RC=$?
 }
 reset_q "  rEX " "amsterdam" "BLUE    whale" new-q

@@ -3,6 +3,7 @@
 # loopback gateway that checks requests the way Twilio does (issue 3). The test reads each
 # code from what the gateway received, as a person reads it from their phone.
 . "$top_srcdir/tests/delivery/lib-delivery.sh"
+need_pamdrive
 
 start_gateway gw
 write_conf <<CONF

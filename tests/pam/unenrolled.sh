@@ -2,6 +2,7 @@
 # Users without a usable 2FA method: same prompt as an app user and PAM_AUTH_ERR, or PAM_IGNORE
 # with nullok; email is never a second factor (SPEC §2, §4.2).
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf <<CONF
 [policy]
 methods = app key email

@@ -2,6 +2,7 @@
 # Fail closed on any doubt about the configuration, database or key (SPEC §9). Files owned
 # by someone else than root: tests/pam/unsafe_owner.sh (it needs root to give them away).
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf </dev/null
 admin init >/dev/null
 enroll_app alice

@@ -3,6 +3,7 @@
 # its directory and the key. Giving a file away takes root; as an ordinary user this skips,
 # and scripts/test.sh runs it as root in the sanitizer stage.
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 need_root "gives files to another user (chown)"
 write_conf </dev/null
 admin init >/dev/null
