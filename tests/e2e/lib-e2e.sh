@@ -21,7 +21,7 @@ top_builddir=$(cd "$top_builddir" && pwd)
 top_srcdir=$(cd "$top_srcdir" && pwd)
 ADMIN="$top_builddir/secinfo-admin/secinfo-admin"
 MODULE="$top_builddir/pam_secinfo/.libs/pam_secinfo.so"
-PTYRUN="$top_srcdir/tests/e2e/ptyrun.py"
+PTYDRIVE="$top_srcdir/tests/ptydrive.py"
 GATEWAY="$top_srcdir/tests/gateway/gateway.py"
 E2E_BACKUP=/var/lib/secinfo-e2e-backup
 E2E_PREFIX=secinfo-e2e
@@ -210,12 +210,12 @@ fresh_step() {
 	while [ $((30 - $(date +%s) % 30)) -le 8 ]; do sleep 1; done
 }
 
-# pty TIMEOUT PROMPT ANSWER ... -- COMMAND: runs COMMAND on a terminal through ptyrun.py;
+# pty TIMEOUT PROMPT ANSWER ... -- COMMAND: runs COMMAND on a terminal through tests/ptydrive.py;
 # OUT gets the transcript, RC the exit status. Never fails by itself.
 pty() {
 	t=$1
 	shift
-	OUT=$(python3 "$PTYRUN" --timeout "$t" "$@" 2>&1) && RC=0 || RC=$?
+	OUT=$(python3 "$PTYDRIVE" --timeout "$t" "$@" 2>&1) && RC=0 || RC=$?
 	printf '%s\n' "---- $(date +%T) pty $* (exit $RC)" "$OUT" >> "$T/transcripts.log"
 }
 

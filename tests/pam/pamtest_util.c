@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include "pamtest_util.h"
 #include "store.h"
 
-static int pt_failures, pt_count;
 static struct pt_env *pt_exit_env; /* removed at exit, also after exit(99) */
 
 static void
@@ -32,29 +30,6 @@ pt_adopt(struct pt_env *env, const char *dir)
 	snprintf(env->conf, sizeof(env->conf), "%s/secinfo.conf", dir);
 	pt_exit_env = env;
 	atexit(pt_cleanup_at_exit);
-}
-
-void
-pt_check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	pt_count++;
-	printf("%s %d - ", cond ? "ok" : "not ok", pt_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		pt_failures++;
-}
-
-int
-pt_summary(void)
-{
-	printf("1..%d\n", pt_count);
-	return pt_failures == 0 && pt_count > 0 ? 0 : 1;
 }
 
 static void

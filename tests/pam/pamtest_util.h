@@ -55,8 +55,6 @@ void pt_wrap(struct pt_env *env, int argc, char **argv);
 /* The conversation function for struct pt_conv. */
 int pt_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void *data);
 
-/* Counts failures; pt_check prints "ok"/"not ok" lines. */
-void pt_check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int pt_summary(void);
+/* The checks themselves: CHECK and check_summary() of tests/unit/check.h, as in the unit tests. */
 
 #endif

@@ -58,7 +58,7 @@ pass "passwd: verification once, then the new password is stored"
 printf 'frank:old-f:passwd\n' >> "$PASSDB"
 enroll_app frank
 fresh_step
-out=$(python3 "$top_srcdir/tests/pam/ptydrive.py" 'Verification code:' "$(totp $SECRET_DEFAULT)" \
+out=$(python3 "$top_srcdir/tests/ptydrive.py" 'Verification code:' "$(totp $SECRET_DEFAULT)" \
 	'Old password:' old-f 'New Password :' new-f 'Verify New Password :' new-f \
 	-- $WRAPPED pamtester passwd frank chauthtok 2>&1) || fail "pamtester chauthtok failed: $out"
 expect_in "$out" "authentication token altered successfully"

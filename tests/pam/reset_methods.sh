@@ -7,7 +7,7 @@ need_pamdrive
 need_smtp
 PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
 [ -n "$PAM_MATRIX" ] || skip "pam_matrix.so (libpam-wrapper) is not installed"
-DRIVE="$top_srcdir/tests/pam/ptydrive.py"
+DRIVE="$top_srcdir/tests/ptydrive.py"
 
 start_smtp mail
 write_conf <<CONF
