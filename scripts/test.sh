@@ -13,8 +13,6 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-passed=0
-failed=0
 
 sh scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
@@ -35,22 +33,13 @@ count_suite() {
 	fi
 }
 
-# stage NAME COMMAND...: runs a stage that has no harness, counting it as one test.
+# stage NAME COMMAND...: runs a stage that has no harness, counting it as one test
+# (run_counted of tests/lib.sh, as tests/e2e/run.sh counts its tests); output in _build/NAME.out.
+top_srcdir=$top SECINFO_LIB=functions . "$top/tests/lib.sh"
 stage() {
 	name=$1
 	shift
-	rc=0
-	"$@" >"$top/_build/$name.out" 2>&1 || rc=$?
-	if [ "$rc" = 0 ]; then
-		passed=$((passed + 1))
-		echo "PASS: $name"
-	elif [ "$rc" = 77 ]; then
-		echo "SKIP: $name ($(grep -m1 -i skip "$top/_build/$name.out"))"
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $name"
-		tail -60 "$top/_build/$name.out"
-	fi
+	run_counted "$name" "$top/_build/$name.out" "$@"
 }
 
 # The root build: stages 3 to 5 use it (stage 1 builds its own copy as secinfo-ci).

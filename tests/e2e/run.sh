@@ -15,28 +15,12 @@ logs=$(mktemp -d /tmp/secinfo-e2e-logs.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-passed=0
-failed=0
+SECINFO_LIB=functions . "$top_srcdir/tests/lib.sh"
 for t in "$here"/*.sh; do
 	name=${t##*/}
 	name=${name%.sh}
 	case $name in run | lib-*) continue ;; esac
-	sh "$t" >"$logs/$name.log" 2>&1
-	rc=$?
-	case $rc in
-	0)
-		passed=$((passed + 1))
-		echo "PASS: $name"
-		;;
-	77)
-		echo "SKIP: $name ($(sed -n 's/^SKIP: //p' "$logs/$name.log" | tail -n 1))"
-		;;
-	*)
-		failed=$((failed + 1))
-		echo "FAIL: $name (exit $rc)"
-		sed 's/^/    /' "$logs/$name.log"
-		;;
-	esac
+	run_counted "$name" "$logs/$name.log" sh "$t"
 done
 echo "E2E: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -15,7 +15,7 @@ need $SSHD openssh-server
 need ssh openssh-client
 need ssh-keygen openssh-client
 
-start_gateway
+start_gateway gw
 write_conf <<CONF
 [policy]
 methods = app sms

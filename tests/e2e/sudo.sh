@@ -15,7 +15,7 @@ need setsid util-linux
 grep -Eq '^[@#]includedir[[:space:]]+/etc/sudoers.d' /etc/sudoers ||
 	skip "/etc/sudoers does not include /etc/sudoers.d"
 
-start_gateway
+start_gateway gw
 write_conf <<CONF
 [policy]
 methods = app sms

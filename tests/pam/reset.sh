@@ -2,7 +2,7 @@
 # Password reset (SPEC §4.3) through real stacks, with pam_matrix as the password database:
 # purpose=reset, the password stack's PRELIM_CHECK, methods_required = 2, deny_users, and the
 # lockout shared with sign-in. pamdrive answers one line per prompt.
-. "$top_srcdir/tests/delivery/lib-delivery.sh"
+. "$top_srcdir/tests/lib.sh"
 need_pamdrive
 need pamtester pamtester
 PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
@@ -102,8 +102,7 @@ LAST_OUT=$({
 	totp $SECRET_DEFAULT 1
 	echo 1       # the second method: the text message
 	echo         # Enter: send it
-	i=0
-	while [ "$(requests)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_request "$before"
 	request 're.sub(r"\D", "", r["form"]["Body"])[-6:]'
 	echo new-a
 	echo new-a2

@@ -2,7 +2,7 @@
 # Password reset with the reset-only methods (issue 4): a code by email from a real SMTP
 # server on loopback, and the security questions asked in random order, answered in varied
 # case and spacing; one wrong answer fails without saying which. pam_matrix stores passwords.
-. "$top_srcdir/tests/delivery/lib-delivery.sh"
+. "$top_srcdir/tests/lib.sh"
 need_pamdrive
 need_smtp
 PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
@@ -40,14 +40,12 @@ password required $PAM_MATRIX passdb=$PASSDB
 SERVICE
 service s
 stored() { grep "^$1:" "$PASSDB" | cut -d: -f2; }
-mails() { wc -l < "$LOG" | tr -d ' '; }
 
 # Reset by email: Enter to send, the code from the message, then the new password.
-before=$(mails)
+before=$(requests)
 LAST_OUT=$({
 	echo
-	i=0
-	while [ "$(mails)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_request "$before"
 	python3 -c 'import json, re, sys
 m = [json.loads(l) for l in open(sys.argv[1])][-1]
 print(re.search(r"code is (\d+)", m["data"]).group(1))' "$LOG"

@@ -2,7 +2,7 @@
 # Sign-in by text message and by call through the real module, its delivery plugin and a
 # loopback gateway that checks requests the way Twilio does (issue 3). The test reads each
 # code from what the gateway received, as a person reads it from their phone.
-. "$top_srcdir/tests/delivery/lib-delivery.sh"
+. "$top_srcdir/tests/lib.sh"
 need_pamdrive
 
 start_gateway gw
@@ -49,8 +49,7 @@ signin_by_code() {
 	before=$(requests)
 	LAST_OUT=$({
 		echo
-		i=0
-		while [ "$(requests)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		wait_request "$before"
 		for w in "$@"; do echo "$w"; done
 		sent_code
 	} | pam "$svc" "$user" authenticate 2>&1) && RESULT=success || RESULT=failed
@@ -104,8 +103,7 @@ pass "a NULL reply at the send question ends the sign-in with nothing sent"
 service auto autosend
 before=$(requests)
 LAST_OUT=$({
-	i=0
-	while [ "$(requests)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_request "$before"
 	sent_code
 } | http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 \
 	pam auto alice authenticate 2>&1) || fail "autosend sign-in failed: $LAST_OUT"
@@ -116,8 +114,7 @@ pass "autosend sends without asking; http_proxy/ALL_PROXY are ignored"
 before=$(requests)
 out=$({
 	echo
-	i=0
-	while [ "$(requests)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_request "$before"
 	c=$(sent_code)
 	sleep 31
 	echo "$c"
@@ -152,8 +149,7 @@ pass "a gateway error: 'could not send', an audit event, and ? to another way"
 sed -i "s|^api_base = http://127.0.0.1:$PORT/status/500$|api_base = http://127.0.0.1:$PORT|" "$CONF"
 before=$(requests)
 out=$({
-	i=0
-	while [ "$(requests)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_request "$before"
 	sent_code
 } | admin method add dora sms '+1 (425) 555-0177' 2>&1) || fail "enrolment by text failed: $out"
 expect_in "$out" "A code was sent by text message to +1 XXXXXXXX77."
@@ -185,8 +181,7 @@ PY
 before=$(requests)
 LAST_OUT=$({
 	echo
-	i=0
-	while [ "$(requests)" = "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_request "$before"
 	request 're.search(r"code is (\d+)", r["json"]["text"]).group(1)'
 } | pam s hugo authenticate 2>&1) || fail "sign-in through the http provider failed: $LAST_OUT"
 expect_request 'r["path"]' "/send"
