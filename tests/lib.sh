@@ -123,6 +123,13 @@ start_gateway() {
 	GATEWAY_PIDS="$GATEWAY_PIDS $!"
 	wait_port "$name"
 }
+# twilio_section sms|call: that section of the configuration, for the gateway that
+# start_gateway started last ($PORT).
+twilio_section() {
+	printf '[%s]\nprovider = twilio\naccount_sid = %s\nauth_token_file = %s\nfrom = %s\n' \
+		"$1" "$SID" "$T/twilio.token" "$FROM"
+	printf 'api_base = http://127.0.0.1:%s\ntimeout = 5s\n' "$PORT"
+}
 # need_smtp: skips unless a python3 with Debian's python3-aiosmtpd is there; sets SMTP_PYTHON.
 need_smtp() {
 	SMTP_PYTHON=
@@ -220,6 +227,12 @@ need_pamdrive() {
 		skip "configure did not find libpamtest, so tests/pam/pamdrive is not built (Debian package libpamtest0-dev)"
 	need_pam_wrapper
 }
+# need_pam_matrix: skips unless pam_matrix.so, the stand-in password database, is installed;
+# sets PAM_MATRIX.
+need_pam_matrix() {
+	PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
+	[ -n "$PAM_MATRIX" ] || skip "pam_matrix.so is not installed (Debian package libpam-wrapper)"
+}
 need oathtool oathtool
 [ -f "$MODULE" ] || fail "test build of the module not built: $MODULE (make check builds it)"
 
@@ -289,18 +302,21 @@ pam() {
 }
 
 # expect_pam RESULT ANSWERS SERVICE USER OPERATION: RESULT is "success" or pam_strerror's text
-# for the PAM error (for example "Authentication failure"); ANSWERS are the lines typed
-# at the prompts. The whole transcript is left in LAST_OUT.
+# for the PAM error (for example "Authentication failure"), which must be in pamdrive's result
+# line ("pamdrive: OPERATION: TEXT"), not just anywhere; ANSWERS are the lines typed at the
+# prompts. The whole transcript is left in LAST_OUT.
 expect_pam() {
 	want=$1
 	answers=$2
 	shift 2
+	[ -n "$want" ] || fail "expect_pam: say which result is expected"
 	out=$(printf '%s\n' "$answers" | pam "$@" 2>&1) && got=success || got=failed
 	if [ "$want" = success ]; then
 		[ "$got" = success ] || fail "expected success for '$*', got: $out"
 	else
 		[ "$got" = failed ] || fail "expected '$want' for '$*', got success: $out"
-		case $out in *"$want"*) ;; *) fail "expected '$want' for '$*', got: $out" ;; esac
+		printf '%s\n' "$out" | grep '^pamdrive: [a-z_]*: ' | grep -q -F -- "$want" ||
+			fail "expected '$want' for '$*', got: $out"
 	fi
 	LAST_OUT=$out
 }

@@ -224,11 +224,6 @@ replace_service() {
 	mv -f "/etc/pam.d/$1.secinfo-e2e.tmp" "/etc/pam.d/$1"
 }
 
-# sms_conf: the [sms] section for the gateway that "start_gateway gw" (tests/lib.sh) started.
-sms_conf() {
-	printf '[sms]\nprovider = twilio\naccount_sid = %s\nauth_token_file = %s\nfrom = %s\napi_base = http://127.0.0.1:%s\ntimeout = 5s\n' \
-		"$SID" "$T/twilio.token" "$FROM" "$PORT"
-}
 # The answer command that types the code of the last text message the gateway received.
 SENT_CODE="!python3 -c 'import json, re, sys
 r = [json.loads(l) for l in open(sys.argv[1])][-1]

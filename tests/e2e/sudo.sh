@@ -21,7 +21,7 @@ write_conf <<CONF
 methods = app sms
 tries = 1
 max_failures = 50
-$(sms_conf)
+$(twilio_section sms)
 CONF
 
 add_user erin

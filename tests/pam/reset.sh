@@ -5,20 +5,14 @@
 . "$top_srcdir/tests/lib.sh"
 need_pamdrive
 need pamtester pamtester
-PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
-[ -n "$PAM_MATRIX" ] || skip "pam_matrix.so (libpam-wrapper) is not installed"
+need_pam_matrix
 
 start_gateway gw
 write_conf <<CONF
 [policy]
 methods = app sms
 max_failures = 4
-[sms]
-provider = twilio
-account_sid = $SID
-auth_token_file = $T/twilio.token
-from = $FROM
-api_base = http://127.0.0.1:$PORT
+$(twilio_section sms)
 [reset]
 methods_required = 1
 deny_users = root
@@ -78,14 +72,15 @@ expect_pam success "$(printf '%s\nold-c\nnew-c\nnew-c\n' "$(totp $SECRET_DEFAULT
 pass "auth purpose=reset then chauthtok: one verification per password change"
 
 fresh_step
-expect_pam "Authentication" "$(printf '%s\nold-r\nnew-r\nnew-r\n' "$(totp $SECRET_DEFAULT)")" passwd root chauthtok
+expect_pam "Authentication failure" "$(printf '%s\nold-r\nnew-r\nnew-r\n' "$(totp $SECRET_DEFAULT)")" passwd root chauthtok
 [ "$(stored root)" = old-r ] || fail "root reset its password through security info"
 expect_in "$LAST_OUT" "result=reset-denied"
 pass "deny_users: root can never reset this way, even with the right code"
 
 # The lockout is shared: wrong answers in a reset lock sign-in too (max_failures = 4).
 expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" passwd dave chauthtok
-expect_pam "" "$(printf '000003\n')" passwd dave chauthtok
+expect_pam "maximum number of retries" "$(printf '000003\n')" passwd dave chauthtok
+expect_in "$LAST_OUT" "user=dave service=passwd rhost=203.0.113.9 method=app result=locked"
 expect_pam "maximum number of retries" "$(totp $SECRET_DEFAULT)" s dave authenticate
 pass "reset failures count towards the sign-in lockout"
 

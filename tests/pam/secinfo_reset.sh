@@ -4,8 +4,7 @@
 # reason, with every attempt in the audit trail.
 . "$top_srcdir/tests/lib.sh"
 need_pam_wrapper
-PAM_MATRIX=$(find /usr/lib /usr/lib64 -name pam_matrix.so 2>/dev/null | head -n 1)
-[ -n "$PAM_MATRIX" ] || skip "pam_matrix.so (libpam-wrapper) is not installed"
+need_pam_matrix
 DRIVE="$top_srcdir/tests/ptydrive.py"
 
 write_conf </dev/null
