@@ -89,8 +89,13 @@ sed -i 's/^methods_required = 1$/methods_required = 2/' "$CONF"
 admin method add alice sms +14255551234 --no-verify >/dev/null
 expect_pam "Authentication failure" "$(printf '%s\n000000\n000001\n000002\n' "$(totp $SECRET_DEFAULT 1)")" \
 	passwd bob chauthtok
+# Bob's one kind is not enough: he is treated as not enrolled for a reset, so even his right
+# code (typed first) is refused, with the same three prompts anyone gets; no second method.
+expect_in "$LAST_OUT" "user=bob service=passwd rhost=203.0.113.9 method=- result=not-enrolled"
+[ "$(count "$LAST_OUT" "[prompt] Verification code:")" = 3 ] || fail "expected 3 code prompts: $LAST_OUT"
 expect_not_in "$LAST_OUT" "second, different method"
-pass "methods_required = 2 with only one kind registered: no reset"
+[ "$(stored bob)" = old-b ] || fail "bob's password changed"
+pass "methods_required = 2 with only one kind registered: no reset, even with the right code"
 fresh_step
 before=$(requests)
 LAST_OUT=$({

@@ -115,6 +115,11 @@ pass "answers are stored only as Argon2id hashes"
 admin question retire "$q2" >/dev/null
 reset_q "rex" "amsterdam" "blue whale" new-q3
 [ "$RC" = 0 ] || fail "reset after a retirement failed ($RC): $OUT"
+[ "$(stored quinn)" = new-q3 ] || fail "the password was not set after the retirement"
+# ask = 2 and two questions remain: exactly those two are asked, the retired one never.
+[ "$(count "$OUT" "[prompt-echo] What was the name of your first pet?")" = 1 ] &&
+	[ "$(count "$OUT" "[prompt-echo] What is your favourite animal?")" = 1 ] ||
+	fail "expected the two remaining questions once each: $OUT"
 expect_not_in "$OUT" "were you born"
 pass "a retired question is no longer asked"
 
