@@ -191,6 +191,17 @@ make_certs() {
 	[ -s "$d/server.pem" ] && [ -s "$d/rogue.pem" ] || fail "openssl could not make certificates"
 }
 
+# ---- the configuration ($CONF naming $DB and $KEY) and secinfo-admin ($ADMIN) -------------
+# write_conf: the test configuration; extra lines (whole sections) come from standard input.
+write_conf() {
+	{
+		printf '[database]\npath = %s\nkey_file = %s\n' "$DB" "$KEY"
+		cat
+	} > "$CONF"
+	chmod 644 "$CONF"
+}
+admin() { "$ADMIN" -c "$CONF" "$@"; }
+
 [ "${SECINFO_LIB:-}" != functions ] || return 0
 
 # ---- The make check sandbox -----------------------------------------------------------------
@@ -254,18 +265,11 @@ valgrind_verdict() {
 trap 'rc=$?; stop_gateways; valgrind_verdict || rc=1; rm -rf "$T"; exit $rc' EXIT
 # A service that is not found falls back to "other": make that deny, as a real system should.
 echo "auth required pam_deny.so" > "$T/pam.d/other"
+# The configuration, and the database and key that write_conf names.
 CONF="$T/secinfo.conf"
+DB="$T/db/secinfo.db"
+KEY="$T/secinfo.key"
 
-# write_conf: the test configuration; extra lines (whole sections) come from standard input.
-write_conf() {
-	{
-		printf '[database]\npath = %s/db/secinfo.db\nkey_file = %s/secinfo.key\n' "$T" "$T"
-		cat
-	} > "$CONF"
-	chmod 644 "$CONF"
-}
-
-admin() { "$ADMIN" -c "$CONF" "$@"; }
 
 # service NAME [MODULE ARGUMENTS...]: a PAM service whose auth and account are pam_secinfo.
 service() {

@@ -3,8 +3,6 @@
 # database and their permissions; exit 1 on any error, 0 with warnings only.
 . "$top_srcdir/tests/lib.sh"
 
-DB="$T/db/secinfo.db"
-KEY="$T/secinfo.key"
 
 # check_status STATUS: runs check, fails unless it exits STATUS; output in $out.
 check_status() {

@@ -6,7 +6,6 @@ need_pamdrive
 command -v python3 >/dev/null || skip "python3 is not installed"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 
-DB="$T/db/secinfo.db"
 
 # check PYTHON: runs the Python assertions with d = the JSON on stdin and the helpers below.
 check() {

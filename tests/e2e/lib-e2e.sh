@@ -174,17 +174,10 @@ own_file() {
 	OWN_FILES="$OWN_FILES $1"
 }
 
-# write_conf: $CONF (policy and database; more sections from standard input), then init.
+# The files that write_conf and admin (tests/lib.sh) use.
 CONF="$T/secinfo.conf"
-write_conf() {
-	{
-		printf '[database]\npath = %s/db/secinfo.db\nkey_file = %s/secinfo.key\n' "$T" "$T"
-		cat
-	} > "$CONF"
-	chmod 600 "$CONF"
-	admin init >/dev/null
-}
-admin() { "$ADMIN" -c "$CONF" "$@"; }
+DB="$T/db/secinfo.db"
+KEY="$T/secinfo.key"
 
 # new_secret: a random base32 TOTP secret.
 new_secret() {

@@ -17,6 +17,7 @@ methods = app
 tries = 1
 max_failures = 50
 CONF
+admin init >/dev/null
 
 add_user jill
 jill=$U

@@ -23,6 +23,7 @@ tries = 1
 max_failures = 50
 $(twilio_section sms)
 CONF
+admin init >/dev/null
 
 # sshd refuses to start without its privilege separation directory.
 if [ ! -d /run/sshd ]; then
@@ -170,9 +171,9 @@ s_bob=$(enroll_app "$bob")
 home=$(getent passwd "$bob" | cut -d: -f6)
 install -d -m 700 -o "$bob" -g "$bob" "$home/.ssh"
 install -m 600 -o "$bob" -g "$bob" "$T/ssh/client_key.pub" "$home/.ssh/authorized_keys"
-KEY="-i $T/ssh/client_key -o IdentitiesOnly=yes -o PreferredAuthentications=publickey,keyboard-interactive"
+SSH_KEY_OPTS="-i $T/ssh/client_key -o IdentitiesOnly=yes -o PreferredAuthentications=publickey,keyboard-interactive"
 fresh_step
-ssh_as "$bob" $KEY -- "Verification code:" "$(totp_cmd "$s_bob")"
+ssh_as "$bob" $SSH_KEY_OPTS -- "Verification code:" "$(totp_cmd "$s_bob")"
 [ "$RC" = 0 ] || fail "(b) key + code over ssh failed (exit $RC): $OUT"
 expect_in "$OUT" "e2e-42"
 expect_not_in "$OUT" "Password:"
@@ -180,7 +181,7 @@ grep -q "Partial publickey for $bob" "$T/$E2E_PREFIX-sshd-key.log" ||
 	fail "(b) sshd did not log the partial public-key success: $(tail -20 "$T/$E2E_PREFIX-sshd-key.log")"
 pass "(b) sshd: public key, then only the code (no password prompt), logs in"
 
-ssh_as "$bob" $KEY -- "Verification code:" "000000"
+ssh_as "$bob" $SSH_KEY_OPTS -- "Verification code:" "000000"
 [ "$RC" != 0 ] || fail "(b) key + wrong code logged in: $OUT"
 expect_not_in "$OUT" "e2e-42"
 pass "(b) sshd: public key with a wrong code is refused"

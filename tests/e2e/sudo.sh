@@ -23,6 +23,7 @@ tries = 1
 max_failures = 50
 $(twilio_section sms)
 CONF
+admin init >/dev/null
 
 add_user erin
 erin=$U

@@ -9,8 +9,6 @@ write_conf </dev/null
 admin init >/dev/null
 enroll_app alice
 service s nullok
-DB="$T/db/secinfo.db"
-KEY="$T/secinfo.key"
 
 fresh_step
 expect_pam success "$(totp $SECRET_DEFAULT)" s alice authenticate
