@@ -111,15 +111,16 @@ carl=$U
 s_carl=$(enroll_app "$carl")
 wrong=$(oathtool --totp -b "$s_carl" --now "@$(($(date +%s) - 600))")
 ssh_as "$carl" $KBD -- "Password:" "$PW" "Verification code:" "$wrong"
-[ "$RC" != 0 ] || fail "(c) a wrong code logged in: $OUT"
+[ "$RC" = 255 ] || fail "(c) a wrong code: ssh exit $RC, expected 255: $OUT"
 expect_not_in "$OUT" "e2e-42"
-expect_in "$OUT" "Permission denied"
+expect_in "$OUT" "$carl@127.0.0.1: Permission denied (keyboard-interactive)."
 pass "(c) sshd: a wrong code is refused"
 # ... and a wrong password: common-auth's "requisite pam_deny.so" ends the stack, so no code
 # is asked for (and no TOTP step is spent).
 ssh_as "$carl" $KBD -- "Password:" "not-the-password"
-[ "$RC" != 0 ] || fail "(c) a wrong password logged in: $OUT"
+[ "$RC" = 255 ] || fail "(c) a wrong password: ssh exit $RC, expected 255: $OUT"
 expect_not_in "$OUT" "e2e-42"
+expect_in "$OUT" "$carl@127.0.0.1: Permission denied (keyboard-interactive)."
 expect_not_in "$OUT" "Verification code:"
 pass "(c) sshd: a wrong password is refused before the code prompt"
 
@@ -182,13 +183,16 @@ grep -q "Partial publickey for $bob" "$T/$E2E_PREFIX-sshd-key.log" ||
 pass "(b) sshd: public key, then only the code (no password prompt), logs in"
 
 ssh_as "$bob" $SSH_KEY_OPTS -- "Verification code:" "000000"
-[ "$RC" != 0 ] || fail "(b) key + wrong code logged in: $OUT"
+[ "$RC" = 255 ] || fail "(b) key + wrong code: ssh exit $RC, expected 255: $OUT"
 expect_not_in "$OUT" "e2e-42"
+expect_in "$OUT" "$bob@127.0.0.1: Permission denied (keyboard-interactive)."
 pass "(b) sshd: public key with a wrong code is refused"
 
 # Without the key, keyboard-interactive alone is not enough for this sshd.
 ssh_as "$bob" $KBD --
 expect_not_in "$OUT" "Verification code:"
-[ "$RC" != 0 ] || fail "(b) the code alone logged in without the key: $OUT"
+[ "$RC" = 255 ] || fail "(b) without the key: ssh exit $RC, expected 255: $OUT"
 expect_not_in "$OUT" "e2e-42"
+# sshd itself refuses: the key is missing, so keyboard-interactive is never offered.
+expect_in "$OUT" "$bob@127.0.0.1: Permission denied (publickey)."
 pass "(b) sshd: the code without the key is refused"
