@@ -3,8 +3,6 @@
 # database and their permissions; exit 1 on any error, 0 with warnings only.
 . "$top_srcdir/tests/lib.sh"
 
-DB="$T/db/secinfo.db"
-KEY="$T/secinfo.key"
 
 # check_status STATUS: runs check, fails unless it exits STATUS; output in $out.
 check_status() {
@@ -110,7 +108,11 @@ enroll_app alice
 check_status 0
 says "(1 user"
 mv "$KEY" "$T/good.key"
-admin init >/dev/null 2>&1 && fail "init made a new key for an existing database"
+rc=0
+out=$(admin init 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "init without the key of an existing database: exit $rc, expected 1: $out"
+expect_in "$out" "exists but its key $KEY is missing"
+[ ! -e "$KEY" ] || fail "init made a new key for an existing database"
 head -c 32 /dev/urandom > "$KEY" && chmod 600 "$KEY"
 check_status 1
 says "this key does not match the database"

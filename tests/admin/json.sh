@@ -2,10 +2,10 @@
 # secinfo-admin --json: the exact shapes of SPEC §7 for user show, user list and audit, the
 # policy-dependent usable_for, ISO-8601 times, and string escaping.
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 command -v python3 >/dev/null || skip "python3 is not installed"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 
-DB="$T/db/secinfo.db"
 
 # check PYTHON: runs the Python assertions with d = the JSON on stdin and the helpers below.
 check() {

@@ -7,7 +7,6 @@
 command -v python3 >/dev/null || skip "python3 is not installed"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 
-DB="$T/db/secinfo.db"
 
 # expect STATUS INPUT -- ARGS...: runs secinfo-admin ARGS with INPUT on stdin and fails unless
 # it exits with STATUS; $out gets its stdout and stderr together.

@@ -2,7 +2,7 @@
 # E-mail over SMTP against a real mail server on loopback (tests/gateway/smtp_server.py,
 # aiosmtpd): an RFC 5322 message with the code, STARTTLS required/optional/off, smtps://, AUTH,
 # refusals before any connection, and the failures a user must hear about (SPEC §5, §8, §9).
-. "$top_srcdir/tests/delivery/lib-delivery.sh"
+. "$top_srcdir/tests/lib.sh"
 
 need_smtp
 
@@ -253,7 +253,7 @@ pass "recipient refused (550)"
 
 # Refused before any connection: the URL names a closed port, so a connection attempt would
 # say "could not connect" instead; and no server received anything.
-dead=$(closed_port)
+dead=$(free_port)
 check_refused() {
 	expect_rc "$1"
 	expect_not_in "$OUT" "could not connect"
@@ -298,7 +298,7 @@ done
 pass "bad addresses, control characters and a From without an address refused unsent"
 
 # Proxies from the environment (a dead one) are ignored, for smtp:// and smtps://.
-dead=$(closed_port)
+dead=$(free_port)
 for url in "smtp://127.0.0.1:$TLS_PORT" "smtps://127.0.0.1:$SMTPS_PORT"; do
 	email_conf "$url" required "ca_file=$T/tls/ca.pem"
 	CODE=$(random_code)
@@ -313,7 +313,7 @@ done
 pass "http_proxy and ALL_PROXY ignored"
 
 # Nobody listening.
-email_conf "smtp://127.0.0.1:$(closed_port)" off
+email_conf "smtp://127.0.0.1:$(free_port)" off
 send_mail "$ADDRESS"
 expect_rc 1
 expect_in "$OUT" "status=0"

@@ -2,7 +2,7 @@
 # A gateway that fails, hangs, redirects, answers too much or shows a certificate nobody
 # trusts: each send fails with a clear detail; proxies from the environment are ignored
 # (SPEC §8, §9).
-. "$top_srcdir/tests/delivery/lib-delivery.sh"
+. "$top_srcdir/tests/lib.sh"
 make_certs
 start_gateway rogue --cert "$T/tls/rogue.pem" --key "$T/tls/rogue.key"
 ROGUE_PORT=$PORT
@@ -41,7 +41,7 @@ expect_request "r['path']" /hang
 pass "hang: timed out after 2 s (took $elapsed s)"
 
 # Nobody listening.
-gateway_conf "http://127.0.0.1:$(closed_port)/send"
+gateway_conf "http://127.0.0.1:$(free_port)/send"
 send_code sms "$TO" "$(random_code)"
 expect_rc 1
 expect_in "$OUT" "status=0"
@@ -89,7 +89,7 @@ expect_in "$OUT" "detail=TLS"
 pass "untrusted or misnamed certificates refused"
 
 # Proxies in the environment (a dead one) are ignored, for http and https.
-dead=$(closed_port)
+dead=$(free_port)
 for url in "http://127.0.0.1:$PLAIN_PORT/send" "https://127.0.0.1:$TLS_PORT/send"; do
 	gateway_conf "$url" 5s "$T/tls/ca.pem"
 	code=$(random_code)

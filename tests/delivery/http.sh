@@ -1,7 +1,7 @@
 #!/bin/sh
 # provider = http: url, method, content_type, body and header templates, each value escaped
 # for where it lands; CR/LF and unknown variables refused before any request (SPEC §5, §8).
-. "$top_srcdir/tests/delivery/lib-delivery.sh"
+. "$top_srcdir/tests/lib.sh"
 make_certs
 start_gateway http --cert "$T/tls/server.pem" --key "$T/tls/server.key"
 SECRET=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')

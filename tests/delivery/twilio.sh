@@ -1,7 +1,7 @@
 #!/bin/sh
 # provider = twilio against the loopback gateway over https (test CA in ca_file), checked the
 # way Twilio checks: path with the account SID, basic auth, form fields, E.164 (SPEC §8).
-. "$top_srcdir/tests/delivery/lib-delivery.sh"
+. "$top_srcdir/tests/lib.sh"
 make_certs
 start_gateway twilio --cert "$T/tls/server.pem" --key "$T/tls/server.key"
 

@@ -1,5 +1,5 @@
-# Shared by tests/e2e/*.sh: end-to-end tests with the real programs (sshd, sudo, login,
-# passwd). Source it; it sets -eu. Run as root:
+# The setup of tests/e2e/*.sh: end-to-end tests with the real programs (sshd, sudo, login,
+# passwd), with the helpers of tests/lib.sh. Source it; it sets -eu. Run as root:
 #     top_builddir=BUILD_DIR top_srcdir=SOURCE_DIR sh tests/e2e/NAME.sh
 # These tests change system files while they run, so they are not part of `make check`.
 #
@@ -19,23 +19,17 @@ set -eu
 : "${top_builddir:?set top_builddir to the build directory}" "${top_srcdir:?set top_srcdir}"
 top_builddir=$(cd "$top_builddir" && pwd)
 top_srcdir=$(cd "$top_srcdir" && pwd)
+SECINFO_LIB=functions . "$top_srcdir/tests/lib.sh"
+# The real programs, as make install installs them: they trust root's files alone.
 ADMIN="$top_builddir/secinfo-admin/secinfo-admin"
 MODULE="$top_builddir/pam_secinfo/.libs/pam_secinfo.so"
-PTYRUN="$top_srcdir/tests/e2e/ptyrun.py"
-GATEWAY="$top_srcdir/tests/gateway/gateway.py"
+PTYDRIVE="$top_srcdir/tests/ptydrive.py"
 E2E_BACKUP=/var/lib/secinfo-e2e-backup
 E2E_PREFIX=secinfo-e2e
+# Real logins are slower than pam_wrapper: a code must stay current for 8 seconds.
+SLOW=8
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok - $*"; }
-
-[ "$(id -u)" = 0 ] || skip "needs root: creates users and PAM services, runs sshd/sudo/login"
-# need PROGRAM [DEBIAN PACKAGE]: skips when PROGRAM is missing.
-need() {
-	command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] ||
-		skip "$1 is not installed${2:+ (Debian package $2)}"
-}
+need_root "creates users and PAM services, runs sshd/sudo/login"
 need python3
 need oathtool oathtool
 need useradd passwd
@@ -134,6 +128,7 @@ cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
 	set +e
+	stop_gateways
 	for pid in $PIDS; do kill "$pid" 2>/dev/null; done
 	for pid in $PIDS; do wait "$pid" 2>/dev/null; done
 	for u in $USERS; do
@@ -179,18 +174,10 @@ own_file() {
 	OWN_FILES="$OWN_FILES $1"
 }
 
-# write_conf: $CONF (policy and database; more sections from standard input), then init.
+# The files that write_conf and admin (tests/lib.sh) use.
 CONF="$T/secinfo.conf"
-write_conf() {
-	{
-		printf '[database]\npath = %s/db/secinfo.db\nkey_file = %s/secinfo.key\n' "$T" "$T"
-		cat
-	} > "$CONF"
-	chmod 600 "$CONF"
-	admin init >/dev/null
-}
-admin() { "$ADMIN" -c "$CONF" "$@"; }
-SECRET_A=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+DB="$T/db/secinfo.db"
+KEY="$T/secinfo.key"
 
 # new_secret: a random base32 TOTP secret.
 new_secret() {
@@ -202,27 +189,18 @@ enroll_app() {
 	admin method add "$1" app --secret "$s" --no-verify >/dev/null
 	echo "$s"
 }
-# totp SECRET: the current code, by oathtool (the answer command of a prompt).
+# totp_cmd SECRET: the answer command of a prompt that types the code current at that moment.
 totp_cmd() { echo "!oathtool --totp -b $1"; }
 
-# fresh_step: waits until at least 8 seconds of the current 30-second step remain.
-fresh_step() {
-	while [ $((30 - $(date +%s) % 30)) -le 8 ]; do sleep 1; done
-}
-
-# pty TIMEOUT PROMPT ANSWER ... -- COMMAND: runs COMMAND on a terminal through ptyrun.py;
+# pty TIMEOUT PROMPT ANSWER ... -- COMMAND: runs COMMAND on a terminal through tests/ptydrive.py;
 # OUT gets the transcript, RC the exit status. Never fails by itself.
 pty() {
 	t=$1
 	shift
-	OUT=$(python3 "$PTYRUN" --timeout "$t" "$@" 2>&1) && RC=0 || RC=$?
+	OUT=$(python3 "$PTYDRIVE" --timeout "$t" "$@" 2>&1) && RC=0 || RC=$?
 	printf '%s\n' "---- $(date +%T) pty $* (exit $RC)" "$OUT" >> "$T/transcripts.log"
 }
 
-expect_in() { case $1 in *"$2"*) ;; *) fail "expected '$2' in: $1" ;; esac; }
-expect_not_in() { case $1 in *"$2"*) fail "did not expect '$2' in: $1" ;; esac; }
-# count TEXT WORDS: how many times WORDS occur in TEXT.
-count() { printf '%s' "$1" | grep -o -F -- "$2" | wc -l | tr -d ' '; }
 
 # install_service NAME: a new PAM service /etc/pam.d/NAME from standard input.
 install_service() {
@@ -239,39 +217,7 @@ replace_service() {
 	mv -f "/etc/pam.d/$1.secinfo-e2e.tmp" "/etc/pam.d/$1"
 }
 
-# The loopback Twilio-like gateway (tests/gateway/gateway.py).
-SID=AC0123456789abcdef0123456789abcdef
-FROM=+15550001111
-# start_gateway: starts it; sets GW_PORT and GW_LOG, writes $T/twilio.token.
-start_gateway() {
-	od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$T/twilio.token"
-	chmod 600 "$T/twilio.token"
-	python3 "$GATEWAY" --port-file "$T/gw.port" --log "$T/gw.requests" --account-sid "$SID" \
-		--token-file "$T/twilio.token" --lifetime 900 2> "$T/gateway.log" &
-	PIDS="$PIDS $!"
-	i=0
-	while [ ! -s "$T/gw.port" ]; do
-		i=$((i + 1))
-		[ $i -le 100 ] || fail "gateway did not start: $(cat "$T/gateway.log")"
-		sleep 0.1
-	done
-	GW_PORT=$(cat "$T/gw.port")
-	GW_LOG="$T/gw.requests"
-	touch "$GW_LOG"
-}
-# sms_conf: the [sms] section for the gateway.
-sms_conf() {
-	printf '[sms]\nprovider = twilio\naccount_sid = %s\nauth_token_file = %s\nfrom = %s\napi_base = http://127.0.0.1:%s\ntimeout = 5s\n' \
-		"$SID" "$T/twilio.token" "$FROM" "$GW_PORT"
-}
-# requests: how many requests the gateway received.
-requests() { wc -l < "$GW_LOG" | tr -d ' '; }
 # The answer command that types the code of the last text message the gateway received.
 SENT_CODE="!python3 -c 'import json, re, sys
 r = [json.loads(l) for l in open(sys.argv[1])][-1]
-print(re.sub(r\"\\D\", \"\", r[\"form\"][\"Body\"])[-6:])' $T/gw.requests"
-
-# free_port: a free TCP port on 127.0.0.1.
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+print(re.sub(r\"\\D\", \"\", r[\"form\"][\"Body\"])[-6:])' $T/gw.log"

@@ -15,6 +15,7 @@ methods = app
 tries = 1
 max_failures = 50
 CONF
+admin init >/dev/null
 
 add_user hana
 hana=$U

@@ -17,6 +17,7 @@ methods = app
 tries = 1
 max_failures = 50
 CONF
+admin init >/dev/null
 
 add_user jill
 jill=$U
@@ -52,7 +53,8 @@ pass "passwd: one verification code, then the current and new password; /etc/sha
 before=$(shadow_line "$karl")
 wrong=$(oathtool --totp -b "$s_karl" --now "@$(($(date +%s) - 600))")
 pty 40 "Verification code:" "$wrong" -- runuser -u "$karl" -- "$PASSWD"
-[ "$RC" != 0 ] || fail "passwd succeeded after a wrong code: $OUT"
+[ "$RC" = 10 ] || fail "passwd after a wrong code: exit $RC, expected 10: $OUT"
+expect_in "$OUT" "passwd: Authentication failure"
 expect_not_in "$OUT" "New password:"
 expect_not_in "$OUT" "Current password:"
 [ "$(shadow_line "$karl")" = "$before" ] || fail "/etc/shadow changed after a failed verification"

@@ -15,14 +15,15 @@ need $SSHD openssh-server
 need ssh openssh-client
 need ssh-keygen openssh-client
 
-start_gateway
+start_gateway gw
 write_conf <<CONF
 [policy]
 methods = app sms
 tries = 1
 max_failures = 50
-$(sms_conf)
+$(twilio_section sms)
 CONF
+admin init >/dev/null
 
 # sshd refuses to start without its privilege separation directory.
 if [ ! -d /run/sshd ]; then
@@ -110,15 +111,16 @@ carl=$U
 s_carl=$(enroll_app "$carl")
 wrong=$(oathtool --totp -b "$s_carl" --now "@$(($(date +%s) - 600))")
 ssh_as "$carl" $KBD -- "Password:" "$PW" "Verification code:" "$wrong"
-[ "$RC" != 0 ] || fail "(c) a wrong code logged in: $OUT"
+[ "$RC" = 255 ] || fail "(c) a wrong code: ssh exit $RC, expected 255: $OUT"
 expect_not_in "$OUT" "e2e-42"
-expect_in "$OUT" "Permission denied"
+expect_in "$OUT" "$carl@127.0.0.1: Permission denied (keyboard-interactive)."
 pass "(c) sshd: a wrong code is refused"
 # ... and a wrong password: common-auth's "requisite pam_deny.so" ends the stack, so no code
 # is asked for (and no TOTP step is spent).
 ssh_as "$carl" $KBD -- "Password:" "not-the-password"
-[ "$RC" != 0 ] || fail "(c) a wrong password logged in: $OUT"
+[ "$RC" = 255 ] || fail "(c) a wrong password: ssh exit $RC, expected 255: $OUT"
 expect_not_in "$OUT" "e2e-42"
+expect_in "$OUT" "$carl@127.0.0.1: Permission denied (keyboard-interactive)."
 expect_not_in "$OUT" "Verification code:"
 pass "(c) sshd: a wrong password is refused before the code prompt"
 
@@ -170,9 +172,9 @@ s_bob=$(enroll_app "$bob")
 home=$(getent passwd "$bob" | cut -d: -f6)
 install -d -m 700 -o "$bob" -g "$bob" "$home/.ssh"
 install -m 600 -o "$bob" -g "$bob" "$T/ssh/client_key.pub" "$home/.ssh/authorized_keys"
-KEY="-i $T/ssh/client_key -o IdentitiesOnly=yes -o PreferredAuthentications=publickey,keyboard-interactive"
+SSH_KEY_OPTS="-i $T/ssh/client_key -o IdentitiesOnly=yes -o PreferredAuthentications=publickey,keyboard-interactive"
 fresh_step
-ssh_as "$bob" $KEY -- "Verification code:" "$(totp_cmd "$s_bob")"
+ssh_as "$bob" $SSH_KEY_OPTS -- "Verification code:" "$(totp_cmd "$s_bob")"
 [ "$RC" = 0 ] || fail "(b) key + code over ssh failed (exit $RC): $OUT"
 expect_in "$OUT" "e2e-42"
 expect_not_in "$OUT" "Password:"
@@ -180,14 +182,17 @@ grep -q "Partial publickey for $bob" "$T/$E2E_PREFIX-sshd-key.log" ||
 	fail "(b) sshd did not log the partial public-key success: $(tail -20 "$T/$E2E_PREFIX-sshd-key.log")"
 pass "(b) sshd: public key, then only the code (no password prompt), logs in"
 
-ssh_as "$bob" $KEY -- "Verification code:" "000000"
-[ "$RC" != 0 ] || fail "(b) key + wrong code logged in: $OUT"
+ssh_as "$bob" $SSH_KEY_OPTS -- "Verification code:" "000000"
+[ "$RC" = 255 ] || fail "(b) key + wrong code: ssh exit $RC, expected 255: $OUT"
 expect_not_in "$OUT" "e2e-42"
+expect_in "$OUT" "$bob@127.0.0.1: Permission denied (keyboard-interactive)."
 pass "(b) sshd: public key with a wrong code is refused"
 
 # Without the key, keyboard-interactive alone is not enough for this sshd.
 ssh_as "$bob" $KBD --
 expect_not_in "$OUT" "Verification code:"
-[ "$RC" != 0 ] || fail "(b) the code alone logged in without the key: $OUT"
+[ "$RC" = 255 ] || fail "(b) without the key: ssh exit $RC, expected 255: $OUT"
 expect_not_in "$OUT" "e2e-42"
+# sshd itself refuses: the key is missing, so keyboard-interactive is never offered.
+expect_in "$OUT" "$bob@127.0.0.1: Permission denied (publickey)."
 pass "(b) sshd: the code without the key is refused"

@@ -15,14 +15,15 @@ need setsid util-linux
 grep -Eq '^[@#]includedir[[:space:]]+/etc/sudoers.d' /etc/sudoers ||
 	skip "/etc/sudoers does not include /etc/sudoers.d"
 
-start_gateway
+start_gateway gw
 write_conf <<CONF
 [policy]
 methods = app sms
 tries = 1
 max_failures = 50
-$(sms_conf)
+$(twilio_section sms)
 CONF
+admin init >/dev/null
 
 add_user erin
 erin=$U
@@ -73,13 +74,15 @@ pass "sudo -k: the password, then the app code, runs the command as root"
 
 wrong=$(oathtool --totp -b "$s_fay" --now "@$(($(date +%s) - 600))")
 sudo_as "$fay" "password for $fay:" "$PW" "Verification code:" "$wrong"
-[ "$RC" != 0 ] || fail "sudo with a wrong code ran the command: $OUT"
+[ "$RC" = 1 ] || fail "sudo with a wrong code: exit $RC, expected 1: $OUT"
 expect_not_in "$OUT" "e2e-0-ok"
+expect_in "$OUT" "sudo: 1 incorrect password attempt"
 pass "sudo -k: the right password with a wrong code is refused"
 
 sudo_as "$fay" "password for $fay:" "not-the-password" "Verification code:" "$(totp_cmd "$s_fay")"
-[ "$RC" != 0 ] || fail "sudo with a wrong password ran the command: $OUT"
+[ "$RC" = 1 ] || fail "sudo with a wrong password: exit $RC, expected 1: $OUT"
 expect_not_in "$OUT" "e2e-0-ok"
+expect_in "$OUT" "sudo: 1 incorrect password attempt"
 pass "sudo -k: a wrong password with the right code is refused"
 
 # sudo -n without a terminal: no conversation, so the module stops at the send question.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # "?" at the code prompt lists the user's other usable methods and switches (SPEC §4.2 step 4).
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf <<CONF
 [policy]
 methods = app sms

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Module arguments (SPEC §4.1): unknown or invalid ones fail closed, even with nullok.
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf </dev/null
 admin init >/dev/null
 enroll_app alice
-UNAVAIL="cannot retrieve authentication info"
 
 for args in "bogus" "nullok bogus" "nullok=1" "purpose=other" "methods=app,fax" "methods=" \
 	"config=relative/path" "debug=yes"; do

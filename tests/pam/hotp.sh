@@ -1,6 +1,7 @@
 #!/bin/sh
 # HOTP (RFC 4226, secinfo-admin method add --hotp): counters move forward only.
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf <<CONF
 [policy]
 tries = 1

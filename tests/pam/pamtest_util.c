@@ -1,7 +1,7 @@
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,6 @@
 #include "pamtest_util.h"
 #include "store.h"
 
-static int pt_failures, pt_count;
 static struct pt_env *pt_exit_env; /* removed at exit, also after exit(99) */
 
 static void
@@ -31,29 +30,6 @@ pt_adopt(struct pt_env *env, const char *dir)
 	snprintf(env->conf, sizeof(env->conf), "%s/secinfo.conf", dir);
 	pt_exit_env = env;
 	atexit(pt_cleanup_at_exit);
-}
-
-void
-pt_check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	pt_count++;
-	printf("%s %d - ", cond ? "ok" : "not ok", pt_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		pt_failures++;
-}
-
-int
-pt_summary(void)
-{
-	printf("1..%d\n", pt_count);
-	return pt_failures == 0 && pt_count > 0 ? 0 : 1;
 }
 
 static void
@@ -100,13 +76,10 @@ pt_setup(struct pt_env *env, const char *extra)
 	struct secinfo_conf *conf = NULL;
 	const char *why = NULL;
 
-	if (geteuid() != 0) {
-		printf("SKIP: needs root: the module only trusts root-owned files\n");
-		exit(77);
-	}
 	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0)
 		pt_die("crypto init");
-	snprintf(env->module, sizeof(env->module), "%s/pam_secinfo/.libs/pam_secinfo.so",
+	/* The test build (Makefile.am): it trusts our own files, so no root is needed. */
+	snprintf(env->module, sizeof(env->module), "%s/tests/testbuild/.libs/pam_secinfo.so",
 		 top != NULL ? top : ".");
 	snprintf(env->dir, sizeof(env->dir), "/tmp/secinfo-ctest.XXXXXX");
 	if (mkdtemp(env->dir) == NULL)
@@ -214,8 +187,16 @@ pt_wrap(struct pt_env *env, int argc, char **argv)
 	ssize_t n;
 
 	(void)argc;
-	if (getenv("PAM_WRAPPER") != NULL)
+	if (getenv("PAM_WRAPPER") != NULL) {
+		/* Re-executed: without pam_wrapper the loader went on without it, and PAM would
+		 * read the system's /etc/pam.d. */
+		if (dlopen("libpam_wrapper.so", RTLD_LAZY | RTLD_NOLOAD) == NULL) {
+			printf("SKIP: libpam_wrapper.so is not installed (Debian package "
+			       "libpam-wrapper)\n");
+			exit(77);
+		}
 		return;
+	}
 	snprintf(dir, sizeof(dir), "%s/pam.d", env->dir);
 	setenv("PAM_WRAPPER", "1", 1);
 	setenv("PAM_WRAPPER_SERVICE_DIR", dir, 1);

@@ -1,5 +1,5 @@
-/* Shared by the C PAM tests: a throw-away root-owned setup (configuration, key, database,
- * service files) and a scripted PAM conversation. */
+/* Shared by the C PAM tests: a throw-away setup (configuration, key, database, service files)
+ * for the test build of the module, and a scripted PAM conversation. */
 #ifndef SECINFO_PAMTEST_UTIL_H
 #define SECINFO_PAMTEST_UTIL_H
 
@@ -8,7 +8,7 @@
 #define PT_SECRET_B32 "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 struct pt_env {
-	char dir[256];     /* the root-owned 0700 directory */
+	char dir[256];     /* the 0700 directory, owned by whoever runs the test */
 	char conf[320];    /* its secinfo.conf */
 	char module[1024]; /* the built pam_secinfo.so */
 };
@@ -27,8 +27,7 @@ struct pt_conv {
 	int hook_at;
 };
 
-/* Creates the directory, the configuration (EXTRA appended), the key and the database.
- * Exits 77 (skip) when not root. */
+/* Creates the directory, the configuration (EXTRA appended), the key and the database. */
 void pt_setup(struct pt_env *env, const char *extra);
 
 /* Takes over the directory DIR that the first run of the program set up (after pt_wrap). */
@@ -56,8 +55,6 @@ void pt_wrap(struct pt_env *env, int argc, char **argv);
 /* The conversation function for struct pt_conv. */
 int pt_conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void *data);
 
-/* Counts failures; pt_check prints "ok"/"not ok" lines. */
-void pt_check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int pt_summary(void);
+/* The checks themselves: CHECK and check_summary() of tests/unit/check.h, as in the unit tests. */
 
 #endif

@@ -1,6 +1,7 @@
 #!/bin/sh
 # An accepted TOTP step is never accepted again (SPEC §6), also across services.
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf <<CONF
 [policy]
 tries = 1

@@ -2,6 +2,8 @@
 # Sign-in with the authenticator app through the real module under
 # pam_wrapper, driven by libpamtest and by pamtester (SPEC §4.2).
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
+need pamtester pamtester
 write_conf </dev/null
 admin init >/dev/null
 enroll_app alice

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Clock skew: codes within [app] window steps of now are accepted, others refused.
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf <<CONF
 [policy]
 tries = 1

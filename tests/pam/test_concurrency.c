@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "error.h"
+#include "check.h"
 #include "pamtest_util.h"
 #include "store.h"
 
@@ -184,24 +185,23 @@ main(int argc, char **argv)
 		sleep(1);
 	pt_totp(0, code);
 	pt_round("alice", code, results);
-	pt_check(results[0] == 1,
-		 "exactly one of %d concurrent sign-ins with one code succeeds "
-		 "(got %d)",
-		 PT_PROCESSES, results[0]);
-	pt_check(results[1] == PT_PROCESSES - 1,
-		 "the other %d get PAM_AUTH_ERR (got %d, %d errors)", PT_PROCESSES - 1, results[1],
-		 results[2]);
+	CHECK(results[0] == 1,
+	      "exactly one of %d concurrent sign-ins with one code succeeds "
+	      "(got %d)",
+	      PT_PROCESSES, results[0]);
+	CHECK(results[1] == PT_PROCESSES - 1, "the other %d get PAM_AUTH_ERR (got %d, %d errors)",
+	      PT_PROCESSES - 1, results[1], results[2]);
 	code[5] = (char)(code[5] == '9' ? '0' : code[5] + 1); /* a wrong code */
 	pt_round("bob", code, results);
-	pt_check(results[1] == PT_PROCESSES, "%d concurrent wrong codes all fail (got %d)",
-		 PT_PROCESSES, results[1]);
-	pt_check(pt_failures_of(&env, "bob") == PT_PROCESSES,
-		 "no concurrent failure is lost: count %lld", pt_failures_of(&env, "bob"));
+	CHECK(results[1] == PT_PROCESSES, "%d concurrent wrong codes all fail (got %d)",
+	      PT_PROCESSES, results[1]);
+	CHECK(pt_failures_of(&env, "bob") == PT_PROCESSES,
+	      "no concurrent failure is lost: count %lld", pt_failures_of(&env, "bob"));
 	pt_code_round(&env, results);
-	pt_check(results[0] == 1 && results[1] == PT_PROCESSES - 1,
-		 "one-time code checked by %d processes at once: consumed exactly once (%d "
-		 "successes, %d refused, %d errors)",
-		 PT_PROCESSES, results[0], results[1], results[2]);
+	CHECK(results[0] == 1 && results[1] == PT_PROCESSES - 1,
+	      "one-time code checked by %d processes at once: consumed exactly once (%d "
+	      "successes, %d refused, %d errors)",
+	      PT_PROCESSES, results[0], results[1], results[2]);
 	pt_cleanup(&env);
-	return pt_summary();
+	return check_summary();
 }

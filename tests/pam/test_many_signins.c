@@ -16,6 +16,7 @@
 
 #include "crypto.h"
 #include "otp.h"
+#include "check.h"
 #include "pamtest_util.h"
 
 #define PT_SIGNINS 1000
@@ -84,13 +85,13 @@ main(int argc, char **argv)
 		ok += pt_signin(counter++) == PAM_SUCCESS;
 	fds_after = pt_count_fds();
 	heap_after = mallinfo2().uordblks;
-	pt_check(ok == PT_WARMUP + PT_SIGNINS, "%d of %d sign-ins succeeded", ok,
-		 PT_WARMUP + PT_SIGNINS);
-	pt_check(fds_after == fds_before, "open descriptors unchanged: %d before, %d after",
-		 fds_before, fds_after);
+	CHECK(ok == PT_WARMUP + PT_SIGNINS, "%d of %d sign-ins succeeded", ok,
+	      PT_WARMUP + PT_SIGNINS);
+	CHECK(fds_after == fds_before, "open descriptors unchanged: %d before, %d after",
+	      fds_before, fds_after);
 	/* Exact: a leak of a single byte per sign-in would show as 1000 bytes here. */
-	pt_check(heap_after == heap_before, "heap in use unchanged: %zu bytes before, %zu after",
-		 heap_before, heap_after);
+	CHECK(heap_after == heap_before, "heap in use unchanged: %zu bytes before, %zu after",
+	      heap_before, heap_after);
 	pt_cleanup(&env);
-	return pt_summary();
+	return check_summary();
 }

@@ -16,6 +16,7 @@
 #include <security/pam_appl.h>
 #include <security/pam_modules.h>
 
+#include "check.h"
 #include "pamtest_util.h"
 
 typedef int (*pt_entry)(pam_handle_t *, int, int, const char **);
@@ -94,50 +95,50 @@ test_authenticate(void)
 
 	pt_totp(0, code);
 	pt_conv_init(&c, code, NULL, NULL);
-	pt_check(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_SUCCESS,
-		 "right code: PAM_SUCCESS");
-	pt_check(strstr(c.transcript, "[off] Verification code: ") != NULL,
-		 "code prompt echoes off by default");
+	CHECK(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_SUCCESS,
+	      "right code: PAM_SUCCESS");
+	CHECK(strstr(c.transcript, "[off] Verification code: ") != NULL,
+	      "code prompt echoes off by default");
 	pt_conv_init(&c, code, code, NULL);
-	pt_check(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_CONV_ERR &&
-			 c.prompts == 3 && strstr(c.transcript, "Wrong code") != NULL,
-		 "the same code again (replay) is wrong; then a NULL reply: PAM_CONV_ERR");
+	CHECK(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_CONV_ERR && c.prompts == 3 &&
+		      strstr(c.transcript, "Wrong code") != NULL,
+	      "the same code again (replay) is wrong; then a NULL reply: PAM_CONV_ERR");
 	pt_totp(-3, old);
 	pt_conv_init(&c, "000000", "123456", old);
-	pt_check(pt_call("pam_sm_authenticate", "dave", "", &c) == PAM_AUTH_ERR && c.prompts == 3,
-		 "three wrong codes: PAM_AUTH_ERR after exactly [policy] tries = 3 prompts");
+	CHECK(pt_call("pam_sm_authenticate", "dave", "", &c) == PAM_AUTH_ERR && c.prompts == 3,
+	      "three wrong codes: PAM_AUTH_ERR after exactly [policy] tries = 3 prompts");
 	pt_conv_init(&c, "000000", NULL, NULL);
-	pt_check(pt_call("pam_sm_authenticate", "alice", "echo_code", &c) == PAM_CONV_ERR &&
-			 strstr(c.transcript, "[on] Verification code: ") != NULL,
-		 "echo_code prompts with echo on; a NULL reply: PAM_CONV_ERR");
+	CHECK(pt_call("pam_sm_authenticate", "alice", "echo_code", &c) == PAM_CONV_ERR &&
+		      strstr(c.transcript, "[on] Verification code: ") != NULL,
+	      "echo_code prompts with echo on; a NULL reply: PAM_CONV_ERR");
 	pt_conv_init(&c, NULL, NULL, NULL);
 	c.fail = 1;
-	pt_check(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_CONV_ERR,
-		 "failing conversation: PAM_CONV_ERR");
+	CHECK(pt_call("pam_sm_authenticate", "alice", "", &c) == PAM_CONV_ERR,
+	      "failing conversation: PAM_CONV_ERR");
 
 	/* Users without a usable method see exactly what an app user sees. */
 	pt_conv_init(&c, "000000", "111111", "222222");
 	pt_conv_init(&d, "000000", "111111", "222222");
-	pt_check(pt_call("pam_sm_authenticate", "carol", "", &c) == PAM_AUTH_ERR,
-		 "app user, wrong codes: PAM_AUTH_ERR");
-	pt_check(pt_call("pam_sm_authenticate", "nobody-here", "", &d) == PAM_AUTH_ERR,
-		 "unknown user without nullok: PAM_AUTH_ERR");
-	pt_check(strcmp(c.transcript, d.transcript) == 0,
-		 "unknown user sees the same prompts and messages as an app user");
+	CHECK(pt_call("pam_sm_authenticate", "carol", "", &c) == PAM_AUTH_ERR,
+	      "app user, wrong codes: PAM_AUTH_ERR");
+	CHECK(pt_call("pam_sm_authenticate", "nobody-here", "", &d) == PAM_AUTH_ERR,
+	      "unknown user without nullok: PAM_AUTH_ERR");
+	CHECK(strcmp(c.transcript, d.transcript) == 0,
+	      "unknown user sees the same prompts and messages as an app user");
 	pt_conv_init(&d, "000000", "111111", "222222");
-	pt_check(pt_call("pam_sm_authenticate", "erin", "", &d) == PAM_AUTH_ERR &&
-			 strcmp(c.transcript, d.transcript) == 0,
-		 "email-only user is refused for 2FA with the same prompts");
+	CHECK(pt_call("pam_sm_authenticate", "erin", "", &d) == PAM_AUTH_ERR &&
+		      strcmp(c.transcript, d.transcript) == 0,
+	      "email-only user is refused for 2FA with the same prompts");
 	pt_conv_init(&c, NULL, NULL, NULL);
-	pt_check(pt_call("pam_sm_authenticate", "nobody-here", "nullok", &c) == PAM_IGNORE &&
-			 c.prompts == 0,
-		 "unknown user with nullok: PAM_IGNORE without a prompt");
+	CHECK(pt_call("pam_sm_authenticate", "nobody-here", "nullok", &c) == PAM_IGNORE &&
+		      c.prompts == 0,
+	      "unknown user with nullok: PAM_IGNORE without a prompt");
 	pt_conv_init(&c, NULL, NULL, NULL);
-	pt_check(pt_call("pam_sm_authenticate", "erin", "nullok", &c) == PAM_IGNORE,
-		 "email-only user with nullok: PAM_IGNORE");
+	CHECK(pt_call("pam_sm_authenticate", "erin", "nullok", &c) == PAM_IGNORE,
+	      "email-only user with nullok: PAM_IGNORE");
 	pt_conv_init(&c, NULL, NULL, NULL);
-	pt_check(pt_call("pam_sm_authenticate", "alice", "nullok methods=sms", &c) == PAM_IGNORE,
-		 "methods=sms excludes the app: PAM_IGNORE with nullok");
+	CHECK(pt_call("pam_sm_authenticate", "alice", "nullok methods=sms", &c) == PAM_IGNORE,
+	      "methods=sms excludes the app: PAM_IGNORE with nullok");
 }
 
 static void
@@ -152,19 +153,19 @@ test_lockout(void)
 	pt_call("pam_sm_authenticate", "bob", "", &c);
 	pt_conv_init(&c, "000003", "000004", "000005");
 	rc = pt_call("pam_sm_authenticate", "bob", "", &c);
-	pt_check(rc == PAM_MAXTRIES && c.prompts == 2 && strstr(c.transcript, "locked") != NULL,
-		 "the 5th failure locks: PAM_MAXTRIES and a message with 'locked' (rc %d, %d "
-		 "prompts)",
-		 rc, c.prompts);
+	CHECK(rc == PAM_MAXTRIES && c.prompts == 2 && strstr(c.transcript, "locked") != NULL,
+	      "the 5th failure locks: PAM_MAXTRIES and a message with 'locked' (rc %d, %d "
+	      "prompts)",
+	      rc, c.prompts);
 	pt_totp(0, code);
 	pt_conv_init(&c, code, NULL, NULL);
 	rc = pt_call("pam_sm_authenticate", "bob", "", &c);
-	pt_check(rc == PAM_MAXTRIES && c.prompts == 0 && strstr(c.transcript, "locked") &&
-			 strstr(c.transcript, "UTC"),
-		 "locked user: PAM_MAXTRIES, no prompt, message says until when");
+	CHECK(rc == PAM_MAXTRIES && c.prompts == 0 && strstr(c.transcript, "locked") &&
+		      strstr(c.transcript, "UTC"),
+	      "locked user: PAM_MAXTRIES, no prompt, message says until when");
 	pt_conv_init(&c, NULL, NULL, NULL);
-	pt_check(pt_call("pam_sm_acct_mgmt", "bob", "", &c) == PAM_PERM_DENIED,
-		 "account for a locked user: PAM_PERM_DENIED");
+	CHECK(pt_call("pam_sm_acct_mgmt", "bob", "", &c) == PAM_PERM_DENIED,
+	      "account for a locked user: PAM_PERM_DENIED");
 }
 
 /* Runs SQL on the test database directly, as a parallel process would. */
@@ -195,8 +196,8 @@ test_changes_during_prompt(void)
 		"UPDATE users SET locked_until = strftime('%s','now') + 600 WHERE name = 'hank'";
 	c.hook_at = 1;
 	rc = pt_call("pam_sm_authenticate", "hank", "", &c);
-	pt_check(rc == PAM_MAXTRIES && strstr(c.transcript, "locked") != NULL,
-		 "a lock set while the prompt was open refuses even the right code (rc %d)", rc);
+	CHECK(rc == PAM_MAXTRIES && strstr(c.transcript, "locked") != NULL,
+	      "a lock set while the prompt was open refuses even the right code (rc %d)", rc);
 
 	/* The user's row deleted while the prompt is open is a database problem, never the
 	 * nullok case. */
@@ -205,10 +206,10 @@ test_changes_during_prompt(void)
 	c.hook_arg = "DELETE FROM users WHERE name = 'ivan'";
 	c.hook_at = 1;
 	rc = pt_call("pam_sm_authenticate", "ivan", "nullok", &c);
-	pt_check(rc == PAM_AUTHINFO_UNAVAIL,
-		 "user deleted during the prompt, with nullok: PAM_AUTHINFO_UNAVAIL, not "
-		 "PAM_IGNORE (rc %d)",
-		 rc);
+	CHECK(rc == PAM_AUTHINFO_UNAVAIL,
+	      "user deleted during the prompt, with nullok: PAM_AUTHINFO_UNAVAIL, not "
+	      "PAM_IGNORE (rc %d)",
+	      rc);
 }
 
 /* SPEC §4.3: auth purpose=reset and the password stack's PRELIM_CHECK/UPDATE_AUTHTOK. */
@@ -227,14 +228,14 @@ test_reset(void)
 	pamh = pt_start("tina", &c, &pc);
 	rc = pt_call_on(pamh, "pam_sm_chauthtok", PAM_PRELIM_CHECK, "");
 	rc2 = pt_call_on(pamh, "pam_sm_chauthtok", PAM_UPDATE_AUTHTOK, "");
-	pt_check(rc == PAM_AUTH_ERR && rc2 == PAM_AUTH_ERR,
-		 "wrong codes: PRELIM_CHECK fails, and UPDATE_AUTHTOK fails too (%d, %d)", rc, rc2);
+	CHECK(rc == PAM_AUTH_ERR && rc2 == PAM_AUTH_ERR,
+	      "wrong codes: PRELIM_CHECK fails, and UPDATE_AUTHTOK fails too (%d, %d)", rc, rc2);
 	pam_end(pamh, rc);
 	pt_conv_init(&c, NULL, NULL, NULL);
 	pamh = pt_start("tina", &c, &pc);
 	rc = pt_call_on(pamh, "pam_sm_chauthtok", PAM_UPDATE_AUTHTOK, "");
-	pt_check(rc == PAM_AUTH_ERR && c.prompts == 0,
-		 "UPDATE_AUTHTOK without a verification: PAM_AUTH_ERR");
+	CHECK(rc == PAM_AUTH_ERR && c.prompts == 0,
+	      "UPDATE_AUTHTOK without a verification: PAM_AUTH_ERR");
 	pam_end(pamh, rc);
 
 	/* [reset] deny_users (root by default): refused with the same prompts as anyone, even
@@ -244,20 +245,19 @@ test_reset(void)
 	pt_conv_init(&d, "000000", "000001", "000002");
 	rc = pt_call("pam_sm_authenticate", "root", "purpose=reset nullok", &c);
 	rc2 = pt_call("pam_sm_authenticate", "uma", "", &d);
-	pt_check(rc == PAM_AUTH_ERR,
-		 "root (deny_users) cannot reset, even with the right code and "
-		 "nullok (%d)",
-		 rc);
-	pt_check(strcmp(c.transcript, d.transcript) == 0,
-		 "and sees the same prompts as anyone else");
+	CHECK(rc == PAM_AUTH_ERR,
+	      "root (deny_users) cannot reset, even with the right code and "
+	      "nullok (%d)",
+	      rc);
+	CHECK(strcmp(c.transcript, d.transcript) == 0, "and sees the same prompts as anyone else");
 	/* Email serves a reset (not sign-in): the module asks before sending; a NULL reply
 	 * there (a closed terminal) ends it with nothing sent. */
 	pt_conv_init(&c, NULL, NULL, NULL);
 	rc = pt_call("pam_sm_authenticate", "erin", "purpose=reset nullok", &c);
-	pt_check(rc == PAM_CONV_ERR && strstr(c.transcript, "code by email to e***@example.net"),
-		 "email is offered for a reset, masked; a NULL reply at the send question: "
-		 "PAM_CONV_ERR (%d)",
-		 rc);
+	CHECK(rc == PAM_CONV_ERR && strstr(c.transcript, "code by email to e***@example.net"),
+	      "email is offered for a reset, masked; a NULL reply at the send question: "
+	      "PAM_CONV_ERR (%d)",
+	      rc);
 }
 
 static void
@@ -267,33 +267,32 @@ test_other_entries(void)
 	char path[600];
 
 	pt_conv_init(&c, NULL, NULL, NULL);
-	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "", &c) == PAM_SUCCESS,
-		 "account for an enrolled user: PAM_SUCCESS");
-	pt_check(pt_call("pam_sm_acct_mgmt", "nobody-here", "", &c) == PAM_IGNORE,
-		 "account for a user not enrolled: PAM_IGNORE");
-	pt_check(pt_call("pam_sm_setcred", "alice", "", &c) == PAM_SUCCESS, "setcred: PAM_SUCCESS");
-	pt_check(pt_call("pam_sm_open_session", "alice", "", &c) == PAM_SUCCESS &&
-			 pt_call("pam_sm_close_session", "alice", "", &c) == PAM_SUCCESS,
-		 "open and close session: PAM_SUCCESS");
+	CHECK(pt_call("pam_sm_acct_mgmt", "alice", "", &c) == PAM_SUCCESS,
+	      "account for an enrolled user: PAM_SUCCESS");
+	CHECK(pt_call("pam_sm_acct_mgmt", "nobody-here", "", &c) == PAM_IGNORE,
+	      "account for a user not enrolled: PAM_IGNORE");
+	CHECK(pt_call("pam_sm_setcred", "alice", "", &c) == PAM_SUCCESS, "setcred: PAM_SUCCESS");
+	CHECK(pt_call("pam_sm_open_session", "alice", "", &c) == PAM_SUCCESS &&
+		      pt_call("pam_sm_close_session", "alice", "", &c) == PAM_SUCCESS,
+	      "open and close session: PAM_SUCCESS");
 
 	pt_conv_init(&c, "000000", NULL, NULL);
-	pt_check(pt_call("pam_sm_authenticate", "alice", "bogus_argument", &c) ==
-				 PAM_AUTHINFO_UNAVAIL &&
-			 c.prompts == 0,
-		 "unknown argument: PAM_AUTHINFO_UNAVAIL");
-	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "bogus_argument", &c) == PAM_AUTHINFO_UNAVAIL,
-		 "account with an unknown argument: PAM_AUTHINFO_UNAVAIL");
-	pt_check(pt_call("pam_sm_authenticate", "alice", "nullok config=/nonexistent/secinfo.conf",
-			 &c) == PAM_AUTHINFO_UNAVAIL,
-		 "missing configuration, even with nullok: PAM_AUTHINFO_UNAVAIL");
-	pt_check(pt_call("pam_sm_acct_mgmt", "alice", "config=/nonexistent/secinfo.conf", &c) ==
-			 PAM_AUTHINFO_UNAVAIL,
-		 "account with a missing configuration: PAM_AUTHINFO_UNAVAIL");
+	CHECK(pt_call("pam_sm_authenticate", "alice", "bogus_argument", &c) ==
+			      PAM_AUTHINFO_UNAVAIL &&
+		      c.prompts == 0,
+	      "unknown argument: PAM_AUTHINFO_UNAVAIL");
+	CHECK(pt_call("pam_sm_acct_mgmt", "alice", "bogus_argument", &c) == PAM_AUTHINFO_UNAVAIL,
+	      "account with an unknown argument: PAM_AUTHINFO_UNAVAIL");
+	CHECK(pt_call("pam_sm_authenticate", "alice", "nullok config=/nonexistent/secinfo.conf",
+		      &c) == PAM_AUTHINFO_UNAVAIL,
+	      "missing configuration, even with nullok: PAM_AUTHINFO_UNAVAIL");
+	CHECK(pt_call("pam_sm_acct_mgmt", "alice", "config=/nonexistent/secinfo.conf", &c) ==
+		      PAM_AUTHINFO_UNAVAIL,
+	      "account with a missing configuration: PAM_AUTHINFO_UNAVAIL");
 	snprintf(path, sizeof(path), "%s", env.conf);
 	chmod(path, 0666);
-	pt_check(pt_call("pam_sm_authenticate", "nobody-here", "nullok", &c) ==
-			 PAM_AUTHINFO_UNAVAIL,
-		 "world-writable configuration: PAM_AUTHINFO_UNAVAIL");
+	CHECK(pt_call("pam_sm_authenticate", "nobody-here", "nullok", &c) == PAM_AUTHINFO_UNAVAIL,
+	      "world-writable configuration: PAM_AUTHINFO_UNAVAIL");
 	chmod(path, 0644);
 }
 
@@ -327,5 +326,5 @@ main(int argc, char **argv)
 	test_other_entries();
 	dlclose(pt_module);
 	pt_cleanup(&env);
-	return pt_summary();
+	return check_summary();
 }

@@ -2,6 +2,7 @@
 # Users without a usable 2FA method: same prompt as an app user and PAM_AUTH_ERR, or PAM_IGNORE
 # with nullok; email is never a second factor (SPEC §2, §4.2).
 . "$top_srcdir/tests/lib.sh"
+need_pamdrive
 write_conf <<CONF
 [policy]
 methods = app key email
@@ -44,5 +45,15 @@ pass "nullok: unknown and email-only users are passed over (PAM_IGNORE) without 
 expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" lenient alice authenticate
 pass "nullok does not weaken enrolled users: wrong codes still fail"
 
-admin method default erin 1 >/dev/null 2>&1 && fail "email accepted as default"
+# Method 2 is erin's email (alice's app is 1): asking for it as the default is refused for
+# that reason, and erin still has no default.
+admin user show erin --json | python3 -c 'import json, sys; u = json.load(sys.stdin)
+assert [(m["id"], m["kind"]) for m in u["methods"]] == [(2, "email")] and u["default"] is None, u' ||
+	fail "erin's methods are not what this test expects"
+rc=0
+out=$(admin method default erin 2 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "method default erin 2 (email): exit $rc, expected 1: $out"
+expect_in "$out" "email can only be used for password reset"
+admin user show erin --json | python3 -c 'import json, sys; assert json.load(sys.stdin)["default"] is None' ||
+	fail "erin has a default method after the refusal"
 pass "email cannot become the default method"

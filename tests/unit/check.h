@@ -1,5 +1,5 @@
 /*
- * secinfo unit tests: a tiny assertion helper.
+ * secinfo C tests, unit and PAM alike: the one assertion helper.
  *
  * CHECK(cond, fmt, ...) prints "ok N - message" or "not ok N - message" followed by the file,
  * line and failed expression, and counts failures. CHECK_INT and CHECK_STR also print what
