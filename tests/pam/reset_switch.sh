@@ -3,7 +3,8 @@
 # item 1): switching from the app to email during the first method and verifying email must
 # not leave email on offer as the "second, different method". With methods_required = 1 the
 # switched-to method is the one recorded.
-. "$top_srcdir/tests/delivery/lib-delivery.sh"
+. "$top_srcdir/tests/lib.sh"
+need_pamdrive
 need_smtp
 
 start_smtp mail
