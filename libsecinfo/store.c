@@ -245,10 +245,57 @@ secinfo_store_wal_hook(void *data, sqlite3 *db, const char *name, int frames)
  * threaded program starts two PAM transactions at once; a later call fails harmlessly. */
 static pthread_once_t secinfo_store_sqlite_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The VFS connections use: the platform's default one, except that an existing -wal is opened
+ * without O_CREAT. sqlite opens the WAL with SQLITE_OPEN_CREATE every time, and the unix VFS
+ * then syncs the directory at the file's first sync, so that a new file's name is durable:
+ * once per connection, so one fsync more per sign-in now that the WAL persists. An existing
+ * WAL's name was synced when it was created. A missing WAL is still created, and synced; one
+ * removed between the check and the open makes the open fail (closed), never pass.
+ */
+static sqlite3_vfs secinfo_store_vfs, *secinfo_store_vfs_base;
+static const char *secinfo_store_vfs_name;
+
+static int
+secinfo_store_vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
+		       int *out_flags)
+{
+	sqlite3_vfs *base = secinfo_store_vfs_base;
+	int exists = 0;
+
+	if ((flags & SQLITE_OPEN_WAL) && (flags & SQLITE_OPEN_CREATE) && name != NULL &&
+	    base->xAccess(base, name, SQLITE_ACCESS_EXISTS, &exists) == SQLITE_OK && exists)
+		flags &= ~SQLITE_OPEN_CREATE;
+	return base->xOpen(base, name, file, flags, out_flags);
+}
+
+/* The VFS lives in this copy of the library: when it is unloaded (the module at pam_end) while
+ * sqlite stays (linked with the shared libsqlite3), sqlite must not keep a pointer to it. */
+__attribute__((destructor)) static void
+secinfo_store_sqlite_unload(void)
+{
+	if (secinfo_store_vfs_name != NULL)
+		sqlite3_vfs_unregister(&secinfo_store_vfs);
+	secinfo_store_vfs_name = NULL;
+}
+
 static void
 secinfo_store_sqlite_setup(void)
 {
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_vfs *base;
+
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* before sqlite3_vfs_find initialises */
+	base = sqlite3_vfs_find(NULL);
+	if (base == NULL)
+		return;
+	/* Every other method is the default VFS's own, with its own pAppData. */
+	secinfo_store_vfs = *base;
+	secinfo_store_vfs.pNext = NULL;
+	secinfo_store_vfs.zName = "secinfo";
+	secinfo_store_vfs.xOpen = secinfo_store_vfs_open;
+	secinfo_store_vfs_base = base;
+	if (sqlite3_vfs_register(&secinfo_store_vfs, 0) == SQLITE_OK)
+		secinfo_store_vfs_name = secinfo_store_vfs.zName;
 }
 
 /*
@@ -269,7 +316,7 @@ secinfo_store_connect(struct secinfo_store *store)
 	 * the check and this open; NOFOLLOW still refuses a symlink. */
 	if (sqlite3_open_v2(store->conf->db_path, &store->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
+			    secinfo_store_vfs_name) != SQLITE_OK)
 		return SECINFO_ERR_DB;
 	store->busy_timeout_us = (long long)store->conf->busy_timeout * 1000000;
 	sqlite3_wal_hook(store->db, secinfo_store_wal_hook, store); /* instead of sqlite's own */
