@@ -28,7 +28,7 @@ count_suite() {
 		grep -E '^(FAIL|ERROR|XPASS):' "$1" || tail -40 "$1"
 		for t in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): //p' "$1"); do
 			echo "---- $t.log"
-			tail -60 "$(dirname "$1")/$t.log" 2>/dev/null | grep -v '^PWRAP_'
+			grep -v -E '^PWRAP_TRACE|^PWRAP_DEBUG.* - pwrap_' "$(dirname "$1")/$t.log" 2>/dev/null | tail -60
 		done
 	fi
 }
