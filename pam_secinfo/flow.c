@@ -153,10 +153,10 @@ secinfo_flow_audit(struct secinfo_flow *flow, const struct secinfo_method *metho
 /*
  * Records the outcome RC of one try inside its transaction, and ends it: the deciding success
  * clears the failures and sets the last use (unless a concurrent failure locked the user
- * meanwhile); a
- * wrong answer may lock the user; the decision's audit row goes with it. Only a commit makes
- * the answer's outcome known to the user. Returns RC, SECINFO_ERR_LOCKED, or an error (the
- * transaction rolled back: nothing of the try remains).
+ * meanwhile); a wrong answer is committed, counted, and may lock the user; the decision's
+ * audit row goes with it. Only a commit makes the answer's outcome known to the user.
+ * Returns RC, SECINFO_ERR_LOCKED, or an error (the transaction rolled back: nothing of the
+ * try remains).
  */
 static int
 secinfo_flow_settle(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
