@@ -161,9 +161,9 @@ secinfo_store_key_check(struct secinfo_store *store, int flags)
  * database (in a quiet system: every sign-in) rebuilds the WAL index by reading the whole WAL,
  * about 1.6 us per page here: with sqlite's default of 1000 pages that made a sign-in 2.5
  * times as costly in CPU as before. A sign-in writes a few pages, so at 32 pages a checkpoint
- * (2 fsyncs more) comes about every eighth sign-in: 2.5 fsyncs per sign-in on average, and a
- * rebuild of at most 128 KB (bench/run.sh: 1.68 M instructions per sign-in at 32 pages,
- * 1.77 M at 128).
+ * (about 4 fsyncs: the WAL, the database, and a new WAL's header and directory) comes about
+ * every eighth sign-in, and a rebuild reads at most 128 KB (bench/run.sh: 1.68 M instructions
+ * per sign-in at 32 pages, 1.77 M at 128; 1.6 fsyncs per sign-in on average).
  */
 #define SECINFO_WAL_CHECKPOINT_PAGES 32
 

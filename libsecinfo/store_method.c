@@ -116,14 +116,9 @@ secinfo_store_method_delete(struct secinfo_store *store, const char *name, long 
 		goto out;
 	/* The deleted method was the default: the next one in the fallback order, or none. */
 	next = secinfo_user_first_method(user, SECINFO_PURPOSE_2FA, SECINFO_KINDS_ALL);
-	if (next != NULL)
-		rc = secinfo_store_sql_exec(store, NULL,
-					    "UPDATE users SET default_method = ?1 WHERE id = ?2",
-					    "ii", next->id, user->id);
-	else
-		rc = secinfo_store_sql_exec(store, NULL,
-					    "UPDATE users SET default_method = NULL WHERE id = ?1",
-					    "i", user->id);
+	rc = secinfo_store_sql_exec(store, NULL,
+				    "UPDATE users SET default_method = NULLIF(?1, 0) WHERE id = ?2",
+				    "ii", next != NULL ? next->id : 0LL, user->id);
 out:
 	secinfo_user_free(user);
 	return rc;
