@@ -295,15 +295,12 @@ fi
 # WRAPPED CMD...: runs CMD (and only CMD: not a driver around it) under pam_wrapper with the
 # test's service directory, the ASan runtime first in sanitizer builds.
 PAM_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD:}libpam_wrapper.so"
-# PAM_WRAPPER_RUNTIME_DIR: pam_wrapper's own directories in the test's, not /tmp/pam.X shared
-# with the tests that run in parallel (it takes another's for stale and removes it).
 WRAPPED="env LD_PRELOAD=$PAM_PRELOAD PAM_WRAPPER=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-PAM_WRAPPER_SERVICE_DIR=$T/pam.d PAM_WRAPPER_RUNTIME_DIR=$T"
+PAM_WRAPPER_SERVICE_DIR=$T/pam.d"
 
 pam() {
 	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-		PAM_WRAPPER_RUNTIME_DIR="$T" \
 		PAM_WRAPPER_DEBUGLEVEL=3 $VALGRIND "$PAMDRIVE" \
 		-I rhost=203.0.113.9 "$@"
 }

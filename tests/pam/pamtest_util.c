@@ -201,9 +201,6 @@ pt_wrap(struct pt_env *env, int argc, char **argv)
 	setenv("PAM_WRAPPER", "1", 1);
 	setenv("PAM_WRAPPER_SERVICE_DIR", dir, 1);
 	setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-	/* pam_wrapper's own directories in the test's, not /tmp/pam.X shared with the tests that
-	 * run in parallel: it takes another's for stale and removes it. */
-	setenv("PAM_WRAPPER_RUNTIME_DIR", env->dir, 1);
 	/* SECINFO_TEST_PRELOAD: the ASan runtime in sanitizer builds, which must come first. */
 	snprintf(preload, sizeof(preload), "%s%slibpam_wrapper.so",
 		 getenv("SECINFO_TEST_PRELOAD") ? getenv("SECINFO_TEST_PRELOAD") : "",

@@ -34,8 +34,12 @@ pt_child(const char *user, const char *code, int ready, int gate)
 	char byte = 1;
 	int rc;
 
-	if (pam_start("secinfo-concurrency", user, &pc, &pamh) != PAM_SUCCESS)
+	/* Ready is said even when PAM could not start: the parent waits for every child's byte,
+	 * and a child gone without one would leave it waiting for ever; 99 counts as an error. */
+	if (pam_start("secinfo-concurrency", user, &pc, &pamh) != PAM_SUCCESS) {
+		(void)!write(ready, &byte, 1);
 		return 99;
+	}
 	if (write(ready, &byte, 1) != 1 || read(gate, &byte, 1) < 0)
 		return 99;
 	rc = pam_authenticate(pamh, 0);
