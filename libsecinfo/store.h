@@ -119,12 +119,14 @@ int secinfo_store_counter_accept(struct secinfo_store *store, long long id, long
 
 /*
  * Counts an attempt of user ID at NOW before its answer is checked, so that every guess is
- * counted even if the process dies mid-way, and refuses it while the user is locked (checked
- * in the same statement, so parallel conversations cannot keep guessing past a lock).
+ * counted even if the process dies mid-way. It is refused while the user is locked, and when
+ * MAX_FAILURES attempts are counted already (parallel conversations still checking their
+ * answers): that locks the user until NOW + LOCKOUT, so no guess beyond the limit is ever
+ * checked. Both are decided in the counting statement, atomically.
  * Returns 0, SECINFO_ERR_LOCKED with *locked_until, or another negative SECINFO_ERR_* code.
  */
-int secinfo_store_attempt(struct secinfo_store *store, long long user_id, time_t now,
-			  long long *locked_until);
+int secinfo_store_attempt(struct secinfo_store *store, long long user_id, unsigned max_failures,
+			  long lockout, time_t now, long long *locked_until);
 
 /*
  * After a wrong answer: locks user ID until NOW + LOCKOUT when the counted attempts have

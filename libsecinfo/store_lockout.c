@@ -16,21 +16,34 @@ secinfo_store_locked_until(struct secinfo_store *store, long long user_id, long 
 }
 
 int
-secinfo_store_attempt(struct secinfo_store *store, long long user_id, time_t now,
-		      long long *locked_until)
+secinfo_store_attempt(struct secinfo_store *store, long long user_id, unsigned max_failures,
+		      long lockout, time_t now, long long *locked_until)
 {
-	long long failures = 0;
-	int rc;
+	long long failures = 0, until = (long long)now + lockout;
+	int changes = 0, rc;
 
 	rc = secinfo_store_sql_int(
 		store, &failures,
 		"UPDATE users SET failures = failures + 1"
-		" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2 RETURNING failures",
-		"ii", user_id, (long long)now);
+		" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2 AND failures < ?3"
+		" RETURNING failures",
+		"iii", user_id, (long long)now, (long long)max_failures);
 	if (rc != SECINFO_ERR_NOT_FOUND)
 		return rc;
-	rc = secinfo_store_locked_until(store, user_id, locked_until);
-	return rc != 0 ? rc : SECINFO_ERR_LOCKED;
+	/* Not counted: locked, or as many attempts as max_failures are counted already, their
+	 * answers still being checked by parallel conversations. That is a lockout now: a guess
+	 * beyond the limit is never checked. */
+	rc = secinfo_store_sql_exec(store, &changes,
+				    "UPDATE users SET locked_until = ?3, failures = 0"
+				    " WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2",
+				    "iii", user_id, (long long)now, until);
+	if (rc != 0)
+		return rc;
+	if (changes == 1)
+		*locked_until = until;
+	else if ((rc = secinfo_store_locked_until(store, user_id, locked_until)) != 0)
+		return rc;
+	return SECINFO_ERR_LOCKED;
 }
 
 int

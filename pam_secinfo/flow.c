@@ -119,7 +119,8 @@ secinfo_flow_attempt(struct secinfo_flow *flow, int decoy)
 {
 	if (decoy)
 		return secinfo_store_failure_unenrolled(flow->store);
-	return secinfo_store_attempt(flow->store, flow->user->id, flow->now, &flow->locked_until);
+	return secinfo_store_attempt(flow->store, flow->user->id, flow->conf->max_failures,
+				     flow->conf->lockout, flow->now, &flow->locked_until);
 }
 
 /* Whether a try with result RC decides the verification, so its audit row belongs in the

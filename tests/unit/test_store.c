@@ -468,8 +468,8 @@ test_failures(struct secinfo_store *store)
 	/* A wrong answer: the attempt is counted first, then the failure decides on a lock.
 	 * max_failures 3, lockout 10m. */
 	for (int i = 0; i < 2; i++) {
-		CHECK_INT(secinfo_store_attempt(store, user_id, 10000 + i, &until), 0, "attempt %d",
-			  i + 1);
+		CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 10000 + i, &until), 0,
+			  "attempt %d", i + 1);
 		CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10000 + i, &until), 0,
 			  "failure %d does not lock", i + 1);
 	}
@@ -481,7 +481,7 @@ test_failures(struct secinfo_store *store)
 	secinfo_user_free(user);
 	user = NULL;
 	CHECK_INT(until, -1, "locked_until untouched while not locked");
-	CHECK_INT(secinfo_store_attempt(store, user_id, 10002, &until), 0, "attempt 3");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 10002, &until), 0, "attempt 3");
 	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10002, &until), SECINFO_ERR_LOCKED,
 		  "failure 3 locks");
 	CHECK_INT(until, 10602, "locked until now + lockout");
@@ -495,7 +495,7 @@ test_failures(struct secinfo_store *store)
 
 	/* While locked no attempt is counted or allowed, and no success is recorded. */
 	until = -1;
-	CHECK_INT(secinfo_store_attempt(store, user_id, 10300, &until), SECINFO_ERR_LOCKED,
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 10300, &until), SECINFO_ERR_LOCKED,
 		  "an attempt while locked is refused");
 	CHECK_INT(until, 10602, "and says until when");
 	until = -1;
@@ -506,21 +506,26 @@ test_failures(struct secinfo_store *store)
 	/* After the lock ends the count starts from 1 again. */
 	until = -1;
 	for (int i = 0; i < 2; i++) {
-		CHECK_INT(secinfo_store_attempt(store, user_id, 10602 + i, &until), 0,
+		CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 10602 + i, &until), 0,
 			  "after the lockout: attempt %d", i + 1);
 		CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 10602 + i, &until), 0,
 			  "after the lockout: failure %d does not lock", i + 1);
 	}
 	CHECK_INT(until, -1, "locked_until untouched");
-	/* Two parallel conversations: both attempts are counted before either answer is checked;
-	 * the first failure to see the count at the limit locks. */
-	CHECK_INT(secinfo_store_attempt(store, user_id, 20000, &until), 0, "parallel attempt A");
-	CHECK_INT(secinfo_store_attempt(store, user_id, 20000, &until), 0, "parallel attempt B");
-	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 20000, &until), SECINFO_ERR_LOCKED,
-		  "A's failure locks (4 attempts counted)");
-	CHECK_INT(until, 20600, "with a new locked_until");
+	/* Parallel conversations: with max_failures attempts counted and their answers still being
+	 * checked, the next attempt is refused and locks; no guess beyond the limit is checked. */
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 20000, &until), 0,
+		  "parallel attempt A (the third counted)");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 20000, &until), SECINFO_ERR_LOCKED,
+		  "parallel attempt B, past max_failures, is refused");
+	CHECK_INT(until, 20600, "and locks until now + lockout");
+	until = -1;
 	CHECK_INT(secinfo_store_failure(store, user_id, 3, 600, 20001, &until), 0,
-		  "B's failure does not move the lock");
+		  "A's failure afterwards does not move the lock");
+	CHECK_INT(until, -1, "locked_until untouched by A's failure");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 20002, &until), SECINFO_ERR_LOCKED,
+		  "attempt C while locked is refused");
+	CHECK_INT(until, 20600, "with the lock B set");
 
 	CHECK_INT(secinfo_store_user_unlock(store, "gina"), 0, "unlock");
 	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
@@ -532,11 +537,11 @@ test_failures(struct secinfo_store *store)
 	user = NULL;
 	CHECK_INT(secinfo_store_user_unlock(store, "nobody"), SECINFO_ERR_NOT_FOUND,
 		  "unlocking an unknown user");
-	CHECK_INT(secinfo_store_attempt(store, 999999, 1, &until), SECINFO_ERR_DB,
+	CHECK_INT(secinfo_store_attempt(store, 999999, 3, 600, 1, &until), SECINFO_ERR_DB,
 		  "an attempt for a user id that does not exist is a database error");
 
-	CHECK_INT(secinfo_store_attempt(store, user_id, 30000, &until), 0, "attempt 1");
-	CHECK_INT(secinfo_store_attempt(store, user_id, 30001, &until), 0, "attempt 2");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 30000, &until), 0, "attempt 1");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 30001, &until), 0, "attempt 2");
 	CHECK_INT(secinfo_store_success(store, user_id, id, 30002, &until), 0, "success");
 	CHECK_INT(secinfo_store_user_get(store, "gina", &user), 0, "gina loads");
 	if (user != NULL) {
@@ -609,7 +614,8 @@ test_transactions(struct secinfo_store *store)
 
 	/* A whole sign-in try in one transaction, rolled back. */
 	CHECK_INT(secinfo_store_begin(store), 0, "begin a sign-in try");
-	CHECK_INT(secinfo_store_attempt(store, user_id, 40000, &until), 0, "the attempt counted");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 40000, &until), 0,
+		  "the attempt counted");
 	CHECK_INT(secinfo_store_code_check(store, sms, "123456", 40000, 3), 0,
 		  "the code is right and consumed (a savepoint)");
 	CHECK_INT(secinfo_store_counter_accept(store, app, 7), 0, "a TOTP step accepted");
@@ -636,7 +642,7 @@ test_transactions(struct secinfo_store *store)
 
 	/* The attempt alone, rolled back: the attempt is undone too. */
 	CHECK_INT(secinfo_store_begin(store), 0, "begin");
-	CHECK_INT(secinfo_store_attempt(store, user_id, 40010, &until), 0, "an attempt");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 40010, &until), 0, "an attempt");
 	CHECK_INT(failures_of(store, "nora", sms, NULL), 1, "inside: one failure counted");
 	CHECK_INT(committed_int("SELECT failures FROM users WHERE name = 'nora'"), 0,
 		  "another connection does not see it yet");
@@ -646,7 +652,7 @@ test_transactions(struct secinfo_store *store)
 
 	/* Committed: a wrong code counts against the code, then the right one is consumed. */
 	CHECK_INT(secinfo_store_begin(store), 0, "begin");
-	CHECK_INT(secinfo_store_attempt(store, user_id, 40020, &until), 0, "an attempt");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 40020, &until), 0, "an attempt");
 	CHECK_INT(secinfo_store_code_check(store, sms, "000000", 40020, 3), SECINFO_ERR_WRONG,
 		  "a wrong code inside the transaction");
 	CHECK_INT(secinfo_store_code_check(store, sms, "123456", 40020, 3), 0,
@@ -660,7 +666,8 @@ test_transactions(struct secinfo_store *store)
 
 	/* An inner level rolled back alone; the outer level goes on and commits. */
 	CHECK_INT(secinfo_store_begin(store), 0, "begin (outer)");
-	CHECK_INT(secinfo_store_attempt(store, user_id, 40030, &until), 0, "outer: an attempt");
+	CHECK_INT(secinfo_store_attempt(store, user_id, 3, 600, 40030, &until), 0,
+		  "outer: an attempt");
 	CHECK_INT(secinfo_store_begin(store), 0, "begin (inner)");
 	CHECK_INT(secinfo_store_counter_accept(store, app, 9), 0, "inner: step 9 accepted");
 	CHECK_INT(secinfo_store_begin(store), 0, "begin (third level)");
@@ -1051,7 +1058,8 @@ test_migration(void)
 	CHECK_INT(secinfo_store_question_add(store, "Your favourite teacher?", &id), 0,
 		  "a question added");
 	CHECK_INT(id, 5, "questions go on after the highest id (4)");
-	CHECK_INT(secinfo_store_attempt(store, 2, 8000, &until), 0, "olaf's lock has ended");
+	CHECK_INT(secinfo_store_attempt(store, 2, 3, 600, 8000, &until), 0,
+		  "olaf's lock has ended");
 	secinfo_store_close(store);
 	store = NULL;
 	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "it opens again (%s)",
@@ -1220,7 +1228,7 @@ test_busy(void)
 	CHECK(took >= 990 && took < 1500, "after %.0f ms: the timeout, not less, not much more",
 	      took);
 	start = monotonic_ms();
-	CHECK_INT(secinfo_store_attempt(store, 1, 1, &until), SECINFO_ERR_DB,
+	CHECK_INT(secinfo_store_attempt(store, 1, 3, 600, 1, &until), SECINFO_ERR_DB,
 		  "so does a single write");
 	took = monotonic_ms() - start;
 	CHECK(took >= 990 && took < 1500, "after %.0f ms", took);
@@ -1419,7 +1427,7 @@ test_wal_files(void)
 	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "open (%s)", why_buf);
 	if (store == NULL)
 		goto out;
-	CHECK_INT(secinfo_store_attempt(store, 1, 100, &until), 0, "a sign-in's attempt");
+	CHECK_INT(secinfo_store_attempt(store, 1, 3, 600, 100, &until), 0, "a sign-in's attempt");
 	CHECK_INT(secinfo_store_counter_accept(store, id, 3), 0, "and its step");
 	secinfo_store_close(store);
 	store = NULL;
@@ -1749,7 +1757,7 @@ concurrent_try(const struct secinfo_conf *conf, long long user_id, long long met
 	if (secinfo_store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
 	    read(gate, &byte, 1) < 0 || secinfo_store_begin(store) != 0)
 		return 2;
-	rc = secinfo_store_attempt(store, user_id, 60000, &until);
+	rc = secinfo_store_attempt(store, user_id, 1000, 600, 60000, &until);
 	if (rc == 0)
 		rc = by_code ? secinfo_store_code_check(store, method_id, "777777", 60000, 100)
 			     : secinfo_store_counter_accept(store, method_id, 2000);
@@ -1852,7 +1860,7 @@ test_concurrent_transactions(void)
 		if (secinfo_store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
 		    secinfo_store_begin(store) != 0 ||
 		    secinfo_store_counter_accept(store, app, 4000) != 0 ||
-		    secinfo_store_attempt(store, user_id, 60000, &until) != 0)
+		    secinfo_store_attempt(store, user_id, 1000, 600, 60000, &until) != 0)
 			_exit(1);
 		raise(SIGKILL);
 	}
@@ -1904,7 +1912,7 @@ test_wal_bounded(void)
 		before_len = read_file(path_of("bounded.db"), before, sizeof(before));
 		if (store_open(conf, 0, &store, why_buf, sizeof(why_buf)) != 0 ||
 		    secinfo_store_begin(store) != 0 ||
-		    secinfo_store_attempt(store, user_id, 100 + i, &until) != 0 ||
+		    secinfo_store_attempt(store, user_id, 1000, 600, 100 + i, &until) != 0 ||
 		    secinfo_store_audit(store, &e) != 0 || secinfo_store_audit(store, &e) != 0 ||
 		    secinfo_store_audit(store, &e) != 0 || secinfo_store_commit(store) != 0)
 			errors++;
