@@ -19,7 +19,7 @@
  * told "before the commit" or "after" by the database itself. The delays are drawn from the
  * times the runs that were not killed took. The counts are printed at the end.
  *
- * SECINFO_CRASH_KILLS sets the number of kills (default 320); SECINFO_CRASH_SEED the seed.
+ * SECINFO_CRASH_KILLS sets the number of kills (default 400); SECINFO_CRASH_SEED the seed.
  */
 #include "config.h"
 
@@ -113,13 +113,14 @@ static struct {
 	struct cr_user hotp[CR_LANES], totp[CR_TOTP_USERS];
 	struct cr_churn churn[CR_CHURN_USERS];
 	unsigned long long rng;
-	int mark_fd;
+	int mark_fd, gate_fd[2];
 	long long t_answer[CR_SAMPLES], t_return[CR_SAMPLES], t_end[CR_SAMPLES];
 	long long t_admin[CR_SAMPLES];
 	unsigned n_signin, n_admin;
 	/* the counts */
 	unsigned kills, kills_signin, kills_admin, phases[CR_PHASES], not_killed;
-	unsigned checks, wal_frames_left, replays, replays_refused, replays_accepted;
+	unsigned checks, wal_frames_left, cut_short, cut_short_frames, replays, replays_refused,
+		replays_accepted;
 	unsigned wrong_runs, wrong_counted, wrong_killed_uncounted, right_runs, sweeps;
 	unsigned violations;
 } cr;
@@ -247,6 +248,40 @@ cr_db_open(void)
 	return db;
 }
 
+static unsigned
+cr_be32(const unsigned char *p)
+{
+	return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3];
+}
+
+/* How many frames the -wal holds after the last commit frame of its current generation (the
+ * salts of the WAL header): what a commit cut short by a kill left. The next writer writes
+ * over them, so they are only seen when the killed writer was the batch's last one. */
+static unsigned
+cr_wal_uncommitted(void)
+{
+	unsigned char header[32], frame[24];
+	unsigned page, frames = 0, last_commit = 0;
+	FILE *f = fopen(cr.wal, "rb");
+
+	if (f == NULL)
+		return 0;
+	if (fread(header, 1, sizeof(header), f) == sizeof(header)) {
+		page = cr_be32(header + 8);
+		page = page == 1 ? 65536 : page;
+		while (fread(frame, 1, sizeof(frame), f) == sizeof(frame) &&
+		       memcmp(frame + 8, header + 16, 8) == 0) {
+			frames++;
+			if (cr_be32(frame + 4) != 0)
+				last_commit = frames;
+			if (fseek(f, (long)page, SEEK_CUR) != 0)
+				break;
+		}
+	}
+	fclose(f);
+	return frames - last_commit;
+}
+
 /* PRAGMA integrity_check says ok and foreign_key_check finds nothing. */
 static void
 cr_db_verify(sqlite3 *db, const char *when)
@@ -351,6 +386,19 @@ cr_mark(int slot, char tag, int rc)
 	(void)!write(cr.mark_fd, &m, sizeof(m));
 }
 
+/* Waits in a child until the parent has started every run of the batch: the kill delays count
+ * from that moment, and no pam_start or fork of the parent delays a kill. */
+static void
+cr_gate(void)
+{
+	char byte;
+
+	close(cr.gate_fd[1]);
+	if (read(cr.gate_fd[0], &byte, 1) < 0)
+		_exit(126);
+	close(cr.gate_fd[0]);
+}
+
 /* Answers the code prompt with the run's code, after saying so on the mark pipe. */
 static int
 cr_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -381,13 +429,16 @@ cr_spawn_signin(struct cr_run *run)
 
 	if (pam_start(CR_SERVICE, run->user->name, &pc, &pamh) != PAM_SUCCESS)
 		cr_die("pam_start");
-	run->start = cr_now();
 	run->pid = fork();
 	if (run->pid < 0)
 		cr_die("fork");
 	if (run->pid == 0) {
-		int rc = pam_authenticate(pamh, 0);
+		int rc;
+		cr_gate();
+		rc = pam_authenticate(pamh, 0);
 		cr_mark(run->slot, 'R', rc);
+		if (rc == PAM_SUCCESS) /* as a login does next: the module reads the store again */
+			pam_acct_mgmt(pamh, 0);
 		pam_end(pamh, rc);
 		cr_mark(run->slot, 'E', 0);
 		_exit(0);
@@ -399,13 +450,14 @@ cr_spawn_signin(struct cr_run *run)
 static void
 cr_spawn_admin(struct cr_run *run)
 {
-	run->start = cr_now();
 	run->pid = fork();
 	if (run->pid < 0)
 		cr_die("fork");
 	if (run->pid == 0) {
 		const char *preload = getenv("SECINFO_TEST_PRELOAD");
 		int in = open("/dev/null", O_RDWR), err;
+
+		cr_gate();
 
 		err = open(cr.admin_err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (in < 0 || err < 0 || dup2(in, 0) < 0 || dup2(in, 1) < 0 || dup2(err, 2) < 0)
@@ -446,7 +498,9 @@ cr_batch_run(struct cr_run *runs, int n)
 {
 	int marks[2], alive = 0;
 
-	if (pipe2(marks, O_CLOEXEC) != 0)
+	long long start;
+
+	if (pipe2(marks, O_CLOEXEC) != 0 || pipe2(cr.gate_fd, O_CLOEXEC) != 0)
 		cr_die("pipe");
 	cr.mark_fd = marks[1];
 	for (int i = 0; i < n; i++) {
@@ -461,6 +515,11 @@ cr_batch_run(struct cr_run *runs, int n)
 		alive++;
 	}
 	close(marks[1]);
+	close(cr.gate_fd[0]);
+	start = cr_now();
+	close(cr.gate_fd[1]); /* every run starts now */
+	for (int i = 0; i < n; i++)
+		runs[i].start = start;
 	while (alive > 0) {
 		long long now = cr_now(), next = now + 300;
 		int status;
@@ -537,7 +596,7 @@ cr_signin_delay(void)
 		return cr_between(0, a);
 	if (pick < 17)
 		return cr_between(a, r);
-	return cr_between(r, e + e / 5);
+	return cr_between(r, e + (e - a) / 4);
 }
 
 /* secinfo-admin's delay: a tenth not killed; half of the rest anywhere in its run, half in its
@@ -830,6 +889,7 @@ cr_batch(int calibrating)
 {
 	struct cr_run runs[CR_RUNS], replays[CR_LANES];
 	int n_replays = 0;
+	unsigned uncommitted;
 	sqlite3 *db;
 	struct stat st;
 
@@ -840,10 +900,14 @@ cr_batch(int calibrating)
 		runs[CR_LANES].kill_at = -1;
 	cr_batch_run(runs, CR_RUNS);
 
-	/* The first to open the database after the kills: a -wal with frames in it is what a
-	 * killed writer left for the next one to recover. */
+	/* The first to open the database after the kills: the -wal the killed ones left. */
 	if (stat(cr.wal, &st) == 0 && st.st_size > 32)
 		cr.wal_frames_left++;
+	uncommitted = cr_wal_uncommitted();
+	if (uncommitted > 0) {
+		cr.cut_short++;
+		cr.cut_short_frames += uncommitted;
+	}
 	db = cr_db_open();
 	cr_db_verify(db, "after a batch of kills");
 	for (int i = 0; i < CR_LANES; i++) {
@@ -939,7 +1003,7 @@ main(int argc, char **argv)
 {
 	const char *dir = getenv("SECINFO_TEST_DIR"), *top = getenv("top_builddir");
 	const char *kills_env = getenv("SECINFO_CRASH_KILLS"), *seed = getenv("SECINFO_CRASH_SEED");
-	unsigned target = kills_env != NULL ? (unsigned)strtoul(kills_env, NULL, 10) : 320;
+	unsigned target = kills_env != NULL ? (unsigned)strtoul(kills_env, NULL, 10) : 400;
 	long long started;
 	unsigned batches = 0;
 
@@ -986,9 +1050,10 @@ main(int argc, char **argv)
 	       cr.kills_admin, cr.not_killed);
 	for (int i = 0; i < CR_PHASES; i++)
 		printf("#   %4u %s\n", cr.phases[i], cr_phase_names[i]);
-	printf("# %u integrity and foreign key checks; the first open after the kills found a -wal "
-	       "with frames %u times\n",
-	       cr.checks, cr.wal_frames_left);
+	printf("# %u integrity and foreign key checks; the first open after a batch found frames "
+	       "in the -wal %u times, and a commit cut short (%u frames written after the last "
+	       "commit frame) %u times\n",
+	       cr.checks, cr.wal_frames_left, cr.cut_short_frames, cr.cut_short);
 	printf("# right codes: %u; tried again: %u (%u refused, %u accepted once: never "
 	       "committed); "
 	       "%u old codes tried at the end, all refused\n",
