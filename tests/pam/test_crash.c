@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +74,29 @@ static const char *const cr_phase_names[CR_PHASES] = {
 	"secinfo-admin killed after its commit",
 };
 
+/* What a process was doing when it was killed, read from /proc/PID/syscall just before. */
+enum cr_doing {
+	CR_IN_WAL_SYNC, /* syncing the -wal: a commit's durable write */
+	CR_IN_DB_SYNC,  /* syncing the database file: a checkpoint */
+	CR_IN_WAL_WRITE,
+	CR_IN_DB_WRITE,
+	CR_IN_LOCK_WAIT, /* the busy handler's pause: another process holds the write lock */
+	CR_IN_OTHER_CALL,
+	CR_RUNNING,
+	CR_UNKNOWN,
+	CR_DOINGS
+};
+static const char *const cr_doing_names[CR_DOINGS] = {
+	"syncing the -wal (a commit)",
+	"syncing the database (a checkpoint)",
+	"writing the -wal",
+	"writing the database",
+	"waiting for the write lock",
+	"in another system call",
+	"running",
+	"not readable",
+};
+
 struct cr_user {
 	char name[32];
 	long long counter, failures; /* what the database must hold (the model) */
@@ -97,6 +121,7 @@ struct cr_run {
 	pid_t pid;
 	long long start, kill_at, answered, returned, ended, exited; /* us; -1: not seen */
 	int rc, status, killed;
+	enum cr_doing doing;
 };
 
 /* A timestamped event of a sign-in, written to a pipe (atomically: smaller than PIPE_BUF). */
@@ -119,6 +144,8 @@ static struct {
 	unsigned n_signin, n_admin;
 	/* the counts */
 	unsigned kills, kills_signin, kills_admin, phases[CR_PHASES], not_killed;
+	unsigned doing[2][CR_DOINGS]; /* [0] sign-ins, [1] secinfo-admin */
+	unsigned wal_sync_committed;
 	unsigned checks, wal_frames_left, cut_short, cut_short_frames, replays, replays_refused,
 		replays_accepted;
 	unsigned wrong_runs, wrong_counted, wrong_killed_uncounted, right_runs, sweeps;
@@ -207,7 +234,7 @@ static unsigned cr_n_blocks;
 static const char *
 cr_code(long long counter)
 {
-	char cmd[256];
+	char cmd[256], preload[1024];
 	unsigned b;
 	FILE *p;
 
@@ -216,9 +243,17 @@ cr_code(long long counter)
 			return cr_blocks[b].codes[counter - cr_blocks[b].start];
 	b = cr_n_blocks < 16 ? cr_n_blocks++ : (unsigned)(cr_random() % 16);
 	cr_blocks[b].start = counter - counter % CR_BLOCK;
-	snprintf(cmd, sizeof(cmd), "env -u LD_PRELOAD oathtool --hotp -b %s -c %lld -w %d",
-		 PT_SECRET_B32, cr_blocks[b].start, CR_BLOCK - 1);
+	snprintf(cmd, sizeof(cmd), "oathtool --hotp -b %s -c %lld -w %d", PT_SECRET_B32,
+		 cr_blocks[b].start, CR_BLOCK - 1);
+	/* Not even popen's shell under pam_wrapper: it would set up a /tmp/pam.X directory and
+	 * exec without removing it. */
+	snprintf(preload, sizeof(preload), "%s", getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "");
+	unsetenv("LD_PRELOAD");
+	unsetenv("PAM_WRAPPER");
 	p = popen(cmd, "r");
+	setenv("PAM_WRAPPER", "1", 1);
+	if (preload[0] != '\0')
+		setenv("LD_PRELOAD", preload, 1);
 	if (p == NULL)
 		cr_die("oathtool");
 	for (int i = 0; i < CR_BLOCK; i++) {
@@ -491,6 +526,45 @@ cr_read_marks(int fd, struct cr_run *runs, int n)
 	}
 }
 
+/* What PID is doing: the system call it is in (/proc/PID/syscall) and on which file. */
+static enum cr_doing
+cr_doing(pid_t pid)
+{
+	char path[64], buf[256], target[512];
+	long nr = -1, fd = -1;
+	int wal, db;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return CR_UNKNOWN;
+	n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n <= 0)
+		return CR_UNKNOWN;
+	buf[n] = '\0';
+	if (strncmp(buf, "running", 7) == 0)
+		return CR_RUNNING;
+	nr = strtol(buf, NULL, 10);
+	fd = strtol(strchr(buf, ' ') != NULL ? strchr(buf, ' ') : "-1", NULL, 16);
+	target[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)pid, fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	n = (ssize_t)strlen(target);
+	wal = n > 4 && strcmp(target + n - 4, "-wal") == 0;
+	db = n > 3 && strcmp(target + n - 3, ".db") == 0;
+	if (nr == SYS_fsync || nr == SYS_fdatasync)
+		return wal ? CR_IN_WAL_SYNC : db ? CR_IN_DB_SYNC : CR_IN_OTHER_CALL;
+	if (nr == SYS_pwrite64 || nr == SYS_write)
+		return wal ? CR_IN_WAL_WRITE : db ? CR_IN_DB_WRITE : CR_IN_OTHER_CALL;
+	if (nr == SYS_nanosleep || nr == SYS_clock_nanosleep)
+		return CR_IN_LOCK_WAIT;
+	return CR_IN_OTHER_CALL;
+}
+
 /* Runs the N runs at once, each killed at its kill_at (us after its start; -1: never), and
  * waits for all of them. */
 static void
@@ -536,6 +610,8 @@ cr_batch_run(struct cr_run *runs, int n)
 					cr_violation("a run hung: %s %s", runs[i].argv[0],
 						     runs[i].user != NULL ? runs[i].user->name
 									  : "");
+				if (runs[i].kill_at >= 0)
+					runs[i].doing = cr_doing(runs[i].pid);
 				kill(runs[i].pid, SIGKILL);
 				runs[i].kill_at = -2; /* sent */
 			} else if (deadline < next)
@@ -841,6 +917,9 @@ cr_account_signin(struct cr_run *run, int committed, struct cr_run *replay)
 	if (run->killed) {
 		cr.kills++;
 		cr.kills_signin++;
+		cr.doing[0][run->doing]++;
+		if (run->doing == CR_IN_WAL_SYNC && committed)
+			cr.wal_sync_committed++;
 		cr.phases[cr_signin_phase(run, committed)]++;
 	} else {
 		cr.not_killed++;
@@ -921,6 +1000,7 @@ cr_batch(int calibrating)
 	if (runs[CR_LANES].killed) {
 		cr.kills++;
 		cr.kills_admin++;
+		cr.doing[1][runs[CR_LANES].doing]++;
 	} else
 		cr.not_killed++;
 	sqlite3_close(db);
@@ -1050,6 +1130,17 @@ main(int argc, char **argv)
 	       cr.kills_admin, cr.not_killed);
 	for (int i = 0; i < CR_PHASES; i++)
 		printf("#   %4u %s\n", cr.phases[i], cr_phase_names[i]);
+	for (int k = 0; k < 2; k++) {
+		printf("# %s killed while:", k == 0 ? "sign-ins" : "secinfo-admin");
+		for (int i = 0; i < CR_DOINGS; i++)
+			if (cr.doing[k][i] > 0)
+				printf(" %s %u;", cr_doing_names[i], cr.doing[k][i]);
+		putchar('\n');
+	}
+	printf("# of the %u sign-ins killed while syncing the -wal, %u had committed (synced "
+	       "after their commit frame; the others were in an earlier sync, such as a new "
+	       "-wal's header)\n",
+	       cr.doing[0][CR_IN_WAL_SYNC], cr.wal_sync_committed);
 	printf("# %u integrity and foreign key checks; the first open after a batch found frames "
 	       "in the -wal %u times, and a commit cut short (%u frames written after the last "
 	       "commit frame) %u times\n",
