@@ -880,8 +880,18 @@ cr_judge_admin(sqlite3 *db, struct cr_run *run)
 		done = done && (run->before.def == 0 || now.def == run->before.def);
 	} else {
 		if (run->op == CR_DELETE_METHOD && run->before.def == run->target && now.exists)
-			want.def = now.def; /* chosen again among the others */
+			for (int i = 0; i < now.n; i++)
+				if (now.ids[i] == now.def)
+					want.def = now.def; /* chosen again among the others */
 		done = cr_churn_equal(&now, &want);
+	}
+	if (now.exists && now.def != 0) {
+		int found = 0;
+		for (int i = 0; i < now.n; i++)
+			found |= now.ids[i] == now.def;
+		if (!found)
+			cr_violation("%s: the default %lld is none of the user's methods",
+				     run->churn_name, now.def);
 	}
 	if (!done && !unchanged)
 		cr_violation("secinfo-admin %s %s %s: neither all nor nothing (%d methods, default "
