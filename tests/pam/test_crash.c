@@ -9,15 +9,20 @@
  *     its own and cleared the failures, or changed nothing; a run that returned (the answer
  *     reached the application) must have done the first. Every such code is then tried again
  *     by a run that is not killed: refused if it was committed, accepted (once) if not;
- *   - a wrong code either counted one failure or changed nothing; one whose run returned, or
- *     that was killed after the answer was checked and returned, is counted, one killed before
- *     the code was typed is not, and nothing but a success ever lowers the count;
- *   - an admin command either made its whole change or none, and one that exited 0 made it.
+ *   - a wrong code either counted one failure or changed nothing: one whose run returned is
+ *     counted, one killed before the code was typed is not, and nothing but a success ever
+ *     lowers the count;
+ *   - an admin command either made its whole change or none, one that exited 0 made it, and a
+ *     user's default is always one of their methods.
  *
  * Where the kills land is measured, not guessed: each sign-in writes a timestamped mark to a
- * pipe when it answers the prompt and when pam_authenticate returns; a kill between the two is
- * told "before the commit" or "after" by the database itself. The delays are drawn from the
- * times the runs that were not killed took. The counts are printed at the end.
+ * pipe when it answers the prompt and when pam_authenticate returns, and a kill between the two
+ * is told "before the commit" or "after" by the database itself; just before each kill the
+ * process's system call is read (/proc/PID/syscall: a -wal or database sync, a write, a lock
+ * wait); after each batch the -wal is read as sqlite's recovery reads it (a commit the -shm
+ * index does not list yet; frames after the last commit frame). The delays are drawn from the
+ * times the runs that were not killed took. Every other batch, the module is the first to open
+ * the database after the kills. The counts are printed at the end.
  *
  * SECINFO_CRASH_KILLS sets the number of kills (default 400); SECINFO_CRASH_SEED the seed.
  */
@@ -53,7 +58,7 @@
 #define CR_TIME_CAP_US (240LL * 1000000)
 #define CR_SAMPLES     64
 
-enum cr_kind { CR_RIGHT, CR_WRONG, CR_ADMIN };
+enum cr_kind { CR_RIGHT, CR_WRONG, CR_ADMIN, CR_ACCOUNT };
 enum cr_admin_op { CR_ADD_NEW, CR_ADD, CR_DELETE_METHOD, CR_DEFAULT, CR_DELETE_USER };
 /* Where a kill landed. */
 enum cr_phase {
@@ -145,7 +150,7 @@ static struct {
 	/* the counts */
 	unsigned kills, kills_signin, kills_admin, phases[CR_PHASES], not_killed;
 	unsigned doing[2][CR_DOINGS]; /* [0] sign-ins, [1] secinfo-admin */
-	unsigned wal_sync_committed;
+	unsigned wal_sync_committed, module_first, unindexed;
 	unsigned checks, wal_frames_left, cut_short, cut_short_frames, replays, replays_refused,
 		replays_accepted;
 	unsigned wrong_runs, wrong_counted, wrong_killed_uncounted, right_runs, sweeps;
@@ -289,30 +294,74 @@ cr_be32(const unsigned char *p)
 	return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3];
 }
 
-/* How many frames the -wal holds after the last commit frame of its current generation (the
- * salts of the WAL header): what a commit cut short by a kill left. The next writer writes
- * over them, so they are only seen when the killed writer was the batch's last one. */
-static unsigned
-cr_wal_uncommitted(void)
+/* Adds the checksum of N bytes (whole 8-byte groups) to SUM, as sqlite's WAL does: 32-bit
+ * words in big-endian order when BIG (the header's magic ends in 1), else little-endian. */
+static void
+cr_wal_checksum(const unsigned char *p, size_t n, int big, unsigned sum[2])
 {
-	unsigned char header[32], frame[24];
-	unsigned page, frames = 0, last_commit = 0;
-	FILE *f = fopen(cr.wal, "rb");
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		unsigned a = big ? cr_be32(p + i)
+				 : (unsigned)p[i] | (unsigned)p[i + 1] << 8 |
+					     (unsigned)p[i + 2] << 16 | (unsigned)p[i + 3] << 24;
+		unsigned b = big ? cr_be32(p + i + 4)
+				 : (unsigned)p[i + 4] | (unsigned)p[i + 5] << 8 |
+					     (unsigned)p[i + 6] << 16 | (unsigned)p[i + 7] << 24;
+		sum[0] += a + sum[1];
+		sum[1] += b + sum[0];
+	}
+}
 
+/* What the killed writers left in the -wal, read as sqlite's recovery reads it (salts and the
+ * checksum chain): *COMMITS_UNINDEXED is 1 when it holds a whole commit that the -shm index
+ * does not list yet (a writer killed after writing its commit frame and before updating the
+ * index, which sqlite does after the sync: the next connection that rebuilds the index must
+ * read it back); returns the number of valid frames after the last commit frame (a commit cut
+ * short while its frames were written). */
+static unsigned
+cr_wal_left(int *commits_unindexed)
+{
+	unsigned char header[32], frame[24], *page_buf = NULL, shm[20];
+	unsigned page, frames = 0, last_commit = 0, sum[2] = {0, 0}, indexed = 0;
+	FILE *f = fopen(cr.wal, "rb");
+	char shm_path[440];
+	int big;
+
+	*commits_unindexed = 0;
 	if (f == NULL)
 		return 0;
-	if (fread(header, 1, sizeof(header), f) == sizeof(header)) {
-		page = cr_be32(header + 8);
-		page = page == 1 ? 65536 : page;
-		while (fread(frame, 1, sizeof(frame), f) == sizeof(frame) &&
-		       memcmp(frame + 8, header + 16, 8) == 0) {
-			frames++;
-			if (cr_be32(frame + 4) != 0)
-				last_commit = frames;
-			if (fseek(f, (long)page, SEEK_CUR) != 0)
-				break;
-		}
+	if (fread(header, 1, sizeof(header), f) != sizeof(header)) {
+		fclose(f);
+		return 0;
 	}
+	big = cr_be32(header) & 1;
+	page = cr_be32(header + 8);
+	page = page == 1 ? 65536 : page;
+	page_buf = malloc(page);
+	cr_wal_checksum(header, 24, big, sum);
+	if (page_buf == NULL || cr_be32(header + 24) != sum[0] || cr_be32(header + 28) != sum[1])
+		goto out;
+	while (fread(frame, 1, sizeof(frame), f) == sizeof(frame) &&
+	       fread(page_buf, 1, page, f) == page && memcmp(frame + 8, header + 16, 8) == 0) {
+		cr_wal_checksum(frame, 8, big, sum);
+		cr_wal_checksum(page_buf, page, big, sum);
+		if (cr_be32(frame + 16) != sum[0] || cr_be32(frame + 20) != sum[1])
+			break;
+		frames++;
+		if (cr_be32(frame + 4) != 0)
+			last_commit = frames;
+	}
+	/* The index header's mxFrame: a native 32-bit number at byte 16 of the -shm. */
+	snprintf(shm_path, sizeof(shm_path), "%s-shm", cr.db);
+	{
+		FILE *s = fopen(shm_path, "rb");
+		if (s != NULL && fread(shm, 1, sizeof(shm), s) == sizeof(shm))
+			memcpy(&indexed, shm + 16, sizeof(indexed));
+		if (s != NULL)
+			fclose(s);
+	}
+	*commits_unindexed = last_commit > indexed;
+out:
+	free(page_buf);
 	fclose(f);
 	return frames - last_commit;
 }
@@ -470,6 +519,11 @@ cr_spawn_signin(struct cr_run *run)
 	if (run->pid == 0) {
 		int rc;
 		cr_gate();
+		if (run->kind == CR_ACCOUNT) {
+			rc = pam_acct_mgmt(pamh, 0);
+			cr_mark(run->slot, 'R', rc);
+			_exit(0);
+		}
 		rc = pam_authenticate(pamh, 0);
 		cr_mark(run->slot, 'R', rc);
 		if (rc == PAM_SUCCESS) /* as a login does next: the module reads the store again */
@@ -977,8 +1031,10 @@ static void
 cr_batch(int calibrating)
 {
 	struct cr_run runs[CR_RUNS], replays[CR_LANES];
+	static unsigned batch_number;
 	int n_replays = 0;
 	unsigned uncommitted;
+	int unindexed;
 	sqlite3 *db;
 	struct stat st;
 
@@ -989,13 +1045,27 @@ cr_batch(int calibrating)
 		runs[CR_LANES].kill_at = -1;
 	cr_batch_run(runs, CR_RUNS);
 
-	/* The first to open the database after the kills: the -wal the killed ones left. */
+	/* What the killed ones left for the next to open the database: frames in the -wal, and
+	 * maybe frames after its last commit frame. */
 	if (stat(cr.wal, &st) == 0 && st.st_size > 32)
 		cr.wal_frames_left++;
-	uncommitted = cr_wal_uncommitted();
+	uncommitted = cr_wal_left(&unindexed);
 	if (uncommitted > 0) {
 		cr.cut_short++;
 		cr.cut_short_frames += uncommitted;
+	}
+	cr.unindexed += (unsigned)unindexed;
+	/* Every other batch, the module opens it first (an account check, which writes nothing),
+	 * else this test's own connection does. */
+	if (batch_number++ % 2 == 1) {
+		struct cr_run account = {.kind = CR_ACCOUNT, .user = &cr.hotp[0], .kill_at = -1};
+		cr_args(&account, 1, "account");
+		cr_batch_run(&account, 1);
+		cr.module_first++;
+		if (account.rc != PAM_SUCCESS)
+			cr_violation("the first module to open the database after the kills: "
+				     "pam_acct_mgmt returned %d",
+				     account.rc);
 	}
 	db = cr_db_open();
 	cr_db_verify(db, "after a batch of kills");
@@ -1147,10 +1217,15 @@ main(int argc, char **argv)
 				printf(" %s %u;", cr_doing_names[i], cr.doing[k][i]);
 		putchar('\n');
 	}
-	printf("# of the %u sign-ins killed while syncing the -wal, %u had committed (synced "
-	       "after their commit frame; the others were in an earlier sync, such as a new "
-	       "-wal's header)\n",
+	printf("# of the %u sign-ins killed while syncing the -wal, %u were found committed "
+	       "afterwards, the others not: either is allowed, none had returned\n",
 	       cr.doing[0][CR_IN_WAL_SYNC], cr.wal_sync_committed);
+	printf("# %u times the -wal held a whole commit that its -shm index did not list: the next "
+	       "open rebuilt the index from the -wal\n",
+	       cr.unindexed);
+	printf("# after %u batches the module opened the database first (pam_acct_mgmt: success), "
+	       "after the others this test's connection\n",
+	       cr.module_first);
 	printf("# %u integrity and foreign key checks; the first open after a batch found frames "
 	       "in the -wal %u times, and a commit cut short (%u frames written after the last "
 	       "commit frame) %u times\n",
