@@ -68,14 +68,32 @@ secinfo_smtp_append_encoded(struct secinfo_buf *out, const char *text, size_t le
 	}
 }
 
-/* Appends the display name of [email] from (LEN bytes): as is when it is plain words or
- * already quoted, quoted when it holds specials, encoded when it is not ASCII. */
+/* Returns 1 when NAME (LEN bytes) is one well-formed quoted-string (RFC 5322 3.2.4): a quote
+ * inside is escaped, and the closing quote is not. */
+static int
+secinfo_smtp_quoted_string(const char *name, size_t len)
+{
+	size_t i = 1;
+
+	if (len < 2 || name[0] != '"' || name[len - 1] != '"')
+		return 0;
+	while (i < len - 1) {
+		if (name[i] == '"')
+			return 0;
+		i += name[i] == '\\' ? 2 : 1;
+	}
+	return i == len - 1;
+}
+
+/* Appends the display name of [email] from (LEN bytes): as is when it is plain words or one
+ * well-formed quoted-string, quoted when it holds specials (a stray quote too: otherwise a
+ * comma after it would start another mailbox), encoded when it is not ASCII. */
 static void
 secinfo_smtp_append_display(struct secinfo_buf *out, const char *name, size_t len)
 {
 	if (!secinfo_smtp_ascii(name, len)) {
 		secinfo_smtp_append_encoded(out, name, len);
-	} else if ((len >= 2 && name[0] == '"' && name[len - 1] == '"') ||
+	} else if (secinfo_smtp_quoted_string(name, len) ||
 		   strcspn(name, "()<>[]:;@\\,.\"") >= len) {
 		secinfo_buf_append(out, name, len);
 	} else {
@@ -87,6 +105,64 @@ secinfo_smtp_append_display(struct secinfo_buf *out, const char *name, size_t le
 		}
 		secinfo_buf_append_str(out, "\"");
 	}
+}
+
+/* Appends the From: header of MAIL, without its CRLF. */
+static void
+secinfo_smtp_append_from(struct secinfo_buf *out, const struct secinfo_smtp_mail *mail)
+{
+	secinfo_buf_append_str(out, "From: ");
+	if (mail->name_len > 0) {
+		secinfo_smtp_append_display(out, mail->name, mail->name_len);
+		secinfo_buf_append_str(out, " ");
+	}
+	secinfo_buf_append_str(out, mail->from);
+}
+
+/* Returns the length of the longest line of TEXT (LEN bytes, lines ending in CRLF), without
+ * its CRLF. */
+static size_t
+secinfo_smtp_longest_line(const char *text, size_t len)
+{
+	size_t longest = 0, start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+			continue;
+		if (i - start > longest)
+			longest = i - start;
+		start = i + 2;
+		i++;
+	}
+	return longest;
+}
+
+/* Refuses a From: header with a line longer than RFC 5322 allows: quoting doubles every quote
+ * and backslash of the display name, so one line of [email] from that fits can become one that
+ * does not. Refused rather than cut or folded: a display name that long is a mistake, and a
+ * quoted-string without spaces cannot be folded. Returns 0, SECINFO_ERR_CONFIG with
+ * RESULT->detail, or SECINFO_ERR_NOMEM. */
+static int
+secinfo_smtp_from_fits(const struct secinfo_smtp_mail *mail, struct secinfo_delivery_result *result)
+{
+	struct secinfo_buf from = {0};
+	size_t longest;
+	int rc = 0;
+
+	secinfo_smtp_append_from(&from, mail);
+	longest = secinfo_smtp_longest_line(secinfo_buf_text(&from), from.len);
+	if (from.failed) {
+		rc = SECINFO_ERR_NOMEM;
+	} else if (longest > SECINFO_SMTP_RFC_LINE_MAX) {
+		snprintf(
+			result->detail, sizeof(result->detail),
+			"[email] from makes a From: header line of %zu characters once its display "
+			"name is quoted; RFC 5322 allows %d: shorten the display name",
+			longest, SECINFO_SMTP_RFC_LINE_MAX);
+		rc = SECINFO_ERR_CONFIG;
+	}
+	secinfo_buf_free(&from);
+	return rc;
 }
 
 /* Splits [email] from ("Name <user@example.org>" or "user@example.org") into its display name
@@ -179,12 +255,8 @@ secinfo_smtp_compose(const struct secinfo_conf *conf,
 	secinfo_buf_append_str(m, id);
 	secinfo_buf_append_str(m, "@");
 	secinfo_buf_append_str(m, mail->from_host);
-	secinfo_buf_append_str(m, ">\r\nFrom: ");
-	if (mail->name_len > 0) {
-		secinfo_smtp_append_display(m, mail->name, mail->name_len);
-		secinfo_buf_append_str(m, " ");
-	}
-	secinfo_buf_append_str(m, mail->from);
+	secinfo_buf_append_str(m, ">\r\n");
+	secinfo_smtp_append_from(m, mail);
 	secinfo_buf_append_str(m, "\r\nTo: ");
 	secinfo_buf_append(m, mail->to + 1, strlen(mail->to) - 2);
 	secinfo_buf_append_str(m, "\r\nSubject: ");
@@ -213,6 +285,7 @@ secinfo_smtp_check(const struct secinfo_conf *conf, const struct secinfo_deliver
 	size_t code_len = request->code != NULL ? strlen(request->code) : 0;
 	char addr[SECINFO_EMAIL_MAX + 1];
 	const char *why = NULL;
+	int rc;
 
 	if (code_len == 0 || code_len > 16 || strspn(request->code, "0123456789") != code_len) {
 		snprintf(result->detail, sizeof(result->detail),
@@ -242,6 +315,8 @@ secinfo_smtp_check(const struct secinfo_conf *conf, const struct secinfo_deliver
 	}
 	snprintf(mail->from, sizeof(mail->from), "<%s>", addr);
 	snprintf(mail->from_host, sizeof(mail->from_host), "%s", strchr(addr, '@') + 1);
+	if ((rc = secinfo_smtp_from_fits(mail, result)) != 0)
+		return rc;
 	if (conf->email_subject != NULL && (!secinfo_smtp_utf8_ok(conf->email_subject) ||
 					    strlen(conf->email_subject) > SECINFO_SMTP_LINE_MAX)) {
 		snprintf(result->detail, sizeof(result->detail),

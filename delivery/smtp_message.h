@@ -33,7 +33,8 @@ struct secinfo_smtp_mail {
 
 /* Refuses, before any connection, what must not reach the mail server: a URL that is not
  * smtp:// or smtps://, a code that is not digits, a bad recipient, a From without an address,
- * a line break or control character in From or Subject. Fills MAIL->from, MAIL->to,
+ * a line break or control character in From or Subject, a From: line longer than RFC 5322
+ * allows once its display name is quoted. Fills MAIL->from, MAIL->to,
  * MAIL->from_host and the display name. Returns 0, SECINFO_ERR_INVALID (the request) or
  * SECINFO_ERR_CONFIG ([email]), with RESULT->detail. */
 int secinfo_smtp_check(const struct secinfo_conf *conf,
