@@ -2,6 +2,7 @@
 # Builds the libFuzzer harnesses (clang, ASan+UBSan) and runs each for SECONDS, two at a time;
 # fails on any finding. fuzz/README.md says what each target checks.
 #   sh fuzz/run.sh [SECONDS [TARGET...]]      default: 60 seconds, every target
+# A dictionary fuzz/TARGET.dict, when there is one, gives libFuzzer the target's words.
 # Environment: FUZZ_BUILD (the build directory, default _build-fuzz beside the sources),
 # FUZZ_JOBS (targets at once, default 2). Each target starts from its seeds in
 # fuzz/corpus/TARGET (never written to) and what earlier runs found in FUZZ_BUILD/corpus/TARGET;
@@ -45,9 +46,12 @@ run_target() {
 	name=$1
 	log=$build/logs/$name.log
 	mkdir -p "$build/corpus/$name"
+	dict=
+	[ -f "$top/fuzz/$name.dict" ] && dict=-dict=$top/fuzz/$name.dict
 	status=0
+	# shellcheck disable=SC2086
 	"$build/fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$build/findings/$name-" \
+		-print_final_stats=1 -artifact_prefix="$build/findings/$name-" $dict \
 		"$build/corpus/$name" "$top/fuzz/corpus/$name" >"$log" 2>&1 || status=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	if [ "$status" -eq 0 ]; then
