@@ -11,6 +11,33 @@
 #include "error.h"
 #include "fuzz.h"
 
+/* Returns 1 when TEXT is valid UTF-8 (RFC 3629: no overlong form, surrogate or code point past
+ * U+10FFFF). */
+static int
+fuzz_utf8(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	while (*p != '\0') {
+		unsigned c = *p++, more = c < 0x80   ? 0
+					  : c < 0xc2 ? 9
+					  : c < 0xe0 ? 1
+					  : c < 0xf0 ? 2
+					  : c < 0xf5 ? 3
+						     : 9;
+		unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+		unsigned hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+
+		if (more == 9)
+			return 0;
+		for (unsigned i = 0; i < more; i++, p++) {
+			if (*p < (i == 0 ? lo : 0x80) || *p > (i == 0 ? hi : 0xbf))
+				return 0;
+		}
+	}
+	return 1;
+}
+
 static void
 fuzz_email_mask(const char *address, int valid)
 {
@@ -23,7 +50,10 @@ fuzz_email_mask(const char *address, int valid)
 		FUZZ_ASSERT(memchr(out, '\0', size) != NULL, "a mask is not terminated");
 		for (size_t i = size; i < sizeof(out); i++)
 			FUZZ_ASSERT(out[i] == 'Z', "a mask wrote past its buffer");
-		if (valid && size > strlen(at) + 4) {
+		/* It goes into a PAM prompt: never a piece of a character. */
+		if (valid && size > strlen(at) + 8)
+			FUZZ_ASSERT(fuzz_utf8(out), "the mask of an accepted address is not UTF-8");
+		if (valid && size > strlen(at) + 4 && (unsigned char)address[0] < 0x80) {
 			FUZZ_ASSERT(out[0] == address[0] && strncmp(out + 1, "***", 3) == 0 &&
 					    strcmp(out + 4, at) == 0,
 				    "a mask shows more than the first character");
@@ -43,6 +73,7 @@ fuzz_email_accepted(const struct secinfo_conf *conf, const char *input, const ch
 	FUZZ_ASSERT(at != NULL && strchr(at + 1, '@') == NULL, "not exactly one @");
 	FUZZ_ASSERT(at > out && at - out <= 64, "the local part is empty or too long");
 	FUZZ_ASSERT(strncmp(out, input, (size_t)(at - out)) == 0, "the local part changed");
+	FUZZ_ASSERT(fuzz_utf8(out), "an accepted address is not UTF-8");
 	for (const char *p = out; *p != '\0'; p++) {
 		FUZZ_ASSERT((unsigned char)*p > ' ' && *p != 0x7f && strchr("<>\",;\\", *p) == NULL,
 			    "a space, control character or special in an accepted address");
