@@ -45,7 +45,8 @@ secinfo_buf_append(struct secinfo_buf *buf, const char *text, size_t len)
 {
 	if (secinfo_buf_reserve(buf, len) != 0)
 		return;
-	memcpy(buf->data + buf->len, text, len);
+	if (len > 0) /* TEXT may be NULL then: another buffer that is still empty */
+		memcpy(buf->data + buf->len, text, len);
 	buf->len += len;
 	buf->data[buf->len] = '\0';
 }

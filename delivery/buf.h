@@ -13,7 +13,7 @@ struct secinfo_buf {
 	int failed;
 };
 
-/* Appends LEN bytes of TEXT. */
+/* Appends LEN bytes of TEXT (which may be NULL when LEN is 0). */
 void secinfo_buf_append(struct secinfo_buf *buf, const char *text, size_t len);
 
 /* Appends the string TEXT. */

@@ -321,7 +321,7 @@ secinfo_delivery_outcome(CURLcode code, const struct secinfo_gateway *gw,
 				 SECINFO_ANSWER_MAX);
 			break;
 		}
-		/* fall through */
+		__attribute__((fallthrough));
 	default: snprintf(detail, size, "sending failed: %.200s", why); break;
 	}
 	return SECINFO_ERR_IO;

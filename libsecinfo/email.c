@@ -7,6 +7,31 @@
 #include "email.h"
 #include "error.h"
 
+/* Returns the length of the UTF-8 character at S (1 for ASCII), or 0 when S does not start with
+ * one whole, valid character (RFC 3629: no overlong form, surrogate or code point past
+ * U+10FFFF) or starts with a C1 control character (U+0080 to U+009F: some terminals obey them
+ * in a prompt). Reads no further than a NUL. */
+static size_t
+secinfo_email_char_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = p[0];
+	size_t n = c < 0x80                 ? 1
+		   : c >= 0xc2 && c <= 0xdf ? 2
+		   : c >= 0xe0 && c <= 0xef ? 3
+		   : c >= 0xf0 && c <= 0xf4 ? 4
+					    : 0;
+	unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : c == 0xc2 ? 0xa0 : 0x80;
+	unsigned hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+
+	if (c == 0)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	return n;
+}
+
 static int
 secinfo_email_domain_ok(const char *domain)
 {
@@ -35,7 +60,7 @@ secinfo_email_normalize(const struct secinfo_conf *conf, const char *address,
 			char out[SECINFO_EMAIL_MAX + 1], const char **why)
 {
 	const char *at = strrchr(address, '@');
-	size_t local_len;
+	size_t local_len, n;
 
 	out[0] = '\0';
 	for (const char *p = address; *p != '\0'; p++) {
@@ -43,6 +68,12 @@ secinfo_email_normalize(const struct secinfo_conf *conf, const char *address,
 		    *p == ',' || *p == ';' || *p == '\\') {
 			*why = "an e-mail address cannot contain spaces, control characters or "
 			       "<>\",;\\";
+			return SECINFO_ERR_INVALID;
+		}
+	}
+	for (const char *p = address; *p != '\0'; p += n) {
+		if ((n = secinfo_email_char_len(p)) == 0) {
+			*why = "an e-mail address must be valid UTF-8 text";
 			return SECINFO_ERR_INVALID;
 		}
 	}
@@ -75,9 +106,11 @@ void
 secinfo_email_mask(const char *address, char *out, unsigned out_size)
 {
 	const char *at = strrchr(address, '@');
+	size_t n = secinfo_email_char_len(address);
 
-	if (at == NULL || at == address)
+	/* The whole first character: a piece of one would not print. */
+	if (at == NULL || at == address || n == 0 || address + n > at)
 		snprintf(out, out_size, "***");
 	else
-		snprintf(out, out_size, "%c***%s", address[0], at);
+		snprintf(out, out_size, "%.*s***%s", (int)n, address, at);
 }

@@ -8,14 +8,15 @@
 
 /*
  * Checks ADDRESS and writes it to OUT with the domain in lower case. Refuses malformed
- * addresses, control characters, and (SECINFO_ERR_DENIED) domains in [email] blocked_domains
- * or below them: a work or school address cannot be used.
+ * addresses, control characters (C1 too), text that is not valid UTF-8, and
+ * (SECINFO_ERR_DENIED) domains in [email] blocked_domains or below them: a work or school
+ * address cannot be used.
  * Returns 0, SECINFO_ERR_INVALID or SECINFO_ERR_DENIED, with *why set.
  */
 int secinfo_email_normalize(const struct secinfo_conf *conf, const char *address,
 			    char out[SECINFO_EMAIL_MAX + 1], const char **why);
 
-/* Writes ADDRESS masked ("a***@example.net") into OUT. */
+/* Writes ADDRESS masked ("a***@example.net", the whole first UTF-8 character) into OUT. */
 void secinfo_email_mask(const char *address, char *out, unsigned out_size);
 
 #endif

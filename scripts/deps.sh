@@ -8,13 +8,15 @@ libpam0g-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev liboath-dev libqr
 SECINFO_TEST_PACKAGES="libpam-wrapper libpamtest0-dev pamtester oathtool sqlite3 python3 \
 valgrind binutils libpam-modules clang-format openssl debhelper lintian rsync \
 openssh-server openssh-client sudo login passwd util-linux procps python3-aiosmtpd libfaketime"
+# The fuzzers (fuzz/README.md): clang and its runtime libraries, which hold libFuzzer.
+SECINFO_FUZZ_PACKAGES="clang libclang-rt-14-dev"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "scripts/deps.sh: run as root (it installs Debian packages with apt-get)" >&2
 	exit 1
 fi
 missing=
-for p in $SECINFO_BUILD_PACKAGES $SECINFO_TEST_PACKAGES; do
+for p in $SECINFO_BUILD_PACKAGES $SECINFO_TEST_PACKAGES $SECINFO_FUZZ_PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then

@@ -9,6 +9,7 @@
 #   5. the house style: clang-format and no banned libc functions,
 #   6. end to end with the real sshd, sudo, login and passwd (tests/e2e),
 #   7. the Debian package: dpkg-buildpackage, lintian, install, a sign-in, purge.
+#   8. the fuzzers (fuzz/README.md): each target for 60 seconds, two at a time, no finding.
 # The last line is "N passed, M failed"; the exit status is non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,6 +116,12 @@ stage e2e sh tests/e2e/run.sh "$top/_build"
 
 echo "== 7. Debian package: build, lintian, install, sign in through it, purge"
 stage package sh tests/package/test_package.sh "$top"
+
+echo "== 8. fuzzing: each libFuzzer target for 60 s, two at a time (fuzz/run.sh)"
+fuzz_failed=$failed
+stage fuzz sh fuzz/run.sh 60
+# The counts: targets, executions and seconds per target (a failure printed its log above).
+[ "$failed" -ne "$fuzz_failed" ] || sed -n 's/^\(ok\|fuzz:\) /    &/p' _build/fuzz.out
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,6 +16,8 @@
 
 #define SECINFO_ADMIN_NAME_MAX 256
 
+static void secinfo_admin_vsay(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static void
 secinfo_admin_vsay(const char *fmt, va_list ap)
 {

@@ -18,7 +18,7 @@
 
 static unsigned check_count, check_failures;
 
-static inline void
+static inline void __attribute__((format(printf, 5, 0)))
 check_vreport(int ok, const char *file, int line, const char *expr, const char *fmt, va_list ap)
 {
 	check_count++;

@@ -121,6 +121,29 @@ test_invalid(void)
 	check_ok(NULL, long_address, long_address);
 }
 
+/* The local part may be UTF-8 (RFC 6531), but only valid UTF-8 without C1 control characters:
+ * the address is shown in prompts and written into the message's To: header. Found by
+ * fuzz/fuzz_email.c. */
+static void
+test_utf8(void)
+{
+	check_ok(NULL, "j\xc3\xb6rg@Example.net", "j\xc3\xb6rg@example.net");
+	check_ok(NULL, "\xe2\x82\xac\xf0\x9f\x93\x9e@example.net",
+		 "\xe2\x82\xac\xf0\x9f\x93\x9e@example.net");
+	check_refused(NULL, "\xff@example.net", SECINFO_ERR_INVALID, "a byte that is never UTF-8");
+	check_refused(NULL, "j\xc3@example.net", SECINFO_ERR_INVALID, "a cut UTF-8 character");
+	check_refused(NULL, "j\xb6rg@example.net", SECINFO_ERR_INVALID,
+		      "a stray continuation byte");
+	check_refused(NULL, "\xc0\xaf@example.net", SECINFO_ERR_INVALID, "an overlong '/'");
+	check_refused(NULL, "\xed\xa0\x80@example.net", SECINFO_ERR_INVALID, "a UTF-16 surrogate");
+	check_refused(NULL, "\xf4\x90\x80\x80@example.net", SECINFO_ERR_INVALID,
+		      "a code point past U+10FFFF");
+	check_refused(NULL,
+		      "a\xc2\x9b"
+		      "31m@example.net",
+		      SECINFO_ERR_INVALID, "a C1 control character (CSI)");
+}
+
 static void
 test_blocked(void)
 {
@@ -179,6 +202,11 @@ test_mask(void)
 	CHECK_STR(out, "***", "mask of text without @");
 	secinfo_email_mask("@example.org", out, sizeof(out));
 	CHECK_STR(out, "***", "mask of an empty local part");
+	/* A whole first character, never a piece of one. */
+	secinfo_email_mask("\xc3\xb6rjan@example.net", out, sizeof(out));
+	CHECK_STR(out, "\xc3\xb6***@example.net", "mask of a local part starting with UTF-8");
+	secinfo_email_mask("\xc3@example.net", out, sizeof(out));
+	CHECK_STR(out, "***", "mask of a stored address that is not UTF-8");
 	secinfo_email_mask("alice@example.net", out, 6);
 	CHECK_STR(out, "a***@", "mask truncated to 6 bytes");
 }
@@ -188,6 +216,7 @@ main(void)
 {
 	test_valid();
 	test_invalid();
+	test_utf8();
 	test_blocked();
 	test_mask();
 	return check_summary();
