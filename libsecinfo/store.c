@@ -528,3 +528,62 @@ secinfo_store_rollback(struct secinfo_store *store)
 	}
 	store->depth--;
 }
+
+/* Where the integrity checks put their first problem. */
+struct secinfo_integrity {
+	char *why;
+	size_t size;
+	int problems;
+};
+
+static int
+secinfo_integrity_row(const struct secinfo_sql_row *row, void *data)
+{
+	struct secinfo_integrity *check = data;
+	const char *text = secinfo_sql_row_text(row, 0);
+
+	if (check->problems++ == 0)
+		snprintf(check->why, check->size, "integrity_check: %s", text);
+	return 0;
+}
+
+static int
+secinfo_foreign_key_row(const struct secinfo_sql_row *row, void *data)
+{
+	struct secinfo_integrity *check = data;
+
+	if (check->problems++ == 0)
+		snprintf(check->why, check->size,
+			 "foreign_key_check: a row of %s refers to a missing row of %s",
+			 secinfo_sql_row_text(row, 0), secinfo_sql_row_text(row, 2));
+	return 0;
+}
+
+int
+secinfo_store_integrity(struct secinfo_store *store, char *why, size_t why_size)
+{
+	struct secinfo_integrity check = {why, why_size, 0};
+	struct secinfo_sql integrity = {
+		/* one row "ok", or one row per problem */
+		.sql = "SELECT integrity_check FROM pragma_integrity_check"
+		       " WHERE integrity_check <> 'ok'",
+		.columns = "t",
+		.row = secinfo_integrity_row,
+		.data = &check,
+	};
+	struct secinfo_sql foreign = {
+		.sql = "SELECT \"table\", rowid, parent, fkid FROM pragma_foreign_key_check",
+		.columns = "tItI",
+		.row = secinfo_foreign_key_row,
+		.data = &check,
+	};
+	int rc;
+
+	why[0] = '\0';
+	rc = secinfo_store_sql(store, &integrity, "");
+	if (rc == 0 && check.problems == 0)
+		rc = secinfo_store_sql(store, &foreign, "");
+	if (rc == 0 && check.problems > 0)
+		rc = SECINFO_ERR_CORRUPT;
+	return rc;
+}

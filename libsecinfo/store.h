@@ -72,6 +72,21 @@ void secinfo_store_rollback(struct secinfo_store *store);
 int secinfo_store_user_get(struct secinfo_store *store, const char *name,
 			   struct secinfo_user **user);
 
+/*
+ * Before NAME is treated as "not enrolled" (PAM_IGNORE under nullok): proves, by reading the
+ * tables without their indexes, that the store holds no user NAME (USER NULL) or exactly
+ * USER's methods, so that a damaged index (which PRAGMA quick_check does not see) cannot make
+ * an enrolled user look unenrolled. It scans both tables: only the "not enrolled" decisions
+ * pay for it. Returns 0, SECINFO_ERR_CORRUPT when the tables and the indexes disagree, or
+ * another negative SECINFO_ERR_* code.
+ */
+int secinfo_store_user_confirm(struct secinfo_store *store, const char *name,
+			       const struct secinfo_user *user);
+
+/* PRAGMA integrity_check and foreign_key_check. Returns 0, or SECINFO_ERR_CORRUPT with the
+ * first problem in WHY, or another negative SECINFO_ERR_* code. */
+int secinfo_store_integrity(struct secinfo_store *store, char *why, size_t why_size);
+
 /* Frees a user and wipes the secrets; accepts NULL. */
 void secinfo_user_free(struct secinfo_user *user);
 

@@ -185,6 +185,28 @@ secinfo_store_user_get(struct secinfo_store *store, const char *name, struct sec
 	return 0;
 }
 
+int
+secinfo_store_user_confirm(struct secinfo_store *store, const char *name,
+			   const struct secinfo_user *user)
+{
+	long long users = 0, methods = 0;
+	long long id = user != NULL ? user->id : -1;
+	int rc;
+
+	rc = secinfo_store_sql_int(
+		store, &users, "SELECT COUNT(*) FROM users NOT INDEXED WHERE name = ?1", "t", name);
+	if (rc == 0)
+		rc = secinfo_store_sql_int(
+			store, &methods,
+			"SELECT COUNT(*) FROM methods NOT INDEXED WHERE user_id = ?1", "i", id);
+	if (rc != 0)
+		return rc;
+	if (users != (user != NULL ? 1 : 0) ||
+	    methods != (user != NULL ? (long long)user->n_methods : 0))
+		return SECINFO_ERR_CORRUPT;
+	return 0;
+}
+
 /* The caller's function and data, for the row callback that hands each name on. */
 struct secinfo_name_each {
 	int (*fn)(const char *name, void *data);

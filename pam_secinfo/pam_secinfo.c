@@ -155,6 +155,26 @@ secinfo_call_end(struct secinfo_call *call)
 	memset(call, 0, sizeof(*call));
 }
 
+/* Before "not enrolled" becomes PAM_IGNORE: the tables themselves, read without their indexes,
+ * must agree that CALL's user has no row or no other methods than those loaded (a damaged
+ * index must not skip the second factor). Returns 0, or a negative SECINFO_ERR_* code logged. */
+static int
+secinfo_call_confirm_unenrolled(struct secinfo_call *call)
+{
+	int rc = secinfo_store_user_confirm(call->store, call->username, call->user);
+	char user[128];
+
+	if (rc == SECINFO_ERR_CORRUPT)
+		pam_syslog(call->pamh, LOG_CRIT,
+			   "the database is damaged: its indexes disagree with its tables about "
+			   "user %s; run 'secinfo-admin check'",
+			   secinfo_escape(call->username, user, sizeof(user)));
+	else if (rc != 0)
+		pam_syslog(call->pamh, LOG_ERR, "cannot confirm that the user is not enrolled: %s",
+			   secinfo_strerror(rc));
+	return rc;
+}
+
 /* The word for the log and the audit trail. */
 static const char *
 secinfo_result_name(int rc, int enrolled)
@@ -202,7 +222,8 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 		rc = secinfo_flow_verify(&flow);
 	}
 	secinfo_plugin_unload(&flow.plugin); /* libcurl is not kept past the call */
-	if (rc == SECINFO_ERR_NOT_ENROLLED && call->args.nullok && !denied) {
+	if (rc == SECINFO_ERR_NOT_ENROLLED && call->args.nullok && !denied &&
+	    (rc = secinfo_call_confirm_unenrolled(call)) == 0) {
 		secinfo_call_record(call, "", "ignored-not-enrolled", 0);
 		if (purpose == SECINFO_PURPOSE_RESET)
 			pam_set_data(call->pamh, SECINFO_RESET_DATA,
@@ -287,7 +308,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		secinfo_flow_say_locked(&flow, call.user->locked_until);
 		rc = SECINFO_ERR_LOCKED;
 	}
-	if (rc == 0 && (call.user == NULL || call.user->n_methods == 0)) {
+	if (rc == 0 && (call.user == NULL || call.user->n_methods == 0) &&
+	    (rc = secinfo_call_confirm_unenrolled(&call)) == 0) {
 		secinfo_call_record(&call, "", "ignored-not-enrolled", 0);
 		secinfo_call_end(&call);
 		return PAM_IGNORE;

@@ -208,6 +208,16 @@ secinfo_admin_check_database(struct secinfo_admin_check *check)
 		secinfo_admin_check_say(check, 1, "%s (%s)", why, secinfo_strerror(rc));
 		return;
 	}
+	rc = secinfo_store_integrity(admin->store, why, sizeof(why));
+	if (rc == SECINFO_ERR_CORRUPT)
+		secinfo_admin_check_say(check, 1,
+					"%s is damaged (%s): the module refuses every sign-in it "
+					"cannot trust; restore a backup, or if only an index is "
+					"wrong, run: sqlite3 %s REINDEX",
+					admin->conf->db_path, why, admin->conf->db_path);
+	else if (rc != 0)
+		secinfo_admin_check_say(check, 1, "%s: cannot check its integrity: %s",
+					admin->conf->db_path, secinfo_strerror(rc));
 	rc = secinfo_store_user_names(admin->store, secinfo_admin_check_user, check);
 	if (rc != 0)
 		secinfo_admin_check_say(check, 1, "%s: cannot read the users: %s",
