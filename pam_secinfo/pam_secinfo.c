@@ -21,6 +21,7 @@
 #include "flow.h"
 #include "otp.h"
 #include "store.h"
+#include "username.h"
 
 #define SECINFO_EXPORT __attribute__((visibility("default")))
 
@@ -32,7 +33,8 @@ struct secinfo_call {
 	struct secinfo_conf *conf;
 	struct secinfo_store *store;
 	struct secinfo_user *user;
-	const char *username;
+	const char *username; /* the canonical name, in name */
+	char name[SECINFO_USERNAME_MAX + 1];
 	int otp_ready;
 	char log_user[128], service[64], rhost[128]; /* escaped, for the log and the audit trail */
 };
@@ -97,6 +99,37 @@ secinfo_call_record(struct secinfo_call *call, const char *method, const char *r
 }
 
 /*
+ * Replaces the user name PAM gave by the one it is enrolled under: refused when it has spaces at
+ * an end or control characters (never "not enrolled"), and the name service's own spelling
+ * (pw_name) when it knows the name, so that "ALICE" behind a name service that ignores case is
+ * alice. Returns 0, or a negative SECINFO_ERR_* code already logged.
+ */
+static int
+secinfo_call_name(struct secinfo_call *call)
+{
+	char escaped[128];
+	int rc = secinfo_username_check(call->username);
+
+	if (rc == 0)
+		rc = secinfo_username_canonical(call->username, call->name, sizeof(call->name));
+	if (rc == SECINFO_ERR_INVALID) {
+		pam_syslog(call->pamh, LOG_NOTICE,
+			   "refused the user name '%s': empty, too long, spaces at an end or "
+			   "control characters",
+			   secinfo_escape(call->username, escaped, sizeof(escaped)));
+		return SECINFO_ERR_DENIED;
+	}
+	if (rc != 0) {
+		pam_syslog(call->pamh, LOG_ERR, "cannot look up user '%s' in the name service: %s",
+			   secinfo_escape(call->username, escaped, sizeof(escaped)),
+			   secinfo_strerror(rc));
+		return rc;
+	}
+	call->username = call->name;
+	return 0;
+}
+
+/*
  * Parses the arguments, gets the user, and opens configuration and database.
  * Returns 0, or a negative SECINFO_ERR_* code already logged.
  */
@@ -117,6 +150,9 @@ secinfo_call_begin(struct secinfo_call *call, int argc, const char **argv)
 	if (rc != PAM_SUCCESS || call->username == NULL || call->username[0] == '\0')
 		return rc == PAM_CONV_ERR || rc == PAM_CONV_AGAIN ? SECINFO_ERR_CONV
 								  : SECINFO_ERR_DENIED;
+	rc = secinfo_call_name(call);
+	if (rc != 0)
+		return rc;
 	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0) {
 		pam_syslog(call->pamh, LOG_ERR, "cannot initialise libsodium or liboath");
 		return SECINFO_ERR_CRYPTO;
