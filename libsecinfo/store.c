@@ -411,6 +411,11 @@ secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_st
 	if (store == NULL)
 		return SECINFO_ERR_NOMEM;
 	store->conf = conf;
+	rc = secinfo_store_shield(store);
+	if (rc != 0) {
+		free(store);
+		return rc;
+	}
 	rc = secinfo_key_load(conf->key_file, &store->key, &why);
 	if (rc != 0) {
 		secinfo_store_why(why_buf, why_size, conf->key_file, why);
@@ -440,11 +445,32 @@ secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_st
 							    : sqlite3_errmsg(store->db));
 		goto fail;
 	}
+	secinfo_store_unshield(store);
 	*out = store;
 	return 0;
 fail:
+	secinfo_store_unshield(store);
 	secinfo_store_close(store);
 	return rc;
+}
+
+int
+secinfo_store_shield(struct secinfo_store *store)
+{
+	if (store->shielded == 0) {
+		int rc = secinfo_shield_raise(&store->shield);
+		if (rc != 0)
+			return rc;
+	}
+	store->shielded++;
+	return 0;
+}
+
+void
+secinfo_store_unshield(struct secinfo_store *store)
+{
+	if (store->shielded > 0 && --store->shielded == 0)
+		secinfo_shield_lower(&store->shield);
 }
 
 void
@@ -455,9 +481,14 @@ secinfo_store_close(struct secinfo_store *store)
 	/* Sign-ins leave their writes in the WAL. Changes to the enrollment (secinfo-admin) are
 	 * copied into the database file at once, so that the file alone, as a backup copies it,
 	 * holds every user and method. */
+	/* Without the shield the close must go on: the process is not left holding a lock. */
+	int shielded = secinfo_store_shield(store) == 0;
+
 	if (store->db != NULL && store->checkpoint_on_close)
 		secinfo_store_checkpoint(store);
 	sqlite3_close(store->db);
+	if (shielded)
+		secinfo_store_unshield(store);
 	secinfo_key_free(store->key);
 	free(store);
 }
@@ -487,10 +518,17 @@ int
 secinfo_store_begin(struct secinfo_store *store)
 {
 	const char *sql = store->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT secinfo";
+	int rc;
 
-	if (secinfo_store_aborted(store) ||
-	    sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (secinfo_store_aborted(store))
 		return SECINFO_ERR_DB;
+	rc = secinfo_store_shield(store); /* each level holds one, lowered when it ends */
+	if (rc != 0)
+		return rc;
+	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		secinfo_store_unshield(store);
+		return SECINFO_ERR_DB;
+	}
 	store->depth++;
 	return 0;
 }
@@ -504,11 +542,14 @@ secinfo_store_commit(struct secinfo_store *store)
 		return SECINFO_ERR_DB; /* the caller's rollback closes the level */
 	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		/* A failed COMMIT that ended the transaction leaves nothing to roll back. */
-		if (store->depth == 1 && sqlite3_get_autocommit(store->db))
+		if (store->depth == 1 && sqlite3_get_autocommit(store->db)) {
 			store->depth = 0;
+			secinfo_store_unshield(store);
+		}
 		return SECINFO_ERR_DB;
 	}
 	store->depth--;
+	secinfo_store_unshield(store);
 	return 0;
 }
 
@@ -527,6 +568,7 @@ secinfo_store_rollback(struct secinfo_store *store)
 			sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	store->depth--;
+	secinfo_store_unshield(store);
 }
 
 /* Where the integrity checks put their first problem. */

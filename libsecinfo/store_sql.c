@@ -108,6 +108,9 @@ secinfo_store_sql_v(struct secinfo_store *store, struct secinfo_sql *query, cons
 	query->changes = 0;
 	if (secinfo_store_aborted(store))
 		return SECINFO_ERR_DB;
+	rc = secinfo_store_shield(store); /* a statement outside a transaction takes its locks */
+	if (rc != 0)
+		return rc;
 	rc = secinfo_sql_prepare(store, query, types, ap, &stmt);
 	row.stmt = stmt;
 	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -124,6 +127,7 @@ secinfo_store_sql_v(struct secinfo_store *store, struct secinfo_sql *query, cons
 	if (rc == 0 && !sqlite3_stmt_readonly(stmt))
 		query->changes = sqlite3_changes(store->db);
 	sqlite3_finalize(stmt);
+	secinfo_store_unshield(store);
 	return rc;
 }
 

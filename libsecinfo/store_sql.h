@@ -11,6 +11,8 @@
 
 #include <sqlite3.h>
 
+#include "shield.h"
+
 #include "kind.h"
 #include "store.h"
 
@@ -24,7 +26,18 @@ struct secinfo_store {
 	long long busy_pause_us;    /* the busy handler's next pause, before jitter */
 	int busy_no_wait;           /* the busy handler gives up at once (checkpoints) */
 	int checkpoint_on_close;    /* the enrollment or the schema changed */
+	struct secinfo_shield shield;
+	unsigned shielded; /* secinfo_store_shield levels */
 };
+
+/*
+ * Raises the shield (shield.h) around what may take the database's locks: opening (sqlite
+ * rebuilds the WAL index under an exclusive lock), every transaction, every statement outside
+ * one, closing. Levels nest; the outermost raises and lowers. Returns 0 or
+ * SECINFO_ERR_INTERNAL.
+ */
+int secinfo_store_shield(struct secinfo_store *store);
+void secinfo_store_unshield(struct secinfo_store *store);
 
 /* One result row, valid only during the callback that receives it. */
 struct secinfo_sql_row {
