@@ -228,6 +228,30 @@ secinfo_admin_parse(const struct secinfo_admin_command *cmd, int argc, char **ar
 	return rc;
 }
 
+/*
+ * "secinfo-admin GROUP --help" (or -h) for a group of subcommands: prints the group's usage
+ * lines on stdout. Returns 1 when it did, 0 when ARGV asks for something else.
+ */
+static int
+secinfo_admin_group_help(int argc, char **argv)
+{
+	int found = 0;
+
+	if (argc < 2 || (strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0))
+		return 0;
+	for (size_t i = 0; i < SECINFO_ADMIN_NCOMMANDS; i++) {
+		const struct secinfo_admin_command *cmd = &secinfo_admin_commands[i];
+		if (cmd->name == NULL || strcmp(argv[0], cmd->group) != 0)
+			continue;
+		if (!found)
+			printf("usage:\n");
+		found = 1;
+		secinfo_admin_usage_command(cmd, "  ", stdout);
+		printf("      %s\n", cmd->summary);
+	}
+	return found;
+}
+
 /* Runs the command named by ARGV (everything after the global options). */
 static int
 secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
@@ -237,6 +261,8 @@ secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
 	char command[64];
 	int used = 0, help = 0, rc;
 
+	if (secinfo_admin_group_help(argc, argv))
+		return SECINFO_OK;
 	cmd = secinfo_admin_find(argc, argv, &used);
 	if (cmd == NULL)
 		return SECINFO_ERR_USAGE;

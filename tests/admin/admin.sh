@@ -261,6 +261,17 @@ expect 0 '' -- --help
 says "usage: secinfo-admin [-c FILE] COMMAND"
 expect 0 '' -- user show --help
 says "user show USER [--json]"
+# A group's --help lists its subcommands (and needs no database).
+for group in user method question; do
+	expect 0 '' -- "$group" --help
+	says "usage:"
+	says "secinfo-admin [-c FILE] $group "
+done
+expect 0 '' -- method --help
+says "method add USER app [--secret BASE32]"
+says "method delete USER METHOD [--yes]"
+expect 0 '' -- user -h
+says "user unlock USER"
 expect 0 '' -- question list
 says "No security questions"
 expect 1 '' -- send-test sms +31612345678
