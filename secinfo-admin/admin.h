@@ -110,6 +110,10 @@ int secinfo_admin_user_load(struct secinfo_admin *admin, const char *name,
 /* Refuses user names nobody can sign in with. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_admin_user_name_check(const char *name);
 
+/* Warns (on stderr; not an error) when the name service (getpwnam_r) does not know NAME: a
+ * typing mistake would otherwise enrol a user nobody can sign in as. */
+void secinfo_admin_user_name_lookup(const char *name);
+
 /* Asks QUESTION on stderr and reads a line from stdin (newline removed, surrounding white space
  * trimmed). Returns 0, or -1 at end of input or on a line longer than SIZE - 1. */
 int secinfo_admin_ask(const char *question, char *answer, size_t size);

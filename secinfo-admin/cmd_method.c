@@ -118,6 +118,7 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 		rc = secinfo_admin_open(admin);
 	if (rc != SECINFO_OK)
 		return rc;
+	secinfo_admin_user_name_lookup(args->words[0]);
 	if (!(admin->conf->methods & SECINFO_KIND_BIT(ops->kind)))
 		return secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
 					  "methods in %s)",

@@ -227,6 +227,21 @@ expect 0 'y
 eq "$(show dave | py '[m["kind"] for m in d["methods"]]')" '["email", "call"]' "after confirmed delete"
 pass "method delete asks, and deletes only on y"
 
+# --- names the name service does not know: a warning, not an error ------------------------
+known=$(id -un)
+getent passwd "$known" >/dev/null || fail "the name service does not know $known: the test below would prove nothing"
+unknown=secinfo-no-such-user-$$
+! getent passwd "$unknown" >/dev/null || fail "$unknown exists"
+expect 0 '' -- method add "$unknown" app --no-verify
+says "warning: the name service does not know a user '$unknown'"
+says "It is now the default method of $unknown."
+eq "$(show "$unknown" | py 'len(d["methods"])')" "1" "methods of an unknown name"
+expect 0 '' -- method add "$known" app --no-verify
+case $out in *warning*) fail "a warning for $known, whom the name service knows: $out" ;; esac
+expect 0 '' -- user delete "$unknown" --yes
+expect 0 '' -- user delete "$known" --yes
+pass "method add warns about a name the name service does not know, and still adds"
+
 # --- users --------------------------------------------------------------------------------
 expect 0 '' -- method add erin app --no-verify
 expect 0 '' -- method add erin email erin@example.net --no-verify
