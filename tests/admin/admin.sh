@@ -121,6 +121,35 @@ expect 1 '' -- user show bob
 eq "$(admin audit --user bob --json)" "[]" "audit rows of refused commands"
 pass "a wrong or missing code or a bad secret stores nothing"
 
+# A wrong code asks again for a code of the same secret (the app holds it already), 3 times.
+fresh_step
+expect 0 "$(totp "$SECRET" 10)
+$(totp "$SECRET" -10)
+$(totp "$SECRET")
+" -- method add ivan app --secret "$SECRET"
+eq "$(count "$out" "Enter the code shown by the app: ")" 3 "prompts for ivan's code"
+eq "$(count "$out" "otpauth://")" 1 "secrets shown to ivan"
+says "The code is wrong. Check that the app scanned this QR code"
+says "(attempt 3 of 3)"
+says "It is now the default method of ivan."
+# A random secret is shown once, and asked for three times at most: then nothing is added.
+expect 1 "000000
+000000
+000000
+000000
+" -- method add judy app
+eq "$(count "$out" "Enter the code shown by the app: ")" 3 "prompts for judy's code"
+eq "$(count "$out" "Or enter this key by hand")" 1 "secrets shown to judy"
+says "the code is wrong; nothing added"
+expect 1 '' -- user show judy
+# The end of the input after a wrong code: the wrong code is what is reported.
+expect 1 "000000
+" -- method add judy app
+says "the code is wrong; nothing added"
+eq "$(count "$out" "Enter the code shown by the app: ")" 2 "prompts until the end of input"
+expect 1 '' -- user show judy
+pass "a wrong code at method add app asks again for the same secret, 3 times at most"
+
 expect 0 "$(oathtool --hotp -b "$SECRET" -c 1)
 " -- method add hank app --hotp --secret "$SECRET"
 says "otpauth://hotp/Example%20Org:hank?secret=$SECRET&issuer=Example%20Org&algorithm=SHA1&digits=6&counter=0"
