@@ -245,6 +245,15 @@ secinfo_app_enroll(const struct secinfo_enroll_request *request, struct secinfo_
 	rc = secinfo_app_secret(request, out);
 	if (rc != 0)
 		return rc;
+	if (request->existing != NULL) {
+		long long id = secinfo_user_method_same(request->existing, out);
+		if (id != 0)
+			return secinfo_enroll_refuse(
+				request, SECINFO_ERR_EXISTS,
+				"%s already has an authenticator app with this "
+				"secret (method id %lld); nothing added",
+				request->user, id);
+	}
 	if (secinfo_base32_encode(out->secret, out->secret_len, &base32) != 0 ||
 	    secinfo_app_uri(conf->issuer, request->user, base32, &out->otp, &uri, &uri_len) != 0) {
 		rc = secinfo_enroll_refuse(request, SECINFO_ERR_NOMEM, "out of memory");

@@ -92,6 +92,7 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 {
 	const struct secinfo_method_ops *ops = secinfo_method_ops_by_name(args->words[1]);
 	struct secinfo_enrollment enrollment;
+	struct secinfo_user *existing = NULL;
 	char why[1024] = "";
 	struct secinfo_enroll_request request = {
 		.user = args->words[0],
@@ -123,9 +124,16 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 		return secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
 					  "methods in %s)",
 					  ops->name, admin->conf_path);
+	/* Refuse a repeat before a code is sent or asked for (and again when storing). */
+	rc = secinfo_store_user_get(admin->store, args->words[0], &existing);
+	if (rc != 0 && rc != SECINFO_ERR_NOT_FOUND)
+		return secinfo_admin_error(rc, "cannot read user '%s': %s", args->words[0],
+					   secinfo_strerror(rc));
+	request.existing = existing;
 	request.store = admin->store;
 	request.conf = admin->conf;
 	rc = secinfo_method_enroll(ops->kind, &request, &enrollment);
+	secinfo_user_free(existing);
 	if (rc == 0)
 		rc = secinfo_admin_method_store(admin, args->words[0], &enrollment);
 	else
@@ -180,6 +188,10 @@ secinfo_admin_method_store(struct secinfo_admin *admin, const char *name,
 	if (rc == SECINFO_ERR_EXISTS && ops->one_per_user)
 		return secinfo_admin_fail("%s already has %s (method id %lld); nothing added", name,
 					  ops->noun, duplicate);
+	if (rc == SECINFO_ERR_EXISTS && e->detail == NULL)
+		return secinfo_admin_fail("%s already has %s with this secret (method id %lld); "
+					  "nothing added",
+					  name, ops->noun, duplicate);
 	if (rc == SECINFO_ERR_EXISTS)
 		return secinfo_admin_fail("%s already has %s %s (method id %lld); nothing added",
 					  name, ops->name, e->detail, duplicate);

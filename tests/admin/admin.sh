@@ -150,6 +150,17 @@ eq "$(count "$out" "Enter the code shown by the app: ")" 2 "prompts until the en
 expect 1 '' -- user show judy
 pass "a wrong code at method add app asks again for the same secret, 3 times at most"
 
+# The same secret twice for one user is refused, before a code is asked for.
+before=$(show carol)
+expect 1 '' -- method add carol app --secret "$SECRET" --no-verify
+says "carol already has an authenticator app with this secret (method id"
+says "nothing added"
+expect 1 '' -- method add carol app --secret "$SECRET"
+says "carol already has an authenticator app with this secret"
+case $out in *"Enter the code"*) fail "asked for a code of a secret carol has: $out" ;; esac
+unchanged carol "$before"
+pass "the same app secret twice for one user is refused"
+
 expect 0 "$(oathtool --hotp -b "$SECRET" -c 1)
 " -- method add hank app --hotp --secret "$SECRET"
 says "otpauth://hotp/Example%20Org:hank?secret=$SECRET&issuer=Example%20Org&algorithm=SHA1&digits=6&counter=0"
@@ -176,6 +187,11 @@ before=$(show alice)
 expect 1 '' -- method add alice sms '+1 (425) 555-1234' --no-verify
 says "already has sms +14255551234 (method id $sms_alice)"
 unchanged alice "$before"
+# Refused before a code is sent (the gateway on port 9 is down: a send would say so).
+expect 1 '' -- method add alice sms '+1 425 555 1234'
+says "alice already has sms +14255551234 (method id $sms_alice); nothing added"
+case $out in *"could not send"*) fail "tried to send a code to a number alice has: $out" ;; esac
+unchanged alice "$before"
 expect 0 '' -- method add alice call '06 12345678' --no-verify
 eq "$(show alice | py '[m["detail"] for m in d["methods"] if m["kind"] == "call"]')" '["+31612345678"]' "call number with [sms] default_country"
 pass "phone numbers are normalised, extensions removed with a note, bad ones refused"
@@ -193,6 +209,15 @@ says "nothing added"
 unchanged alice "$before"
 expect 0 '' -- method add alice email Alice@Example.NET --no-verify
 eq "$(show alice | py '[m["detail"] for m in d["methods"] if m["kind"] == "email"]')" '["Alice@example.net"]' "email address"
+before=$(show alice)
+for address in Alice@example.net alice@EXAMPLE.net; do
+	expect 1 '' -- method add alice email "$address" --no-verify
+	says "alice already has email Alice@example.net"
+	expect 1 '' -- method add alice email "$address"
+	says "alice already has email"
+	case $out in *"could not send"*) fail "tried to send a code to an address alice has: $out" ;; esac
+done
+unchanged alice "$before"
 pass "blocked email domains and their subdomains are refused"
 
 before=$(show alice)
