@@ -55,14 +55,15 @@ secinfo_app_secret(const struct secinfo_enroll_request *request, struct secinfo_
 	if (rc == SECINFO_ERR_NOMEM)
 		return secinfo_enroll_refuse(request, rc, "out of memory");
 	if (rc != 0)
-		return secinfo_enroll_refuse(request, SECINFO_ERR_INVALID,
-					     "--secret is not valid base32 (letters A-Z and digits "
-					     "2-7); nothing added");
+		return secinfo_enroll_refuse(
+			request, SECINFO_ERR_INVALID,
+			"the secret is not valid base32 (letters A-Z and digits "
+			"2-7); nothing added");
 	if (out->secret_len < SECINFO_APP_SECRET_MIN)
 		return secinfo_enroll_refuse(request, SECINFO_ERR_INVALID,
-					     "--secret holds %zu bytes, an authenticator secret "
+					     "the secret holds %zu bytes, an authenticator secret "
 					     "needs at least %d (16 base32 characters); leave "
-					     "--secret out for a random one",
+					     "--secret and --secret-file out for a random one",
 					     out->secret_len, SECINFO_APP_SECRET_MIN);
 	return 0;
 }

@@ -31,12 +31,15 @@ enum secinfo_admin_option {
 	SECINFO_OPT_USER = 1u << 5,
 	SECINFO_OPT_SINCE = 1u << 6,
 	SECINFO_OPT_ANSWERS_FILE = 1u << 7,
+	SECINFO_OPT_SECRET_FILE = 1u << 8,
 };
 
 /* One command's arguments after the command words. */
 struct secinfo_admin_args {
 	unsigned options; /* SECINFO_OPT_* given */
-	const char *secret, *user, *since, *answers_file;
+	/* --secret is copied here (guarded memory, freed by main) and wiped from argv at once. */
+	char *secret;
+	const char *user, *since, *answers_file, *secret_file;
 	char **words; /* positional arguments, in order */
 	int n_words;
 	const char *command; /* "user show", for messages */

@@ -161,6 +161,59 @@ case $out in *"Enter the code"*) fail "asked for a code of a secret carol has: $
 unchanged carol "$before"
 pass "the same app secret twice for one user is refused"
 
+# --secret-file FILE, or - for standard input (the secret on the first line, then the code).
+S2=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+printf '  %s  \n' "$S2" > "$T/secret"
+fresh_step
+expect 0 "$(totp "$S2")
+" -- method add kate app --secret-file "$T/secret"
+says "secret=$S2&"
+says "It is now the default method of kate."
+fresh_step
+expect 0 "$S2
+$(totp "$S2")
+" -- method add lena app --secret-file -
+says "secret=$S2&"
+says "It is now the default method of lena."
+expect 2 '' -- method add mona app --secret-file "$T/secret" --secret "$S2" --no-verify
+says "not both"
+expect 2 '' -- method add mona sms +31612345678 --secret-file "$T/secret"
+: > "$T/empty"
+expect 1 '' -- method add mona app --secret-file "$T/empty" --no-verify
+says "is empty"
+expect 1 '' -- method add mona app --secret-file "$T/missing" --no-verify
+says "cannot open the secret file"
+expect 1 '' -- method add mona app --secret-file "$T" --no-verify
+says "not a regular file"
+expect 1 '' -- user show mona
+pass "method add app --secret-file FILE and - read the secret; bad files add nothing"
+
+# --secret is gone from the process's arguments (ps, /proc/PID/cmdline) while it waits for the
+# code: the command blocks on a FIFO that holds no answer yet.
+S3=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U
+mkfifo "$T/answer"
+exec 3<>"$T/answer"
+"$ADMIN" -c "$CONF" method add nina app --secret "$S3" < "$T/answer" > "$T/nina.out" 2>&1 &
+nina=$!
+i=0
+until grep -q "Enter the code" "$T/nina.out"; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "method add nina did not ask for a code: $(cat "$T/nina.out")"
+	sleep 0.1
+done
+cmdline=$(tr '\0' ' ' < "/proc/$nina/cmdline")
+expect_in "$cmdline" "method add nina app --secret "
+expect_not_in "$cmdline" "$S3"
+expect_not_in "$(ps -o args= -p "$nina")" "$S3"
+fresh_step
+totp "$S3" >&3
+rc=0
+wait "$nina" || rc=$?
+exec 3>&-
+eq "$rc" 0 "method add nina with --secret: $(cat "$T/nina.out")"
+expect_in "$(cat "$T/nina.out")" "secret=$S3&"
+pass "--secret is overwritten in the process's arguments before the code is asked for"
+
 expect 0 "$(oathtool --hotp -b "$SECRET" -c 1)
 " -- method add hank app --hotp --secret "$SECRET"
 says "otpauth://hotp/Example%20Org:hank?secret=$SECRET&issuer=Example%20Org&algorithm=SHA1&digits=6&counter=0"
@@ -337,7 +390,7 @@ for group in user method question; do
 	says "secinfo-admin [-c FILE] $group "
 done
 expect 0 '' -- method --help
-says "method add USER app [--secret BASE32]"
+says "method add USER app [--secret-file FILE|-] [--secret BASE32]"
 says "method delete USER METHOD [--yes]"
 expect 0 '' -- user -h
 says "user unlock USER"
