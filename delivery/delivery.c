@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "crypto.h"
+#include "curl_alloc.h"
 #include "delivery_internal.h"
 #include "error.h"
 #include "http_template.h"
@@ -56,7 +57,8 @@ secinfo_delivery_global_init(void)
 			return SECINFO_ERR_NOMEM;
 		unsetenv("SSLKEYLOGFILE");
 	}
-	code = curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* libcurl's own blocks (request, answer) are wiped when it frees them (curl_alloc.c). */
+	code = secinfo_curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (saved != NULL) {
 		setenv("SSLKEYLOGFILE", saved, 1);
 		free(saved);
