@@ -5,10 +5,11 @@
  * clearing: a core dump after a sign-in then shows the code and the phone number. Each block
  * carries its size in a header before it, so that free can wipe it whole.
  *
- * What this does not reach: memory that libcurl's TLS library (OpenSSL) allocates itself,
- * which it frees through its own allocator (OpenSSL cleanses its record buffers only with
- * SSL_OP_CLEANSE_PLAINTEXT); the kernel's socket buffers; and a process where something else
- * initialised libcurl before the plugin (libcurl then keeps that caller's allocators).
+ * What this does not reach: memory that libcurl's TLS library (OpenSSL) allocates itself and
+ * frees through its own allocator (delivery.c asks it to cleanse received plaintext with
+ * SSL_OP_CLEANSE_PLAINTEXT when built with OpenSSL 3's headers); the kernel's socket buffers;
+ * and a process where something else initialised libcurl before the plugin (libcurl then
+ * keeps that caller's allocators: secinfo_curl_alloc_active says so).
  */
 #include "config.h"
 

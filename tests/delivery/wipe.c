@@ -10,7 +10,8 @@
  *
  * Usage: wipe CONFIG_FILE sms|call|email E164|ADDRESS CODE [NEEDLE...]
  * Prints how many blocks were freed and how many held the code or a NEEDLE (the number in the
- * forms the gateway may see it); exits 0 when none did, 1 when one did, 2 on a usage error,
+ * forms the gateway may see it), and tls_cleanse=yes when the build asks OpenSSL to cleanse
+ * received plaintext (configure found OpenSSL 3's headers); exits 0 when none did, 1 when one did, 2 on a usage error,
  * 77 in a sanitizer build (which owns malloc itself).
  */
 #include "config.h"
@@ -177,6 +178,11 @@ main(int argc, char **argv)
 	secinfo_conf_free(conf);
 	printf("send: %s (status %ld: %s)\n", rc == 0 ? "accepted" : "failed", result.http_status,
 	       result.detail);
+#ifdef HAVE_OPENSSL_CLEANSE
+	puts("tls_cleanse=yes");
+#else
+	puts("tls_cleanse=no");
+#endif
 	printf("freed blocks scanned: %zu; holding a secret: %zu\n", secinfo_wipe_freed,
 	       secinfo_wipe_dirty);
 	for (size_t i = 0; i < secinfo_wipe_n_needles; i++)
