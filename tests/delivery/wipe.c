@@ -22,7 +22,9 @@
 #include <string.h>
 
 #include "conf.h"
+#include "curl_alloc.h"
 #include "delivery.h"
+#include "delivery_internal.h"
 #include "error.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -172,6 +174,12 @@ main(int argc, char **argv)
 	request.to = argv[3];
 	request.code = argv[4];
 	request.user = "alice";
+	/* The plugin's allocators are the ones libcurl uses (nobody initialised it before). */
+	if (secinfo_delivery_global_init() != 0 || !secinfo_curl_alloc_active()) {
+		puts("FAIL: libcurl does not allocate through the wiping allocators");
+		return 1;
+	}
+	secinfo_delivery_global_cleanup();
 	secinfo_wipe_scanning = 1;
 	rc = secinfo_delivery_send(conf, &request, &result);
 	secinfo_wipe_scanning = 0;
