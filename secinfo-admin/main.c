@@ -188,7 +188,8 @@ secinfo_admin_secret_take(char *value, char **copy)
 	return SECINFO_OK;
 }
 
-/* Records one option in ARGS. Returns 0 or SECINFO_ERR_USAGE. */
+/* Records one option in ARGS (--secret: moved out of argv). Returns 0, SECINFO_ERR_USAGE or
+ * SECINFO_ERR_NOMEM. */
 static int
 secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, char *value,
 		     struct secinfo_admin_args *args)
