@@ -9,8 +9,12 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#ifdef HAVE_OPENSSL_CLEANSE
+#include <openssl/ssl.h>
+#endif
 
 #include "crypto.h"
+#include "curl_alloc.h"
 #include "delivery_internal.h"
 #include "error.h"
 #include "http_template.h"
@@ -56,7 +60,8 @@ secinfo_delivery_global_init(void)
 			return SECINFO_ERR_NOMEM;
 		unsetenv("SSLKEYLOGFILE");
 	}
-	code = curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* libcurl's own blocks (request, answer) are wiped when it frees them (curl_alloc.c). */
+	code = secinfo_curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (saved != NULL) {
 		setenv("SSLKEYLOGFILE", saved, 1);
 		free(saved);
@@ -162,6 +167,18 @@ secinfo_delivery_write(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+#ifdef HAVE_OPENSSL_CLEANSE
+/* OpenSSL keeps a received record's plaintext (the gateway's answer, which may echo the code
+ * and the number) in its read buffer and frees it with its own allocator, which
+ * curl_alloc.c does not reach: ask it to cleanse what it has handed over. */
+static CURLcode
+secinfo_delivery_ssl_ctx(CURL *curl, void *ssl_ctx, void *data)
+{
+	SSL_CTX_set_options(ssl_ctx, SSL_OP_CLEANSE_PLAINTEXT);
+	return CURLE_OK;
+}
+#endif
+
 int
 secinfo_delivery_setopt_safe(CURL *curl, long timeout_ms, const char *ca_file)
 {
@@ -184,6 +201,12 @@ secinfo_delivery_setopt_safe(CURL *curl, long timeout_ms, const char *ca_file)
 	       CURLE_OK;
 	bad |= curl_easy_setopt(curl, CURLOPT_CAPATH, ca_file != NULL ? NULL : info->capath) !=
 	       CURLE_OK;
+#ifdef HAVE_OPENSSL_CLEANSE
+	/* Only when libcurl's TLS is OpenSSL's: another backend never gets an OpenSSL context. */
+	if (info->ssl_version != NULL && strncmp(info->ssl_version, "OpenSSL/", 8) == 0)
+		bad |= curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, secinfo_delivery_ssl_ctx) !=
+		       CURLE_OK;
+#endif
 	return bad ? SECINFO_ERR_INTERNAL : 0;
 }
 

@@ -40,7 +40,9 @@ secinfo_code_hash(const unsigned char *key, long long method_id, const char *cod
 	    crypto_generichash_final(&state, hash, SECINFO_CODE_HASH_BYTES) == 0)
 		rc = 0;
 out:
+	/* The state buffers the hash input ("ID:" and the code) until it is final. */
 	sodium_memzero(subkey, sizeof(subkey));
 	sodium_memzero(&state, sizeof(state));
+	sodium_memzero(id, sizeof(id));
 	return rc;
 }

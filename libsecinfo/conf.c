@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "method.h"
 #include "error.h"
 #include "safefile.h"
 
@@ -243,7 +244,7 @@ secinfo_conf_set_defaults(struct secinfo_conf *conf, const char *path)
 		{OFF(key_rp_id), "secinfo"},
 	};
 
-	conf->methods = SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_KEY);
+	conf->methods = SECINFO_KIND_BIT(SECINFO_KIND_APP); /* what this version implements */
 	conf->tries = 3;
 	conf->max_failures = 10;
 	conf->lockout = 15 * 60;
@@ -351,6 +352,29 @@ secinfo_conf_set(struct secinfo_conf *conf, const struct secinfo_conf_key *key, 
 	return SECINFO_ERR_INTERNAL;
 }
 
+/* A kind that this version cannot enroll nor challenge (key: FIDO2 comes later) is allowed in
+ * vain: its methods can be neither added nor offered. A warning, so that a policy written for
+ * a later version still loads; 'secinfo-admin check' shows it. Returns 0 or SECINFO_ERR_NOMEM. */
+static int
+secinfo_conf_kinds_implemented(unsigned kinds, const char *path, unsigned lineno,
+			       struct secinfo_problems *problems)
+{
+	int rc = 0;
+
+	for (int k = 0; rc == 0 && k < SECINFO_KIND_COUNT; k++) {
+		const struct secinfo_method_ops *ops = secinfo_method_ops((enum secinfo_kind)k);
+		if (!(kinds & SECINFO_KIND_BIT(k)) || ops == NULL ||
+		    (ops->enroll != NULL && ops->challenge != NULL))
+			continue;
+		rc = secinfo_problem_add(problems, 0,
+					 "%s:%u: [policy] methods allows %s, which this version "
+					 "does not implement: %s methods can be neither added "
+					 "nor used; remove %s from the list",
+					 path, lineno, ops->name, ops->name, ops->name);
+	}
+	return rc;
+}
+
 /* Cuts a comment ('#' at the start or after white space) and surrounding white space. */
 static char *
 secinfo_conf_trim(char *line)
@@ -420,6 +444,8 @@ secinfo_conf_parse_line(struct secinfo_conf *conf, const char *path, unsigned li
 	if (rc == SECINFO_ERR_CONFIG)
 		return secinfo_problem_add(problems, 1, "%s:%u: [%s] %s = '%s' %s", path, lineno,
 					   section, name, value, why);
+	if (rc == 0 && key->type == T_KINDS)
+		rc = secinfo_conf_kinds_implemented(conf->methods, path, lineno, problems);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "crypto.h"
 #include "error.h"
@@ -143,6 +144,31 @@ secinfo_user_method_find(const struct secinfo_user *user, enum secinfo_kind kind
 			continue;
 		if (detail == NULL || (m->detail != NULL && strcmp(m->detail, detail) == 0))
 			return m->id;
+		/* One mailbox, however its name is capitalised (local parts are case-blind in
+		 * practice; the domain is lower case already). */
+		if (kind == SECINFO_KIND_EMAIL && m->detail != NULL &&
+		    strcasecmp(m->detail, detail) == 0)
+			return m->id;
+	}
+	return 0;
+}
+
+long long
+secinfo_user_method_same(const struct secinfo_user *user, const struct secinfo_enrollment *e)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(e->kind);
+
+	if (ops == NULL || user == NULL)
+		return 0;
+	if (ops->one_per_user)
+		return secinfo_user_method_find(user, e->kind, NULL);
+	if (e->detail != NULL)
+		return secinfo_user_method_find(user, e->kind, e->detail);
+	for (size_t i = 0; e->secret != NULL && i < user->n_methods; i++) {
+		const struct secinfo_method *m = &user->methods[i];
+		if (m->kind == e->kind && m->secret != NULL && m->secret_len == e->secret_len &&
+		    secinfo_equal(m->secret, e->secret, e->secret_len))
+			return m->id;
 	}
 	return 0;
 }
@@ -163,9 +189,8 @@ secinfo_enroll_store(struct secinfo_store *store, const char *name,
 	rc = secinfo_store_user_get(store, name, &user);
 	if (rc == SECINFO_ERR_NOT_FOUND)
 		rc = 0;
-	if (rc == 0 && (ops->one_per_user || e->detail != NULL))
-		*duplicate = secinfo_user_method_find(user, e->kind,
-						      ops->one_per_user ? NULL : e->detail);
+	if (rc == 0)
+		*duplicate = secinfo_user_method_same(user, e);
 	if (rc == 0 && *duplicate != 0)
 		rc = SECINFO_ERR_EXISTS;
 	if (rc == 0)

@@ -70,6 +70,10 @@ struct secinfo_enroll_request {
 	secinfo_send_fn *send;
 	void *sender;
 	const struct secinfo_method_io *io;
+	/* The user's methods as they are, or NULL: a repeat of one of them (same number,
+	 * address or secret) is refused before anything is sent or asked (SECINFO_ERR_EXISTS).
+	 * secinfo_enroll_store checks again inside its transaction. */
+	const struct secinfo_user *existing;
 	char *why; /* on refusal: what was wrong and what to do, for the person */
 	size_t why_size;
 };
@@ -186,9 +190,16 @@ int secinfo_enroll_store(struct secinfo_store *store, const char *user,
 			 const struct secinfo_enrollment *e, time_t now, long long *id,
 			 long long *duplicate);
 
-/* Returns the id of USER's first method of KIND (with DETAIL when not NULL), or 0. */
+/* Returns the id of USER's first method of KIND (with DETAIL when not NULL; an email address
+ * in any case), or 0. */
 long long secinfo_user_method_find(const struct secinfo_user *user, enum secinfo_kind kind,
 				   const char *detail);
+
+/* Returns the id of USER's method that enrollment E would repeat, or 0: the same kind with the
+ * same detail (number, address) or the same secret (compared in constant time), or any method
+ * of a one-per-user kind. USER may be NULL (no methods yet). */
+long long secinfo_user_method_same(const struct secinfo_user *user,
+				   const struct secinfo_enrollment *e);
 
 /* The rows of the table (method_*.c). */
 extern const struct secinfo_method_ops secinfo_method_app;

@@ -55,14 +55,15 @@ secinfo_app_secret(const struct secinfo_enroll_request *request, struct secinfo_
 	if (rc == SECINFO_ERR_NOMEM)
 		return secinfo_enroll_refuse(request, rc, "out of memory");
 	if (rc != 0)
-		return secinfo_enroll_refuse(request, SECINFO_ERR_INVALID,
-					     "--secret is not valid base32 (letters A-Z and digits "
-					     "2-7); nothing added");
+		return secinfo_enroll_refuse(
+			request, SECINFO_ERR_INVALID,
+			"the secret is not valid base32 (letters A-Z and digits "
+			"2-7); nothing added");
 	if (out->secret_len < SECINFO_APP_SECRET_MIN)
 		return secinfo_enroll_refuse(request, SECINFO_ERR_INVALID,
-					     "--secret holds %zu bytes, an authenticator secret "
+					     "the secret holds %zu bytes, an authenticator secret "
 					     "needs at least %d (16 base32 characters); leave "
-					     "--secret out for a random one",
+					     "--secret and --secret-file out for a random one",
 					     out->secret_len, SECINFO_APP_SECRET_MIN);
 	return 0;
 }
@@ -152,20 +153,20 @@ secinfo_app_code_compact(char *code)
 	*out = '\0';
 }
 
-/* Asks for a code from the app and looks for it around the current step (TOTP) or among the
- * first counters (HOTP); the one found is recorded as used. */
+/* How many codes the person may type at enrollment: the app already holds the secret, so a
+ * mistyped code or a clock a step off is asked again, with the same secret. */
+#define SECINFO_APP_ENROLL_TRIES 3
+
+/* Looks for CODE around the current step (TOTP) or among the first counters (HOTP); the one
+ * found is recorded as used. Returns 0, SECINFO_ERR_WRONG or another error. */
 static int
-secinfo_app_prove(const struct secinfo_enroll_request *request, struct secinfo_enrollment *out)
+secinfo_app_check(const struct secinfo_enroll_request *request, struct secinfo_enrollment *out,
+		  char *code)
 {
 	unsigned window = request->conf->app_window;
 	uint64_t first = 0, last = 2u * window, matched = 0, step;
-	char *code = NULL;
 	int rc;
 
-	rc = request->io->ask(request->io->data, 1, "Enter the code shown by the app: ", &code);
-	if (rc != 0 || code == NULL)
-		return secinfo_enroll_refuse(request, rc != 0 ? rc : SECINFO_ERR_CONV,
-					     "no code was entered; nothing added");
 	secinfo_app_code_compact(code);
 	if (!out->otp.hotp) {
 		/* The person may have taken a while: the window is around now. */
@@ -174,8 +175,48 @@ secinfo_app_prove(const struct secinfo_enroll_request *request, struct secinfo_e
 		last = step + window;
 	}
 	rc = secinfo_otp_find(out->secret, out->secret_len, &out->otp, first, last, code, &matched);
-	secinfo_wipe(code, strlen(code));
-	free(code);
+	if (rc == 0)
+		out->counter = (long long)matched;
+	return rc;
+}
+
+/* Asks for a code from the app, up to SECINFO_APP_ENROLL_TRIES times for the same secret. */
+static int
+secinfo_app_prove(const struct secinfo_enroll_request *request, struct secinfo_enrollment *out)
+{
+	char text[128];
+	int rc = SECINFO_ERR_WRONG;
+
+	for (int attempt = 1; rc == SECINFO_ERR_WRONG && attempt <= SECINFO_APP_ENROLL_TRIES;
+	     attempt++) {
+		char *code = NULL;
+		int asked, ended;
+
+		if (attempt > 1) {
+			snprintf(text, sizeof(text),
+				 "The code is wrong. Check that the app scanned this QR code and "
+				 "that the phone's clock is right (attempt %d of %d).",
+				 attempt, SECINFO_APP_ENROLL_TRIES);
+			rc = request->io->say(request->io->data, text);
+			if (rc != 0)
+				return secinfo_enroll_refuse(request, rc, "cannot ask again: %s",
+							     secinfo_strerror(rc));
+		}
+		asked = request->io->ask(request->io->data, 1,
+					 "Enter the code shown by the app: ", &code);
+		ended = asked != 0 || code == NULL;
+		if (ended && attempt == 1)
+			return secinfo_enroll_refuse(request, asked != 0 ? asked : SECINFO_ERR_CONV,
+						     "no code was entered; nothing added");
+		/* The end of the answers after a wrong code: the wrong code is what to report. */
+		rc = ended ? SECINFO_ERR_WRONG : secinfo_app_check(request, out, code);
+		if (code != NULL) {
+			secinfo_wipe(code, strlen(code));
+			free(code);
+		}
+		if (ended)
+			break;
+	}
 	if (rc == SECINFO_ERR_WRONG)
 		return secinfo_enroll_refuse(request, rc,
 					     "the code is wrong; nothing added. Check that the app "
@@ -184,7 +225,6 @@ secinfo_app_prove(const struct secinfo_enroll_request *request, struct secinfo_e
 	if (rc != 0)
 		return secinfo_enroll_refuse(request, rc, "cannot check the code: %s",
 					     secinfo_strerror(rc));
-	out->counter = (long long)matched;
 	return 0;
 }
 
@@ -206,6 +246,15 @@ secinfo_app_enroll(const struct secinfo_enroll_request *request, struct secinfo_
 	rc = secinfo_app_secret(request, out);
 	if (rc != 0)
 		return rc;
+	if (request->existing != NULL) {
+		long long id = secinfo_user_method_same(request->existing, out);
+		if (id != 0)
+			return secinfo_enroll_refuse(
+				request, SECINFO_ERR_EXISTS,
+				"%s already has an authenticator app with this "
+				"secret (method id %lld); nothing added",
+				request->user, id);
+	}
 	if (secinfo_base32_encode(out->secret, out->secret_len, &base32) != 0 ||
 	    secinfo_app_uri(conf->issuer, request->user, base32, &out->otp, &uri, &uri_len) != 0) {
 		rc = secinfo_enroll_refuse(request, SECINFO_ERR_NOMEM, "out of memory");

@@ -169,7 +169,18 @@ secinfo_code_enroll(const struct secinfo_enroll_request *request, struct secinfo
 		return secinfo_enroll_refuse(
 			request, rc, "cannot add the %s '%s': %s",
 			out->kind == SECINFO_KIND_EMAIL ? "address" : "phone number", escaped, why);
-	if (note != NULL) {
+	if (request->existing != NULL) {
+		struct secinfo_enrollment same = {.kind = out->kind, .detail = detail};
+		const struct secinfo_method *m = secinfo_user_method(
+			request->existing, secinfo_user_method_same(request->existing, &same));
+		if (m != NULL)
+			rc = secinfo_enroll_refuse(request, SECINFO_ERR_EXISTS,
+						   "%s already has %s %s (method id %lld); nothing "
+						   "added",
+						   request->user, ops->name,
+						   m->detail != NULL ? m->detail : detail, m->id);
+	}
+	if (rc == 0 && note != NULL) {
 		snprintf(text, sizeof(text), "Note: %s. The number is %s.", note, detail);
 		rc = request->io->say(request->io->data, text);
 	}

@@ -264,9 +264,13 @@ secinfo_questions_file_line(struct secinfo_questions_enroll *e, char *line, cons
 		return secinfo_enroll_refuse(e->request, SECINFO_ERR_INVALID,
 					     "%s: expected QUESTION_ID<TAB>ANSWER", where);
 	*tab = '\0';
+	/* Never echo what is there: it may be an answer (columns swapped, a stray tab). */
 	if (secinfo_id_parse(line, &id) != 0)
 		return secinfo_enroll_refuse(e->request, SECINFO_ERR_INVALID,
-					     "%s: '%s' is not a question id", where, line);
+					     "%s: the line does not start with a question id; "
+					     "expected QUESTION_ID<TAB>ANSWER ('secinfo-admin "
+					     "question list' shows the ids)",
+					     where);
 	q = secinfo_questions_find(e, id);
 	if (q == NULL)
 		return secinfo_enroll_refuse(e->request, SECINFO_ERR_NOT_FOUND,

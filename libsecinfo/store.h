@@ -186,6 +186,10 @@ int secinfo_store_send_reserve(struct secinfo_store *store, long long user_id, c
 /* Appends an audit row. */
 int secinfo_store_audit(struct secinfo_store *store, const struct secinfo_audit_entry *entry);
 
+/* Checks that the audit table is there with its columns, so that audit rows can be written.
+ * Returns 0, or SECINFO_ERR_DB (no such table or column) or another SECINFO_ERR_* code. */
+int secinfo_store_audit_check(struct secinfo_store *store);
+
 /* Calls FN for each audit row, oldest first, optionally only for USER and since SINCE. */
 int secinfo_store_audit_list(struct secinfo_store *store, const char *user, long long since,
 			     int (*fn)(const struct secinfo_audit_entry *entry, void *data),

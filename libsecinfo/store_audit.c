@@ -15,6 +15,18 @@ secinfo_store_audit(struct secinfo_store *store, const struct secinfo_audit_entr
 		e->method ? e->method : "", e->event, e->result);
 }
 
+int
+secinfo_store_audit_check(struct secinfo_store *store)
+{
+	struct secinfo_sql query = {
+		.sql = "SELECT time, user, service, rhost, method, event, result FROM audit LIMIT "
+		       "0",
+		.columns = "",
+	};
+
+	return secinfo_store_sql(store, &query, "");
+}
+
 struct secinfo_audit_each {
 	int (*fn)(const struct secinfo_audit_entry *entry, void *data);
 	void *data;

@@ -133,12 +133,30 @@ secinfo_flow_decisive(const struct secinfo_flow *flow, int rc, int last_try)
 	       (rc == SECINFO_ERR_WRONG && last_try);
 }
 
-/* Appends the decision's audit row to the open transaction. */
+void
+secinfo_audit_lost(pam_handle_t *pamh, const struct secinfo_audit_entry *e, const char *consequence)
+{
+	char user[128], service[64], rhost[128];
+	int success = e->result != NULL && strcmp(e->result, "success") == 0;
+
+	pam_syslog(pamh, success ? LOG_CRIT : LOG_ERR,
+		   "AUDIT TRAIL NOT WRITTEN: lost the row time=%lld event=%s user=%s service=%s "
+		   "rhost=%s method=%s result=%s%s",
+		   e->time, e->event != NULL ? e->event : "",
+		   secinfo_escape(e->user, user, sizeof(user)),
+		   secinfo_escape(e->service, service, sizeof(service)),
+		   secinfo_escape(e->rhost, rhost, sizeof(rhost)),
+		   e->method != NULL && e->method[0] != '\0' ? e->method : "-",
+		   e->result != NULL ? e->result : "", consequence);
+}
+
+/* Appends the decision's audit row to the open transaction; a failure is logged loudly. */
 static int
 secinfo_flow_audit(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
 		   int rc)
 {
 	struct secinfo_audit_entry e = flow->audit;
+	int step;
 
 	e.time = (long long)flow->now;
 	e.method = decoy ? "" : secinfo_kind_name(method->kind);
@@ -148,7 +166,13 @@ secinfo_flow_audit(struct secinfo_flow *flow, const struct secinfo_method *metho
 		   : !decoy                     ? "failure"
 		   : flow->audit.result != NULL ? flow->audit.result
 						: "not-enrolled";
-	return secinfo_store_audit(flow->store, &e);
+	step = secinfo_store_audit(flow->store, &e);
+	if (step != 0)
+		secinfo_audit_lost(flow->pamh, &e,
+				   rc == 0 ? "; the verification succeeded but is refused: no "
+					     "success goes unaudited"
+					   : "");
+	return step;
 }
 
 /*
@@ -291,9 +315,13 @@ secinfo_flow_delivery_failed(struct secinfo_flow *flow, const struct secinfo_met
 {
 	const char *result = rc == SECINFO_ERR_DENIED ? "send-limit" : "send-failed";
 	char user[128], detail[300];
-	struct secinfo_audit_entry e = {
-		(long long)flow->now, user,  "", "", secinfo_kind_name(method->kind),
-		"delivery",           result};
+	struct secinfo_audit_entry e = {.time = (long long)flow->now,
+					.user = flow->user->name,
+					.service = "",
+					.rhost = "",
+					.method = secinfo_kind_name(method->kind),
+					.event = "delivery",
+					.result = result};
 
 	secinfo_escape(flow->user->name, user, sizeof(user));
 	secinfo_escape(flow->delivery.detail, detail, sizeof(detail));
@@ -301,7 +329,7 @@ secinfo_flow_delivery_failed(struct secinfo_flow *flow, const struct secinfo_met
 		   "delivery user=%s method=%s result=%s gateway_status=%ld detail=%s", user,
 		   e.method, result, flow->delivery.http_status, detail);
 	if (secinfo_store_audit(flow->store, &e) != 0)
-		pam_syslog(flow->pamh, LOG_ERR, "could not write the audit trail");
+		secinfo_audit_lost(flow->pamh, &e, "");
 }
 
 /*

@@ -50,4 +50,9 @@ int secinfo_flow_decoy(struct secinfo_flow *flow);
 /* Tells the user that verification is locked, and until when (UTC). */
 void secinfo_flow_say_locked(struct secinfo_flow *flow, long long locked_until);
 
+/* Says loudly in syslog (LOG_CRIT for a success, else LOG_ERR) that the audit row E could not
+ * be written, and what it held: the trail lost it. CONSEQUENCE ("" for none) is appended. */
+void secinfo_audit_lost(pam_handle_t *pamh, const struct secinfo_audit_entry *e,
+			const char *consequence);
+
 #endif

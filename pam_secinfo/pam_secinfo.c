@@ -36,7 +36,7 @@ struct secinfo_call {
 	const char *username; /* the canonical name, in name */
 	char name[SECINFO_USERNAME_MAX + 1];
 	int otp_ready;
-	char log_user[128], service[64], rhost[128]; /* escaped, for the log and the audit trail */
+	char log_user[128], service[64], rhost[128]; /* escaped, for the log */
 };
 
 /* The one place where SECINFO_ERR_* codes become PAM codes. No error becomes PAM_SUCCESS or
@@ -56,24 +56,25 @@ secinfo_pam_code(int err, int for_account)
 	}
 }
 
-/* Fills the fields of CALL's audit rows that do not change: user, service and remote host
- * (escaped: PAM items are untrusted), and the entry point as the event. */
+/* Fills the fields of CALL's audit rows that do not change: user, service and remote host as
+ * they are (bound parameters; secinfo-admin audit escapes them when it prints), and the entry
+ * point as the event. The log gets them escaped (PAM items are untrusted) in CALL. */
 static void
 secinfo_call_fields(struct secinfo_call *call, struct secinfo_audit_entry *e)
 {
-	const void *item = NULL;
+	const void *service = NULL, *rhost = NULL;
 
+	if (pam_get_item(call->pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+		service = NULL;
+	if (pam_get_item(call->pamh, PAM_RHOST, &rhost) != PAM_SUCCESS)
+		rhost = NULL;
 	secinfo_escape(call->username, call->log_user, sizeof(call->log_user));
-	call->service[0] = call->rhost[0] = '\0';
-	if (pam_get_item(call->pamh, PAM_SERVICE, &item) == PAM_SUCCESS)
-		secinfo_escape(item, call->service, sizeof(call->service));
-	item = NULL;
-	if (pam_get_item(call->pamh, PAM_RHOST, &item) == PAM_SUCCESS)
-		secinfo_escape(item, call->rhost, sizeof(call->rhost));
+	secinfo_escape(service, call->service, sizeof(call->service));
+	secinfo_escape(rhost, call->rhost, sizeof(call->rhost));
 	memset(e, 0, sizeof(*e));
-	e->user = call->log_user;
-	e->service = call->service;
-	e->rhost = call->rhost;
+	e->user = call->username != NULL ? call->username : "";
+	e->service = service != NULL ? service : "";
+	e->rhost = rhost != NULL ? rhost : "";
 	e->event = call->entry;
 }
 
@@ -94,7 +95,7 @@ secinfo_call_record(struct secinfo_call *call, const char *method, const char *r
 		e.method = method;
 		e.result = result;
 		if (secinfo_store_audit(call->store, &e) != 0)
-			pam_syslog(call->pamh, LOG_ERR, "could not write the audit trail");
+			secinfo_audit_lost(call->pamh, &e, "");
 	}
 }
 

@@ -27,7 +27,7 @@ trap 'rm -rf "$D"' EXIT
 step "Writing a throw-away configuration in $D (root-owned: the module trusts nothing else)"
 cat > "$D/secinfo.conf" <<CONF
 [policy]
-methods = app key
+methods = app
 tries = 1
 
 [database]

@@ -31,12 +31,15 @@ enum secinfo_admin_option {
 	SECINFO_OPT_USER = 1u << 5,
 	SECINFO_OPT_SINCE = 1u << 6,
 	SECINFO_OPT_ANSWERS_FILE = 1u << 7,
+	SECINFO_OPT_SECRET_FILE = 1u << 8,
 };
 
 /* One command's arguments after the command words. */
 struct secinfo_admin_args {
 	unsigned options; /* SECINFO_OPT_* given */
-	const char *secret, *user, *since, *answers_file;
+	/* --secret is copied here (guarded memory, freed by main) and wiped from argv at once. */
+	char *secret;
+	const char *user, *since, *answers_file, *secret_file;
 	char **words; /* positional arguments, in order */
 	int n_words;
 	const char *command; /* "user show", for messages */
@@ -109,6 +112,10 @@ int secinfo_admin_user_load(struct secinfo_admin *admin, const char *name,
 
 /* Refuses user names nobody can sign in with. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_admin_user_name_check(const char *name);
+
+/* Warns (on stderr; not an error) when the name service (getpwnam_r) does not know NAME: a
+ * typing mistake would otherwise enrol a user nobody can sign in as. */
+void secinfo_admin_user_name_lookup(const char *name);
 
 /* Asks QUESTION on stderr and reads a line from stdin (newline removed, surrounding white space
  * trimmed). Returns 0, or -1 at end of input or on a line longer than SIZE - 1. */

@@ -218,6 +218,14 @@ secinfo_admin_check_database(struct secinfo_admin_check *check)
 	else if (rc != 0)
 		secinfo_admin_check_say(check, 1, "%s: cannot check its integrity: %s",
 					admin->conf->db_path, secinfo_strerror(rc));
+	/* Without the audit table every decision's transaction fails: nobody could sign in. */
+	rc = secinfo_store_audit_check(admin->store);
+	if (rc != 0)
+		secinfo_admin_check_say(check, 1,
+					"%s: the audit table is missing or damaged (%s): no "
+					"audit row can be written, so every verification fails; "
+					"restore the database from a backup",
+					admin->conf->db_path, secinfo_strerror(rc));
 	rc = secinfo_store_user_names(admin->store, secinfo_admin_check_user, check);
 	if (rc != 0)
 		secinfo_admin_check_say(check, 1, "%s: cannot read the users: %s",

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "error.h"
@@ -57,9 +60,12 @@ secinfo_admin_send(void *sender, const struct secinfo_conf *conf,
 static int
 secinfo_admin_add_usage(const struct secinfo_admin_args *args, const struct secinfo_method_ops *ops)
 {
-	if ((args->options & (SECINFO_OPT_SECRET | SECINFO_OPT_HOTP)) &&
+	if ((args->options & (SECINFO_OPT_SECRET | SECINFO_OPT_SECRET_FILE | SECINFO_OPT_HOTP)) &&
 	    !(ops->enroll_options & (SECINFO_ENROLL_SECRET | SECINFO_ENROLL_HOTP)))
-		return secinfo_admin_usage_fail("--secret and --hotp are only for app");
+		return secinfo_admin_usage_fail(
+			"--secret, --secret-file and --hotp are only for app");
+	if ((args->options & SECINFO_OPT_SECRET) && (args->options & SECINFO_OPT_SECRET_FILE))
+		return secinfo_admin_usage_fail("give --secret-file or --secret, not both");
 	if ((args->options & SECINFO_OPT_ANSWERS_FILE) &&
 	    !(ops->enroll_options & SECINFO_ENROLL_ANSWERS_FILE))
 		return secinfo_admin_usage_fail("--answers-file is only for questions");
@@ -83,8 +89,71 @@ secinfo_admin_enroll_options(const struct secinfo_admin_args *args)
 {
 	return (args->options & SECINFO_OPT_NO_VERIFY ? SECINFO_ENROLL_NO_VERIFY : 0) |
 	       (args->options & SECINFO_OPT_HOTP ? SECINFO_ENROLL_HOTP : 0) |
-	       (args->options & SECINFO_OPT_SECRET ? SECINFO_ENROLL_SECRET : 0) |
+	       (args->options & (SECINFO_OPT_SECRET | SECINFO_OPT_SECRET_FILE)
+			? SECINFO_ENROLL_SECRET
+			: 0) |
 	       (args->options & SECINFO_OPT_ANSWERS_FILE ? SECINFO_ENROLL_ANSWERS_FILE : 0);
+}
+
+/* Most bytes a secret file's line may hold: far more than any base32 secret. */
+#define SECINFO_ADMIN_SECRET_LINE 1024
+
+/*
+ * Reads the base32 secret from the first line of PATH ("-": standard input, whose next lines
+ * then answer the prompts) into guarded memory (*secret), white space around it removed.
+ * stdio's buffer for PATH is ours and wiped. Returns 0 or a negative SECINFO_ERR_* code
+ * (message printed).
+ */
+static int
+secinfo_admin_secret_read(const char *path, char **secret)
+{
+	char buffer[BUFSIZ];
+	FILE *f = stdin;
+	struct stat st;
+	size_t n;
+	char *start;
+	int fd, rc = SECINFO_OK;
+
+	*secret = secinfo_secret_alloc(SECINFO_ADMIN_SECRET_LINE);
+	if (*secret == NULL)
+		return secinfo_admin_error(SECINFO_ERR_NOMEM, "out of memory");
+	if (strcmp(path, "-") != 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+		if (fd < 0)
+			return secinfo_admin_fail("cannot open the secret file %s: %s", path,
+						  errno == ELOOP ? "it is a symbolic link"
+								 : strerror(errno));
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL) {
+			close(fd);
+			return secinfo_admin_fail("the secret file %s is not a regular file", path);
+		}
+		setvbuf(f, buffer, _IOFBF, sizeof(buffer));
+	}
+	if (fgets(*secret, SECINFO_ADMIN_SECRET_LINE, f) == NULL)
+		rc = secinfo_admin_fail("the secret file %s is empty; it holds the base32 secret "
+					"on its first line",
+					path);
+	else if (strchr(*secret, '\n') == NULL && !feof(f))
+		rc = secinfo_admin_fail("the first line of the secret file %s is too long for a "
+					"base32 secret",
+					path);
+	if (f != stdin) {
+		fclose(f);
+		secinfo_wipe(buffer, sizeof(buffer));
+	}
+	if (rc != SECINFO_OK)
+		return rc;
+	n = strlen(*secret);
+	while (n > 0 && isspace((unsigned char)(*secret)[n - 1]))
+		(*secret)[--n] = '\0';
+	for (start = *secret; isspace((unsigned char)*start); start++)
+		;
+	memmove(*secret, start, strlen(start) + 1);
+	if ((*secret)[0] == '\0')
+		return secinfo_admin_fail("the first line of the secret file %s is empty; it holds "
+					  "the base32 secret",
+					  path);
+	return SECINFO_OK;
 }
 
 int
@@ -92,7 +161,8 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 {
 	const struct secinfo_method_ops *ops = secinfo_method_ops_by_name(args->words[1]);
 	struct secinfo_enrollment enrollment;
-	char why[1024] = "";
+	struct secinfo_user *existing = NULL;
+	char why[1024] = "", *secret_file = NULL;
 	struct secinfo_enroll_request request = {
 		.user = args->words[0],
 		.detail = args->n_words > 2 ? args->words[2] : NULL,
@@ -116,20 +186,38 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 		rc = secinfo_admin_user_name_check(args->words[0]);
 	if (rc == SECINFO_OK)
 		rc = secinfo_admin_open(admin);
+	if (rc == SECINFO_OK && args->secret_file != NULL) {
+		rc = secinfo_admin_secret_read(args->secret_file, &secret_file);
+		request.secret = secret_file;
+	}
 	if (rc != SECINFO_OK)
-		return rc;
-	if (!(admin->conf->methods & SECINFO_KIND_BIT(ops->kind)))
-		return secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
-					  "methods in %s)",
-					  ops->name, admin->conf_path);
+		goto out;
+	secinfo_admin_user_name_lookup(args->words[0]);
+	if (!(admin->conf->methods & SECINFO_KIND_BIT(ops->kind))) {
+		rc = secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
+					"methods in %s)",
+					ops->name, admin->conf_path);
+		goto out;
+	}
+	/* Refuse a repeat before a code is sent or asked for (and again when storing). */
+	rc = secinfo_store_user_get(admin->store, args->words[0], &existing);
+	if (rc != 0 && rc != SECINFO_ERR_NOT_FOUND) {
+		rc = secinfo_admin_error(rc, "cannot read user '%s': %s", args->words[0],
+					 secinfo_strerror(rc));
+		goto out;
+	}
+	request.existing = existing;
 	request.store = admin->store;
 	request.conf = admin->conf;
 	rc = secinfo_method_enroll(ops->kind, &request, &enrollment);
+	secinfo_user_free(existing);
 	if (rc == 0)
 		rc = secinfo_admin_method_store(admin, args->words[0], &enrollment);
 	else
 		rc = secinfo_admin_fail("%s", why);
 	secinfo_enrollment_clear(&enrollment);
+out:
+	secinfo_secret_free(secret_file);
 	return rc;
 }
 
@@ -179,6 +267,10 @@ secinfo_admin_method_store(struct secinfo_admin *admin, const char *name,
 	if (rc == SECINFO_ERR_EXISTS && ops->one_per_user)
 		return secinfo_admin_fail("%s already has %s (method id %lld); nothing added", name,
 					  ops->noun, duplicate);
+	if (rc == SECINFO_ERR_EXISTS && e->detail == NULL)
+		return secinfo_admin_fail("%s already has %s with this secret (method id %lld); "
+					  "nothing added",
+					  name, ops->noun, duplicate);
 	if (rc == SECINFO_ERR_EXISTS)
 		return secinfo_admin_fail("%s already has %s %s (method id %lld); nothing added",
 					  name, ops->name, e->detail, duplicate);

@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "error.h"
 #include "crypto.h"
 #include "otp.h"
+#include "safefile.h"
 
 #define SECINFO_ADMIN_ANY_WORDS (-1) /* the command reads its words itself: no option parsing */
 
@@ -40,13 +42,14 @@ static const struct secinfo_admin_command secinfo_admin_commands[] = {
 	{"user", "unlock", "USER", "clear a user's failures and lockout", 0, 1, 1,
 	 secinfo_admin_cmd_user_unlock},
 	{"method", "add",
-	 "USER app [--secret BASE32] [--hotp] [--no-verify]\n"
+	 "USER app [--secret-file FILE|-] [--secret BASE32] [--hotp] [--no-verify]\n"
 	 "USER sms|call PHONE [--no-verify]\n"
 	 "USER email ADDRESS [--no-verify]\n"
 	 "USER key [--no-verify]\n"
 	 "USER questions [--answers-file FILE]",
 	 "register a method for a user",
-	 SECINFO_OPT_SECRET | SECINFO_OPT_HOTP | SECINFO_OPT_NO_VERIFY | SECINFO_OPT_ANSWERS_FILE,
+	 SECINFO_OPT_SECRET | SECINFO_OPT_SECRET_FILE | SECINFO_OPT_HOTP | SECINFO_OPT_NO_VERIFY |
+		 SECINFO_OPT_ANSWERS_FILE,
 	 2, 3, secinfo_admin_cmd_method_add},
 	{"method", "delete", "USER METHOD [--yes]", "delete a method (METHOD: id, or kind)",
 	 SECINFO_OPT_YES, 2, 2, secinfo_admin_cmd_method_delete},
@@ -69,6 +72,13 @@ static const struct secinfo_admin_command secinfo_admin_commands[] = {
 
 static char secinfo_admin_program[] = "secinfo-admin";
 
+/* What --help says about --secret (secinfo-admin(8)). */
+static const char secinfo_admin_secret_note[] =
+	"\n--secret-file FILE reads the base32 secret from the first line of FILE ('-': standard\n"
+	"input, whose next lines answer the prompts). --secret BASE32 is overwritten in the\n"
+	"process's arguments at start, but other users can see it in ps until then: prefer\n"
+	"--secret-file.\n";
+
 /* Long options; val is the SECINFO_OPT_* bit's index plus this base. */
 #define SECINFO_ADMIN_OPT_BASE 1000
 static const struct option secinfo_admin_options[] = {
@@ -80,6 +90,7 @@ static const struct option secinfo_admin_options[] = {
 	{"user", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 5},
 	{"since", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 6},
 	{"answers-file", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 7},
+	{"secret-file", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 8},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -116,9 +127,9 @@ secinfo_admin_usage(FILE *out)
 		"\noptions:\n"
 		"  -c FILE     configuration file (default %s)\n"
 		"  -h, --help  show this text\n\n"
-		"Answers (codes, confirmations) are read from standard input.\n"
+		"Answers (codes, confirmations) are read from standard input.\n%s"
 		"Exit status: 0 done, 1 refused or failed, 2 usage error.\n",
-		SECINFO_CONF_PATH);
+		SECINFO_CONF_PATH, secinfo_admin_secret_note);
 }
 
 /* Finds the command named by WORDS; *used gets how many words named it. Prints why on failure. */
@@ -157,9 +168,30 @@ secinfo_admin_find(int n, char **words, int *used)
 	return NULL;
 }
 
-/* Records one option in ARGS. Returns 0 or SECINFO_ERR_USAGE. */
+/*
+ * Moves --secret's VALUE out of the process's arguments: copies it to guarded memory (*copy)
+ * and overwrites it in argv, so that ps and /proc/PID/cmdline no longer show it while the
+ * command waits for a code. It was visible there from exec until now: --secret-file avoids
+ * that. Returns 0 or SECINFO_ERR_NOMEM.
+ */
 static int
-secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, const char *value,
+secinfo_admin_secret_take(char *value, char **copy)
+{
+	size_t n = strlen(value);
+
+	*copy = secinfo_secret_alloc(n);
+	if (*copy == NULL)
+		return secinfo_admin_error(SECINFO_ERR_NOMEM, "out of memory");
+	memcpy(*copy, value, n + 1);
+	/* VALUE is in argv's strings, which are writable (C11 5.1.2.2.1). */
+	memset(value, 'x', n);
+	return SECINFO_OK;
+}
+
+/* Records one option in ARGS (--secret: moved out of argv). Returns 0, SECINFO_ERR_USAGE or
+ * SECINFO_ERR_NOMEM. */
+static int
+secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, char *value,
 		     struct secinfo_admin_args *args)
 {
 	unsigned bit = 1u << index;
@@ -169,20 +201,22 @@ secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, const c
 		return secinfo_admin_usage_fail("--%s cannot be used with '%s%s%s'",
 						secinfo_admin_options[index].name, cmd->group,
 						cmd->name ? " " : "", cmd->name ? cmd->name : "");
-	if (bit == SECINFO_OPT_SECRET)
-		slot = &args->secret;
-	else if (bit == SECINFO_OPT_USER)
+	if (bit == SECINFO_OPT_USER)
 		slot = &args->user;
 	else if (bit == SECINFO_OPT_SINCE)
 		slot = &args->since;
 	else if (bit == SECINFO_OPT_ANSWERS_FILE)
 		slot = &args->answers_file;
+	else if (bit == SECINFO_OPT_SECRET_FILE)
+		slot = &args->secret_file;
 	if (args->options & bit)
 		return secinfo_admin_usage_fail("--%s is given twice",
 						secinfo_admin_options[index].name);
 	args->options |= bit;
 	if (slot != NULL)
 		*slot = value;
+	if (bit == SECINFO_OPT_SECRET)
+		return secinfo_admin_secret_take(value, &args->secret);
 	return SECINFO_OK;
 }
 
@@ -228,6 +262,39 @@ secinfo_admin_parse(const struct secinfo_admin_command *cmd, int argc, char **ar
 	return rc;
 }
 
+/*
+ * "secinfo-admin GROUP --help" (or -h) for a group of subcommands: prints the group's usage
+ * lines on stdout. Returns 1 when it did, 0 when ARGV asks for something else.
+ */
+static int
+secinfo_admin_group_help(int argc, char **argv)
+{
+	int found = 0;
+
+	if (argc < 2 || (strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0))
+		return 0;
+	for (size_t i = 0; i < SECINFO_ADMIN_NCOMMANDS; i++) {
+		const struct secinfo_admin_command *cmd = &secinfo_admin_commands[i];
+		if (cmd->name == NULL || strcmp(argv[0], cmd->group) != 0)
+			continue;
+		if (!found)
+			printf("usage:\n");
+		found = 1;
+		secinfo_admin_usage_command(cmd, "  ", stdout);
+		printf("      %s\n", cmd->summary);
+	}
+	return found;
+}
+
+/* Says that secinfo-admin must be run as root; the sentence names the program already, so it
+ * goes without the usual "secinfo-admin: " prefix. Returns SECINFO_ERR_DENIED (exit 1). */
+static int
+secinfo_admin_not_root(void)
+{
+	fputs("secinfo-admin must be run as root\n", stderr);
+	return SECINFO_ERR_DENIED;
+}
+
 /* Runs the command named by ARGV (everything after the global options). */
 static int
 secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
@@ -237,6 +304,8 @@ secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
 	char command[64];
 	int used = 0, help = 0, rc;
 
+	if (secinfo_admin_group_help(argc, argv))
+		return SECINFO_OK;
 	cmd = secinfo_admin_find(argc, argv, &used);
 	if (cmd == NULL)
 		return SECINFO_ERR_USAGE;
@@ -244,12 +313,20 @@ secinfo_admin_dispatch(struct secinfo_admin *admin, int argc, char **argv)
 		 cmd->name ? cmd->name : "");
 	args.command = command;
 	rc = secinfo_admin_parse(cmd, argc - used + 1, argv + used - 1, &args, &help);
-	if (rc == 0 && help)
+	if (rc == 0 && help) {
 		secinfo_admin_usage_command(cmd, "usage: ", stdout);
+		if (cmd->options & SECINFO_OPT_SECRET)
+			fputs(secinfo_admin_secret_note, stdout);
+	} else if (rc == 0 && !secinfo_file_owner_trusted(geteuid()))
+		/* Every command reads or writes root's files; say so before any of them is judged
+		 * unsafe. The same one rule as the files' owner check: the test build also trusts
+		 * the user running the tests (libsecinfo/safefile.c). */
+		rc = secinfo_admin_not_root();
 	else if (rc == 0)
 		rc = cmd->run(admin, &args);
 	if (rc == SECINFO_ERR_USAGE)
 		secinfo_admin_usage_command(cmd, "usage: ", stderr);
+	secinfo_secret_free(args.secret);
 	free(args.words);
 	return rc;
 }

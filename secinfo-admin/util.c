@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,28 @@ secinfo_admin_user_name_check(const char *name)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
 			return secinfo_admin_fail("a user name cannot contain control characters");
 	return SECINFO_OK;
+}
+
+void
+secinfo_admin_user_name_lookup(const char *name)
+{
+	struct passwd pw, *found = NULL;
+	char buf[16384];
+	int rc;
+
+	rc = getpwnam_r(name, &pw, buf, sizeof(buf), &found);
+	fflush(stdout);
+	if (rc != 0)
+		fprintf(stderr,
+			"secinfo-admin: warning: cannot look up user '%s' in the name service: "
+			"%s\n",
+			name, strerror(rc));
+	else if (found == NULL)
+		fprintf(stderr,
+			"secinfo-admin: warning: the name service does not know a user '%s' "
+			"(getent passwd %s finds nothing); check the spelling: the module only "
+			"sees the name a user signs in with\n",
+			name, name);
 }
 
 int

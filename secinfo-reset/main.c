@@ -71,11 +71,14 @@ secinfo_reset_audit(const char *conf_path, const char *user, const char *result)
 	struct secinfo_audit_entry e = {(long long)time(NULL), NULL,  SECINFO_RESET_SERVICE, "", "",
 					"password-reset",      result};
 
-	e.user = secinfo_escape(user, escaped, sizeof(escaped));
+	e.user = user; /* as it is: secinfo-admin audit escapes it when it prints */
 	if (secinfo_crypto_init() != 0 || secinfo_conf_load(conf_path, &conf, &problems) != 0 ||
 	    secinfo_store_open(conf, 0, &store, why, sizeof(why)) != 0 ||
 	    secinfo_store_audit(store, &e) != 0)
-		syslog(LOG_AUTHPRIV | LOG_ERR, "could not write the audit trail (%s)", conf_path);
+		syslog(LOG_AUTHPRIV | (strcmp(result, "success") == 0 ? LOG_CRIT : LOG_ERR),
+		       "AUDIT TRAIL NOT WRITTEN (%s): lost the row event=password-reset user=%s "
+		       "result=%s",
+		       conf_path, secinfo_escape(user, escaped, sizeof(escaped)), result);
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
 	secinfo_problems_free(&problems);

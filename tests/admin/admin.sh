@@ -121,6 +121,99 @@ expect 1 '' -- user show bob
 eq "$(admin audit --user bob --json)" "[]" "audit rows of refused commands"
 pass "a wrong or missing code or a bad secret stores nothing"
 
+# A wrong code asks again for a code of the same secret (the app holds it already), 3 times.
+fresh_step
+expect 0 "$(totp "$SECRET" 10)
+$(totp "$SECRET" -10)
+$(totp "$SECRET")
+" -- method add ivan app --secret "$SECRET"
+eq "$(count "$out" "Enter the code shown by the app: ")" 3 "prompts for ivan's code"
+eq "$(count "$out" "otpauth://")" 1 "secrets shown to ivan"
+says "The code is wrong. Check that the app scanned this QR code"
+says "(attempt 3 of 3)"
+says "It is now the default method of ivan."
+# A random secret is shown once, and asked for three times at most: then nothing is added.
+expect 1 "000000
+000000
+000000
+000000
+" -- method add judy app
+eq "$(count "$out" "Enter the code shown by the app: ")" 3 "prompts for judy's code"
+eq "$(count "$out" "Or enter this key by hand")" 1 "secrets shown to judy"
+says "the code is wrong; nothing added"
+expect 1 '' -- user show judy
+# The end of the input after a wrong code: the wrong code is what is reported.
+expect 1 "000000
+" -- method add judy app
+says "the code is wrong; nothing added"
+eq "$(count "$out" "Enter the code shown by the app: ")" 2 "prompts until the end of input"
+expect 1 '' -- user show judy
+pass "a wrong code at method add app asks again for the same secret, 3 times at most"
+
+# The same secret twice for one user is refused, before a code is asked for.
+before=$(show carol)
+expect 1 '' -- method add carol app --secret "$SECRET" --no-verify
+says "carol already has an authenticator app with this secret (method id"
+says "nothing added"
+expect 1 '' -- method add carol app --secret "$SECRET"
+says "carol already has an authenticator app with this secret"
+case $out in *"Enter the code"*) fail "asked for a code of a secret carol has: $out" ;; esac
+unchanged carol "$before"
+pass "the same app secret twice for one user is refused"
+
+# --secret-file FILE, or - for standard input (the secret on the first line, then the code).
+S2=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+printf '  %s  \n' "$S2" > "$T/secret"
+fresh_step
+expect 0 "$(totp "$S2")
+" -- method add kate app --secret-file "$T/secret"
+says "secret=$S2&"
+says "It is now the default method of kate."
+fresh_step
+expect 0 "$S2
+$(totp "$S2")
+" -- method add lena app --secret-file -
+says "secret=$S2&"
+says "It is now the default method of lena."
+expect 2 '' -- method add mona app --secret-file "$T/secret" --secret "$S2" --no-verify
+says "not both"
+expect 2 '' -- method add mona sms +31612345678 --secret-file "$T/secret"
+: > "$T/empty"
+expect 1 '' -- method add mona app --secret-file "$T/empty" --no-verify
+says "is empty"
+expect 1 '' -- method add mona app --secret-file "$T/missing" --no-verify
+says "cannot open the secret file"
+expect 1 '' -- method add mona app --secret-file "$T" --no-verify
+says "not a regular file"
+expect 1 '' -- user show mona
+pass "method add app --secret-file FILE and - read the secret; bad files add nothing"
+
+# --secret is gone from the process's arguments (ps, /proc/PID/cmdline) while it waits for the
+# code: the command blocks on a FIFO that holds no answer yet.
+S3=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U
+mkfifo "$T/answer"
+exec 3<>"$T/answer"
+"$ADMIN" -c "$CONF" method add nina app --secret "$S3" < "$T/answer" > "$T/nina.out" 2>&1 &
+nina=$!
+i=0
+until grep -q "Enter the code" "$T/nina.out"; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "method add nina did not ask for a code: $(cat "$T/nina.out")"
+	sleep 0.1
+done
+cmdline=$(tr '\0' ' ' < "/proc/$nina/cmdline")
+expect_in "$cmdline" "method add nina app --secret "
+expect_not_in "$cmdline" "$S3"
+expect_not_in "$(ps -o args= -p "$nina")" "$S3"
+fresh_step
+totp "$S3" >&3
+rc=0
+wait "$nina" || rc=$?
+exec 3>&-
+eq "$rc" 0 "method add nina with --secret: $(cat "$T/nina.out")"
+expect_in "$(cat "$T/nina.out")" "secret=$S3&"
+pass "--secret is overwritten in the process's arguments before the code is asked for"
+
 expect 0 "$(oathtool --hotp -b "$SECRET" -c 1)
 " -- method add hank app --hotp --secret "$SECRET"
 says "otpauth://hotp/Example%20Org:hank?secret=$SECRET&issuer=Example%20Org&algorithm=SHA1&digits=6&counter=0"
@@ -147,6 +240,11 @@ before=$(show alice)
 expect 1 '' -- method add alice sms '+1 (425) 555-1234' --no-verify
 says "already has sms +14255551234 (method id $sms_alice)"
 unchanged alice "$before"
+# Refused before a code is sent (the gateway on port 9 is down: a send would say so).
+expect 1 '' -- method add alice sms '+1 425 555 1234'
+says "alice already has sms +14255551234 (method id $sms_alice); nothing added"
+case $out in *"could not send"*) fail "tried to send a code to a number alice has: $out" ;; esac
+unchanged alice "$before"
 expect 0 '' -- method add alice call '06 12345678' --no-verify
 eq "$(show alice | py '[m["detail"] for m in d["methods"] if m["kind"] == "call"]')" '["+31612345678"]' "call number with [sms] default_country"
 pass "phone numbers are normalised, extensions removed with a note, bad ones refused"
@@ -164,6 +262,15 @@ says "nothing added"
 unchanged alice "$before"
 expect 0 '' -- method add alice email Alice@Example.NET --no-verify
 eq "$(show alice | py '[m["detail"] for m in d["methods"] if m["kind"] == "email"]')" '["Alice@example.net"]' "email address"
+before=$(show alice)
+for address in Alice@example.net alice@EXAMPLE.net; do
+	expect 1 '' -- method add alice email "$address" --no-verify
+	says "alice already has email Alice@example.net"
+	expect 1 '' -- method add alice email "$address"
+	says "alice already has email"
+	case $out in *"could not send"*) fail "tried to send a code to an address alice has: $out" ;; esac
+done
+unchanged alice "$before"
 pass "blocked email domains and their subdomains are refused"
 
 before=$(show alice)
@@ -227,6 +334,21 @@ expect 0 'y
 eq "$(show dave | py '[m["kind"] for m in d["methods"]]')" '["email", "call"]' "after confirmed delete"
 pass "method delete asks, and deletes only on y"
 
+# --- names the name service does not know: a warning, not an error ------------------------
+known=$(id -un)
+getent passwd "$known" >/dev/null || fail "the name service does not know $known: the test below would prove nothing"
+unknown=secinfo-no-such-user-$$
+! getent passwd "$unknown" >/dev/null || fail "$unknown exists"
+expect 0 '' -- method add "$unknown" app --no-verify
+says "warning: the name service does not know a user '$unknown'"
+says "It is now the default method of $unknown."
+eq "$(show "$unknown" | py 'len(d["methods"])')" "1" "methods of an unknown name"
+expect 0 '' -- method add "$known" app --no-verify
+case $out in *warning*) fail "a warning for $known, whom the name service knows: $out" ;; esac
+expect 0 '' -- user delete "$unknown" --yes
+expect 0 '' -- user delete "$known" --yes
+pass "method add warns about a name the name service does not know, and still adds"
+
 # --- users --------------------------------------------------------------------------------
 expect 0 '' -- method add erin app --no-verify
 expect 0 '' -- method add erin email erin@example.net --no-verify
@@ -261,6 +383,17 @@ expect 0 '' -- --help
 says "usage: secinfo-admin [-c FILE] COMMAND"
 expect 0 '' -- user show --help
 says "user show USER [--json]"
+# A group's --help lists its subcommands (and needs no database).
+for group in user method question; do
+	expect 0 '' -- "$group" --help
+	says "usage:"
+	says "secinfo-admin [-c FILE] $group "
+done
+expect 0 '' -- method --help
+says "method add USER app [--secret-file FILE|-] [--secret BASE32]"
+says "method delete USER METHOD [--yes]"
+expect 0 '' -- user -h
+says "user unlock USER"
 expect 0 '' -- question list
 says "No security questions"
 expect 1 '' -- send-test sms +31612345678

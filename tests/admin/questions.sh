@@ -139,6 +139,13 @@ try_file "$Q1\tfluffy\n$Q1\tdelft\n$Q3\tbeetle\n" "twice"
 says "answered twice"
 try_file "$Q1 fluffy\n$Q2\tdelft\n$Q3\tbeetle\n" "no tab"
 says "QUESTION_ID<TAB>ANSWER"
+# An error about a line never echoes what may be an answer (columns swapped, stray tabs).
+for line in "fluffy-topsecret\t$Q1" "fluffy-topsecret\tmore" " fluffy-topsecret\t" "$Q1 fluffy-topsecret\tx" \
+	"0\tfluffy-topsecret" "99\tfluffy-topsecret"; do
+	try_file "$line\n$Q2\tdelft\n$Q3\tbeetle\n" "swapped columns"
+	says "answers:1:"
+	expect_not_in "$out" "topsecret"
+done
 ln -s "$ANS" "$T/answers.link"
 expect 1 "" -- method add bob questions --answers-file "$T/answers.link"
 says "symbolic link"

@@ -2,6 +2,8 @@
  * keys, deny_users, and the PAM module's arguments. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -91,9 +93,8 @@ test_defaults(void)
 		return;
 	}
 	CHECK_STR(conf->path, FILE_NAME, "path remembered");
-	CHECK_INT(conf->methods,
-		  SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_KEY),
-		  "methods default to app key");
+	CHECK_INT(conf->methods, SECINFO_KIND_BIT(SECINFO_KIND_APP),
+		  "methods default to app: what this version implements");
 	CHECK_INT(conf->tries, 3, "tries default");
 	CHECK_INT(conf->max_failures, 10, "max_failures default");
 	CHECK_INT(conf->lockout, 900, "lockout default (15m)");
@@ -172,8 +173,10 @@ test_values(void)
 				   "user_verification = discouraged\n";
 
 	CHECK_INT(parse(text, &conf, &problems), 0, "a configuration with values parses");
-	CHECK_INT(problems.count, 0, "and has no problems%s%s", problems.count > 0 ? ": " : "",
+	/* Only the warning that this version does not implement key (test_unimplemented_kinds). */
+	CHECK_INT(problems.count, 1, "and has one problem%s%s", problems.count > 0 ? ": " : "",
 		  problems.count > 0 ? problems.text[0] : "");
+	CHECK_INT(problems.errors, 0, "which is a warning");
 	if (conf == NULL) {
 		secinfo_problems_free(&problems);
 		return;
@@ -595,6 +598,8 @@ test_spec_example(void)
 		"rp_id = secinfo           # FIDO2 relying party; origin is pam://<rp_id>\n"
 		"user_verification = required   # PIN: required | preferred | discouraged\n";
 	static const char *const warnings[] = {
+		FILE_NAME ":2: [policy] methods allows key, which this version does not implement: "
+			  "key methods can be neither added nor used; remove key from the list",
 		FILE_NAME ": [sms] url is not used by provider = twilio",
 		FILE_NAME ": [sms] method is not used by provider = twilio",
 		FILE_NAME ": [sms] content_type is not used by provider = twilio",
@@ -609,8 +614,9 @@ test_spec_example(void)
 	CHECK_INT(problems.errors, 0, "the SPEC example has no errors%s%s",
 		  problems.errors > 0 ? ", first problem: " : "",
 		  problems.errors > 0 ? problems.text[0] : "");
-	CHECK_INT(problems.count, 6, "the SPEC example warns about the six http-only keys");
-	for (size_t i = 0; i < problems.count && i < 6; i++) {
+	CHECK_INT(problems.count, 7,
+		  "the SPEC example warns about key (not implemented) and the six http-only keys");
+	for (size_t i = 0; i < problems.count && i < 7; i++) {
 		CHECK_STR(problems.text[i], warnings[i], "SPEC example warning %zu", i);
 		CHECK_INT(problems.is_error[i], 0, "SPEC example warning %zu is a warning", i);
 	}
@@ -624,6 +630,48 @@ test_spec_example(void)
 		CHECK_STR(conf->sms.account_sid, "AC...", "account_sid");
 		CHECK_INT(conf->sms.default_country, 1, "default_country");
 	}
+	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
+}
+
+/* A kind this version does not implement (key) is a warning naming the line; the shipped
+ * configuration allows only what is implemented. */
+static void
+test_unimplemented_kinds(void)
+{
+	struct secinfo_problems problems;
+	struct secinfo_conf *conf = NULL;
+	static char text[65536];
+	char path[4096];
+	size_t n;
+	FILE *f;
+
+	check_one_warning("[policy]\nmethods = app key\n",
+			  FILE_NAME ":2: [policy] methods allows key, which this version does not "
+				    "implement: key methods can be neither added nor used; remove "
+				    "key from the list",
+			  "methods with key");
+	check_clean("[policy]\nmethods = app sms call email questions\n[sms]\nprovider = "
+		    "http\nurl = https://x.example/\n[call]\nprovider = http\nurl = "
+		    "https://x.example/\n[email]\nsmtp_url = smtps://x.example\nfrom = "
+		    "a@x.example\n",
+		    "every implemented kind");
+	snprintf(path, sizeof(path), "%s/conf/secinfo.conf",
+		 getenv("top_srcdir") != NULL ? getenv("top_srcdir") : ".");
+	f = fopen(path, "r");
+	CHECK(f != NULL, "%s can be read", path);
+	n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	if (f != NULL)
+		fclose(f);
+	CHECK(n > 0 && n < sizeof(text) - 1, "%s read whole (%zu bytes)", path, n);
+	text[n] = '\0';
+	CHECK_INT(parse(text, &conf, &problems), 0, "%s parses", path);
+	CHECK_INT(problems.count, 0, "the shipped configuration has no problems%s%s",
+		  problems.count > 0 ? ", first: " : "",
+		  problems.count > 0 ? problems.text[0] : "");
+	if (conf != NULL)
+		CHECK_INT(conf->methods, SECINFO_KIND_BIT(SECINFO_KIND_APP),
+			  "the shipped configuration allows app alone");
 	secinfo_conf_free(conf);
 	secinfo_problems_free(&problems);
 }
@@ -751,6 +799,7 @@ main(void)
 	test_all_problems_reported();
 	test_relations();
 	test_spec_example();
+	test_unimplemented_kinds();
 	test_args();
 	test_empty_values();
 	return check_summary();
