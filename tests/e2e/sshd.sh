@@ -10,10 +10,7 @@
 # our own. The machine's /etc/pam.d/sshd and /etc/ssh are never touched.
 . "$top_srcdir/tests/e2e/lib-e2e.sh"
 
-SSHD=/usr/sbin/sshd
-need $SSHD openssh-server
-need ssh openssh-client
-need ssh-keygen openssh-client
+need_sshd
 
 start_gateway gw
 write_conf <<CONF
@@ -24,67 +21,7 @@ max_failures = 50
 $(twilio_section sms)
 CONF
 admin init >/dev/null
-
-# sshd refuses to start without its privilege separation directory.
-if [ ! -d /run/sshd ]; then
-	mkdir -m 755 /run/sshd
-	OWN_DIRS="$OWN_DIRS /run/sshd"
-fi
-mkdir -m 700 "$T/ssh"
-ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/client_key"
-
-# start_sshd NAME AUTHENTICATION_METHODS: runs sshd as secinfo-e2e-NAME (its PAM service),
-# in the foreground (-D) in the background of this script; sets SSH_PORT.
-start_sshd() {
-	name=$E2E_PREFIX-$1
-	ln -s "$SSHD" "$T/ssh/$name"
-	SSH_PORT=$(free_port)
-	cat > "$T/ssh/$name.config" <<SSHD_CONFIG
-ListenAddress 127.0.0.1
-Port $SSH_PORT
-HostKey $T/ssh/host_key
-PidFile $T/ssh/$name.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication yes
-AuthorizedKeysFile .ssh/authorized_keys
-AuthenticationMethods $2
-PermitRootLogin no
-AllowUsers $E2E_PREFIX-*
-UseDNS no
-PrintMotd no
-PrintLastLog no
-LogLevel VERBOSE
-MaxAuthTries 3
-SSHD_CONFIG
-	"$T/ssh/$name" -t -f "$T/ssh/$name.config" || fail "sshd -t refused the configuration"
-	"$T/ssh/$name" -D -e -f "$T/ssh/$name.config" 2> "$T/$name.log" &
-	PIDS="$PIDS $!"
-	i=0
-	until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
-		"$SSH_PORT" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 100 ] || fail "sshd did not start: $(cat "$T/$name.log")"
-		sleep 0.1
-	done
-}
-
-# ssh_as USER [OPTIONS...] -- PROMPT ANSWER ...: logs in as USER through the client and runs
-# `echo e2e-$((6*7))` there (it prints e2e-42 only when the login worked).
-SSH_OPTS="-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10
-	-o NumberOfPasswordPrompts=1"
-ssh_as() {
-	user=$1
-	shift
-	opts=
-	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
-	shift
-	pty 30 "$@" -- ssh $SSH_OPTS $opts -p "$SSH_PORT" -l "$user" 127.0.0.1 'echo e2e-$((6*7))'
-}
-KBD="-o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no"
+setup_sshd
 
 # ---- password, then code: the stack of conf/pam.d/sshd (common-auth, then the module).
 install_service $E2E_PREFIX-sshd-pw <<PAM
