@@ -7,7 +7,8 @@ SECINFO_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libpam0g-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev liboath-dev libqrencode-dev"
 SECINFO_TEST_PACKAGES="libpam-wrapper libpamtest0-dev pamtester oathtool sqlite3 python3 \
 valgrind binutils libpam-modules clang-format openssl debhelper lintian rsync \
-openssh-server openssh-client sudo login passwd util-linux procps python3-aiosmtpd libfaketime"
+openssh-server openssh-client sudo login passwd util-linux procps python3-aiosmtpd libfaketime \
+libpam-pwquality cracklib-runtime"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "scripts/deps.sh: run as root (it installs Debian packages with apt-get)" >&2
