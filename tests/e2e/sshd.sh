@@ -133,3 +133,56 @@ expect_not_in "$OUT" "e2e-42"
 # sshd itself refuses: the key is missing, so keyboard-interactive is never offered.
 expect_in "$OUT" "$bob@127.0.0.1: Permission denied (publickey)."
 pass "(b) sshd: the code without the key is refused"
+
+# ---- issue 9: the shipped stack (conf/pam.d/sshd, exhausted=maxtries) after [policy] tries
+# wrong codes and after a lockout, with the client's defaults (three password prompts, its
+# messages shown). After PAM_AUTH_ERR sshd starts keyboard-interactive again (the password,
+# then more codes); PAM_MAXTRIES makes it end the connection.
+write_conf <<CONF
+[policy]
+methods = app
+tries = 2
+max_failures = 3
+lockout = 15m
+CONF
+install_service $E2E_PREFIX-sshd-shipped </dev/null
+sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/sshd" \
+	> /etc/pam.d/$E2E_PREFIX-sshd-shipped
+start_sshd sshd-shipped keyboard-interactive
+add_user hugo
+hugo=$U
+s_hugo=$(enroll_app "$hugo")
+SSH_OPTS=$(printf '%s\n' "$SSH_OPTS" | sed -e 's/LogLevel=ERROR/LogLevel=INFO/' \
+	-e 's/-o NumberOfPasswordPrompts=1//')
+failures() {
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(c.execute("SELECT failures FROM users WHERE name = ?", (sys.argv[2],)).fetchone()[0])' "$DB" "$1"
+}
+
+ssh_as "$hugo" $KBD -- "Password:" "$PW" "Verification code:" 000000 "Verification code:" 000001
+printf '%s\n' "---- what the user sees: [policy] tries = 2 wrong codes" "$OUT"
+[ "$RC" = 255 ] || fail "ssh after tries wrong codes: exit $RC, expected 255: $OUT"
+expect_not_in "$OUT" "e2e-42"
+[ "$(count "$OUT" "Password:")" = 1 ] || fail "ssh asked for the password again: $OUT"
+[ "$(count "$OUT" "Verification code:")" = 2 ] || fail "more than [policy] tries code prompts: $OUT"
+expect_in "$OUT" "Verification failed: too many wrong answers."
+expect_in "$OUT" "Too many authentication failures"
+[ "$(failures "$hugo")" = 2 ] || fail "expected 2 failures counted, got $(failures "$hugo")"
+pass "sshd: [policy] tries wrong codes end the connection with the module's message; no new password prompt"
+
+ssh_as "$hugo" $KBD --any -- "Password:" "$PW" "Verification code:" 000002
+printf '%s\n' "---- what the user sees: the wrong code that locks" "$OUT"
+[ "$RC" = 255 ] || fail "ssh at the lockout: exit $RC, expected 255: $OUT"
+expect_in "$OUT" "Verification is locked for this account until"
+[ "$(count "$OUT" "Password:")" = 1 ] || fail "ssh asked for the password again: $OUT"
+fresh_step
+ssh_as "$hugo" $KBD --any -- "Password:" "$PW" "Verification code:" "$(totp_cmd "$s_hugo")"
+printf '%s\n' "---- what the user sees: ssh while locked out" "$OUT"
+[ "$RC" = 255 ] || fail "ssh while locked: exit $RC, expected 255: $OUT"
+expect_not_in "$OUT" "e2e-42"
+expect_in "$OUT" "Verification is locked for this account until"
+expect_not_in "$OUT" "Verification code:"
+[ "$(count "$OUT" "Password:")" = 1 ] || fail "ssh asked for the password again: $OUT"
+expect_in "$OUT" "Too many authentication failures"
+pass "sshd after a lockout: one password prompt, the 'locked until' message, and the connection ends"
