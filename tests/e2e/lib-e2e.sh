@@ -96,7 +96,7 @@ for u in $(getent passwd | cut -d: -f1 | grep "^$E2E_PREFIX-" || true); do
 	pkill -KILL -u "$u" 2>/dev/null || true
 	userdel -r "$u" 2>/dev/null || userdel -f -r "$u" 2>/dev/null || true
 done
-rm -f /etc/pam.d/$E2E_PREFIX-* /etc/sudoers.d/$E2E_PREFIX
+rm -f /etc/pam.d/$E2E_PREFIX-* /etc/sudoers.d/$E2E_PREFIX /etc/ssh/sshd_config.d/$E2E_PREFIX.conf
 
 # save_system_file PATH: keeps a copy of PATH (or notes that it did not exist) so that the
 # trap can put it back exactly.

@@ -186,3 +186,31 @@ expect_not_in "$OUT" "Verification code:"
 [ "$(count "$OUT" "Password:")" = 1 ] || fail "ssh asked for the password again: $OUT"
 expect_in "$OUT" "Too many authentication failures"
 pass "sshd after a lockout: one password prompt, the 'locked until' message, and the connection ends"
+
+# ---- issue 9: secinfo-admin check warns when sshd's password method is on (sshd -T) while
+# its PAM stack runs the module: the password method would hand the code prompt the password.
+# /etc/pam.d/sshd is replaced (saved and put back), the sshd setting comes from a drop-in of our
+# own in /etc/ssh/sshd_config.d (read first by Debian's sshd_config: first value wins).
+if ! [ -d /etc/ssh/sshd_config.d ] || ! grep -q '^Include /etc/ssh/sshd_config.d/' /etc/ssh/sshd_config; then
+	echo "# not checked: /etc/ssh/sshd_config does not include /etc/ssh/sshd_config.d"
+	exit 0
+fi
+DROPIN=/etc/ssh/sshd_config.d/$E2E_PREFIX.conf
+own_file "$DROPIN"
+sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/sshd" |
+	replace_service sshd
+check_out() { out=$(admin check 2>&1) || fail "check failed: $out"; }
+printf 'PasswordAuthentication yes\nUsePAM yes\n' > "$DROPIN"
+check_out
+expect_in "$out" "warning: sshd has PasswordAuthentication yes"
+expect_in "$out" "/etc/pam.d/sshd line"
+expect_in "$out" "Set PasswordAuthentication no"
+printf '%s\n' "---- secinfo-admin check with PasswordAuthentication yes" "$out"
+printf 'PasswordAuthentication no\nUsePAM yes\n' > "$DROPIN"
+check_out
+expect_not_in "$out" "PasswordAuthentication"
+printf 'PasswordAuthentication yes\nUsePAM yes\n' > "$DROPIN"
+printf '@include common-auth\n@include common-account\n' | replace_service sshd
+check_out
+expect_not_in "$out" "PasswordAuthentication"
+pass "check warns about PasswordAuthentication yes only when sshd's PAM stack runs the module"
