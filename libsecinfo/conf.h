@@ -104,7 +104,6 @@ int secinfo_duration_parse(const char *text, long *seconds);
  * SECINFO_ERR_INVALID. */
 int secinfo_id_parse(const char *text, long long *id);
 
-/* The PAM module's arguments (pam_secinfo(8)). */
 /* exhausted=: how a verification that cannot go on ends ([policy] tries wrong answers, or the
  * user locked out). */
 enum secinfo_exhausted {
@@ -113,6 +112,7 @@ enum secinfo_exhausted {
 	SECINFO_EXHAUSTED_ABORT,    /* PAM_ABORT for both: sudo stops asking */
 };
 
+/* The PAM module's arguments (pam_secinfo(8)). */
 struct secinfo_args {
 	const char *config; /* points into argv */
 	unsigned purpose;   /* SECINFO_PURPOSE_2FA or SECINFO_PURPOSE_RESET */
