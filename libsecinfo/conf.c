@@ -715,6 +715,10 @@ secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const
 			args->purpose = SECINFO_PURPOSE_2FA;
 		} else if (strcmp(name, "purpose") == 0 && strcmp(value, "reset") == 0) {
 			args->purpose = SECINFO_PURPOSE_RESET;
+		} else if (strcmp(name, "exhausted") == 0 && strcmp(value, "maxtries") == 0) {
+			args->exhausted = SECINFO_EXHAUSTED_MAXTRIES;
+		} else if (strcmp(name, "exhausted") == 0 && strcmp(value, "abort") == 0) {
+			args->exhausted = SECINFO_EXHAUSTED_ABORT;
 		} else if (strcmp(name, "methods") == 0) {
 			const char *word = NULL;
 			if (secinfo_kind_parse_list(value, &args->methods, &word) != 0 ||

@@ -104,11 +104,20 @@ int secinfo_duration_parse(const char *text, long *seconds);
  * SECINFO_ERR_INVALID. */
 int secinfo_id_parse(const char *text, long long *id);
 
+/* exhausted=: how a verification that cannot go on ends ([policy] tries wrong answers, or the
+ * user locked out). */
+enum secinfo_exhausted {
+	SECINFO_EXHAUSTED_SPEC = 0, /* PAM_AUTH_ERR after the tries, PAM_MAXTRIES when locked */
+	SECINFO_EXHAUSTED_MAXTRIES, /* PAM_MAXTRIES for both: sshd ends the connection */
+	SECINFO_EXHAUSTED_ABORT,    /* PAM_ABORT for both: sudo stops asking */
+};
+
 /* The PAM module's arguments (pam_secinfo(8)). */
 struct secinfo_args {
 	const char *config; /* points into argv */
 	unsigned purpose;   /* SECINFO_PURPOSE_2FA or SECINFO_PURPOSE_RESET */
 	unsigned methods;   /* kind mask from methods=, all kinds when absent */
+	unsigned exhausted; /* enum secinfo_exhausted */
 	int nullok, echo_code, autosend, debug;
 };
 

@@ -15,6 +15,7 @@
 #include <security/pam_modules.h>
 
 #include "conf.h"
+#include "conv.h"
 #include "crypto.h"
 #include "error.h"
 #include "escape.h"
@@ -54,6 +55,23 @@ secinfo_pam_code(int err, int for_account)
 	case SECINFO_ERR_NOMEM: return PAM_BUF_ERR;
 	default: return PAM_AUTHINFO_UNAVAIL;
 	}
+}
+
+/* How a verification that cannot go on ends (RC: [policy] tries wrong answers, or locked out),
+ * after secinfo_pam_code() gave PAM_RC. Without exhausted=, as SPEC §4.2 says: PAM_AUTH_ERR
+ * and PAM_MAXTRIES. sshd asks for the password again after PAM_AUTH_ERR, and sudo after both
+ * (its passwd_tries rounds, each with [policy] tries codes): exhausted=maxtries answers
+ * PAM_MAXTRIES to both (sshd then ends the connection, login exits), exhausted=abort
+ * PAM_ABORT (sudo stops). The decoy of users who are not enrolled ends the same way. */
+static int
+secinfo_pam_exhausted(pam_handle_t *pamh, const struct secinfo_args *args, int rc, int pam_rc)
+{
+	if (args->exhausted == SECINFO_EXHAUSTED_SPEC ||
+	    (rc != SECINFO_ERR_WRONG && rc != SECINFO_ERR_LOCKED))
+		return pam_rc;
+	if (rc == SECINFO_ERR_WRONG) /* a lockout has said so already */
+		secinfo_conv_say(pamh, 1, "Verification failed: too many wrong answers.");
+	return args->exhausted == SECINFO_EXHAUSTED_ABORT ? PAM_ABORT : PAM_MAXTRIES;
 }
 
 /* Fills the fields of CALL's audit rows that do not change: user, service and remote host as
@@ -279,7 +297,7 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	    pam_set_data(call->pamh, SECINFO_RESET_DATA, (void *)(uintptr_t)SECINFO_RESET_VERIFIED,
 			 NULL) != PAM_SUCCESS)
 		rc = SECINFO_ERR_NOMEM;
-	return secinfo_pam_code(rc, 0);
+	return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
 }
 
 /* Begins a call for ENTRY and verifies the user for PURPOSE (-1: as the arguments say).

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "check_sshd.h"
 #include "crypto.h"
 #include "error.h"
 #include "escape.h"
+#include "pamstack.h"
 #include "safefile.h"
 
 struct secinfo_admin_check {
@@ -242,6 +244,16 @@ secinfo_admin_check_database(struct secinfo_admin_check *check)
 						secinfo_kind_name((enum secinfo_kind)k));
 }
 
+/* sshd's password method and the module in its stack (check_sshd.c): a warning. */
+static void
+secinfo_admin_check_sshd_config(struct secinfo_admin_check *check)
+{
+	char why[1024];
+
+	if (secinfo_admin_check_sshd(SECINFO_SSHD_PATH, SECINFO_PAM_DIR, why, sizeof(why)) != 0)
+		secinfo_admin_check_say(check, 0, "%s", why);
+}
+
 int
 secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
@@ -256,6 +268,7 @@ secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_admin_
 	secinfo_admin_check_key(&check);
 	if (secinfo_admin_check_files(&check) == 0 && check.errors == 0)
 		secinfo_admin_check_database(&check);
+	secinfo_admin_check_sshd_config(&check);
 	if (check.errors > 0)
 		return secinfo_admin_fail("%zu error%s found", check.errors,
 					  check.errors == 1 ? "" : "s");

@@ -96,7 +96,7 @@ for u in $(getent passwd | cut -d: -f1 | grep "^$E2E_PREFIX-" || true); do
 	pkill -KILL -u "$u" 2>/dev/null || true
 	userdel -r "$u" 2>/dev/null || userdel -f -r "$u" 2>/dev/null || true
 done
-rm -f /etc/pam.d/$E2E_PREFIX-* /etc/sudoers.d/$E2E_PREFIX
+rm -f /etc/pam.d/$E2E_PREFIX-* /etc/sudoers.d/$E2E_PREFIX /etc/ssh/sshd_config.d/$E2E_PREFIX.conf
 
 # save_system_file PATH: keeps a copy of PATH (or notes that it did not exist) so that the
 # trap can put it back exactly.
@@ -221,3 +221,83 @@ replace_service() {
 SENT_CODE="!python3 -c 'import json, re, sys
 r = [json.loads(l) for l in open(sys.argv[1])][-1]
 print(re.sub(r\"\\D\", \"\", r[\"form\"][\"Body\"])[-6:])' $T/gw.log"
+
+# ---- sshd (tests/e2e/sshd.sh, stacks.sh) ----------------------------------------------------
+# sshd names its PAM service after the name it was run by (__progname): run through a symbolic
+# link called secinfo-e2e-NAME, it uses /etc/pam.d/secinfo-e2e-NAME, a file of our own. The
+# machine's /etc/pam.d/sshd and /etc/ssh are never touched.
+SSHD=/usr/sbin/sshd
+need_sshd() {
+	need $SSHD openssh-server
+	need ssh openssh-client
+	need ssh-keygen openssh-client
+}
+# setup_sshd: host and client keys in $T/ssh, and sshd's privilege separation directory.
+setup_sshd() {
+	# sshd refuses to start without its privilege separation directory.
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 755 /run/sshd
+		OWN_DIRS="$OWN_DIRS /run/sshd"
+	fi
+	mkdir -m 700 "$T/ssh"
+	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key"
+	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/client_key"
+}
+
+# start_sshd NAME AUTHENTICATION_METHODS [PASSWORD_AUTHENTICATION]: runs sshd as
+# secinfo-e2e-NAME (its PAM service), in the foreground (-D) in the background of this script,
+# with PasswordAuthentication no (or the third argument); sets SSH_PORT.
+start_sshd() {
+	name=$E2E_PREFIX-$1
+	ln -s "$SSHD" "$T/ssh/$name"
+	SSH_PORT=$(free_port)
+	cat > "$T/ssh/$name.config" <<SSHD_CONFIG
+ListenAddress 127.0.0.1
+Port $SSH_PORT
+HostKey $T/ssh/host_key
+PidFile $T/ssh/$name.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication ${3:-no}
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys
+AuthenticationMethods $2
+PermitRootLogin no
+AllowUsers $E2E_PREFIX-*
+UseDNS no
+PrintMotd no
+PrintLastLog no
+LogLevel VERBOSE
+MaxAuthTries 3
+SSHD_CONFIG
+	"$T/ssh/$name" -t -f "$T/ssh/$name.config" || fail "sshd -t refused the configuration"
+	"$T/ssh/$name" -D -e -f "$T/ssh/$name.config" 2> "$T/$name.log" &
+	PIDS="$PIDS $!"
+	i=0
+	until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
+		"$SSH_PORT" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "sshd did not start: $(cat "$T/$name.log")"
+		sleep 0.1
+	done
+}
+
+# ssh_as USER [OPTIONS...] -- PROMPT ANSWER ...: logs in as USER through the client to the
+# sshd started last and runs `echo e2e-$((6*7))` there (it prints e2e-42 only when the login
+# worked). The options may include ptydrive's --any.
+SSH_OPTS="-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10
+	-o NumberOfPasswordPrompts=1"
+ssh_as() {
+	user=$1
+	shift
+	opts=
+	any=
+	while [ "$1" != -- ]; do
+		if [ "$1" = --any ]; then any=--any; else opts="$opts $1"; fi
+		shift
+	done
+	shift
+	pty 30 $any "$@" -- ssh $SSH_OPTS $opts -p "$SSH_PORT" -l "$user" 127.0.0.1 'echo e2e-$((6*7))'
+}
+KBD="-o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no"

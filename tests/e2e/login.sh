@@ -24,10 +24,10 @@ add_user ivan
 ivan=$U
 s_ivan=$(enroll_app "$ivan")
 
-# Debian's stock login stack, shortened: the password, then the code.
+# Debian's stock login stack, shortened: the password (common-auth), then the code.
 replace_service login <<PAM
 auth       requisite  pam_nologin.so
-auth       required   pam_unix.so
+@include common-auth
 auth       required   $MODULE config=$CONF
 @include common-account
 session    required   pam_loginuid.so

@@ -10,10 +10,7 @@
 # our own. The machine's /etc/pam.d/sshd and /etc/ssh are never touched.
 . "$top_srcdir/tests/e2e/lib-e2e.sh"
 
-SSHD=/usr/sbin/sshd
-need $SSHD openssh-server
-need ssh openssh-client
-need ssh-keygen openssh-client
+need_sshd
 
 start_gateway gw
 write_conf <<CONF
@@ -24,67 +21,7 @@ max_failures = 50
 $(twilio_section sms)
 CONF
 admin init >/dev/null
-
-# sshd refuses to start without its privilege separation directory.
-if [ ! -d /run/sshd ]; then
-	mkdir -m 755 /run/sshd
-	OWN_DIRS="$OWN_DIRS /run/sshd"
-fi
-mkdir -m 700 "$T/ssh"
-ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/client_key"
-
-# start_sshd NAME AUTHENTICATION_METHODS: runs sshd as secinfo-e2e-NAME (its PAM service),
-# in the foreground (-D) in the background of this script; sets SSH_PORT.
-start_sshd() {
-	name=$E2E_PREFIX-$1
-	ln -s "$SSHD" "$T/ssh/$name"
-	SSH_PORT=$(free_port)
-	cat > "$T/ssh/$name.config" <<SSHD_CONFIG
-ListenAddress 127.0.0.1
-Port $SSH_PORT
-HostKey $T/ssh/host_key
-PidFile $T/ssh/$name.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication no
-PubkeyAuthentication yes
-AuthorizedKeysFile .ssh/authorized_keys
-AuthenticationMethods $2
-PermitRootLogin no
-AllowUsers $E2E_PREFIX-*
-UseDNS no
-PrintMotd no
-PrintLastLog no
-LogLevel VERBOSE
-MaxAuthTries 3
-SSHD_CONFIG
-	"$T/ssh/$name" -t -f "$T/ssh/$name.config" || fail "sshd -t refused the configuration"
-	"$T/ssh/$name" -D -e -f "$T/ssh/$name.config" 2> "$T/$name.log" &
-	PIDS="$PIDS $!"
-	i=0
-	until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
-		"$SSH_PORT" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 100 ] || fail "sshd did not start: $(cat "$T/$name.log")"
-		sleep 0.1
-	done
-}
-
-# ssh_as USER [OPTIONS...] -- PROMPT ANSWER ...: logs in as USER through the client and runs
-# `echo e2e-$((6*7))` there (it prints e2e-42 only when the login worked).
-SSH_OPTS="-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10
-	-o NumberOfPasswordPrompts=1"
-ssh_as() {
-	user=$1
-	shift
-	opts=
-	while [ "$1" != -- ]; do opts="$opts $1"; shift; done
-	shift
-	pty 30 "$@" -- ssh $SSH_OPTS $opts -p "$SSH_PORT" -l "$user" 127.0.0.1 'echo e2e-$((6*7))'
-}
-KBD="-o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no"
+setup_sshd
 
 # ---- password, then code: the stack of conf/pam.d/sshd (common-auth, then the module).
 install_service $E2E_PREFIX-sshd-pw <<PAM
@@ -196,3 +133,84 @@ expect_not_in "$OUT" "e2e-42"
 # sshd itself refuses: the key is missing, so keyboard-interactive is never offered.
 expect_in "$OUT" "$bob@127.0.0.1: Permission denied (publickey)."
 pass "(b) sshd: the code without the key is refused"
+
+# ---- issue 9: the shipped stack (conf/pam.d/sshd, exhausted=maxtries) after [policy] tries
+# wrong codes and after a lockout, with the client's defaults (three password prompts, its
+# messages shown). After PAM_AUTH_ERR sshd starts keyboard-interactive again (the password,
+# then more codes); PAM_MAXTRIES makes it end the connection.
+write_conf <<CONF
+[policy]
+methods = app
+tries = 2
+max_failures = 3
+lockout = 15m
+CONF
+install_service $E2E_PREFIX-sshd-shipped </dev/null
+sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/sshd" \
+	> /etc/pam.d/$E2E_PREFIX-sshd-shipped
+start_sshd sshd-shipped keyboard-interactive
+add_user hugo
+hugo=$U
+s_hugo=$(enroll_app "$hugo")
+SSH_OPTS=$(printf '%s\n' "$SSH_OPTS" | sed -e 's/LogLevel=ERROR/LogLevel=INFO/' \
+	-e 's/-o NumberOfPasswordPrompts=1//')
+failures() {
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(c.execute("SELECT failures FROM users WHERE name = ?", (sys.argv[2],)).fetchone()[0])' "$DB" "$1"
+}
+
+ssh_as "$hugo" $KBD -- "Password:" "$PW" "Verification code:" 000000 "Verification code:" 000001
+printf '%s\n' "---- what the user sees: [policy] tries = 2 wrong codes" "$OUT"
+[ "$RC" = 255 ] || fail "ssh after tries wrong codes: exit $RC, expected 255: $OUT"
+expect_not_in "$OUT" "e2e-42"
+[ "$(count "$OUT" "Password:")" = 1 ] || fail "ssh asked for the password again: $OUT"
+[ "$(count "$OUT" "Verification code:")" = 2 ] || fail "more than [policy] tries code prompts: $OUT"
+expect_in "$OUT" "Verification failed: too many wrong answers."
+expect_in "$OUT" "Too many authentication failures"
+[ "$(failures "$hugo")" = 2 ] || fail "expected 2 failures counted, got $(failures "$hugo")"
+pass "sshd: [policy] tries wrong codes end the connection with the module's message; no new password prompt"
+
+ssh_as "$hugo" $KBD --any -- "Password:" "$PW" "Verification code:" 000002
+printf '%s\n' "---- what the user sees: the wrong code that locks" "$OUT"
+[ "$RC" = 255 ] || fail "ssh at the lockout: exit $RC, expected 255: $OUT"
+expect_in "$OUT" "Verification is locked for this account until"
+[ "$(count "$OUT" "Password:")" = 1 ] || fail "ssh asked for the password again: $OUT"
+fresh_step
+ssh_as "$hugo" $KBD --any -- "Password:" "$PW" "Verification code:" "$(totp_cmd "$s_hugo")"
+printf '%s\n' "---- what the user sees: ssh while locked out" "$OUT"
+[ "$RC" = 255 ] || fail "ssh while locked: exit $RC, expected 255: $OUT"
+expect_not_in "$OUT" "e2e-42"
+expect_in "$OUT" "Verification is locked for this account until"
+expect_not_in "$OUT" "Verification code:"
+[ "$(count "$OUT" "Password:")" = 1 ] || fail "ssh asked for the password again: $OUT"
+expect_in "$OUT" "Too many authentication failures"
+pass "sshd after a lockout: one password prompt, the 'locked until' message, and the connection ends"
+
+# ---- issue 9: secinfo-admin check warns when sshd's password method is on (sshd -T) while
+# its PAM stack runs the module: the password method would hand the code prompt the password.
+# /etc/pam.d/sshd is replaced (saved and put back), the sshd setting comes from a drop-in of our
+# own in /etc/ssh/sshd_config.d (read first by Debian's sshd_config: first value wins).
+if ! [ -d /etc/ssh/sshd_config.d ] || ! grep -q '^Include /etc/ssh/sshd_config.d/' /etc/ssh/sshd_config; then
+	echo "# not checked: /etc/ssh/sshd_config does not include /etc/ssh/sshd_config.d"
+	exit 0
+fi
+DROPIN=/etc/ssh/sshd_config.d/$E2E_PREFIX.conf
+own_file "$DROPIN"
+sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/sshd" |
+	replace_service sshd
+check_out() { out=$(admin check 2>&1) || fail "check failed: $out"; }
+printf 'PasswordAuthentication yes\nUsePAM yes\n' > "$DROPIN"
+check_out
+expect_in "$out" "warning: sshd has PasswordAuthentication yes"
+expect_in "$out" "/etc/pam.d/sshd line"
+expect_in "$out" "Set PasswordAuthentication no"
+printf '%s\n' "---- secinfo-admin check with PasswordAuthentication yes" "$out"
+printf 'PasswordAuthentication no\nUsePAM yes\n' > "$DROPIN"
+check_out
+expect_not_in "$out" "PasswordAuthentication"
+printf 'PasswordAuthentication yes\nUsePAM yes\n' > "$DROPIN"
+printf '@include common-auth\n@include common-account\n' | replace_service sshd
+check_out
+expect_not_in "$out" "PasswordAuthentication"
+pass "check warns about PasswordAuthentication yes only when sshd's PAM stack runs the module"

@@ -45,13 +45,13 @@ SUDOERS
 visudo -c -q -f "$T/sudoers" || fail "visudo refused the test rule"
 install -m 440 "$T/sudoers" /etc/sudoers.d/$E2E_PREFIX
 
-# Debian's stock sudo stack, with the password (pam_unix) and the code (the module).
+# Debian's stock sudo stack, with the password (common-auth) and the code (the module).
 replace_service sudo <<PAM
 #%PAM-1.0
 session    required   pam_limits.so
 session    required   pam_env.so readenv=1 user_readenv=0
 session    required   pam_env.so readenv=1 envfile=/etc/default/locale user_readenv=0
-auth       required   pam_unix.so
+@include common-auth
 auth       required   $MODULE config=$CONF
 @include common-account
 @include common-session-noninteractive
@@ -79,11 +79,13 @@ expect_not_in "$OUT" "e2e-0-ok"
 expect_in "$OUT" "sudo: 1 incorrect password attempt"
 pass "sudo -k: the right password with a wrong code is refused"
 
-sudo_as "$fay" "password for $fay:" "not-the-password" "Verification code:" "$(totp_cmd "$s_fay")"
+# A wrong password ends the stack (common-auth's requisite pam_deny.so): no code prompt.
+sudo_as "$fay" "password for $fay:" "not-the-password"
 [ "$RC" = 1 ] || fail "sudo with a wrong password: exit $RC, expected 1: $OUT"
 expect_not_in "$OUT" "e2e-0-ok"
+expect_not_in "$OUT" "Verification code:"
 expect_in "$OUT" "sudo: 1 incorrect password attempt"
-pass "sudo -k: a wrong password with the right code is refused"
+pass "sudo -k: a wrong password is refused before the code prompt"
 
 # sudo -n without a terminal: no conversation, so the module stops at the send question.
 before=$(requests)
@@ -104,3 +106,66 @@ expect_in "$OUT" "e2e-0-ok"
 expect_in "$OUT" "A code was sent by text message to +1 XXXXXXXX34."
 [ "$(requests)" = $((before + 1)) ] || fail "expected one text message"
 pass "sudo -k by text message: the masked number, the code from the gateway"
+
+# ---- issue 9: the shipped stack (conf/pam.d/sudo, exhausted=abort) after [policy] tries wrong
+# codes and after a lockout, with sudo's default passwd_tries (3). sudo asks again after
+# PAM_AUTH_ERR and PAM_MAXTRIES (three rounds of `tries` codes, then "3 incorrect password
+# attempts" although the password was right); the module's PAM_ABORT ends it at once.
+write_conf <<CONF
+[policy]
+methods = app
+tries = 2
+max_failures = 3
+lockout = 15m
+CONF
+add_user hal
+hal=$U
+s_hal=$(enroll_app "$hal")
+cat > "$T/sudoers" <<SUDOERS
+User_Alias SECINFO_E2E = $erin, $fay, $gus
+Defaults:SECINFO_E2E passwd_tries=1, !lecture, timestamp_timeout=0
+Defaults:$hal !lecture, timestamp_timeout=0
+SECINFO_E2E, $hal ALL=(root) ALL
+SUDOERS
+visudo -c -q -f "$T/sudoers" || fail "visudo refused the test rule"
+install -m 440 "$T/sudoers" /etc/sudoers.d/$E2E_PREFIX
+sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/sudo" |
+	replace_service sudo
+# failures USER: the user's failure count in the database.
+failures() {
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(c.execute("SELECT failures FROM users WHERE name = ?", (sys.argv[2],)).fetchone()[0])' "$DB" "$1"
+}
+
+sudo_as "$hal" "password for $hal:" "$PW" "Verification code:" 000000 "Verification code:" 000001
+printf '%s\n' "---- what the user sees: [policy] tries = 2 wrong codes" "$OUT"
+[ "$RC" = 1 ] || fail "sudo after tries wrong codes: exit $RC, expected 1: $OUT"
+expect_not_in "$OUT" "e2e-0-ok"
+[ "$(count "$OUT" "password for $hal:")" = 1 ] || fail "sudo asked for the password again: $OUT"
+[ "$(count "$OUT" "Verification code:")" = 2 ] || fail "more than [policy] tries code prompts: $OUT"
+expect_not_in "$OUT" "Sorry, try again."
+expect_not_in "$OUT" "incorrect password attempt"
+expect_in "$OUT" "Verification failed: too many wrong answers."
+expect_in "$OUT" "sudo: PAM authentication error"
+[ "$(failures "$hal")" = 2 ] || fail "expected 2 failures counted, got $(failures "$hal")"
+pass "sudo: [policy] tries wrong codes end sudo with the module's message; no second password round"
+
+sudo_as "$hal" "password for $hal:" "$PW" "Verification code:" 000002
+printf '%s\n' "---- what the user sees: the wrong code that locks" "$OUT"
+[ "$RC" = 1 ] || fail "sudo at the lockout: exit $RC, expected 1: $OUT"
+expect_in "$OUT" "Verification is locked for this account until"
+[ "$(count "$OUT" "password for $hal:")" = 1 ] || fail "sudo asked for the password again: $OUT"
+expect_not_in "$OUT" "Sorry, try again."
+expect_not_in "$OUT" "Verification failed: too many wrong answers."
+fresh_step
+sudo_as "$hal" --any "password for $hal:" "$PW" "Verification code:" "$(totp_cmd "$s_hal")"
+printf '%s\n' "---- what the user sees: sudo while locked out" "$OUT"
+[ "$RC" = 1 ] || fail "sudo while locked: exit $RC, expected 1: $OUT"
+expect_not_in "$OUT" "e2e-0-ok"
+expect_in "$OUT" "Verification is locked for this account until"
+expect_not_in "$OUT" "Verification code:"
+[ "$(count "$OUT" "password for $hal:")" = 1 ] || fail "sudo asked for the password again: $OUT"
+expect_not_in "$OUT" "incorrect password attempt"
+expect_in "$OUT" "sudo: PAM authentication error"
+pass "sudo after a lockout: one password prompt, the 'locked until' message, and sudo ends"

@@ -125,13 +125,16 @@ for f in "$MODULE" "$PLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$C
 	/usr/share/man/man8/pam_secinfo.8.gz /usr/share/man/man8/secinfo-admin.8.gz \
 	/usr/share/man/man8/secinfo-reset.8.gz /usr/share/man/man5/secinfo.conf.5.gz \
 	/usr/share/doc/$PKG/copyright /usr/share/doc/$PKG/README.Debian \
-	/usr/share/doc/$PKG/examples/pam.d/sshd; do
+	/usr/share/doc/$PKG/examples/pam.d/sshd /etc/pam.d/secinfo-reset; do
 	check "the package contains $f" has "$f"
 done
 check "no libtool archives (.la) in the package" sh -c "! printf '%s\n' \"\$1\" | grep -q '\\.la\$'" _ "$contents"
 check "the key and the database are not shipped (postinst creates them)" \
 	sh -c "! printf '%s\n' \"\$1\" | grep -q 'secinfo\\.key\|secinfo\\.db\|/var/lib/secinfo'" _ "$contents"
 check "$CONF is a conffile" sh -c "dpkg-deb -e '$DEB' '$W/control' && grep -qx '$CONF' '$W/control/conffiles'"
+check "/etc/pam.d/secinfo-reset is a conffile" grep -qx /etc/pam.d/secinfo-reset "$W/control/conffiles"
+check "the package depends on libpam-pwquality (the secinfo-reset service needs pam_pwquality.so)" \
+	sh -c "dpkg-deb -f '$DEB' Depends | grep -q 'libpam-pwquality'"
 
 # ---- install -------------------------------------------------------------------------------
 if apt-get install -y -q "$DEB" >"$W/install.log" 2>&1; then
@@ -151,6 +154,10 @@ check "the module does not link libcurl (only the delivery plugin does)" \
 check "$CONF installed (root:root 644)" test "$(mode $CONF)" = "root:root 644"
 check "dpkg records $CONF as a conffile" \
 	sh -c "dpkg-query -W -f='\${Conffiles}' $PKG | grep -q ' $CONF '"
+# secinfo-reset finds its service (it refuses to run without it) and goes on to PAM.
+out=$(/usr/sbin/secinfo-reset secinfo-pkgtest-nobody </dev/null 2>&1) || true
+check "the installed secinfo-reset accepts the installed /etc/pam.d/secinfo-reset" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'verification failed' && ! printf '%s' \"\$1\" | grep -q 'refusing'" _ "$out"
 check "$STATE created by postinst (root:root 700)" test "$(mode $STATE)" = "root:root 700"
 check "$KEY created by postinst (root:root 600, 32 bytes)" \
 	test "$(mode $KEY) $(stat -c %s $KEY)" = "root:root 600 32"
@@ -233,7 +240,7 @@ check "after purge: no pam_secinfo in /etc/pam.d/common-*" sh -c '! grep -q pam_
 left=
 for f in $(printf '%s\n' "$contents" | awk '{print substr($6, 2)}'); do
 	f=${f%/}
-	case $f in "" | /etc | /etc/security | /lib | /lib/"$MA" | "$SECDIR" | /usr | /usr/sbin | \
+	case $f in "" | /etc | /etc/pam.d | /etc/security | /lib | /lib/"$MA" | "$SECDIR" | /usr | /usr/sbin | \
 		/usr/share | /usr/share/doc | /usr/share/man | /usr/share/man/man? | \
 		/usr/share/pam-configs) continue ;;
 	esac

@@ -7,7 +7,7 @@ admin init >/dev/null
 enroll_app alice
 
 for args in "bogus" "nullok bogus" "nullok=1" "purpose=other" "methods=app,fax" "methods=" \
-	"config=relative/path" "debug=yes"; do
+	"config=relative/path" "debug=yes" "exhausted=" "exhausted=auth_err" "exhausted"; do
 	service bad $args
 	expect_pam "$UNAVAIL" "$(echo 000000)" bad alice authenticate
 	expect_in "$LAST_OUT" "unknown or invalid module argument"

@@ -50,3 +50,30 @@ fresh_step
 expect_pam success "$(totp $SECRET_DEFAULT)" s carol authenticate
 expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" s carol authenticate
 pass "a success resets the count: 3 + 3 failures around a success do not lock"
+
+# exhausted= (issue 9): how a sign-in that cannot go on ends, for the programs that would ask
+# again otherwise. maxtries: PAM_MAXTRIES after [policy] tries wrong answers too (sshd ends the
+# connection); abort: PAM_ABORT after the tries and when locked (sudo stops). Each says why;
+# users who are not enrolled (the decoy) end exactly like enrolled ones.
+service maxtries exhausted=maxtries
+service abort exhausted=abort
+enroll_app dave
+for who in dave nobody-enrolled; do
+	expect_pam "maximum number of retries" "$(printf '000000\n000001\n000002\n')" maxtries "$who" authenticate
+	expect_in "$LAST_OUT" "Verification failed: too many wrong answers."
+	[ "$(count "$LAST_OUT" "Verification code: ")" = 3 ] || fail "expected 3 code prompts: $LAST_OUT"
+done
+pass "exhausted=maxtries: [policy] tries wrong codes end with PAM_MAXTRIES and a message, enrolled or not"
+admin user unlock dave >/dev/null
+for who in dave nobody-enrolled; do
+	expect_pam "Critical error - immediate abort" "$(printf '000003\n000004\n000005\n')" abort "$who" authenticate
+	expect_in "$LAST_OUT" "Verification failed: too many wrong answers."
+done
+pass "exhausted=abort: [policy] tries wrong codes end with PAM_ABORT and a message, enrolled or not"
+# dave has 3 failures in a row: the 4th locks him.
+expect_pam "Critical error - immediate abort" "$(printf '000006\n')" abort dave authenticate
+expect_in "$LAST_OUT" "locked for this account until"
+expect_not_in "$LAST_OUT" "too many wrong answers"
+expect_pam "maximum number of retries" "$(printf '000007\n')" maxtries dave authenticate
+expect_in "$LAST_OUT" "locked for this account until"
+pass "exhausted=abort: a locked user gets PAM_ABORT (exhausted=maxtries: PAM_MAXTRIES), with the lock message"

@@ -20,6 +20,7 @@ password requisite $MODULE config=$CONF
 password required $PAM_MATRIX passdb=$PASSDB
 SERVICE
 stored() { grep "^$1:" "$PASSDB" | cut -d: -f2; }
+cp "$T/pam.d/secinfo-reset" "$T/secinfo-reset.service"
 reset() {
 	OUT=$(python3 "$DRIVE" "$@" -- $WRAPPED "$RESET" -c "$CONF" 2>&1) && RC=0 || RC=$?
 }
@@ -55,3 +56,18 @@ print(" ".join("%s:%s" % (r["user"], r["result"]) for r in rows))')
 [ "$attempts" = "alice:success bob:failure root:failure nobody-at-all:failure -rf /:failure" ] ||
 	fail "audited attempts: $attempts"
 pass "every attempt is audited in order, a malformed user name included (as it is)"
+
+# Without its service, or with one that does not verify with pam_secinfo.so purpose=reset,
+# it refuses to run before asking anything (libpam would run "other").
+rm "$T/pam.d/secinfo-reset"
+reset --any 'User name:' alice
+[ "$RC" = 1 ] || fail "secinfo-reset without its service did not refuse ($RC): $OUT"
+expect_in "$OUT" "refusing to run: $T/pam.d/secinfo-reset does not exist"
+expect_not_in "$OUT" "User name:"
+sed 's/ purpose=reset//' "$T/secinfo-reset.service" > "$T/pam.d/secinfo-reset"
+reset --any 'User name:' alice
+[ "$RC" = 1 ] || fail "secinfo-reset with a 2fa stack did not refuse ($RC): $OUT"
+expect_in "$OUT" 'has no "auth required pam_secinfo.so purpose=reset" line'
+expect_not_in "$OUT" "User name:"
+[ "$(stored alice)" = new-a ] || fail "a password changed"
+pass "no service, or one without pam_secinfo.so purpose=reset: refuses to run, says what is missing"

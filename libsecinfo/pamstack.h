@@ -1,0 +1,40 @@
+/* secinfo: reading PAM service files (/etc/pam.d/NAME) to check what a stack does, for the
+ * checks of secinfo-reset and `secinfo-admin check`. Reads what libpam reads: the service file
+ * and the files it includes (@include, include, substack). Never changes a file. */
+#ifndef SECINFO_PAMSTACK_H
+#define SECINFO_PAMSTACK_H
+
+/* Where libpam reads its services, whatever this package's prefix. */
+#define SECINFO_PAM_DIR "/etc/pam.d"
+
+/* One rule of a stack, as written. */
+struct secinfo_pam_rule {
+	const char *file;  /* the file the rule is in */
+	int line;          /* its line there */
+	char type[16];     /* auth, account, password or session (a leading '-' dropped) */
+	char control[128]; /* required, requisite, sufficient, optional or [value=action ...] */
+	char module[256];  /* a name or a path */
+	char args[512];    /* the arguments, separated by single spaces */
+};
+
+/* The visitor of secinfo_pam_service_walk(): returns 0 to go on, anything else to stop. */
+typedef int (*secinfo_pam_visit)(const struct secinfo_pam_rule *rule, void *arg);
+
+/* Calls VISIT for each rule of TYPE in service SERVICE of directory DIR in the order libpam
+ * runs them, the rules of included files in place. Returns 0, SECINFO_ERR_NOT_FOUND when the
+ * service file does not exist, SECINFO_ERR_IO when it (or an included file) cannot be read,
+ * SECINFO_ERR_INVALID for includes nested too deep, or the first non-zero value of VISIT. */
+int secinfo_pam_service_walk(const char *dir, const char *service, const char *type,
+			     secinfo_pam_visit visit, void *arg);
+
+/* 1 when RULE runs pam_secinfo.so (named alone or by a path), else 0. */
+int secinfo_pam_rule_is_secinfo(const struct secinfo_pam_rule *rule);
+
+/* 1 when WORD is one of RULE's arguments, else 0. */
+int secinfo_pam_rule_has_arg(const struct secinfo_pam_rule *rule, const char *word);
+
+/* 1 when RULE's control makes the stack fail if the module fails (required, requisite, or a
+ * bracket whose default is die or bad), else 0. */
+int secinfo_pam_rule_enforces(const struct secinfo_pam_rule *rule);
+
+#endif
