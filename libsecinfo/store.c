@@ -489,6 +489,12 @@ secinfo_store_close(struct secinfo_store *store)
 	sqlite3_close(store->db);
 	if (shielded)
 		secinfo_store_unshield(store);
+	/* A level left open by a caller's bug must not leave a set-user-id process with a real
+	 * uid of root: closing takes every level down. */
+	if (store->shielded > 0) {
+		store->shielded = 1;
+		secinfo_store_unshield(store);
+	}
 	secinfo_key_free(store->key);
 	free(store);
 }

@@ -76,11 +76,13 @@ int secinfo_store_user_get(struct secinfo_store *store, const char *name,
  * Before NAME is treated as "not enrolled" (PAM_IGNORE under nullok): proves, by reading the
  * tables without their indexes, that the store holds no user NAME (USER NULL) or exactly
  * USER's methods, so that a damaged index (which PRAGMA quick_check does not see) cannot make
- * an enrolled user look unenrolled. It scans both tables: only the "not enrolled" decisions
- * pay for it. Returns 0, SECINFO_ERR_CORRUPT when the tables and the indexes disagree, or
- * another negative SECINFO_ERR_* code.
+ * an enrolled user look unenrolled; and that no user is enrolled under another spelling of the
+ * name: TYPED (the name as given, before the name service's spelling replaced it) or NAME in
+ * other (ASCII) case. It scans both tables: only the "not enrolled" decisions pay for it.
+ * Returns 0, SECINFO_ERR_CORRUPT when the tables and the indexes disagree, SECINFO_ERR_EXISTS
+ * when another spelling is enrolled, or another negative SECINFO_ERR_* code.
  */
-int secinfo_store_user_confirm(struct secinfo_store *store, const char *name,
+int secinfo_store_user_confirm(struct secinfo_store *store, const char *name, const char *typed,
 			       const struct secinfo_user *user);
 
 /* PRAGMA integrity_check and foreign_key_check. Returns 0, or SECINFO_ERR_CORRUPT with the

@@ -186,15 +186,20 @@ secinfo_store_user_get(struct secinfo_store *store, const char *name, struct sec
 }
 
 int
-secinfo_store_user_confirm(struct secinfo_store *store, const char *name,
+secinfo_store_user_confirm(struct secinfo_store *store, const char *name, const char *typed,
 			   const struct secinfo_user *user)
 {
-	long long users = 0, methods = 0;
+	long long users = 0, spellings = 0, methods = 0;
 	long long id = user != NULL ? user->id : -1;
 	int rc;
 
 	rc = secinfo_store_sql_int(
 		store, &users, "SELECT COUNT(*) FROM users NOT INDEXED WHERE name = ?1", "t", name);
+	if (rc == 0)
+		rc = secinfo_store_sql_int(store, &spellings,
+					   "SELECT COUNT(*) FROM users NOT INDEXED"
+					   " WHERE name = ?1 COLLATE NOCASE OR name = ?2",
+					   "tt", name, typed != NULL ? typed : name);
 	if (rc == 0)
 		rc = secinfo_store_sql_int(
 			store, &methods,
@@ -204,7 +209,7 @@ secinfo_store_user_confirm(struct secinfo_store *store, const char *name,
 	if (users != (user != NULL ? 1 : 0) ||
 	    methods != (user != NULL ? (long long)user->n_methods : 0))
 		return SECINFO_ERR_CORRUPT;
-	return 0;
+	return spellings > users ? SECINFO_ERR_EXISTS : 0;
 }
 
 /* The caller's function and data, for the row callback that hands each name on. */

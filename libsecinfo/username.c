@@ -22,15 +22,8 @@ secinfo_username_check(const char *name)
 	return 0;
 }
 
-/* getpwnam_r's "not found" answers (getpwnam_r(3)): 0 with no entry, or one of these. */
-static int
-secinfo_username_unknown(int rc)
-{
-	return rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM;
-}
-
 int
-secinfo_username_canonical(const char *name, char *out, size_t size)
+secinfo_username_canonical(const char *name, char *out, size_t size, int *known)
 {
 	struct passwd pw, *found = NULL;
 	size_t buflen = 1024;
@@ -49,14 +42,21 @@ secinfo_username_canonical(const char *name, char *out, size_t size)
 			break;
 		buflen *= 4;
 	}
+	/* glibc says "unknown" with 0 and no entry, nss_wrapper with ENOENT (getpwnam_r(3) lists
+	 * both, and ESRCH). Any other error number is a name service that could not answer: never
+	 * taken for "unknown", which would let the spelling as typed decide. (An outage that
+	 * looks like ENOENT leaves the spelling as typed; the module then still refuses to pass
+	 * over a user enrolled under a spelling that differs only in case.) */
 	if (found != NULL)
 		rc = secinfo_username_check(pw.pw_name) != 0 || strlen(pw.pw_name) >= size
 			     ? SECINFO_ERR_INVALID
 			     : 0;
-	else if (secinfo_username_unknown(rc))
+	else if (rc == 0 || rc == ENOENT || rc == ESRCH)
 		rc = strlen(name) >= size ? SECINFO_ERR_INVALID : 0;
 	else
 		rc = SECINFO_ERR_IO;
+	if (known != NULL)
+		*known = found != NULL;
 	if (rc == 0)
 		memcpy(out, found != NULL ? pw.pw_name : name,
 		       strlen(found != NULL ? pw.pw_name : name) + 1);

@@ -18,10 +18,11 @@ int secinfo_username_check(const char *name);
 /*
  * Writes into OUT (SIZE bytes) the name under which NAME is enrolled: the name service's own
  * pw_name for NAME (getpwnam_r), so that a name service that ignores case (SSSD, LDAP) gives
- * "alice" for "ALICE"; NAME itself when the name service does not know it. Returns 0,
- * SECINFO_ERR_INVALID (the canonical name fails secinfo_username_check), SECINFO_ERR_NOMEM, or
- * SECINFO_ERR_IO when the name service could not answer (fail closed: the name is unknown).
+ * "alice" for "ALICE"; NAME itself when the name service does not know it. *KNOWN (unless
+ * NULL) says whether the name service knew it. Returns 0, SECINFO_ERR_INVALID (the canonical
+ * name fails secinfo_username_check), SECINFO_ERR_NOMEM, or SECINFO_ERR_IO when the name
+ * service could not answer (fail closed: an outage is not "unknown").
  */
-int secinfo_username_canonical(const char *name, char *out, size_t size);
+int secinfo_username_canonical(const char *name, char *out, size_t size, int *known);
 
 #endif

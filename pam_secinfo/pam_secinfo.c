@@ -35,6 +35,7 @@ struct secinfo_call {
 	struct secinfo_store *store;
 	struct secinfo_user *user;
 	const char *username; /* the canonical name, in name */
+	const char *typed;    /* the name as PAM gave it */
 	char name[SECINFO_USERNAME_MAX + 1];
 	int otp_ready;
 	char log_user[128], service[64], rhost[128]; /* escaped, for the log */
@@ -130,7 +131,8 @@ secinfo_call_name(struct secinfo_call *call)
 	int rc = secinfo_username_check(call->username);
 
 	if (rc == 0)
-		rc = secinfo_username_canonical(call->username, call->name, sizeof(call->name));
+		rc = secinfo_username_canonical(call->username, call->name, sizeof(call->name),
+						NULL);
 	if (rc == SECINFO_ERR_INVALID) {
 		pam_syslog(call->pamh, LOG_NOTICE,
 			   "refused the user name '%s': empty, too long, spaces at an end or "
@@ -144,6 +146,7 @@ secinfo_call_name(struct secinfo_call *call)
 			   secinfo_strerror(rc));
 		return rc;
 	}
+	call->typed = call->username;
 	call->username = call->name;
 	return 0;
 }
@@ -216,10 +219,17 @@ secinfo_call_end(struct secinfo_call *call)
 static int
 secinfo_call_confirm_unenrolled(struct secinfo_call *call)
 {
-	int rc = secinfo_store_user_confirm(call->store, call->username, call->user);
+	int rc = secinfo_store_user_confirm(call->store, call->username, call->typed, call->user);
 	char user[128];
 
-	if (rc == SECINFO_ERR_CORRUPT)
+	if (rc == SECINFO_ERR_EXISTS)
+		pam_syslog(
+			call->pamh, LOG_ERR,
+			"user %s is not enrolled, but another spelling of the name is (as typed, "
+			"or in other case): refusing to pass over the second factor; "
+			"'secinfo-admin check' lists such enrollments",
+			secinfo_escape(call->username, user, sizeof(user)));
+	else if (rc == SECINFO_ERR_CORRUPT)
 		pam_syslog(call->pamh, LOG_CRIT,
 			   "the database is damaged: its indexes disagree with its tables about "
 			   "user %s; run 'secinfo-admin check'",

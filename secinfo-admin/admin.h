@@ -113,9 +113,11 @@ int secinfo_admin_user_load(struct secinfo_admin *admin, const char *name,
 /* Refuses user names nobody can sign in with. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_admin_user_name_check(const char *name);
 
-/* Warns (on stderr; not an error) when the name service (getpwnam_r) does not know NAME: a
- * typing mistake would otherwise enrol a user nobody can sign in as. */
-void secinfo_admin_user_name_lookup(const char *name);
+/* Writes into NAME (SIZE bytes) the name to enrol TYPED under: the name service's own spelling
+ * (pw_name, as the module looks it up; said on stderr when it differs), or TYPED with a warning
+ * when the name service does not know it (a typing mistake would otherwise enrol a user nobody
+ * can sign in as) or cannot answer. */
+void secinfo_admin_user_name_canonical(const char *typed, char *name, size_t size);
 
 /* Asks QUESTION on stderr and reads a line from stdin (newline removed, surrounding white space
  * trimmed). Returns 0, or -1 at end of input or on a line longer than SIZE - 1. */

@@ -16,6 +16,7 @@
 #include "escape.h"
 #include "pamstack.h"
 #include "safefile.h"
+#include "username.h"
 
 struct secinfo_admin_check {
 	struct secinfo_admin *admin;
@@ -176,10 +177,19 @@ secinfo_admin_check_user(const char *name, void *data)
 	struct secinfo_admin_check *check = data;
 	const struct secinfo_conf *conf = check->admin->conf;
 	struct secinfo_user *user = NULL;
-	char escaped[300];
-	int rc;
+	char escaped[300], canonical[SECINFO_USERNAME_MAX + 1];
+	int known = 0, rc;
 
 	check->users++;
+	rc = secinfo_username_canonical(name, canonical, sizeof(canonical), &known);
+	if (rc == 0 && known && strcmp(canonical, name) != 0)
+		secinfo_admin_check_say(
+			check, 1,
+			"user '%s' is enrolled under a spelling the name service does not use: it "
+			"calls them '%s', the name the module looks up, so they cannot sign in; "
+			"enroll them again as '%s' and delete '%s'",
+			secinfo_escape_text(name, escaped, sizeof(escaped)), canonical, canonical,
+			escaped);
 	rc = secinfo_store_user_get(check->admin->store, name, &user);
 	if (rc == SECINFO_ERR_NOMEM || rc == SECINFO_ERR_DB)
 		return rc;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "username.h"
 #include "error.h"
 #include "crypto.h"
 #include "delivery.h"
@@ -162,7 +163,7 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 	const struct secinfo_method_ops *ops = secinfo_method_ops_by_name(args->words[1]);
 	struct secinfo_enrollment enrollment;
 	struct secinfo_user *existing = NULL;
-	char why[1024] = "", *secret_file = NULL;
+	char why[1024] = "", *secret_file = NULL, name[SECINFO_USERNAME_MAX + 1];
 	struct secinfo_enroll_request request = {
 		.user = args->words[0],
 		.detail = args->n_words > 2 ? args->words[2] : NULL,
@@ -192,7 +193,8 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 	}
 	if (rc != SECINFO_OK)
 		goto out;
-	secinfo_admin_user_name_lookup(args->words[0]);
+	secinfo_admin_user_name_canonical(args->words[0], name, sizeof(name));
+	request.user = name;
 	if (!(admin->conf->methods & SECINFO_KIND_BIT(ops->kind))) {
 		rc = secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
 					"methods in %s)",
@@ -200,9 +202,9 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 		goto out;
 	}
 	/* Refuse a repeat before a code is sent or asked for (and again when storing). */
-	rc = secinfo_store_user_get(admin->store, args->words[0], &existing);
+	rc = secinfo_store_user_get(admin->store, name, &existing);
 	if (rc != 0 && rc != SECINFO_ERR_NOT_FOUND) {
-		rc = secinfo_admin_error(rc, "cannot read user '%s': %s", args->words[0],
+		rc = secinfo_admin_error(rc, "cannot read user '%s': %s", name,
 					 secinfo_strerror(rc));
 		goto out;
 	}
@@ -212,7 +214,7 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 	rc = secinfo_method_enroll(ops->kind, &request, &enrollment);
 	secinfo_user_free(existing);
 	if (rc == 0)
-		rc = secinfo_admin_method_store(admin, args->words[0], &enrollment);
+		rc = secinfo_admin_method_store(admin, name, &enrollment);
 	else
 		rc = secinfo_admin_fail("%s", why);
 	secinfo_enrollment_clear(&enrollment);

@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "error.h"
 #include "kind.h"
+#include "username.h"
 
 #define SECINFO_ADMIN_NAME_MAX 256
 
@@ -150,25 +151,29 @@ secinfo_admin_user_name_check(const char *name)
 }
 
 void
-secinfo_admin_user_name_lookup(const char *name)
+secinfo_admin_user_name_canonical(const char *typed, char *name, size_t size)
 {
-	struct passwd pw, *found = NULL;
-	char buf[16384];
-	int rc;
+	int known = 0, rc = secinfo_username_canonical(typed, name, size, &known);
 
-	rc = getpwnam_r(name, &pw, buf, sizeof(buf), &found);
 	fflush(stdout);
-	if (rc != 0)
+	if (rc != 0) {
+		snprintf(name, size, "%s", typed);
 		fprintf(stderr,
 			"secinfo-admin: warning: cannot look up user '%s' in the name service: "
 			"%s\n",
-			name, strerror(rc));
-	else if (found == NULL)
+			typed, secinfo_strerror(rc));
+	} else if (!known) {
 		fprintf(stderr,
 			"secinfo-admin: warning: the name service does not know a user '%s' "
 			"(getent passwd %s finds nothing); check the spelling: the module only "
 			"sees the name a user signs in with\n",
-			name, name);
+			typed, typed);
+	} else if (strcmp(name, typed) != 0) {
+		fprintf(stderr,
+			"secinfo-admin: the name service calls '%s' '%s': enrolling '%s', the "
+			"name the module looks up\n",
+			typed, name, name);
+	}
 }
 
 int

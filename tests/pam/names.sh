@@ -29,7 +29,7 @@ SERVICE
 : > "$T/group"
 export NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group"
 export NSS_WRAPPER_MODULE_SO_PATH="$NSS_MODULE" NSS_WRAPPER_MODULE_FN_PREFIX=casefold
-export SECINFO_CASEFOLD_USERS="alice"
+export SECINFO_CASEFOLD_USERS="alice bob carol"
 PAM_EXTRA_PRELOAD=libnss_wrapper.so
 WRONG=$(printf '000000\n000001\n000002\n')
 
@@ -65,3 +65,25 @@ pass "names with a space at an end or a control character are refused, never pas
 expect_pam success "" lenient mallory authenticate
 expect_in "$LAST_OUT" "result=ignored-not-enrolled"
 pass "a name the name service does not know keeps its spelling and is not enrolled"
+
+# secinfo-admin enrolls under the name service's spelling, and says so.
+OUT=$(LD_PRELOAD=libnss_wrapper.so "$ADMIN" -c "$CONF" method add Bob app --secret "$SECRET_DEFAULT" \
+	--no-verify 2>&1) || fail "method add Bob failed: $OUT"
+expect_in "$OUT" "the name service calls 'Bob' 'bob': enrolling 'bob'"
+[ "$(sqlite3 "$DB" "SELECT name FROM users WHERE name IN ('Bob', 'bob')")" = bob ] ||
+	fail "Bob was not enrolled as bob"
+pass "secinfo-admin method add Bob enrolls bob, the name service's spelling"
+
+# An enrollment under another spelling (made before names were canonical, or past the name
+# service): the module looks up carol, finds no carol, and must not pass over the second factor.
+admin method add Carol app --secret "$SECRET_DEFAULT" --no-verify >/dev/null 2>&1
+for name in carol Carol CAROL; do
+	expect_pam "$UNAVAIL" "" lenient "$name" authenticate
+	expect_not_in "$LAST_OUT" "ignored-not-enrolled"
+	expect_in "$LAST_OUT" "user carol is not enrolled, but another spelling of the name is"
+done
+pass "an enrollment under another spelling fails closed (PAM_AUTHINFO_UNAVAIL), never PAM_IGNORE"
+OUT=$(LD_PRELOAD=libnss_wrapper.so "$ADMIN" -c "$CONF" check 2>&1) &&
+	fail "check passed an enrollment the module never uses: $OUT"
+expect_in "$OUT" "user 'Carol' is enrolled under a spelling the name service does not use: it calls them 'carol'"
+pass "secinfo-admin check names the enrollment under another spelling"
