@@ -166,3 +166,61 @@ secinfo_pam_rule_enforces(const struct secinfo_pam_rule *rule)
 	return c[0] == '[' &&
 	       (strstr(c, "default=die") != NULL || strstr(c, "default=bad") != NULL);
 }
+
+/* What the reset check found besides the rule that verifies (the walk stops there). */
+struct secinfo_pam_reset_stack {
+	int weak;       /* pam_secinfo.so purpose=reset, but optional or sufficient */
+	char skip[160]; /* an earlier "sufficient" rule that can end the stack without it */
+};
+
+static int
+secinfo_pam_reset_visit(const struct secinfo_pam_rule *rule, void *arg)
+{
+	struct secinfo_pam_reset_stack *stack = arg;
+
+	if (secinfo_pam_rule_is_secinfo(rule) && secinfo_pam_rule_has_arg(rule, "purpose=reset")) {
+		if (!secinfo_pam_rule_enforces(rule)) {
+			stack->weak = 1;
+			return 0;
+		}
+		return 1;
+	}
+	if (strcmp(rule->control, "sufficient") == 0 && stack->skip[0] == '\0' &&
+	    snprintf(stack->skip, sizeof(stack->skip), "\"auth sufficient %s\" (%s line %d)",
+		     rule->module, rule->file, rule->line) >= (int)sizeof(stack->skip))
+		snprintf(stack->skip, sizeof(stack->skip), "an \"auth sufficient\" rule");
+	return 0;
+}
+
+int
+secinfo_pam_reset_check(const char *dir, const char *service, char *why, size_t size)
+{
+	struct secinfo_pam_reset_stack stack = {0};
+	int rc;
+
+	rc = secinfo_pam_service_walk(dir, service, "auth", secinfo_pam_reset_visit, &stack);
+	if (rc == 1 && stack.skip[0] == '\0')
+		return 0;
+	if (rc == SECINFO_ERR_NOT_FOUND) {
+		snprintf(why, size,
+			 "%s/%s does not exist, so PAM would run the service "
+			 "\"other\" (which does not verify security info)",
+			 dir, service);
+		return rc;
+	}
+	if (rc < 0) {
+		snprintf(why, size, "cannot read %s/%s or a file it includes (%s)", dir, service,
+			 secinfo_strerror(rc));
+		return rc;
+	}
+	if (rc == 1)
+		snprintf(why, size,
+			 "%s/%s has %s before pam_secinfo.so purpose=reset, "
+			 "which can let a reset through without it",
+			 dir, service, stack.skip);
+	else
+		snprintf(why, size, "the auth stack of %s/%s has no %s line", dir, service,
+			 stack.weak ? "required or requisite pam_secinfo.so purpose=reset"
+				    : "\"auth required pam_secinfo.so purpose=reset\"");
+	return SECINFO_ERR_INVALID;
+}

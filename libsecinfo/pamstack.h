@@ -4,6 +4,8 @@
 #ifndef SECINFO_PAMSTACK_H
 #define SECINFO_PAMSTACK_H
 
+#include <stddef.h>
+
 /* Where libpam reads its services, whatever this package's prefix. */
 #define SECINFO_PAM_DIR "/etc/pam.d"
 
@@ -36,5 +38,11 @@ int secinfo_pam_rule_has_arg(const struct secinfo_pam_rule *rule, const char *wo
 /* 1 when RULE's control makes the stack fail if the module fails (required, requisite, or a
  * bracket whose default is die or bad), else 0. */
 int secinfo_pam_rule_enforces(const struct secinfo_pam_rule *rule);
+
+/* Checks that service SERVICE of DIR makes secinfo-reset verify with pam_secinfo.so
+ * purpose=reset. Returns 0, or a negative SECINFO_ERR_* code (SECINFO_ERR_NOT_FOUND: no such
+ * service; SECINFO_ERR_INVALID: a stack that can let a reset through) with WHY saying what is
+ * wrong and what to do. */
+int secinfo_pam_reset_check(const char *dir, const char *service, char *why, size_t size);
 
 #endif
