@@ -397,7 +397,7 @@ secinfo_conf_trim(char *line)
 
 static int
 secinfo_conf_parse_line(struct secinfo_conf *conf, const char *path, unsigned lineno, char *line,
-			char *section, size_t section_size, unsigned char *seen,
+			char *section, size_t section_size, unsigned *seen,
 			struct secinfo_problems *problems)
 {
 	const struct secinfo_conf_key *key;
@@ -437,9 +437,10 @@ secinfo_conf_parse_line(struct secinfo_conf *conf, const char *path, unsigned li
 	if (key == NULL)
 		return secinfo_problem_add(problems, 1, "%s:%u: unknown key '%s' in [%s]", path,
 					   lineno, name, section);
-	if (seen[key - secinfo_conf_keys]++)
+	if (seen[key - secinfo_conf_keys] != 0)
 		return secinfo_problem_add(problems, 1, "%s:%u: key '%s' in [%s] is given twice",
 					   path, lineno, name, section);
+	seen[key - secinfo_conf_keys] = lineno;
 	rc = secinfo_conf_set(conf, key, value, &why);
 	if (rc == SECINFO_ERR_CONFIG)
 		return secinfo_problem_add(problems, 1, "%s:%u: [%s] %s = '%s' %s", path, lineno,
@@ -481,7 +482,7 @@ secinfo_url_plain_remote(const char *url)
 
 static int
 secinfo_conf_check_gateway(const char *path, const char *section, const struct secinfo_gateway *gw,
-			   const unsigned char *seen, struct secinfo_problems *problems)
+			   const unsigned *seen, struct secinfo_problems *problems)
 {
 	int use, rc = 0;
 
@@ -516,9 +517,21 @@ secinfo_conf_check_gateway(const char *path, const char *section, const struct s
 	return rc;
 }
 
+/* The line where key FIRST of [SECTION] was given, else that of key OTHER of [OTHER_SECTION]
+ * (a cross-key problem names a line the administrator wrote). */
+static unsigned
+secinfo_conf_key_line(const unsigned *seen, const char *section, const char *first,
+		      const char *other_section, const char *other)
+{
+	unsigned line = seen[secinfo_conf_key_find(section, first) - secinfo_conf_keys];
+
+	return line != 0 ? line
+			 : seen[secinfo_conf_key_find(other_section, other) - secinfo_conf_keys];
+}
+
 /* Checks what no single line can: required keys and relations between keys. */
 static int
-secinfo_conf_check(const struct secinfo_conf *conf, const char *path, const unsigned char *seen,
+secinfo_conf_check(const struct secinfo_conf *conf, const char *path, const unsigned *seen,
 		   struct secinfo_problems *problems)
 {
 	int rc = 0;
@@ -544,6 +557,17 @@ secinfo_conf_check(const struct secinfo_conf *conf, const char *path, const unsi
 						 "loopback",
 						 path);
 	}
+	if (rc == 0 && conf->max_failures < conf->reset_methods_required)
+		rc = secinfo_problem_add(
+			problems, 1,
+			"%s:%u: [policy] max_failures (%u) must not be lower than [reset] "
+			"methods_required (%u): a reset counts each proven method as an attempt "
+			"until the last is proven, so every reset would lock its user out; raise "
+			"max_failures or lower methods_required",
+			path,
+			secinfo_conf_key_line(seen, "policy", "max_failures", "reset",
+					      "methods_required"),
+			conf->max_failures, conf->reset_methods_required);
 	if (rc == 0 && conf->questions_ask > conf->questions_register)
 		rc = secinfo_problem_add(problems, 1,
 					 "%s: [questions] ask (%u) must not exceed "
@@ -562,7 +586,7 @@ secinfo_conf_parse(const char *path, const char *text, struct secinfo_conf **out
 		   struct secinfo_problems *problems)
 {
 	struct secinfo_conf *conf = NULL;
-	unsigned char seen[SECINFO_CONF_NKEYS] = {0};
+	unsigned seen[SECINFO_CONF_NKEYS] = {0}; /* the line of each key given, or 0 */
 	char section[32] = "", line[SECINFO_CONF_MAX_LINE + 1];
 	size_t errors_before = problems->errors;
 	unsigned lineno = 0;

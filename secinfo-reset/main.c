@@ -31,31 +31,6 @@
 #define SECINFO_RESET_SERVICE  "secinfo-reset"
 #define SECINFO_RESET_NAME_MAX 64
 
-/* What the service check found besides the rule that verifies (the walk stops there). */
-struct secinfo_reset_stack {
-	int weak;       /* pam_secinfo.so purpose=reset, but optional or sufficient */
-	char skip[160]; /* an earlier "sufficient" rule that can end the stack without it */
-};
-
-static int
-secinfo_reset_stack_visit(const struct secinfo_pam_rule *rule, void *arg)
-{
-	struct secinfo_reset_stack *stack = arg;
-
-	if (secinfo_pam_rule_is_secinfo(rule) && secinfo_pam_rule_has_arg(rule, "purpose=reset")) {
-		if (!secinfo_pam_rule_enforces(rule)) {
-			stack->weak = 1;
-			return 0;
-		}
-		return 1;
-	}
-	if (strcmp(rule->control, "sufficient") == 0 && stack->skip[0] == '\0' &&
-	    snprintf(stack->skip, sizeof(stack->skip), "\"auth sufficient %s\" (%s line %d)",
-		     rule->module, rule->file, rule->line) >= (int)sizeof(stack->skip))
-		snprintf(stack->skip, sizeof(stack->skip), "an \"auth sufficient\" rule");
-	return 0;
-}
-
 /* The directory of PAM services: /etc/pam.d; the test copy checks pam_wrapper's instead. */
 static const char *
 secinfo_reset_pam_dir(void)
@@ -75,33 +50,11 @@ secinfo_reset_pam_dir(void)
 static int
 secinfo_reset_check_service(void)
 {
-	struct secinfo_reset_stack stack = {0};
 	const char *dir = secinfo_reset_pam_dir();
-	char what[512];
-	int rc;
+	char what[1024];
 
-	rc = secinfo_pam_service_walk(dir, SECINFO_RESET_SERVICE, "auth", secinfo_reset_stack_visit,
-				      &stack);
-	if (rc == 1 && stack.skip[0] == '\0')
+	if (secinfo_pam_reset_check(dir, SECINFO_RESET_SERVICE, what, sizeof(what)) == 0)
 		return 0;
-	if (rc == SECINFO_ERR_NOT_FOUND)
-		snprintf(what, sizeof(what),
-			 "%s/%s does not exist, so PAM would run the service "
-			 "\"other\" (which does not verify security info)",
-			 dir, SECINFO_RESET_SERVICE);
-	else if (rc < 0)
-		snprintf(what, sizeof(what), "cannot read %s/%s or a file it includes (%s)", dir,
-			 SECINFO_RESET_SERVICE, secinfo_strerror(rc));
-	else if (rc == 1)
-		snprintf(what, sizeof(what),
-			 "%s/%s has %s before pam_secinfo.so purpose=reset, "
-			 "which can let a reset through without it",
-			 dir, SECINFO_RESET_SERVICE, stack.skip);
-	else
-		snprintf(what, sizeof(what), "the auth stack of %s/%s has no %s line", dir,
-			 SECINFO_RESET_SERVICE,
-			 stack.weak ? "required or requisite pam_secinfo.so purpose=reset"
-				    : "\"auth required pam_secinfo.so purpose=reset\"");
 	fprintf(stderr,
 		"secinfo-reset: refusing to run: %s.\n"
 		"Install the shipped service: cp %s/%s %s/ (see secinfo-reset(8)).\n",

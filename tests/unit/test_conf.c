@@ -488,6 +488,30 @@ test_relations(void)
 		    "url = https://sms.example.org/send\n",
 		    "https:// to a remote host");
 
+	/* A reset with two methods keeps the first method's attempt counted until the second is
+	 * proven: with fewer allowed failures than methods, every such reset locks its user. */
+	check_one_error("[policy]\nmax_failures = 1\n[reset]\nmethods_required = 2\n",
+			FILE_NAME ":2: [policy] max_failures (1) must not be lower than [reset] "
+				  "methods_required (2): a reset counts each proven method as an "
+				  "attempt until the last is proven, so every reset would lock its "
+				  "user out; raise max_failures or lower methods_required",
+			"max_failures < methods_required");
+	check_one_error("[reset]\nmethods_required = 2\n[policy]\nmax_failures = 1\n",
+			FILE_NAME ":4: [policy] max_failures (1) must not be lower than [reset] "
+				  "methods_required (2): a reset counts each proven method as an "
+				  "attempt until the last is proven, so every reset would lock its "
+				  "user out; raise max_failures or lower methods_required",
+			"max_failures < methods_required, the other order: max_failures's line");
+	{
+		struct secinfo_problems problems;
+		struct secinfo_conf *conf = NULL;
+		int rc = parse("[policy]\nmax_failures = 2\n[reset]\nmethods_required = 2\n", &conf,
+			       &problems);
+		CHECK_INT(rc, 0, "max_failures = methods_required = 2 is accepted");
+		CHECK_INT(problems.count, 0, "  without a problem");
+		secinfo_conf_free(conf);
+		secinfo_problems_free(&problems);
+	}
 	check_one_error("[questions]\nregister = 3\nask = 5\n",
 			FILE_NAME ": [questions] ask (5) must not exceed register (3)",
 			"questions ask > register");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -64,6 +65,120 @@ first(const struct secinfo_pam_rule *rule, void *arg)
 	return 1;
 }
 
+/* Checks service NAME (written from TEXT) with secinfo_pam_reset_check(): ACCEPT 1 when it
+ * must pass, else 0 and WHY_HAS a text the refusal must say. */
+static void
+reset_case(const char *name, const char *text, int accept, const char *why_has, const char *what)
+{
+	char why[1024] = "";
+	int rc;
+
+	write_file(name, text);
+	rc = secinfo_pam_reset_check(dir, name, why, sizeof(why));
+	if (accept)
+		CHECK_STR(rc == 0 ? "accepted" : why, "accepted", "accepted: %s", what);
+	else if (CHECK(rc == SECINFO_ERR_INVALID, "refused: %s", what))
+		CHECK(strstr(why, why_has) != NULL, "  and it says '%s' (%s)", why_has, why);
+}
+
+/* The password stack the shipped service has, for the auth cases. */
+#define PASSWORD "password requisite pam_secinfo.so\n"
+#define MODULE   "auth required pam_secinfo.so purpose=reset\n"
+
+/* One case per rule of secinfo_pam_reset_check(). */
+static void
+reset_cases(void)
+{
+	reset_case("r-shipped",
+		   "auth required pam_secinfo.so purpose=reset\n"
+		   "account required pam_secinfo.so\n" PASSWORD
+		   "password requisite pam_pwquality.so retry=3\n",
+		   1, NULL, "the shipped stack");
+	reset_case("r-comment", "# note \\\nauth sufficient pam_permit.so\n" MODULE PASSWORD, 0,
+		   "r-comment line 2",
+		   "'# note \\' does not hide the next line (libpam cuts comments first)");
+	reset_case("r-comment-rule",
+		   "auth optional pam_env.so # note \\\nauth sufficient pam_permit.so\n" MODULE
+			   PASSWORD,
+		   0, "sufficient", "a rule's comment ending in '\\' does not join the next line");
+	reset_case("r-continued",
+		   "auth [success=ok \\  \n default=bad] pam_env.so\n" MODULE PASSWORD, 1, NULL,
+		   "a '\\' followed by spaces still continues the line, as in libpam");
+	reset_case("r-upper", "AUTH SUFFICIENT pam_permit.so\n" MODULE PASSWORD, 0, "sufficient",
+		   "types and controls compare case-insensitively");
+	write_file("r-common", "auth sufficient pam_permit.so\n");
+	reset_case("r-include", "@INCLUDE r-common\n" MODULE PASSWORD, 0, "sufficient",
+		   "@INCLUDE is followed");
+	reset_case("r-include2", "auth INCLUDE r-common\n" MODULE PASSWORD, 0, "sufficient",
+		   "INCLUDE is followed");
+	reset_case("r-mixed", "Auth Required pam_secinfo.so purpose=reset\n" PASSWORD, 1, NULL,
+		   "'Auth Required' is the module line");
+	reset_case("r-silent", "-auth required pam_secinfo.so purpose=reset\n" PASSWORD, 0, "-auth",
+		   "a '-auth' module line does not count (libpam skips a missing module)");
+	reset_case("r-silent-jump", "-auth [success=1 default=ignore] pam_x.so\n" MODULE PASSWORD,
+		   0, "can jump over",
+		   "a '-auth' rule that can jump over the module line is refused");
+	reset_case("r-done", "auth [success=done default=ignore] pam_x.so\n" MODULE PASSWORD, 0,
+		   "success=done", "[success=done ...] before the module line");
+	reset_case("r-default-done", "auth [default=done] pam_x.so\n" MODULE PASSWORD, 0, "done",
+		   "[default=done] before the module line");
+	reset_case("r-ignore-done", "auth [ignore=done default=ok] pam_x.so\n" MODULE PASSWORD, 0,
+		   "done", "[ignore=done ...] before the module line");
+	reset_case("r-fail-done",
+		   "auth [success=ok auth_err=done default=bad] pam_x.so\n" MODULE PASSWORD, 1,
+		   NULL, "done on a failure value ends the stack failed: accepted");
+	reset_case("r-jump-over",
+		   "auth [success=2 default=ignore] pam_x.so\nauth optional pam_y.so\n" MODULE
+			   PASSWORD,
+		   0, "can jump over",
+		   "[success=2] two rules before the module line jumps over it");
+	reset_case("r-jump-fail", "auth [auth_err=1 default=ok] pam_x.so\n" MODULE PASSWORD, 0,
+		   "can jump over", "a jump on a failure value over the module line");
+	reset_case("r-jump-short",
+		   "auth [success=1 default=ignore] pam_x.so\nauth requisite pam_deny.so\n" MODULE
+			   PASSWORD,
+		   1, NULL, "a jump that lands on the module line is accepted");
+	reset_case("r-jump-spaces", "auth [success = 1 default=ignore] pam_x.so\n" MODULE PASSWORD,
+		   0, "can jump over", "spaces around '=' are read as libpam reads them");
+	write_file("r-sub", "auth optional pam_y.so\nauth optional pam_z.so\n");
+	reset_case("r-jump-substack",
+		   "auth [success=2 default=ignore] pam_x.so\nauth substack r-sub\n"
+		   "auth optional pam_w.so\n" MODULE PASSWORD,
+		   0, "substack", "a substack before the module line (jumps count it as one rule)");
+	reset_case("r-optional", "auth optional pam_secinfo.so purpose=reset\n" PASSWORD, 0,
+		   "optional", "an optional module line is refused");
+	reset_case("r-sufficient-module", "auth sufficient pam_secinfo.so purpose=reset\n" PASSWORD,
+		   0, "sufficient", "a sufficient module line is refused");
+	reset_case("r-bracket-ok",
+		   "auth [success=ok default=die] pam_secinfo.so purpose=reset\n" PASSWORD, 1, NULL,
+		   "[success=ok default=die] on the module line");
+	reset_case("r-bracket-weak",
+		   "auth [success=ok auth_err=ignore default=die] pam_secinfo.so "
+		   "purpose=reset\n" PASSWORD,
+		   0, "auth_err=ignore", "a bracket letting a failure value through is refused");
+	reset_case("r-requisite", "auth requisite pam_secinfo.so purpose=reset\n" PASSWORD, 1, NULL,
+		   "a requisite module line");
+	reset_case("r-nullok", "auth required pam_secinfo.so purpose=reset nullok\n" PASSWORD, 0,
+		   "nullok", "nullok on the module line is refused");
+	reset_case("r-reset-after",
+		   MODULE "auth [default=reset] pam_x.so\nauth required pam_permit.so\n" PASSWORD,
+		   0, "reset", "a 'reset' after a required module line can forget its failure");
+	reset_case("r-no-password", MODULE "password required pam_unix.so\n", 0,
+		   "password requisite pam_secinfo.so",
+		   "the password stack must have pam_secinfo.so");
+	reset_case("r-password-optional", MODULE "password optional pam_secinfo.so\n", 0,
+		   "password requisite pam_secinfo.so", "an optional pam_secinfo.so in password");
+	reset_case("r-password-skip", MODULE "password sufficient pam_unix.so\n" PASSWORD, 0,
+		   "sufficient", "a sufficient rule before pam_secinfo.so in password");
+	reset_case("r-bad-type", "autth [default=1] pam_x.so\n" MODULE PASSWORD, 0, "can jump over",
+		   "a type libpam does not know still jumps (libpam fails the rule, keeps its "
+		   "control)");
+	reset_case("r-no-module", "auth [default=1]\n" MODULE PASSWORD, 0, "can jump over",
+		   "a rule without a module still jumps");
+	reset_case("r-none", "auth required pam_unix.so\n" PASSWORD, 0,
+		   "\"auth required pam_secinfo.so purpose=reset\"", "no module line");
+}
+
 int
 main(void)
 {
@@ -96,6 +211,15 @@ main(void)
 		  "auth rules in libpam's order: @include, bracket control, '-auth', a continued "
 		  "line, a comment cut, include and substack followed");
 	CHECK_INT(rc, 0, "the walk ends with 0");
+	write_file("comments", "auth optional pam_a.so # note \\\n"
+			       "AUTH Optional pam_b.so\n"
+			       "# note \\\n"
+			       "Auth [success=ok \\ \t\n"
+			       "  default=bad] pam_c.so\n");
+	CHECK_STR(walk("comments", "auth", 0, &rc),
+		  "auth|optional|pam_a.so|\nauth|Optional|pam_b.so|\nauth|[success=ok  "
+		  "default=bad]|pam_c.so|\n",
+		  "as libpam: a comment is cut before a '\\' joins lines, types in any case");
 	CHECK_STR(walk("svc", "password", 0, &rc), "password|requisite|pam_secinfo.so|\n",
 		  "other types are left out");
 	CHECK_STR(
@@ -131,12 +255,10 @@ main(void)
 	snprintf(rule.control, sizeof(rule.control), "[default=ignore]");
 	CHECK(!secinfo_pam_rule_enforces(&rule), "[default=ignore] does not enforce");
 
-	for (const char *f = "common-auth\0svc\0nested\0deeper\0loop\0broken\0one\0"; *f;
-	     f += strlen(f) + 1) {
-		char path[256];
-		snprintf(path, sizeof(path), "%s/%s", dir, f);
-		unlink(path);
-	}
-	rmdir(dir);
+	reset_cases();
+
+	if (fork() == 0)
+		execlp("rm", "rm", "-rf", dir, (char *)NULL);
+	wait(NULL);
 	return check_summary();
 }
