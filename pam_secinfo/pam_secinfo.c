@@ -286,7 +286,7 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	} else {
 		rc = secinfo_flow_verify(&flow);
 	}
-	secinfo_plugin_unload(&flow.plugin); /* libcurl is not kept past the call */
+	secinfo_plugin_unload(&flow.plugin); /* loaded only when a code is sent (plugin.c) */
 	if (rc == SECINFO_ERR_NOT_ENROLLED && call->args.nullok && !denied &&
 	    (rc = secinfo_call_confirm_unenrolled(call)) == 0) {
 		secinfo_call_record(call, "", "ignored-not-enrolled", 0);

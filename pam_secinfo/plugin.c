@@ -49,9 +49,13 @@ secinfo_plugin_load(struct secinfo_plugin *plugin, struct secinfo_delivery_resul
 			 why != NULL ? why : secinfo_strerror(fd));
 		return SECINFO_ERR_IO;
 	}
-	/* Through the checked descriptor: the file loaded is the file checked. */
+	/* Through the checked descriptor: the file loaded is the file checked. Once loaded, the
+	 * plugin and libcurl stay for the life of the process (RTLD_NODELETE): libcurl keeps the
+	 * plugin's wiping allocators after curl_global_cleanup, and its threaded resolver may
+	 * leave a thread running after a DNS timeout; unloading either under them would crash
+	 * the process. */
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	plugin->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+	plugin->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	close(fd);
 	if (plugin->handle == NULL) {
 		snprintf(result->detail, sizeof(result->detail), "cannot load %.100s: %.120s", path,
