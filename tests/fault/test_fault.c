@@ -636,8 +636,10 @@ fault_scenario_sweep(const struct fault_scenario *s)
 			/* Memory: only the first call of each call stack (fault_mem_plan). */
 			if (k == FAULT_MEM && !fault_mem_all)
 				n = i < fault_mem_n ? fault_mem_first[i++] : fault_mem_calls + 1;
+			int past_plan = k == FAULT_MEM && !fault_mem_all && i >= fault_mem_n &&
+					n == fault_mem_calls + 1;
 			rc = fault_run(s, k, n, &before, &verdict);
-			if (fault->injected_seq == 0 && rc >= 0) {
+			if (fault->injected_seq == 0) {
 				/* Nothing failed: the class has fewer than N calls. The run must
 				 * then be the uninjected one. */
 				if (rc != s->expect || verdict != NULL)
@@ -652,7 +654,7 @@ fault_scenario_sweep(const struct fault_scenario *s)
 				       verdict ? " FAIL " : "", verdict ? verdict : "");
 			if (verdict != NULL)
 				fault_report(s, k, n, rc, verdict);
-			if (n > 100000)
+			if (n > 100000 || past_plan) /* a run with more calls than planned */
 				break;
 		}
 		total += points[k];
