@@ -612,6 +612,7 @@ fault_column_nullable(sqlite3_stmt *stmt, int col)
 	fault_busy++;
 	name = origin(stmt, col);
 	fault_busy--;
+	fault_trace_detail = name;
 	for (size_t i = 0; name != NULL && i < sizeof(meaningful) / sizeof(meaningful[0]); i++)
 		if (strcmp(name, meaningful[i]) == 0)
 			return 1;

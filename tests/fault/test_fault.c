@@ -139,10 +139,11 @@ static int (*inject_hit)(int, const char *);
 static struct fault_conv *fault_conv_shared;
 static void *fault_module;
 static const char *fault_conf, *fault_db, *fault_template, *fault_gw_log, *fault_smtp_log;
+static char fault_run_log[1100]; /* the standard error of the last run */
 static int fault_verbose;
 /* The last database read of the scenario's uninjected run (inject.h: last_read_seq). */
 static long fault_baseline_read;
-static long fault_failed_runs;
+static long fault_failed_runs, fault_tool_retries;
 
 static void
 fault_die(const char *what)
@@ -219,6 +220,41 @@ fault_code_from_log(const char *log, char *code, size_t size)
 		at = p + strlen("code is ");
 	if (at != NULL)
 		snprintf(code, size, "%.*s", (int)strspn(at, "0123456789"), at);
+}
+
+/* Whether the last run's standard error contains TEXT. */
+static int
+fault_log_has(const char *text)
+{
+	char line[1024];
+	FILE *f = fopen(fault_run_log, "r");
+	int found = 0;
+
+	while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, text) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
+/* Prints the last run's standard error, without pam_wrapper's and LeakSanitizer's chatter. */
+static void
+fault_log_print(void)
+{
+	char line[1024];
+	FILE *f = fopen(fault_run_log, "r");
+	int n = 0;
+
+	while (f != NULL && n < 40 && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "PWRAP_", 6) == 0 || strncmp(line, "---", 3) == 0 ||
+		    strstr(line, "Suppressions used") != NULL || strstr(line, "count ") != NULL ||
+		    strstr(line, "libpam_wrapper.so") != NULL || line[0] == '\n')
+			continue;
+		printf("    | %s", line);
+		n++;
+	}
+	if (f != NULL)
+		fclose(f);
 }
 
 /* Whether LOG received anything. */
@@ -341,6 +377,10 @@ fault_child(const struct fault_scenario *s)
 	pam_handle_t *pamh = NULL;
 	int rc;
 
+	int err = open(fault_run_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (err < 0 || dup2(err, 2) < 0)
+		_exit(99);
 	alarm(FAULT_TIME_LIMIT);
 	if (getenv("FAULT_BACKTRACE") != NULL) {
 		signal(SIGSEGV, fault_crash_handler);
@@ -517,9 +557,10 @@ fault_run(const struct fault_scenario *s, int target, long n, const struct fault
 	static char why[160];
 	struct fault_counters after;
 	long long step;
-	int status, rc, sent;
+	int status, rc, sent, tool_retries = 0;
 	pid_t pid;
 
+again:
 	fault_reset_files();
 	step = (long long)time(NULL) / 30;
 	memset(fault_conv_shared, 0, sizeof(*fault_conv_shared));
@@ -535,6 +576,13 @@ fault_run(const struct fault_scenario *s, int target, long n, const struct fault
 	if (waitpid(pid, &status, 0) != pid)
 		fault_die("waitpid");
 	*verdict = NULL;
+	/* LeakSanitizer's own tracer sometimes fails at exit (it stops the threads to scan
+	 * them): not a finding about the module; the same run again, at most twice. */
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) >= 64 && WEXITSTATUS(status) <= 127) &&
+	    fault_log_has("LeakSanitizer has encountered a fatal error") && tool_retries++ < 2) {
+		fault_tool_retries++;
+		goto again;
+	}
 	if (WIFSIGNALED(status)) {
 		snprintf(why, sizeof(why), "%s (signal %d)",
 			 WTERMSIG(status) == SIGALRM ? "hang: over the time limit" : "crash",
@@ -574,6 +622,8 @@ fault_report(const struct fault_scenario *s, int target, long n, int rc, const c
 	       target < 0 ? "no" : fault_class_names[target], n,
 	       fault->injected_name[0] ? fault->injected_name : "-",
 	       rc < 0 ? "-" : fault_pam_name(rc), verdict);
+	if (fault_failed_runs <= 10) /* what the run said (a sanitizer's report) */
+		fault_log_print();
 }
 
 /* The memory calls to fail: the first of each distinct call stack (inject.h, FAULT_SITE_DEPTH
@@ -694,6 +744,7 @@ main(void)
 	fault_template = fault_env("FAULT_TEMPLATE");
 	fault_gw_log = fault_env("FAULT_GW_LOG");
 	fault_smtp_log = fault_env("FAULT_SMTP_LOG");
+	snprintf(fault_run_log, sizeof(fault_run_log), "%s.stderr", fault_template);
 	fault_verbose = getenv("FAULT_VERBOSE") != NULL;
 	fault_mem_all = getenv("FAULT_MEM_ALL") != NULL;
 	{
@@ -728,6 +779,9 @@ main(void)
 		total += fault_scenario_sweep(&fault_scenarios[i]);
 		scenarios++;
 	}
+	if (fault_tool_retries > 0)
+		printf("fault: %ld runs repeated after LeakSanitizer's tracer failed\n",
+		       fault_tool_retries);
 	printf("fault: %ld injection points in %ld scenarios, %ld failed runs, %lld s\n", total,
 	       scenarios, fault_failed_runs, (long long)(time(NULL) - started));
 	return fault_failed_runs == 0 && scenarios > 0 ? 0 : 1;
