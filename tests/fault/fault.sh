@@ -56,8 +56,9 @@ enroll_app erin
 cp "$DB" "$T/template.db"
 
 # In sanitizer builds (SECINFO_TEST_PRELOAD: the ASan runtime) the runtime comes first and
-# keeps malloc and the libc calls it intercepts: those classes then count no calls here, and
-# the uninstrumented run (stage 1 of scripts/test.sh) covers them.
+# keeps malloc and its kin for itself: the memory class then counts no calls here, and the
+# uninstrumented run (stage 1 of scripts/test.sh) covers it. The libc calls that ASan
+# intercepts reach the injector through ASan's interceptors.
 # pam_wrapper's constructor keeps two strings that it frees only in the process that set it
 # up: every run's child would report them to LeakSanitizer. Any other leak fails the run.
 echo "leak:libpam_wrapper.so" > "$T/lsan.supp"

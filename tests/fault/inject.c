@@ -1,12 +1,13 @@
 /*
  * The fault injector of tests/fault/test_fault (see there for the rules): preloaded before
- * pam_wrapper, it interposes the functions that the test build of the module, its plugin and
- * the libraries they load call (the test build links sqlite3, libsodium and liboath shared,
- * so their entry points are interposable; the installed module hides them). While a PAM call
- * runs (fault_arm ... fault_disarm, in the calling thread only) it counts the calls of each
- * class and fails the one numbered target_n of the target class, once: every other call goes
- * through to the real function (dlsym RTLD_NEXT: libc, the ASan runtime, pam_wrapper, ...).
- * Test-only: a check_ library, never installed.
+ * pam_wrapper (after the ASan runtime in sanitizer builds), it interposes the functions that
+ * the test build of the module, its plugin and the libraries they load call (the test build
+ * links sqlite3, libsodium and liboath shared, so their entry points are interposable; the
+ * installed module hides them). While the module runs (the relay at the end arms it around
+ * each entry point, in the calling thread only) it counts the calls of each class and fails
+ * the one numbered target_n of the target class, once: every other call goes through to the
+ * real function (dlsym RTLD_NEXT: libc, pam_wrapper, ...). Test-only: a check_ library, never
+ * installed.
  */
 #include "config.h"
 
