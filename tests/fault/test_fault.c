@@ -14,16 +14,22 @@
  * start in every run), so for the memory class N takes only the first call of each distinct
  * call stack (FAULT_SITE_DEPTH return addresses) of the uninjected run, then the number past
  * the last call (which must inject nothing); FAULT_MEM_ALL=1 fails every memory call instead
- * (about 25,000 runs, a quarter of an hour on two cores). Every other class is swept in full.
+ * (about 24,000 runs, a quarter of an hour on two cores). Every other class is swept in full.
+ * What is not injected, because no real system fails that way (inject.c says why): the calls
+ * sqlite makes to its own API inside sqlite3_exec (the exec fails as a whole), the canary
+ * check of libsodium's sodium_free, and NULL in locked_until, default_method and last_used,
+ * where NULL is a value with a meaning, not damage.
  *
- * Each run is a
- * child process (fork) that runs a real PAM transaction under pam_wrapper (pam_authenticate,
- * pam_acct_mgmt or pam_chauthtok) on a service whose only module is the injector's relay
- * (inject.h), which calls the test build's module and keeps its exact return code (no stack
- * control flag hides it). Only the calls that the module's entry point makes are counted and
- * failed: the relay arms the injector around that call, in that thread. Before each run the
- * database is a fresh copy of the template and the gateways' logs are empty, so runs are
- * independent.
+ * Each run is a child process (fork) that runs a real PAM transaction under pam_wrapper
+ * (pam_authenticate, pam_acct_mgmt or pam_chauthtok) on a service whose only module is the
+ * injector's relay (inject.h), which calls the test build's module and keeps its exact return
+ * code (no stack control flag hides it). Only the calls that the module's entry point makes
+ * are counted and failed: the relay arms the injector around that call, in that thread.
+ * Before each run the database is a fresh copy of the template and the gateways' logs are
+ * empty, so runs are independent. In sanitizer builds every run is watched by ASan and UBSan,
+ * every FAULT_LEAK_EVERY-th (fault.sh: 3) also by LeakSanitizer at its exit (ten times the
+ * cost of the run); a run whose LeakSanitizer tracer itself fails ("Tracer caught signal
+ * 11") is repeated once without the leak check. The harness prints both counts.
  *
  * The pass/fail rule of one run, with R its PAM code and B the scenario's outcome without
  * injection (the first run of each scenario, which must be B):
@@ -39,8 +45,9 @@
  *  4. B is PAM_IGNORE (not enrolled, nullok): R = PAM_SUCCESS fails; R = PAM_IGNORE passes
  *     only if the "not enrolled" came from the database, not from the failure: the failed call
  *     came after the last database read of the uninjected run (a step of a read-only
- *     statement; the enrollment lookup is the last), or a read worked after the failed call. The app scenarios have nullok as well: for their enrolled user any
- *     PAM_IGNORE fails (rules 2 and 3), whatever the failure made the module read.
+ *     statement; the enrollment lookup is the last), or a read worked after the failed
+ *     call. The app scenarios have nullok as well: for their enrolled user any PAM_IGNORE
+ *     fails (rules 2 and 3), whatever the failure made the module read.
  *  5. Counters, every run: each answer the user was told was wrong ("Wrong code", "Not all
  *     answers were right") is counted in the user's failures; R = PAM_AUTH_ERR for an enrolled
  *     user after [policy] tries - 1 answers were told wrong (the last try decides) means every
@@ -144,7 +151,12 @@ static int fault_verbose;
 /* The last database read of the scenario's uninjected run (inject.h: last_read_seq). */
 static long fault_baseline_read;
 static long fault_failed_runs, fault_tool_retries;
-static int fault_no_leak_check; /* the next run ends with _exit: no leak check */
+static struct fault_counters fault_last_after; /* the counters after the last run */
+static long long fault_last_step;              /* the TOTP step of the last run's code */
+static int fault_no_leak_check;                /* the next run ends with _exit: no leak check */
+/* In sanitizer builds a leak check at exit costs ten times the run: FAULT_LEAK_EVERY=K keeps
+ * it for every K-th run (fault.sh: 3 there, 1 otherwise, where it costs nothing). */
+static long fault_leak_every = 1, fault_runs, fault_leak_checked;
 
 static void
 fault_die(const char *what)
@@ -565,6 +577,8 @@ fault_run(const struct fault_scenario *s, int target, long n, const struct fault
 
 again:
 	fault_reset_files();
+	if (!tool_retried) /* every FAULT_LEAK_EVERY-th run ends with the leak check */
+		fault_no_leak_check = fault_runs % fault_leak_every != 0;
 	step = (long long)time(NULL) / 30;
 	memset(fault_conv_shared, 0, sizeof(*fault_conv_shared));
 	fault_conv_shared->scenario = s;
@@ -582,9 +596,11 @@ again:
 	/* LeakSanitizer's own tracer fails at exit after some runs (it stops the threads to
 	 * scan them; "Tracer caught signal 11"): not a finding about the module. The same run
 	 * again, ending with _exit, so without the leak check (ASan and UBSan still watch it). */
-	fault_no_leak_check = 0;
+	fault_runs++;
+	fault_leak_checked += !fault_no_leak_check;
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) >= 64 && WEXITSTATUS(status) <= 127) &&
 	    fault_log_has("LeakSanitizer has encountered a fatal error") && !tool_retried) {
+		fault_leak_checked--;
 		tool_retried = 1;
 		fault_no_leak_check = 1;
 		fault_tool_retries++;
@@ -608,6 +624,8 @@ again:
 	/* What left the machine was logged by the gateways before they answered. */
 	sent = s->sends && (fault_log_used(fault_gw_log) || fault_log_used(fault_smtp_log));
 	fault_counters(fault_db, s, &after);
+	fault_last_after = after;
+	fault_last_step = step;
 	*verdict = fault_judge(s, rc, before, &after, step, sent);
 	return rc;
 }
@@ -629,8 +647,18 @@ fault_report(const struct fault_scenario *s, int target, long n, int rc, const c
 	       target < 0 ? "no" : fault_class_names[target], n,
 	       fault->injected_name[0] ? fault->injected_name : "-",
 	       rc < 0 ? "-" : fault_pam_name(rc), verdict);
-	if (fault_failed_runs <= 10) /* what the run said (a sanitizer's report) */
-		fault_log_print();
+	if (fault_failed_runs > 10)
+		return;
+	/* What the database held after the run, and what the run said (a sanitizer's report). */
+	printf("    | after: failures %lld locked_until %lld counter %lld (step %lld) last_used "
+	       "%lld "
+	       "codes %lld sends %lld audit success %lld failure %lld; told wrong %d, prompts %d\n",
+	       fault_last_after.failures, fault_last_after.locked_until, fault_last_after.counter,
+	       fault_last_step, fault_last_after.last_used, fault_last_after.codes,
+	       fault_last_after.sends, fault_last_after.audit_success,
+	       fault_last_after.audit_failure, fault_conv_shared->wrong_told,
+	       fault_conv_shared->prompts);
+	fault_log_print();
 }
 
 /* The memory calls to fail: the first of each distinct call stack (inject.h, FAULT_SITE_DEPTH
@@ -754,6 +782,8 @@ main(void)
 	snprintf(fault_run_log, sizeof(fault_run_log), "%s.stderr", fault_template);
 	fault_verbose = getenv("FAULT_VERBOSE") != NULL;
 	fault_mem_all = getenv("FAULT_MEM_ALL") != NULL;
+	if (getenv("FAULT_LEAK_EVERY") != NULL && strtol(getenv("FAULT_LEAK_EVERY"), NULL, 10) > 1)
+		fault_leak_every = strtol(getenv("FAULT_LEAK_EVERY"), NULL, 10);
 	{
 		void *frame[1];
 		backtrace(frame, 1); /* loads what backtrace needs before any crash */
@@ -786,6 +816,9 @@ main(void)
 		total += fault_scenario_sweep(&fault_scenarios[i]);
 		scenarios++;
 	}
+	if (fault_leak_every > 1)
+		printf("fault: %ld of %ld runs ended with the leak check (FAULT_LEAK_EVERY=%ld)\n",
+		       fault_leak_checked, fault_runs, fault_leak_every);
 	if (fault_tool_retries > 0)
 		printf("fault: %ld runs repeated without the leak check after LeakSanitizer's "
 		       "tracer failed\n",
