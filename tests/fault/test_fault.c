@@ -4,7 +4,7 @@
  *
  * How. tests/fault/fault.sh sets up a configuration, a database (the template) and the
  * loopback SMS gateway and SMTP server, then runs this program with tests/fault/inject.c
- * preloaded before pam_wrapper. For each scenario and each class of calls (inject.h: memory,
+ * preloaded. For each scenario and each class of calls (inject.h: memory,
  * file I/O, sqlite prepare/step/exec/open, a column read back as NULL, libsodium, liboath,
  * pam_get_item/pam_get_user/pam_get_data/pam_set_data, the conversation failing, the
  * conversation giving no reply) it runs the scenario with the Nth call of that class failed,
@@ -20,10 +20,14 @@
  * check of libsodium's sodium_free, and NULL in locked_until, default_method and last_used,
  * where NULL is a value with a meaning, not damage.
  *
- * Each run is a child process (fork) that runs a real PAM transaction under pam_wrapper
- * (pam_authenticate, pam_acct_mgmt or pam_chauthtok) on a service whose only module is the
- * injector's relay (inject.h), which calls the test build's module and keeps its exact return
- * code (no stack control flag hides it). Only the calls that the module's entry point makes
+ * Each run is a child process (fork) that runs a real PAM transaction (pam_authenticate,
+ * pam_acct_mgmt or pam_chauthtok) on a service whose only module is the injector's relay
+ * (inject.h), which calls the test build's module and keeps its exact return code (no stack
+ * control flag hides it). The service files are read from the test's directory by libpam's
+ * own pam_start_confdir (Linux-PAM 1.4), which is what pam_wrapper does on this libpam: under
+ * pam_wrapper every forked child would set up a /tmp/pam.X directory of its own (its fork
+ * handler forgets the parent's), thousands per sweep, and two processes that pick the same
+ * name share one (pam_wrapper ignores the failed mkdir) and read each other's services. Only the calls that the module's entry point makes
  * are counted and failed: the relay arms the injector around that call, in that thread.
  * Before each run the database is a fresh copy of the template and the gateways' logs are
  * empty, so runs are independent. In sanitizer builds every run is watched by ASan and UBSan,
@@ -59,7 +63,7 @@
  * failed a call), and the total. Exit 0 when every run passed, 1 otherwise.
  *
  * Environment (fault.sh sets it): FAULT_CONF, FAULT_DB, FAULT_TEMPLATE, FAULT_MODULE,
- * FAULT_INJECT, FAULT_GW_LOG, FAULT_SMTP_LOG, PAM_WRAPPER_SERVICE_DIR. Optional: FAULT_ONLY (a
+ * FAULT_INJECT, FAULT_GW_LOG, FAULT_SMTP_LOG, FAULT_PAM_DIR. Optional: FAULT_ONLY (a
  * scenario) and FAULT_CLASS (a class) run a part, FAULT_VERBOSE=1 prints every run,
  * FAULT_MEM_ALL=1 (above), FAULT_BACKTRACE=1 prints a crash's backtrace on standard error
  * (without a sanitizer), FAULT_TRANSCRIPT=1 the conversation.
@@ -146,7 +150,8 @@ static int (*inject_hit)(int, const char *);
 static struct fault_conv *fault_conv_shared;
 static void *fault_module;
 static const char *fault_conf, *fault_db, *fault_template, *fault_gw_log, *fault_smtp_log;
-static char fault_run_log[1100]; /* the standard error of the last run */
+static char fault_run_log[1100];  /* the standard error of the last run */
+static const char *fault_pam_dir; /* the service files */
 static int fault_verbose;
 /* The last database read of the scenario's uninjected run (inject.h: last_read_seq). */
 static long fault_baseline_read;
@@ -400,7 +405,7 @@ fault_child(const struct fault_scenario *s)
 		signal(SIGBUS, fault_crash_handler);
 		signal(SIGABRT, fault_crash_handler);
 	}
-	if (pam_start(s->name, s->user, &pc, &pamh) != PAM_SUCCESS)
+	if (pam_start_confdir(s->name, s->user, &pc, fault_pam_dir, &pamh) != PAM_SUCCESS)
 		_exit(99);
 	pam_set_item(pamh, PAM_RHOST, "198.51.100.7");
 	rc = s->entry == ENTRY_AUTH      ? pam_authenticate(pamh, 0)
@@ -417,7 +422,7 @@ fault_child(const struct fault_scenario *s)
 static void
 fault_services(void)
 {
-	const char *dir = fault_env("PAM_WRAPPER_SERVICE_DIR");
+	const char *dir = fault_pam_dir;
 	const char *inject = fault_env("FAULT_INJECT"), *module = fault_env("FAULT_MODULE");
 	char path[1024];
 	FILE *f;
@@ -780,6 +785,7 @@ main(void)
 	fault_gw_log = fault_env("FAULT_GW_LOG");
 	fault_smtp_log = fault_env("FAULT_SMTP_LOG");
 	snprintf(fault_run_log, sizeof(fault_run_log), "%s.stderr", fault_template);
+	fault_pam_dir = fault_env("FAULT_PAM_DIR");
 	fault_verbose = getenv("FAULT_VERBOSE") != NULL;
 	fault_mem_all = getenv("FAULT_MEM_ALL") != NULL;
 	if (getenv("FAULT_LEAK_EVERY") != NULL && strtol(getenv("FAULT_LEAK_EVERY"), NULL, 10) > 1)
