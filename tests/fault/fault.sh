@@ -58,8 +58,6 @@ cp "$DB" "$T/template.db"
 # keeps malloc and its kin for itself: the memory class then counts no calls here, and the
 # uninstrumented run (stage 1 of scripts/test.sh) covers it. The libc calls that ASan
 # intercepts reach the injector through ASan's interceptors.
-# A leak check at exit costs ten times a run: under the sanitizers every third run has it.
-[ -n "${SECINFO_TEST_PRELOAD:-}" ] && : "${FAULT_LEAK_EVERY:=3}"
 # Not under pam_wrapper: the harness reads the service files with libpam's pam_start_confdir
 # (test_fault.c says why).
 rc=0

@@ -30,10 +30,10 @@
  * name share one (pam_wrapper ignores the failed mkdir) and read each other's services. Only the calls that the module's entry point makes
  * are counted and failed: the relay arms the injector around that call, in that thread.
  * Before each run the database is a fresh copy of the template and the gateways' logs are
- * empty, so runs are independent. In sanitizer builds every run is watched by ASan and UBSan,
- * every FAULT_LEAK_EVERY-th (fault.sh: 3) also by LeakSanitizer at its exit (ten times the
- * cost of the run); a run whose LeakSanitizer tracer itself fails ("Tracer caught signal
- * 11") is repeated once without the leak check. The harness prints both counts.
+ * empty, so runs are independent. In sanitizer builds every run is watched by ASan, UBSan
+ * and LeakSanitizer at its exit (FAULT_LEAK_EVERY=K: the leak check in every K-th run only);
+ * a run whose LeakSanitizer tracer itself fails ("Tracer caught signal 11") is repeated once
+ * without the leak check, and the harness says how many were.
  *
  * The pass/fail rule of one run, with R its PAM code and B the scenario's outcome without
  * injection (the first run of each scenario, which must be B):
@@ -159,8 +159,8 @@ static long fault_failed_runs, fault_tool_retries;
 static struct fault_counters fault_last_after; /* the counters after the last run */
 static long long fault_last_step;              /* the TOTP step of the last run's code */
 static int fault_no_leak_check;                /* the next run ends with _exit: no leak check */
-/* In sanitizer builds a leak check at exit costs ten times the run: FAULT_LEAK_EVERY=K keeps
- * it for every K-th run (fault.sh: 3 there, 1 otherwise, where it costs nothing). */
+/* FAULT_LEAK_EVERY=K: only every K-th run ends with exit (and a sanitizer build's leak check),
+ * the others with _exit. */
 static long fault_leak_every = 1, fault_runs, fault_leak_checked;
 
 static void
