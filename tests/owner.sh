@@ -80,8 +80,8 @@ expect_not_in "$LAST_OUT" "Verification code"
 pass "the installed module refuses the same files: PAM_AUTHINFO_UNAVAIL, not owned by root"
 
 # A service that secinfo-reset accepts (it verifies with purpose=reset), denied before that.
-printf 'auth requisite pam_deny.so\nauth required %s config=%s purpose=reset\n' "$MODULE" "$CONF" \
-	> "$T/pam.d/secinfo-reset"
+printf 'auth requisite pam_deny.so\nauth required %s config=%s purpose=reset\npassword requisite %s config=%s\n' \
+	"$MODULE" "$CONF" "$MODULE" "$CONF" > "$T/pam.d/secinfo-reset"
 out=$($WRAPPED "$INSTALLED_RESET" -c "$CONF" alice 2>&1 </dev/null) && fail "installed secinfo-reset ran: $out"
 expect_in "$out" "must run as root"
 out=$($WRAPPED "$RESET" -c "$CONF" alice 2>&1 </dev/null) && fail "pam_deny let secinfo-reset through: $out"

@@ -74,6 +74,7 @@
 #include <execinfo.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -405,6 +406,11 @@ fault_child(const struct fault_scenario *s)
 		signal(SIGBUS, fault_crash_handler);
 		signal(SIGABRT, fault_crash_handler);
 	}
+	/* As every PAM client does before it authenticates (sshd, sudo, login and passwd look the
+	 * user up), and before injection: glibc's name service then has its configuration. A
+	 * failed malloc while glibc first reads it asserts inside glibc (nss_database.c), a crash
+	 * no caller of getpwnam_r can prevent; the module's own lookup is injected like any call. */
+	(void)getpwnam(s->user);
 	if (pam_start_confdir(s->name, s->user, &pc, fault_pam_dir, &pamh) != PAM_SUCCESS)
 		_exit(99);
 	pam_set_item(pamh, PAM_RHOST, "198.51.100.7");
