@@ -264,6 +264,22 @@ secinfo_admin_check_sshd_config(struct secinfo_admin_check *check)
 		secinfo_admin_check_say(check, 0, "%s", why);
 }
 
+/* The service of secinfo-reset, when it is installed: a stack that secinfo-reset would refuse
+ * to run with (pamstack.c) is an error here too. Without the file, resets by secinfo-reset are
+ * simply not set up: nothing to say. */
+static void
+secinfo_admin_check_reset_service(struct secinfo_admin_check *check)
+{
+	char why[1024];
+	int rc = secinfo_pam_reset_check(SECINFO_PAM_DIR, "secinfo-reset", why, sizeof(why));
+
+	if (rc != 0 && rc != SECINFO_ERR_NOT_FOUND)
+		secinfo_admin_check_say(check, 1,
+					"%s; secinfo-reset refuses to run with it (see "
+					"secinfo-reset(8))",
+					why);
+}
+
 int
 secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
@@ -279,6 +295,7 @@ secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_admin_
 	if (secinfo_admin_check_files(&check) == 0 && check.errors == 0)
 		secinfo_admin_check_database(&check);
 	secinfo_admin_check_sshd_config(&check);
+	secinfo_admin_check_reset_service(&check);
 	if (check.errors > 0)
 		return secinfo_admin_fail("%zu error%s found", check.errors,
 					  check.errors == 1 ? "" : "s");

@@ -75,8 +75,10 @@ for stack in "auth required pam_unix.so" \
 	expect_in "$OUT" "purpose=reset"
 	expect_not_in "$OUT" "User name:"
 	[ "$(shadow_hash "$rita")" = "$before_rita" ] || fail "(b) the password changed with '$stack'"
+	OUT=$(admin check 2>&1) && fail "(b) secinfo-admin check passed the service '$stack': $OUT"
+	expect_in "$OUT" "secinfo-reset refuses to run with it"
 done
-pass "(b) a service without an enforcing pam_secinfo.so purpose=reset (or with a sufficient rule before it): refused"
+pass "(b) a service without an enforcing pam_secinfo.so purpose=reset (or with a sufficient rule before it): refused, and secinfo-admin check says so"
 
 # ---- (c) the shipped service: password quality for the root caller.
 sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" \
