@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +14,6 @@
 #include "error.h"
 #include "kind.h"
 #include "username.h"
-
-#define SECINFO_ADMIN_NAME_MAX 256
 
 static void secinfo_admin_vsay(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
@@ -139,14 +136,11 @@ secinfo_admin_user_load(struct secinfo_admin *admin, const char *name, struct se
 int
 secinfo_admin_user_name_check(const char *name)
 {
-	size_t n = strlen(name);
-
-	if (n == 0 || n > SECINFO_ADMIN_NAME_MAX)
-		return secinfo_admin_fail("a user name has 1 to %d characters",
-					  SECINFO_ADMIN_NAME_MAX);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return secinfo_admin_fail("a user name cannot contain control characters");
+	/* The module's own rule: a name it refuses at sign-in cannot be enrolled either. */
+	if (secinfo_username_check(name) != 0)
+		return secinfo_admin_fail("a user name has 1 to %d bytes, no control character and "
+					  "no space at either end",
+					  SECINFO_USERNAME_MAX);
 	return SECINFO_OK;
 }
 

@@ -121,6 +121,16 @@ expect 1 '' -- user show bob
 eq "$(admin audit --user bob --json)" "[]" "audit rows of refused commands"
 pass "a wrong or missing code or a bad secret stores nothing"
 
+# The module refuses these names at sign-in (never "not enrolled"): they cannot be enrolled.
+for name in "bob " " bob" "$(printf 'b\tob')"; do
+	expect 1 '' -- method add "$name" app --secret "$SECRET" --no-verify
+	says "no space at either end"
+done
+eq "$(sqlite3 "$DB" "SELECT COUNT(*) FROM users")" \
+	"$(sqlite3 "$DB" "SELECT COUNT(*) FROM users WHERE name NOT LIKE '% ' AND name NOT LIKE ' %'")" \
+	"users with a space at an end"
+pass "names with a space at an end or a control character are refused"
+
 # A wrong code asks again for a code of the same secret (the app holds it already), 3 times.
 fresh_step
 expect 0 "$(totp "$SECRET" 10)
