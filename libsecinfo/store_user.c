@@ -185,31 +185,50 @@ secinfo_store_user_get(struct secinfo_store *store, const char *name, struct sec
 	return 0;
 }
 
+/* What the scan of users without its index found: rows named exactly NAME, and rows of NAME in
+ * other case or as typed. */
+struct secinfo_user_rows {
+	long long exact, spellings;
+};
+
+static int
+secinfo_user_rows_fill(const struct secinfo_sql_row *row, void *data)
+{
+	struct secinfo_user_rows *rows = data;
+
+	rows->exact = secinfo_sql_row_int(row, 0);
+	rows->spellings = secinfo_sql_row_int(row, 1);
+	return 0;
+}
+
 int
 secinfo_store_user_confirm(struct secinfo_store *store, const char *name, const char *typed,
 			   const struct secinfo_user *user)
 {
-	long long users = 0, spellings = 0, methods = 0;
-	long long id = user != NULL ? user->id : -1;
+	struct secinfo_user_rows rows = {0, 0};
+	struct secinfo_sql scan = {
+		.sql = "SELECT IFNULL(SUM(name = ?1), 0),"
+		       " IFNULL(SUM(name = ?1 COLLATE NOCASE OR name = ?2), 0)"
+		       " FROM users NOT INDEXED",
+		.columns = "ii",
+		.row = secinfo_user_rows_fill,
+		.data = &rows,
+	};
+	long long methods = 0;
 	int rc;
 
-	rc = secinfo_store_sql_int(
-		store, &users, "SELECT COUNT(*) FROM users NOT INDEXED WHERE name = ?1", "t", name);
-	if (rc == 0)
-		rc = secinfo_store_sql_int(store, &spellings,
-					   "SELECT COUNT(*) FROM users NOT INDEXED"
-					   " WHERE name = ?1 COLLATE NOCASE OR name = ?2",
-					   "tt", name, typed != NULL ? typed : name);
+	rc = secinfo_store_sql(store, &scan, "tt", name, typed != NULL ? typed : name);
 	if (rc == 0)
 		rc = secinfo_store_sql_int(
 			store, &methods,
-			"SELECT COUNT(*) FROM methods NOT INDEXED WHERE user_id = ?1", "i", id);
+			"SELECT COUNT(*) FROM methods NOT INDEXED WHERE user_id = ?1", "i",
+			user != NULL ? user->id : -1);
 	if (rc != 0)
 		return rc;
-	if (users != (user != NULL ? 1 : 0) ||
+	if (rows.exact != (user != NULL ? 1 : 0) ||
 	    methods != (user != NULL ? (long long)user->n_methods : 0))
 		return SECINFO_ERR_CORRUPT;
-	return spellings > users ? SECINFO_ERR_EXISTS : 0;
+	return rows.spellings > rows.exact ? SECINFO_ERR_EXISTS : 0;
 }
 
 /* The caller's function and data, for the row callback that hands each name on. */
