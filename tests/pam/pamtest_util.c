@@ -48,7 +48,7 @@ pt_write(const char *path, const char *text, mode_t mode)
 		pt_die(path);
 }
 
-static struct secinfo_store *
+struct secinfo_store *
 pt_store(struct pt_env *env, struct secinfo_conf **conf, int flags)
 {
 	struct secinfo_problems problems = {0};

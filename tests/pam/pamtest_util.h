@@ -5,6 +5,9 @@
 
 #include <security/pam_appl.h>
 
+#include "conf.h"
+#include "store.h"
+
 #define PT_SECRET_B32 "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 struct pt_env {
@@ -29,6 +32,10 @@ struct pt_conv {
 
 /* Creates the directory, the configuration (EXTRA appended), the key and the database. */
 void pt_setup(struct pt_env *env, const char *extra);
+
+/* Opens the test store with FLAGS (0, or SECINFO_STORE_CREATE) as a process of its own would,
+ * its configuration in *CONF (the caller frees both). Exits 99 on failure. */
+struct secinfo_store *pt_store(struct pt_env *env, struct secinfo_conf **conf, int flags);
 
 /* Takes over the directory DIR that the first run of the program set up (after pt_wrap). */
 void pt_adopt(struct pt_env *env, const char *dir);

@@ -61,28 +61,13 @@ pt_collect(int results[3])
 	}
 }
 
-/* Opens the test database as a separate process would. Exits 99 on failure. */
-static struct secinfo_store *
-pt_open(struct pt_env *env, struct secinfo_conf **conf)
-{
-	struct secinfo_problems problems = {0};
-	struct secinfo_store *store = NULL;
-	char why[256];
-
-	if (secinfo_conf_load(env->conf, conf, &problems) != 0 ||
-	    secinfo_store_open(*conf, 0, &store, why, sizeof(why)) != 0)
-		exit(99);
-	secinfo_problems_free(&problems);
-	return store;
-}
-
 /* Twenty processes check the same one-time code (what a text message or call delivered) at
  * the same moment, each with its own database connection: exactly one may consume it. */
 static void
 pt_code_round(struct pt_env *env, int results[3])
 {
 	struct secinfo_conf *conf = NULL;
-	struct secinfo_store *store = pt_open(env, &conf);
+	struct secinfo_store *store = pt_store(env, &conf, 0);
 	long long id = 0;
 	int gate[2];
 	char c;
@@ -104,7 +89,7 @@ pt_code_round(struct pt_env *env, int results[3])
 			exit(99);
 		if (pid == 0) {
 			close(gate[1]);
-			store = pt_open(env, &conf);
+			store = pt_store(env, &conf, 0);
 			if (read(gate[0], &c, 1) < 0)
 				_exit(99);
 			int rc = secinfo_store_code_check(store, id, "424242", time(NULL), 1000);
@@ -120,7 +105,7 @@ static long long
 pt_failures_of(struct pt_env *env, const char *user)
 {
 	struct secinfo_conf *conf = NULL;
-	struct secinfo_store *store = pt_open(env, &conf);
+	struct secinfo_store *store = pt_store(env, &conf, 0);
 	struct secinfo_user *u = NULL;
 	long long n = -1;
 

@@ -107,22 +107,6 @@ pg_round(const char *confdir, const char *service, const char *user, int *asked,
 	close(ready[1]);
 }
 
-static struct secinfo_store *
-pg_open(struct pt_env *env, struct secinfo_conf **conf)
-{
-	struct secinfo_problems problems = {0};
-	struct secinfo_store *store = NULL;
-	char why[256];
-
-	if (secinfo_conf_load(env->conf, conf, &problems) != 0 ||
-	    secinfo_store_open(*conf, 0, &store, why, sizeof(why)) != 0) {
-		fprintf(stderr, "cannot open the test store: %s\n", why);
-		exit(99);
-	}
-	secinfo_problems_free(&problems);
-	return store;
-}
-
 /* Enrolls USER with security questions: three questions, each answered "blue". */
 static void
 pg_enroll_questions(struct pt_env *env, const char *user)
@@ -131,7 +115,7 @@ pg_enroll_questions(struct pt_env *env, const char *user)
 				      "In which city were you born?",
 				      "What is your favourite animal?"};
 	struct secinfo_conf *conf = NULL;
-	struct secinfo_store *store = pg_open(env, &conf);
+	struct secinfo_store *store = pt_store(env, &conf, 0);
 	char hash[SECINFO_ANSWER_HASH_SIZE];
 	long long method = 0, question = 0;
 	int rc = secinfo_store_begin(store);
@@ -159,7 +143,7 @@ static int
 pg_locked(struct pt_env *env, const char *user)
 {
 	struct secinfo_conf *conf = NULL;
-	struct secinfo_store *store = pg_open(env, &conf);
+	struct secinfo_store *store = pt_store(env, &conf, 0);
 	struct secinfo_user *u = NULL;
 	int locked = secinfo_store_user_get(store, user, &u) == 0 &&
 		     u->locked_until > (long long)time(NULL);

@@ -65,22 +65,18 @@ ts_child(uid_t uid, const char *code)
 /* The holder: opens the store, begins a write transaction, says so on LOCKED, and keeps it
  * until RELEASE is closed. */
 static int
-ts_hold(const char *conf_path, int locked, int release)
+ts_hold(struct pt_env *env, int locked, int release)
 {
-	struct secinfo_problems problems = {0};
 	struct secinfo_conf *conf = NULL;
-	struct secinfo_store *store = NULL;
-	char why[256], byte = 1;
+	struct secinfo_store *store = pt_store(env, &conf, 0);
+	char byte = 1;
 
-	if (secinfo_conf_load(conf_path, &conf, &problems) != 0 ||
-	    secinfo_store_open(conf, 0, &store, why, sizeof(why)) != 0 ||
-	    secinfo_store_begin(store) != 0 || write(locked, &byte, 1) != 1)
+	if (secinfo_store_begin(store) != 0 || write(locked, &byte, 1) != 1)
 		return 1;
 	(void)!read(release, &byte, 1);
 	secinfo_store_rollback(store);
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
-	secinfo_problems_free(&problems);
 	return 0;
 }
 
@@ -163,7 +159,7 @@ main(int argc, char **argv)
 	holder = fork();
 	if (holder == 0) {
 		close(release[1]);
-		_exit(ts_hold(env.conf, locked[1], release[0]));
+		_exit(ts_hold(&env, locked[1], release[0]));
 	}
 	close(locked[1]);
 	close(release[0]);
