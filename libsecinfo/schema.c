@@ -104,6 +104,12 @@ static const char *const secinfo_migrations[SECINFO_SCHEMA_VERSION] = {
 	"    WHERE id = NEW.default_method AND user_id = NEW.id"
 	"    AND kind IN ('key','app','sms','call'))"
 	"  BEGIN SELECT RAISE(ABORT, 'default method must be a 2FA method of the user'); END;",
+
+	/* 2 -> 3: who made each change (the user, root through secinfo-admin, the module at
+	 * registration), and on which host it was made (a fleet's shared store, SPEC 16).
+	 * Rows written before this step have neither: ''. */
+	"ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE audit ADD COLUMN host TEXT NOT NULL DEFAULT '';",
 };
 
 int

@@ -34,10 +34,14 @@ struct secinfo_user {
 	size_t n_methods;
 };
 
-/* One audit row. */
+/* One audit row. ACTOR is who made the change or took the step: the user themselves (NULL
+ * when writing: the row's USER), "root" for secinfo-admin, "pam_secinfo" for the module at
+ * registration. HOST is the machine the row was written on: NULL when writing takes this
+ * host's name (gethostname), as SPEC 16 asks for a fleet's shared store. */
 struct secinfo_audit_entry {
 	long long time;
 	const char *user, *service, *rhost, *method, *event, *result;
+	const char *actor, *host;
 };
 
 enum secinfo_store_flags {

@@ -20,6 +20,7 @@ secinfo_admin_audit_json(const struct secinfo_audit_entry *e)
 	const char *const fields[][2] = {
 		{"user", e->user},     {"service", e->service}, {"rhost", e->rhost},
 		{"method", e->method}, {"event", e->event},     {"result", e->result},
+		{"actor", e->actor},   {"host", e->host},
 	};
 
 	char when[32];
@@ -55,7 +56,8 @@ secinfo_admin_audit_row(const struct secinfo_audit_entry *e, void *data)
 					      e->service && *e->service ? e->service : NULL,
 					      e->rhost && *e->rhost ? e->rhost : NULL,
 					      e->method && *e->method ? e->method : NULL, e->event,
-					      e->result});
+					      e->result, e->actor && *e->actor ? e->actor : NULL,
+					      e->host && *e->host ? e->host : NULL});
 	}
 	list->count++;
 	return 0;
@@ -64,8 +66,8 @@ secinfo_admin_audit_row(const struct secinfo_audit_entry *e, void *data)
 int
 secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
-	static const char *const headings[] = {"TIME",   "USER",  "SERVICE", "RHOST",
-					       "METHOD", "EVENT", "RESULT"};
+	static const char *const headings[] = {"TIME",  "USER",   "SERVICE", "RHOST", "METHOD",
+					       "EVENT", "RESULT", "ACTOR",   "HOST"};
 	struct secinfo_admin_audit_list list = {.json = !!(args->options & SECINFO_OPT_JSON)};
 	long long since = 0;
 	int rc;
@@ -77,7 +79,7 @@ secinfo_admin_cmd_audit(struct secinfo_admin *admin, const struct secinfo_admin_
 	rc = secinfo_admin_open(admin);
 	if (rc != SECINFO_OK)
 		return rc;
-	secinfo_admin_table_init(&list.table, 7, headings);
+	secinfo_admin_table_init(&list.table, 9, headings);
 	if (list.json)
 		fputc('[', stdout);
 	rc = secinfo_store_audit_list(admin->store, args->user, since, secinfo_admin_audit_row,

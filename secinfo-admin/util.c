@@ -224,6 +224,7 @@ secinfo_admin_audit(struct secinfo_admin *admin, const char *user, const char *m
 		.method = method,
 		.event = event,
 		.result = "success",
+		.actor = "root",
 	};
 
 	return secinfo_store_audit(admin->store, &entry);

@@ -102,10 +102,15 @@ secinfo_reset_audit(const char *conf_path, const char *user, const char *result)
 	struct secinfo_conf *conf = NULL;
 	struct secinfo_store *store = NULL;
 	char why[512], escaped[128];
-	struct secinfo_audit_entry e = {(long long)time(NULL), NULL,  SECINFO_RESET_SERVICE, "", "",
-					"password-reset",      result};
+	/* the user as it is: secinfo-admin audit escapes it when it prints */
+	struct secinfo_audit_entry e = {.time = (long long)time(NULL),
+					.user = user,
+					.service = SECINFO_RESET_SERVICE,
+					.rhost = "",
+					.method = "",
+					.event = "password-reset",
+					.result = result};
 
-	e.user = user; /* as it is: secinfo-admin audit escapes it when it prints */
 	if (secinfo_crypto_init() != 0 || secinfo_conf_load(conf_path, &conf, &problems) != 0 ||
 	    secinfo_store_open(conf, 0, &store, why, sizeof(why)) != 0 ||
 	    secinfo_store_audit(store, &e) != 0)

@@ -17,6 +17,7 @@ except ValueError as e:
     sys.exit("not JSON (%s): %r" % (e, text))
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 def iso(v): return isinstance(v, str) and ISO.match(v) is not None
+HOST = __import__("socket").gethostname()
 def keys(o, *k):
     assert isinstance(o, dict) and sorted(o) == sorted(k), "keys %r, expected %r" % (o, k)
 try:
@@ -105,14 +106,16 @@ pass "user list --json has exactly the keys of SPEC §7; a past lock is null"
 admin audit --json | check '
 assert isinstance(d, list) and len(d) >= 5
 for e in d:
-    keys(e, "time", "user", "service", "rhost", "method", "event", "result")
+    keys(e, "time", "user", "service", "rhost", "method", "event", "result", "actor", "host")
     assert iso(e["time"]) and all(isinstance(e[k], str) for k in e), e
 adds = [(e["user"], e["method"]) for e in d if e["event"] == "method-add"]
 assert adds == [("alice", "app"), ("alice", "sms"), ("alice", "email"), ("frank", "email")], adds
-assert all(e["service"] == "secinfo-admin" and e["result"] == "success" for e in d
+assert all(e["service"] == "secinfo-admin" and e["result"] == "success" and
+           e["actor"] == "root" and e["host"] == HOST for e in d
            if e["event"] == "method-add")
 assert any(e["user"] == "alice" and e["service"] == "signin" and e["method"] == "app" and
-           e["result"] == "success" for e in d), "no audit row for the sign-in"
+           e["result"] == "success" and e["actor"] == "alice" for e in d), \
+    "no audit row for the sign-in, with the user as its actor"
 '
 admin audit --user frank --json | check '
 assert len(d) == 1 and d[0]["user"] == "frank" and d[0]["event"] == "method-add"

@@ -598,7 +598,8 @@ failures_of(struct secinfo_store *store, const char *name, long long id, long lo
 static void
 test_transactions(struct secinfo_store *store)
 {
-	struct secinfo_audit_entry e = {40000, "nora", "sshd", "", "sms", "auth", "success"};
+	struct secinfo_audit_entry e = {40000,  "nora",    "sshd", "",  "sms",
+					"auth", "success", NULL,   NULL};
 	long long app = 0, sms = 0, user_id = 0, until = 0, last_used = -1;
 	struct secinfo_user *user = NULL;
 	char codes_sql[128];
@@ -935,7 +936,8 @@ collect_audit_text(const struct secinfo_audit_entry *e, void *data)
 	return 0;
 }
 
-/* Schema 1 -> 2: every row survives, with its id, and ids are never used again. */
+/* Schema 1 -> 3: every row survives, with its id, and ids are never used again; the audit
+ * trail gains actor and host (empty for the old rows). */
 static void
 test_migration(void)
 {
@@ -958,7 +960,11 @@ test_migration(void)
 	if (store == NULL)
 		goto out;
 	raw_text(path_of("v1.db"), "PRAGMA user_version", text, sizeof(text));
-	CHECK_STR(text, "2", "migrated to version 2");
+	CHECK_STR(text, "3", "migrated to version 3");
+	raw_text(path_of("v1.db"),
+		 "SELECT group_concat(id || ':' || actor || ':' || host, ' ') FROM audit", text,
+		 sizeof(text));
+	CHECK_STR(text, "1:: 2::", "the audit rows from before have no actor and no host");
 	raw_text(path_of("v1.db"), "PRAGMA journal_mode", text, sizeof(text));
 	CHECK_STR(text, "wal", "and in WAL mode");
 	raw_text(path_of("v1.db"),
@@ -1637,6 +1643,18 @@ collect_audit(const struct secinfo_audit_entry *e, void *data)
 }
 
 static int
+collect_actor(const struct secinfo_audit_entry *e, void *data)
+{
+	struct audit_rows *rows = data;
+
+	if (rows->count < 8)
+		snprintf(rows->text[rows->count], sizeof(rows->text[0]), "%s@%s", e->actor,
+			 e->host);
+	rows->count++;
+	return 0;
+}
+
+static int
 stop_audit(const struct secinfo_audit_entry *e, void *data)
 {
 	(*(int *)data)++;
@@ -1658,13 +1676,14 @@ static void
 test_audit(struct secinfo_store *store)
 {
 	const struct secinfo_audit_entry entries[] = {
-		{300, "alice", "sshd", "192.0.2.1", "app", "signin", "success"},
-		{100, "alice", "sshd", "192.0.2.1", "app", "signin", "wrong"},
-		{200, "bob", "sudo", NULL, "app", "signin", "success"},
-		{400, "alice", NULL, NULL, NULL, "unlock", "done"},
-		{400, "alice'; DROP TABLE audit; --", "x", "y", "z", "e", "r"},
+		{300, "alice", "sshd", "192.0.2.1", "app", "signin", "success", NULL, NULL},
+		{100, "alice", "sshd", "192.0.2.1", "app", "signin", "wrong", NULL, NULL},
+		{200, "bob", "sudo", NULL, "app", "signin", "success", NULL, NULL},
+		{400, "alice", NULL, NULL, NULL, "unlock", "done", NULL, NULL},
+		{400, "alice'; DROP TABLE audit; --", "x", "y", "z", "e", "r", NULL, NULL},
 	};
 	struct audit_rows rows;
+	char want_row[300];
 	int calls = 0;
 
 	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
@@ -1710,6 +1729,24 @@ test_audit(struct secinfo_store *store)
 		  "a callback's error stops the listing and is returned");
 	CHECK_INT(calls, 1, "the callback ran once");
 
+	/* Who and where: NULL actor is the user, NULL host is this machine's name. */
+	const struct secinfo_audit_entry who[] = {
+		{500, "dana", "secinfo", "", "app", "method-added", "success", NULL, NULL},
+		{501, "dana", "secinfo-admin", "", "sms", "method-deleted", "success", "root",
+		 "admin-host"},
+	};
+	char host[256] = "";
+
+	CHECK_INT(gethostname(host, sizeof(host) - 1), 0, "gethostname");
+	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++)
+		CHECK_INT(secinfo_store_audit(store, &who[i]), 0, "audit row with actor %zu", i);
+	memset(&rows, 0, sizeof(rows));
+	CHECK_INT(secinfo_store_audit_list(store, "dana", 0, collect_actor, &rows), 0, "list dana");
+	CHECK_INT(rows.count, 2, "two rows for dana");
+	snprintf(want_row, sizeof(want_row), "dana@%s", host);
+	CHECK_STR(rows.text[0], want_row, "no actor given: the user, on this host");
+	CHECK_STR(rows.text[1], "root@admin-host", "the actor and host given are kept");
+
 	memset(&rows, 0, sizeof(rows));
 	CHECK_INT(secinfo_store_user_names(store, collect_name, &rows), 0, "list user names");
 	CHECK(rows.count >= 3 && strcmp(rows.text[0], "alice") == 0 &&
@@ -1748,7 +1785,8 @@ static int
 concurrent_try(const struct secinfo_conf *conf, long long user_id, long long method_id, int by_code,
 	       int gate)
 {
-	struct secinfo_audit_entry e = {60000, "quinn", "sshd", "", "app", "auth", "success"};
+	struct secinfo_audit_entry e = {60000,  "quinn",   "sshd", "",  "app",
+					"auth", "success", NULL,   NULL};
 	struct secinfo_store *store = NULL;
 	long long until = 0;
 	char why_buf[512], byte;
@@ -1889,7 +1927,8 @@ test_wal_bounded(void)
 {
 	struct secinfo_conf *conf = make_conf("bounded.db", "secinfo.key");
 	static unsigned char before[1 << 20], after[1 << 20];
-	struct secinfo_audit_entry e = {1, "sam", "sshd", "203.0.113.9", "app", "auth", "success"};
+	struct secinfo_audit_entry e = {1,      "sam",     "sshd", "203.0.113.9", "app",
+					"auth", "success", NULL,   NULL};
 	struct secinfo_store *store = NULL;
 	long long id = 0, until = 0, user_id = 0, wal_max = 0;
 	struct secinfo_user *user = NULL;
@@ -2010,7 +2049,8 @@ test_damaged_rows(void)
 	struct secinfo_user *user = NULL;
 	struct secinfo_question *questions = NULL;
 	struct secinfo_answer *answers = NULL;
-	struct secinfo_audit_entry e = {1, "rita", "sshd", "", "app", "auth", "success"};
+	struct secinfo_audit_entry e = {1,      "rita",    "sshd", "",  "app",
+					"auth", "success", NULL,   NULL};
 	long long app = 0, sms = 0, questions_id = 0, question = 0;
 	size_t n = 0, used = 0;
 	char why_buf[512];
