@@ -19,7 +19,9 @@
 #define SECINFO_CONF_MAX_SIZE (256 * 1024)
 #define SECINFO_CONF_MAX_LINE 4096
 
-enum secinfo_conf_type { T_STRING, T_UINT, T_DURATION, T_KINDS, T_CHOICE };
+/* T_WORDS: a list of words (spaces or commas), each one of the key's choices, kept as a bit
+ * mask (bit i: choices[i]); an empty value is the empty mask. */
+enum secinfo_conf_type { T_STRING, T_UINT, T_DURATION, T_KINDS, T_CHOICE, T_WORDS };
 
 /* Which providers use a gateway key; a key the chosen provider ignores is a warning. */
 enum { USE_ANY = 0, USE_TWILIO = 1, USE_HTTP = 2 };
@@ -28,6 +30,10 @@ static const char *const secinfo_algorithms[] = {"SHA1", "SHA256", "SHA512", NUL
 static const char *const secinfo_starttls_values[] = {"required", "optional", "off", NULL};
 static const char *const secinfo_uv_values[] = {"required", "preferred", "discouraged", NULL};
 static const char *const secinfo_providers[] = {"twilio", "http", NULL};
+static const char *const secinfo_first_methods[] = {"password", "tap", NULL};
+/* In the order of enum secinfo_notify_event. */
+static const char *const secinfo_notify_events[] = {
+	"method-added", "method-deleted", "default-changed", "password-reset", "locked", NULL};
 
 struct secinfo_conf_key {
 	const char *section, *key;
@@ -94,6 +100,11 @@ static const struct secinfo_conf_key secinfo_conf_keys[] = {
 	{"key", "rp_id", T_STRING, OFF(key_rp_id), 1, 0, NULL, USE_ANY},
 	{"key", "user_verification", T_CHOICE, OFF(key_user_verification), 0, 0, secinfo_uv_values,
 	 USE_ANY},
+	{"registration", "users", T_STRING, OFF(registration_users), 0, 0, NULL, USE_ANY},
+	{"registration", "first_method", T_CHOICE, OFF(registration_first_method), 0, 0,
+	 secinfo_first_methods, USE_ANY},
+	{"tap", "lifetime", T_DURATION, OFF(tap_lifetime), 600, 30L * 86400, NULL, USE_ANY},
+	{"notify", "events", T_WORDS, OFF(notify_events), 0, 0, secinfo_notify_events, USE_ANY},
 };
 #define SECINFO_CONF_NKEYS (sizeof(secinfo_conf_keys) / sizeof(secinfo_conf_keys[0]))
 
@@ -242,6 +253,7 @@ secinfo_conf_set_defaults(struct secinfo_conf *conf, const char *path)
 		{OFF(email_subject), "Your verification code"},
 		{OFF(reset_deny_users), "root"},
 		{OFF(key_rp_id), "secinfo"},
+		{OFF(registration_users), "*"},
 	};
 
 	conf->methods = SECINFO_KIND_BIT(SECINFO_KIND_APP); /* what this version implements */
@@ -263,6 +275,9 @@ secinfo_conf_set_defaults(struct secinfo_conf *conf, const char *path)
 	conf->questions_min_answer_length = 3;
 	conf->reset_methods_required = 1;
 	conf->key_user_verification = SECINFO_UV_REQUIRED;
+	conf->registration_first_method = SECINFO_FIRST_METHOD_PASSWORD;
+	conf->tap_lifetime = 3600;
+	conf->notify_events = SECINFO_NOTIFY_ALL;
 	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "secinfo");
 	conf->issuer = strdup(host);
@@ -348,6 +363,23 @@ secinfo_conf_set(struct secinfo_conf *conf, const struct secinfo_conf_key *key, 
 		}
 		*why = "is not one of the allowed values";
 		return SECINFO_ERR_CONFIG;
+	case T_WORDS:
+		*(unsigned *)slot = 0;
+		for (const char *w = value + strspn(value, " \t,"); *w != '\0';
+		     w += strspn(w, " \t,")) {
+			size_t n = strcspn(w, " \t,"), i;
+			for (i = 0; key->choices[i] != NULL; i++)
+				if (strlen(key->choices[i]) == n &&
+				    strncmp(key->choices[i], w, n) == 0)
+					break;
+			if (key->choices[i] == NULL) {
+				*why = "names a word that is not one of the allowed values";
+				return SECINFO_ERR_CONFIG;
+			}
+			*(unsigned *)slot |= 1u << i;
+			w += n;
+		}
+		return 0;
 	}
 	return SECINFO_ERR_INTERNAL;
 }

@@ -58,7 +58,30 @@ struct secinfo_conf {
 	/* [key] */
 	char *key_rp_id;
 	int key_user_verification;
+	/* [registration] (SPEC 12, 13) */
+	char *registration_users;      /* user names and @groups; "*": everyone */
+	int registration_first_method; /* enum secinfo_first_method */
+	/* [tap] (SPEC 14) */
+	long tap_lifetime;
+	/* [notify] (SPEC 15) */
+	unsigned notify_events; /* SECINFO_NOTIFY_* bits */
 };
+
+/* [registration] first_method: what lets a user with no 2FA method add a first one. */
+enum secinfo_first_method {
+	SECINFO_FIRST_METHOD_PASSWORD, /* the password alone (the default) */
+	SECINFO_FIRST_METHOD_TAP,      /* a temporary access pass */
+};
+
+/* [notify] events: what a user is told about (SPEC 15). */
+enum secinfo_notify_event {
+	SECINFO_NOTIFY_METHOD_ADDED = 1u << 0,
+	SECINFO_NOTIFY_METHOD_DELETED = 1u << 1,
+	SECINFO_NOTIFY_DEFAULT_CHANGED = 1u << 2,
+	SECINFO_NOTIFY_PASSWORD_RESET = 1u << 3,
+	SECINFO_NOTIFY_LOCKED = 1u << 4,
+};
+#define SECINFO_NOTIFY_ALL 0x1fu
 
 /* Problems found while reading a configuration: errors deny, warnings only inform. */
 struct secinfo_problems {

@@ -130,6 +130,11 @@ test_defaults(void)
 	CHECK_STR(conf->reset_deny_users, "root", "deny_users default");
 	CHECK_STR(conf->key_rp_id, "secinfo", "rp_id default");
 	CHECK_INT(conf->key_user_verification, SECINFO_UV_REQUIRED, "user_verification default");
+	CHECK_STR(conf->registration_users, "*", "registration is offered to everyone by default");
+	CHECK_INT(conf->registration_first_method, SECINFO_FIRST_METHOD_PASSWORD,
+		  "a first method after the password alone by default");
+	CHECK_INT(conf->tap_lifetime, 3600, "a pass lives an hour by default");
+	CHECK_INT(conf->notify_events, SECINFO_NOTIFY_ALL, "every event is notified by default");
 	secinfo_conf_free(conf);
 	secinfo_problems_free(&problems);
 
@@ -170,7 +175,14 @@ test_values(void)
 				   "methods_required = 2\n"
 				   "deny_users = root admin, ops\n"
 				   "[key]\n"
-				   "user_verification = discouraged\n";
+				   "user_verification = discouraged\n"
+				   "[registration]\n"
+				   "users = alice @helpdesk\n"
+				   "first_method = TAP\n"
+				   "[tap]\n"
+				   "lifetime = 2d\n"
+				   "[notify]\n"
+				   "events = locked,method-added  password-reset\n";
 
 	CHECK_INT(parse(text, &conf, &problems), 0, "a configuration with values parses");
 	/* Only the warning that this version does not implement key (test_unimplemented_kinds). */
@@ -205,6 +217,14 @@ test_values(void)
 	CHECK_INT(conf->questions_ask, 3, "ask equal to register is fine");
 	CHECK_INT(conf->reset_methods_required, 2, "methods_required");
 	CHECK_INT(conf->key_user_verification, SECINFO_UV_DISCOURAGED, "user_verification");
+	CHECK_STR(conf->registration_users, "alice @helpdesk", "registration users");
+	CHECK_INT(conf->registration_first_method, SECINFO_FIRST_METHOD_TAP,
+		  "first_method is case-insensitive");
+	CHECK_INT(conf->tap_lifetime, 2 * 86400, "tap lifetime = 2d");
+	CHECK_INT(conf->notify_events,
+		  SECINFO_NOTIFY_LOCKED | SECINFO_NOTIFY_METHOD_ADDED |
+			  SECINFO_NOTIFY_PASSWORD_RESET,
+		  "notify events: a list with commas and spaces");
 
 	CHECK_INT(secinfo_conf_reset_denied(conf, "root"), 1, "root is denied");
 	CHECK_INT(secinfo_conf_reset_denied(conf, "admin"), 1, "admin is denied");
@@ -223,6 +243,26 @@ test_values(void)
 		CHECK_INT(secinfo_conf_reset_denied(conf, "alice"), 0, "alice allowed by default");
 	}
 	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
+
+	CHECK_INT(parse("[notify]\nevents =\n", &conf, &problems), 0, "empty events parse");
+	if (conf != NULL)
+		CHECK_INT(conf->notify_events, 0, "an empty events list turns notifications off");
+	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
+	CHECK(parse("[notify]\nevents = locked logged-in\n", &conf, &problems) != 0 &&
+		      conf == NULL && problems.errors == 1 &&
+		      strstr(problems.text[0], ":2:") != NULL,
+	      "an unknown notify event is an error naming its line");
+	secinfo_problems_free(&problems);
+	CHECK(parse("[tap]\nlifetime = 5m\n", &conf, &problems) != 0 && conf == NULL,
+	      "a pass lifetime under 10 minutes is refused");
+	secinfo_problems_free(&problems);
+	CHECK(parse("[tap]\nlifetime = 31d\n", &conf, &problems) != 0 && conf == NULL,
+	      "a pass lifetime over 30 days is refused");
+	secinfo_problems_free(&problems);
+	CHECK(parse("[registration]\nfirst_method = sms\n", &conf, &problems) != 0 && conf == NULL,
+	      "first_method is password or tap");
 	secinfo_problems_free(&problems);
 
 	CHECK_INT(parse("[reset]\ndeny_users =\n", &conf, &problems), 0, "empty deny_users parses");
