@@ -1,3 +1,4 @@
+/* The QR code of an otpauth:// URI, for a terminal (libqrencode). */
 #include "config.h"
 
 #include <errno.h>
@@ -6,8 +7,8 @@
 
 #include <qrencode.h>
 
-#include "admin.h"
 #include "error.h"
+#include "term.h"
 
 /* Scanners need a light border around the code; two modules is what terminal QR printers use
  * and what phone cameras read reliably. */
@@ -41,7 +42,7 @@ secinfo_qr_line(const QRcode *qr, int y, int ansi, FILE *out)
 }
 
 int
-secinfo_admin_qr_print(const char *text, FILE *out)
+secinfo_term_qr_print(const char *text, FILE *out)
 {
 	QRcode *qr;
 	int ansi = isatty(fileno(out));
