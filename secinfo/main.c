@@ -23,7 +23,7 @@
 static void
 secinfo_cmd_usage(FILE *out)
 {
-	fputs("usage: secinfo [show] [--json]               your methods, default, lockout\n"
+	fputs("usage: secinfo [show] [--json]              your methods, default, lockout\n"
 	      "       secinfo add app [--hotp]             QR code, then a current code\n"
 	      "       secinfo add sms|call PHONE           sends a code, asks for it\n"
 	      "       secinfo add email ADDRESS            sends a code, asks for it\n"
