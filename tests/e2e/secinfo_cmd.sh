@@ -10,7 +10,8 @@
 #   (c) -c and --user from a user who is not root: refused before anything is asked.
 #   (d) a hostile environment (LD_PRELOAD, PATH, IFS, locale, TMPDIR, SECINFO_FACTOR) and a
 #       closed descriptor change nothing.
-#   (e) signals while a change is written: the store is unchanged or fully changed.
+#   (e) signals (a closed terminal's SIGHUP, Ctrl-C's SIGINT, SIGTERM) while a change is
+#       written: the store is unchanged or fully changed; during the write they wait.
 #   (f) [registration] first_method = tap: a user without a method cannot add one after the
 #       password alone.
 #
@@ -244,9 +245,12 @@ pass "(d) LD_PRELOAD, LD_LIBRARY_PATH, PATH, IFS, locale paths, TMPDIR, SECINFO_
 
 # ---- (e) signals while a change is written ------------------------------------------------------
 # Around the moment the code is typed, fay's secinfo gets SIGHUP, SIGINT and SIGTERM in a tight
-# loop until it is gone (she may signal her own process; a closed terminal sends SIGHUP).
-# Whatever moment they hit, the store has the new method with its audit row, or neither.
-# storm.sh DELAY: after DELAY seconds, SIGHUP, SIGINT and SIGTERM to fay's secinfo until it is gone.
+# loop until it is gone. They come from root here, as a closed terminal's SIGHUP and Ctrl-C's
+# SIGINT come from the kernel whatever the uids (fay's own kill(2) gets EPERM while the store
+# holds a lock: libsecinfo/shield.c, tests/pam/test_shield). Whatever moment they hit, the store
+# has the new method with its audit row, or neither.
+# storm.sh DELAY: after DELAY seconds, SIGHUP, SIGINT and SIGTERM to fay's secinfo (found by its
+# real uid) until it is gone.
 cat > "$T/storm.sh" <<SH
 p=\$(pgrep -U $fay -x secinfo)
 sleep \$1
