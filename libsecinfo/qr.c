@@ -1,6 +1,7 @@
 /* secinfo: QR codes as text (libqrencode), for terminals and PAM conversations alike. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,18 +44,58 @@ secinfo_qr_line(const QRcode *qr, int y, int ansi, FILE *out)
 	fputc('\n', out);
 }
 
+/* libqrencode, loaded by its soname when a code is drawn: the PAM module does not link it, so
+ * that sign-ins that draw nothing do not load it (configure.ac). secinfo-admin links it, and
+ * then this finds it loaded. */
+struct secinfo_qr_lib {
+	void *handle;
+	QRcode *(*encode)(const char *string, int version, QRecLevel level, QRencodeMode hint,
+			  int casesensitive);
+	void (*free)(QRcode *qrcode);
+};
+
+/* Returns 0, or SECINFO_ERR_UNSUPPORTED when libqrencode cannot be loaded. */
+static int
+secinfo_qr_lib_open(struct secinfo_qr_lib *lib)
+{
+	void *encode, *free_fn;
+
+	/* Kept once loaded (RTLD_NODELETE): nothing of it must vanish under a later call. */
+	lib->handle = dlopen(SECINFO_QRENCODE_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (lib->handle == NULL)
+		return SECINFO_ERR_UNSUPPORTED;
+	encode = dlsym(lib->handle, "QRcode_encodeString");
+	free_fn = dlsym(lib->handle, "QRcode_free");
+	if (encode == NULL || free_fn == NULL) {
+		dlclose(lib->handle);
+		return SECINFO_ERR_UNSUPPORTED;
+	}
+	/* POSIX: a data-to-code pointer */
+	memcpy(&lib->encode, &encode, sizeof(lib->encode));
+	memcpy(&lib->free, &free_fn, sizeof(lib->free));
+	return 0;
+}
+
 int
 secinfo_qr_render(const char *text, int ansi, char **out)
 {
+	struct secinfo_qr_lib lib;
 	QRcode *qr;
 	FILE *f;
 	size_t size = 0;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
-	qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-	if (qr == NULL)
-		return errno == ENOMEM ? SECINFO_ERR_NOMEM : SECINFO_ERR_INVALID;
+	rc = secinfo_qr_lib_open(&lib);
+	if (rc != 0)
+		return rc;
+	errno = 0;
+	qr = lib.encode(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	if (qr == NULL) {
+		rc = errno == ENOMEM ? SECINFO_ERR_NOMEM : SECINFO_ERR_INVALID;
+		dlclose(lib.handle);
+		return rc;
+	}
 	f = open_memstream(out, &size);
 	if (f == NULL) {
 		rc = SECINFO_ERR_NOMEM;
@@ -69,7 +110,8 @@ secinfo_qr_render(const char *text, int ansi, char **out)
 	}
 	/* The modules encode TEXT (an otpauth:// URI holds the secret). */
 	secinfo_wipe(qr->data, (size_t)qr->width * (size_t)qr->width);
-	QRcode_free(qr);
+	lib.free(qr);
+	dlclose(lib.handle);
 	return rc;
 }
 

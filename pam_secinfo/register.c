@@ -82,6 +82,15 @@ secinfo_register_show_qr(void *data, const char *uri)
 	if (rc == 0)
 		rc = secinfo_conv_say(flow->pamh, 0, rendering);
 	secinfo_qr_free(rendering);
+	if (rc == SECINFO_ERR_UNSUPPORTED) {
+		pam_syslog(flow->pamh, LOG_WARNING,
+			   "cannot load %s to draw the QR code of a registration (is libqrencode "
+			   "installed?); the key and the URI are shown instead",
+			   SECINFO_QRENCODE_SONAME);
+		rc = secinfo_conv_say(flow->pamh, 0,
+				      "(The QR code cannot be drawn here: enter the key below by "
+				      "hand, or open the URI.)");
+	}
 	return rc;
 }
 

@@ -45,6 +45,12 @@ json_check() {
 }
 prompts() { count "$LAST_OUT" "[prompt] Verification code: "; }
 
+# The QR code's library is loaded when one is drawn, never linked: other sign-ins do not load it.
+if objdump -p "$MODULE" | grep NEEDED | grep -q qrencode; then
+	fail "the module links libqrencode: every sign-in would load it"
+fi
+pass "the module does not link libqrencode"
+
 # ---- a user with no method registers an app ----
 fresh_step
 register success code reg newbie
