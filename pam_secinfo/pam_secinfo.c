@@ -280,9 +280,10 @@ secinfo_verify_register(struct secinfo_call *call, struct secinfo_flow *flow)
 	if (rc == 1 && (rc = secinfo_call_confirm_unenrolled(call)) == 0)
 		rc = secinfo_register(flow, call->username);
 	secinfo_call_record(call, flow->method_name,
-			    rc == 0                   ? "registered"
-			    : rc == SECINFO_ERR_WRONG ? "registration-failed"
-						      : secinfo_result_name(rc, 1),
+			    rc == 0                    ? "registered"
+			    : rc == SECINFO_ERR_WRONG  ? "registration-failed"
+			    : rc == SECINFO_ERR_DENIED ? "registration-refused"
+						       : secinfo_result_name(rc, 1),
 			    flow->audited);
 	return rc;
 }

@@ -154,6 +154,7 @@ sed -i 's/^users = .*/users = */' "$CONF"
 sed -i '/^\[registration\]/a first_method = tap' "$CONF"
 register "Authentication failure" code reg tapuser
 expect_in "$LAST_OUT" "ask your helpdesk for a temporary access pass"
+expect_in "$LAST_OUT" "result=registration-refused"
 expect_not_in "$LAST_OUT" "otpauth://"
 if admin user show tapuser --json >/dev/null 2>&1; then
 	json_check tapuser 'assert u["methods"] == [], u'
