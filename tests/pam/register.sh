@@ -84,6 +84,25 @@ expect_not_in "$LAST_OUT" "otpauth://"
 expect_in "$LAST_OUT" "user=newbie service=reg rhost=203.0.113.9 method=app result=success"
 pass "the next sign-in asks for the app's code: the registration's code is refused, the next one accepted"
 
+# No write lock while the code prompt is open: secinfo-admin writes meanwhile, at once.
+rm -f "$T/secret.holly.prompt" "$T/secret.holly.go"
+register success hold reg holly > "$T/holly.out" 2>&1 &
+held=$!
+i=0
+while [ ! -e "$T/secret.holly.prompt" ]; do
+	i=$((i + 1))
+	[ $i -le 200 ] || fail "the registration's code prompt did not come"
+	sleep 0.1
+done
+start=$(date +%s)
+timeout 10 "$ADMIN" -c "$CONF" method add walter app --no-verify >/dev/null ||
+	fail "secinfo-admin could not write while a registration prompt was open"
+[ $(($(date +%s) - start)) -le 3 ] || fail "secinfo-admin waited for the registration's prompt"
+touch "$T/secret.holly.go"
+wait $held || fail "the held registration failed: $(cat "$T/holly.out")"
+json_check holly 'assert [m["kind"] for m in u["methods"]] == ["app"], u'
+pass "no write lock is held while the registration's prompt is open"
+
 # ---- wrong codes: [policy] tries, then PAM_AUTH_ERR, nothing stored, nothing counted ----
 admin method add erin email erin@example.net --no-verify >/dev/null
 register "Authentication failure" wrong,wrong,wrong reg erin

@@ -7,14 +7,17 @@ tests/e2e/register.sh): the code to answer depends on the secret the module show
 COMMAND is a client that prints each prompt on a line of its own starting with "[prompt"
 (tests/pam/pamdrive) and reads one answer line per prompt. ANSWERS is a comma-separated list,
 one per prompt: "code" is the current TOTP code of the secret in the otpauth:// URI shown
-(computed by oathtool, and also written to SECRET_FILE.code), "wrong" a wrong code, "eof"
-closes the input (a NULL reply); anything else is typed as it is. After the last answer the
+(computed by oathtool, and also written to SECRET_FILE.code), "hold" the same after the prompt
+has waited (SECRET_FILE.prompt is created, then SECRET_FILE.go is waited for, up to 30 s),
+"wrong" a wrong code, "eof" closes the input (a NULL reply); anything else is typed as it is. After the last answer the
 input is closed. The transcript goes to standard output; the exit status is COMMAND's. The
 secret goes to SECRET_FILE.
 """
+import os
 import re
 import subprocess
 import sys
+import time
 
 
 def main():
@@ -36,6 +39,13 @@ def main():
         if answer == "eof":
             child.stdin.close()
             continue
+        if answer == "hold":
+            open(secret_file + ".prompt", "w").close()
+            for _ in range(300):
+                if os.path.exists(secret_file + ".go"):
+                    break
+                time.sleep(0.1)
+            answer = "code"
         if answer == "code":
             if secret is None:
                 sys.stdout.write("register_drive: no otpauth:// URI was shown\n")
