@@ -737,7 +737,9 @@ secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const
 		{"echo_code", offsetof(struct secinfo_args, echo_code)},
 		{"autosend", offsetof(struct secinfo_args, autosend)},
 		{"debug", offsetof(struct secinfo_args, debug)},
+		{"register", offsetof(struct secinfo_args, registration)},
 	};
+	const char *registration = NULL;
 
 	memset(args, 0, sizeof(*args));
 	args->config = SECINFO_CONF_PATH;
@@ -759,6 +761,8 @@ secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const
 				matched = 1;
 			}
 		}
+		if (matched && strcmp(arg, "register") == 0)
+			registration = arg;
 		if (matched)
 			continue;
 		if (value == NULL || name_len >= sizeof(name))
@@ -783,6 +787,11 @@ secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const
 		} else {
 			return SECINFO_ERR_CONFIG;
 		}
+	}
+	/* A reset proves who forgot a password: a first app added on the spot proves nothing. */
+	if (registration != NULL && args->purpose == SECINFO_PURPOSE_RESET) {
+		*bad = registration;
+		return SECINFO_ERR_CONFIG;
 	}
 	*bad = NULL;
 	return 0;

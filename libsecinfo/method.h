@@ -70,6 +70,11 @@ struct secinfo_enroll_request {
 	secinfo_send_fn *send;
 	void *sender;
 	const struct secinfo_method_io *io;
+	/* app: how many codes the person may type for the one secret (0: 3), and the prompt for
+	 * them (NULL: "Enter the code shown by the app: "). The sign-in's registration asks
+	 * [policy] tries times, as a sign-in does. */
+	unsigned tries;
+	const char *prompt;
 	/* The user's methods as they are, or NULL: a repeat of one of them (same number,
 	 * address or secret) is refused before anything is sent or asked (SECINFO_ERR_EXISTS).
 	 * secinfo_enroll_store checks again inside its transaction. */

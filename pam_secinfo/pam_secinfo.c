@@ -21,6 +21,7 @@
 #include "escape.h"
 #include "flow.h"
 #include "otp.h"
+#include "register.h"
 #include "store.h"
 #include "username.h"
 
@@ -164,8 +165,15 @@ secinfo_call_begin(struct secinfo_call *call, int argc, const char **argv)
 	int rc;
 
 	if (secinfo_args_parse(argc, argv, &call->args, &bad) != 0) {
-		pam_syslog(call->pamh, LOG_ERR, "unknown or invalid module argument '%s'",
-			   secinfo_escape(bad, escaped, sizeof(escaped)));
+		if (bad != NULL && strcmp(bad, "register") == 0)
+			pam_syslog(
+				call->pamh, LOG_ERR,
+				"the module argument 'register' is only for purpose=2fa: "
+				"registration never proves a password reset; remove it from this "
+				"PAM stack (denying until then)");
+		else
+			pam_syslog(call->pamh, LOG_ERR, "unknown or invalid module argument '%s'",
+				   secinfo_escape(bad, escaped, sizeof(escaped)));
 		return SECINFO_ERR_CONFIG;
 	}
 	rc = pam_get_user(call->pamh, &call->username, NULL);
@@ -258,6 +266,28 @@ secinfo_result_name(int rc, int enrolled)
 #define SECINFO_RESET_DATA "pam_secinfo_reset"
 enum { SECINFO_RESET_VERIFIED = 1, SECINFO_RESET_IGNORED = 2 }; /* the data's value */
 
+/* SPEC 13: a user with no usable method, offered registration (register.c), adds an app
+ * instead of the decoy or nullok. Returns SECINFO_ERR_NOT_ENROLLED when not offered (the
+ * sign-in goes on as without register); otherwise the outcome, recorded. */
+static int
+secinfo_verify_register(struct secinfo_call *call, struct secinfo_flow *flow)
+{
+	int rc = secinfo_register_offered(flow, call->username);
+
+	if (rc == 0)
+		return SECINFO_ERR_NOT_ENROLLED;
+	/* As before PAM_IGNORE: the tables must agree that there is no method to pass over. */
+	if (rc == 1 && (rc = secinfo_call_confirm_unenrolled(call)) == 0)
+		rc = secinfo_register(flow, call->username);
+	secinfo_call_record(call, flow->method_name,
+			    rc == 0                    ? "registered"
+			    : rc == SECINFO_ERR_WRONG  ? "registration-failed"
+			    : rc == SECINFO_ERR_DENIED ? "registration-refused"
+						       : secinfo_result_name(rc, 1),
+			    flow->audited);
+	return rc;
+}
+
 /* Verifies the user of CALL for PURPOSE (SPEC §4.2, §4.3). Returns the PAM code. */
 static int
 secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
@@ -287,6 +317,9 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 		rc = secinfo_flow_verify(&flow);
 	}
 	secinfo_plugin_unload(&flow.plugin); /* loaded only when a code is sent (plugin.c) */
+	if (rc == SECINFO_ERR_NOT_ENROLLED && !denied &&
+	    (rc = secinfo_verify_register(call, &flow)) != SECINFO_ERR_NOT_ENROLLED)
+		return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
 	if (rc == SECINFO_ERR_NOT_ENROLLED && call->args.nullok && !denied &&
 	    (rc = secinfo_call_confirm_unenrolled(call)) == 0) {
 		secinfo_call_record(call, "", "ignored-not-enrolled", 0);

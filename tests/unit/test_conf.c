@@ -810,6 +810,18 @@ test_args(void)
 	CHECK_INT(args.methods, SECINFO_KIND_BIT(SECINFO_KIND_KEY), "methods=key");
 	CHECK(!args.nullok, "flags reset between parses");
 	check_args_ok(1, (const char *[]){"nullok"}, "nullok alone");
+	CHECK_INT(secinfo_args_parse(2, (const char *[]){"register", "nullok"}, &args, &bad), 0,
+		  "register accepted");
+	CHECK_INT(args.registration, 1, "register sets registration");
+	CHECK_INT(secinfo_args_parse(1, (const char *[]){"nullok"}, &args, &bad), 0, "nullok");
+	CHECK_INT(args.registration, 0, "registration off by default");
+	check_args_ok(2, (const char *[]){"purpose=2fa", "register"}, "register with purpose=2fa");
+	/* Registration never proves a reset: a configuration error, wherever the purpose is. */
+	check_args_bad(2, (const char *[]){"register", "purpose=reset"}, 0,
+		       "register before purpose=reset");
+	check_args_bad(3, (const char *[]){"debug", "purpose=reset", "register"}, 2,
+		       "register after purpose=reset");
+	check_args_bad(1, (const char *[]){"register=yes"}, 0, "register=yes");
 
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		const char *argv[3] = {"debug", refused[i], "nullok"};
