@@ -94,6 +94,28 @@ secinfo_register_show_qr(void *data, const char *uri)
 	return rc;
 }
 
+/* Inside the registration's transaction: returns 0 while USER still has no method usable
+ * here, SECINFO_ERR_DENIED when one was added since the offer, or another error. */
+static int
+secinfo_register_still_unenrolled(struct secinfo_flow *flow, const char *user)
+{
+	unsigned usable =
+		secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose);
+	struct secinfo_user *now = NULL;
+	int rc = secinfo_store_user_get(flow->store, user, &now);
+
+	if (rc == SECINFO_ERR_NOT_FOUND)
+		return 0;
+	if (rc == 0 && secinfo_user_first_method(now, flow->purpose, usable) != NULL) {
+		pam_syslog(flow->pamh, LOG_NOTICE,
+			   "registration refused: a method was added while the user was "
+			   "registering");
+		rc = SECINFO_ERR_DENIED;
+	}
+	secinfo_user_free(now);
+	return rc;
+}
+
 /* Stores the proven app with its audit row and the decision's row, in one transaction.
  * Returns 0 or a negative SECINFO_ERR_* code (nothing stored). */
 static int
@@ -114,7 +136,12 @@ secinfo_register_store(struct secinfo_flow *flow, const char *user,
 	rc = secinfo_store_begin(flow->store);
 	if (rc != 0)
 		return rc;
-	rc = secinfo_enroll_store(flow->store, user, e, flow->now, &id, &duplicate);
+	/* The offer was made before the prompts, without a lock: a method that was added
+	 * meanwhile (by the user elsewhere, or an administrator) ends the registration, or a
+	 * second, unproven app could join a user who has one now. */
+	rc = secinfo_register_still_unenrolled(flow, user);
+	if (rc == 0)
+		rc = secinfo_enroll_store(flow->store, user, e, flow->now, &id, &duplicate);
 	if (rc == 0 && (rc = secinfo_store_audit(flow->store, &added)) != 0)
 		secinfo_audit_lost(flow->pamh, &added, "; the registration is refused");
 	if (rc == 0 && (rc = secinfo_store_audit(flow->store, &decision)) != 0)

@@ -103,6 +103,25 @@ wait $held || fail "the held registration failed: $(cat "$T/holly.out")"
 json_check holly 'assert [m["kind"] for m in u["methods"]] == ["app"], u'
 pass "no write lock is held while the registration's prompt is open"
 
+# A method added while the prompt is open ends the registration: the offer was made before
+# the prompts, and a second, unproven app must not join a user who has one now.
+rm -f "$T/secret.ivan.prompt" "$T/secret.ivan.go"
+(register "Authentication failure" hold reg ivan && printf '%s\n' "$LAST_OUT") >"$T/ivan.out" 2>&1 &
+held=$!
+i=0
+while [ ! -e "$T/secret.ivan.prompt" ]; do
+	i=$((i + 1))
+	[ $i -le 200 ] || fail "the registration's code prompt did not come"
+	sleep 0.1
+done
+"$ADMIN" -c "$CONF" method add ivan app --no-verify >/dev/null ||
+	fail "secinfo-admin could not add ivan's app"
+touch "$T/secret.ivan.go"
+wait $held || fail "the registration should fail once ivan has a method: $(cat "$T/ivan.out")"
+expect_in "$(cat "$T/ivan.out")" "result=registration-refused"
+json_check ivan 'assert [m["kind"] for m in u["methods"]] == ["app"], u'
+pass "a method added while the registration's prompt is open: refused, only that method stored"
+
 # ---- wrong codes: [policy] tries, then PAM_AUTH_ERR, nothing stored, nothing counted ----
 admin method add erin email erin@example.net --no-verify >/dev/null
 register "Authentication failure" wrong,wrong,wrong reg erin
