@@ -352,7 +352,7 @@ secinfo_conf_set(struct secinfo_conf *conf, const struct secinfo_conf_key *key, 
 		*(long *)slot = seconds;
 		return 0;
 	case T_KINDS:
-		*why = "names a method that does not exist (app sms call key email questions)";
+		*why = "names a method that does not exist (app sms call key email questions tap)";
 		return secinfo_kind_parse_list(value, slot, &bad);
 	case T_CHOICE:
 		for (int i = 0; key->choices[i] != NULL; i++) {
@@ -395,7 +395,8 @@ secinfo_conf_kinds_implemented(unsigned kinds, const char *path, unsigned lineno
 
 	for (int k = 0; rc == 0 && k < SECINFO_KIND_COUNT; k++) {
 		const struct secinfo_method_ops *ops = secinfo_method_ops((enum secinfo_kind)k);
-		if (!(kinds & SECINFO_KIND_BIT(k)) || ops == NULL ||
+		/* A pass (tap) is issued, never enrolled: allowed or not, it works when issued. */
+		if (!(kinds & SECINFO_KIND_BIT(k)) || ops == NULL || ops->temporary ||
 		    (ops->enroll != NULL && ops->challenge != NULL))
 			continue;
 		rc = secinfo_problem_add(problems, 0,

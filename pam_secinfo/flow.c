@@ -25,14 +25,18 @@ secinfo_flow_usable(const struct secinfo_flow *flow)
 	       ~flow->used_kinds;
 }
 
-/* SPEC §4.2 step 2: the default method if usable here, else the first usable one. */
+/* SPEC §4.2 step 2: an active temporary access pass first (SPEC 14: the helpdesk issued it
+ * because the usual method is lost), then the default method if usable here, else the first
+ * usable one. */
 static const struct secinfo_method *
 secinfo_flow_first(const struct secinfo_flow *flow)
 {
 	unsigned usable = secinfo_flow_usable(flow);
-	const struct secinfo_method *m =
-		secinfo_user_method(flow->user, flow->user->default_method);
+	const struct secinfo_method *m = secinfo_user_temporary_method(flow->user, usable);
 
+	if (m != NULL)
+		return m;
+	m = secinfo_user_method(flow->user, flow->user->default_method);
 	if (m != NULL && (usable & SECINFO_KIND_BIT(m->kind)))
 		return m;
 	return secinfo_user_first_method(flow->user, flow->purpose, usable);

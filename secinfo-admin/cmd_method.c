@@ -182,6 +182,10 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 			"'%s' is not a kind of method: app, sms, call, key, "
 			"email or questions",
 			args->words[1]);
+	if (ops->temporary)
+		return secinfo_admin_usage_fail("a %s is not added as a method: issue one with "
+						"'secinfo-admin %s issue %s'",
+						ops->noun, ops->name, args->words[0]);
 	rc = secinfo_admin_add_usage(args, ops);
 	if (rc == SECINFO_OK)
 		rc = secinfo_admin_user_name_check(args->words[0]);
@@ -410,6 +414,13 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 	rc = secinfo_admin_method_find(admin, args, &user, &m);
 	if (rc != SECINFO_OK)
 		goto out;
+	if (secinfo_kind_is_temporary(m->kind)) {
+		rc = secinfo_admin_fail("a %s is never the default: it is offered first while it "
+					"is active; choose an app, text message, call or security "
+					"key method as the default",
+					secinfo_method_ops(m->kind)->noun);
+		goto out;
+	}
 	if (!(secinfo_kind_purposes(m->kind) & SECINFO_PURPOSE_2FA)) {
 		rc = secinfo_admin_fail(
 			"%s can only be used for password reset; choose an app, text "
