@@ -266,6 +266,16 @@ secinfo_result_name(int rc, int enrolled)
 #define SECINFO_RESET_DATA "pam_secinfo_reset"
 enum { SECINFO_RESET_VERIFIED = 1, SECINFO_RESET_IGNORED = 2 }; /* the data's value */
 
+/* The result a registration's outcome RC is logged and audited with. */
+static const char *
+secinfo_register_result(int rc)
+{
+	return rc == 0                    ? "registered"
+	       : rc == SECINFO_ERR_WRONG  ? "registration-failed"
+	       : rc == SECINFO_ERR_DENIED ? "registration-refused"
+					  : secinfo_result_name(rc, 1);
+}
+
 /* SPEC 13: a user with no usable method, offered registration (register.c), adds an app
  * instead of the decoy or nullok. Returns SECINFO_ERR_NOT_ENROLLED when not offered (the
  * sign-in goes on as without register); otherwise the outcome, recorded. */
@@ -278,13 +288,8 @@ secinfo_verify_register(struct secinfo_call *call, struct secinfo_flow *flow)
 		return SECINFO_ERR_NOT_ENROLLED;
 	/* As before PAM_IGNORE: the tables must agree that there is no method to pass over. */
 	if (rc == 1 && (rc = secinfo_call_confirm_unenrolled(call)) == 0)
-		rc = secinfo_register(flow, call->username);
-	secinfo_call_record(call, flow->method_name,
-			    rc == 0                    ? "registered"
-			    : rc == SECINFO_ERR_WRONG  ? "registration-failed"
-			    : rc == SECINFO_ERR_DENIED ? "registration-refused"
-						       : secinfo_result_name(rc, 1),
-			    flow->audited);
+		rc = secinfo_register(flow, call->username, 0);
+	secinfo_call_record(call, flow->method_name, secinfo_register_result(rc), flow->audited);
 	return rc;
 }
 
@@ -317,6 +322,16 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 		rc = secinfo_flow_verify(&flow);
 	}
 	secinfo_plugin_unload(&flow.plugin); /* loaded only when a code is sent (plugin.c) */
+	if (rc == 0 && purpose == SECINFO_PURPOSE_2FA &&
+	    (rc = secinfo_register_after_pass(&flow, call->username)) == 1) {
+		/* The pass is spent and its success recorded; the registration's outcome is the
+		 * sign-in's (SPEC 13: once offered, it is not skipped). */
+		flow.audited = 0;
+		rc = secinfo_register(&flow, call->username, 1);
+		secinfo_call_record(call, flow.method_name, secinfo_register_result(rc),
+				    flow.audited);
+		return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
+	}
 	if (rc == SECINFO_ERR_NOT_ENROLLED && !denied &&
 	    (rc = secinfo_verify_register(call, &flow)) != SECINFO_ERR_NOT_ENROLLED)
 		return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));

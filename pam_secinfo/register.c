@@ -42,11 +42,29 @@ secinfo_register_offered(struct secinfo_flow *flow, const char *user)
 }
 
 int
-secinfo_register_tap_proof(struct secinfo_flow *flow)
+secinfo_register_after_pass(struct secinfo_flow *flow, const char *user)
+{
+	unsigned usable;
+	int rc;
+
+	if (strcmp(flow->method_name, secinfo_method_ops(SECINFO_KIND_TAP)->name) != 0)
+		return 0;
+	usable = secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose);
+	if (secinfo_user_first_method(flow->user, flow->purpose,
+				      usable & ~SECINFO_KIND_BIT(SECINFO_KIND_TAP)) != NULL)
+		return 0; /* the pass stood in for a method the user still has */
+	rc = secinfo_register_offered(flow, user);
+	return rc;
+}
+
+/* [registration] first_method = tap, and no pass was proven in this sign-in: refuses, saying
+ * what to do. Returns SECINFO_ERR_DENIED. */
+static int
+secinfo_register_pass_missing(struct secinfo_flow *flow)
 {
 	pam_syslog(flow->pamh, LOG_NOTICE,
-		   "registration refused: [registration] first_method = tap, and this version "
-		   "cannot check temporary access passes yet");
+		   "registration refused: [registration] first_method = tap, and the user has no "
+		   "temporary access pass");
 	secinfo_conv_say(flow->pamh, 1,
 			 "You have no verification method yet, and adding one at sign-in needs a "
 			 "temporary access pass: ask your helpdesk for a temporary access pass.");
@@ -95,7 +113,7 @@ secinfo_register_show_qr(void *data, const char *uri)
 }
 
 /* Inside the registration's transaction: returns 0 while USER still has no method usable
- * here, SECINFO_ERR_DENIED when one was added since the offer, or another error. */
+ * here (a temporary access pass is no method of their own), SECINFO_ERR_DENIED when one was added since the offer, or another error. */
 static int
 secinfo_register_still_unenrolled(struct secinfo_flow *flow, const char *user)
 {
@@ -106,7 +124,9 @@ secinfo_register_still_unenrolled(struct secinfo_flow *flow, const char *user)
 
 	if (rc == SECINFO_ERR_NOT_FOUND)
 		return 0;
-	if (rc == 0 && secinfo_user_first_method(now, flow->purpose, usable) != NULL) {
+	if (rc == 0 &&
+	    secinfo_user_first_method(now, flow->purpose,
+				      usable & ~SECINFO_KIND_BIT(SECINFO_KIND_TAP)) != NULL) {
 		pam_syslog(flow->pamh, LOG_NOTICE,
 			   "registration refused: a method was added while the user was "
 			   "registering");
@@ -158,7 +178,7 @@ secinfo_register_store(struct secinfo_flow *flow, const char *user,
 }
 
 int
-secinfo_register(struct secinfo_flow *flow, const char *user)
+secinfo_register(struct secinfo_flow *flow, const char *user, int pass_proven)
 {
 	struct secinfo_method_io io = {secinfo_register_ask, secinfo_register_say,
 				       secinfo_register_show_qr, flow};
@@ -177,12 +197,13 @@ secinfo_register(struct secinfo_flow *flow, const char *user)
 	int rc;
 
 	flow->method_name = "app";
-	if (flow->conf->registration_first_method == SECINFO_FIRST_METHOD_TAP &&
-	    (rc = secinfo_register_tap_proof(flow)) != 0)
-		return rc;
+	if (flow->conf->registration_first_method == SECINFO_FIRST_METHOD_TAP && !pass_proven)
+		return secinfo_register_pass_missing(flow);
 	rc = secinfo_conv_say(flow->pamh, 0,
-			      "You have no verification method yet. Set up an authenticator app "
-			      "now to finish signing in.");
+			      pass_proven ? "Your temporary access pass is accepted. Set up an "
+					    "authenticator app now to finish signing in."
+					  : "You have no verification method yet. Set up an "
+					    "authenticator app now to finish signing in.");
 	if (rc == 0)
 		rc = secinfo_method_enroll(SECINFO_KIND_APP, &request, &e);
 	else

@@ -187,8 +187,30 @@ else
 	echo "# libnss_wrapper.so is not installed: the @group cases are left out"
 fi
 
-# ---- first_method = tap: a pass first (not in this version: refused) ----
+# ---- a temporary access pass, then registration (SPEC 13, 14) ----
+PASS_RE='[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}'
 sed -i 's/^users = .*/users = */' "$CONF"
+# first_method = password: a user whose only method is a pass signs in with it and then
+# registers an app (the pass stands in for no method of their own).
+tpass=$(admin tap issue paula 2>/dev/null | grep -o -E "$PASS_RE" | head -n 1)
+[ -n "$tpass" ] || fail "tap issue printed no pass"
+register success "$tpass,code" reg paula
+expect_in "$LAST_OUT" "[prompt] Temporary access pass: "
+expect_in "$LAST_OUT" "Your temporary access pass is accepted"
+expect_in "$LAST_OUT" "otpauth://"
+expect_in "$LAST_OUT" "result=registered"
+json_check paula 'assert [m["kind"] for m in u["methods"]] == ["app"] and u["default"] == u["methods"][0]["id"], u'
+pass "a pass, then registration: the app is stored as the default and the pass is spent"
+
+# A user who has a method of their own and a pass: the pass signs in, nothing more.
+admin method add quentin app --no-verify >/dev/null
+qpass=$(admin tap issue quentin 2>/dev/null | grep -o -E "$PASS_RE" | head -n 1)
+register success "$qpass" reg quentin
+expect_not_in "$LAST_OUT" "otpauth://"
+json_check quentin 'assert [m["kind"] for m in u["methods"]] == ["app"], u'
+pass "a pass standing in for a user's own method: signed in, no registration offered"
+
+# first_method = tap: without a pass, registration is refused with what to do.
 sed -i '/^\[registration\]/a first_method = tap' "$CONF"
 register "Authentication failure" code reg tapuser
 expect_in "$LAST_OUT" "ask your helpdesk for a temporary access pass"
@@ -197,7 +219,24 @@ expect_not_in "$LAST_OUT" "otpauth://"
 if admin user show tapuser --json >/dev/null 2>&1; then
 	json_check tapuser 'assert u["methods"] == [], u'
 fi
-pass "first_method = tap: refused with what to do, nothing stored"
+pass "first_method = tap without a pass: refused with what to do, nothing stored"
+
+# first_method = tap with a pass: the pass, then the app; wrong codes after the pass store
+# nothing (the pass is spent: the helpdesk issues another).
+tpass=$(admin tap issue tapuser 2>/dev/null | grep -o -E "$PASS_RE" | head -n 1)
+register "Authentication failure" "$tpass,wrong,wrong,wrong" reg tapuser
+expect_in "$LAST_OUT" "result=registration-failed"
+json_check tapuser 'assert u["methods"] == [], u'
+tpass=$(admin tap issue tapuser 2>/dev/null | grep -o -E "$PASS_RE" | head -n 1)
+register success "$(printf '%s' "$tpass" | tr -d - | tr 'A-Z' 'a-z'),code" reg tapuser
+expect_in "$LAST_OUT" "result=registered"
+json_check tapuser 'assert [m["kind"] for m in u["methods"]] == ["app"], u'
+admin audit --user tapuser --json | python3 -c 'import json, sys; rows = json.load(sys.stdin)
+ev = [(r["event"], r["method"], r["result"], r["actor"]) for r in rows if r["event"] != "tap-issue"]
+assert ("method-add", "app", "success", "pam_secinfo") in ev, ev
+assert [r["result"] for r in rows if r["event"] == "auth"][-1] == "registered", ev
+' || fail "audit rows of the registration after a pass: $(admin audit --user tapuser --json)"
+pass "first_method = tap: the pass first, then the app; wrong codes after it store nothing"
 
 # ---- register with purpose=reset: a configuration error, fail closed ----
 service regreset purpose=reset register nullok
