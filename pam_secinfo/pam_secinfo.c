@@ -20,6 +20,7 @@
 #include "error.h"
 #include "escape.h"
 #include "flow.h"
+#include "notify.h"
 #include "otp.h"
 #include "register.h"
 #include "store.h"
@@ -293,6 +294,31 @@ secinfo_verify_register(struct secinfo_call *call, struct secinfo_flow *flow)
 	return rc;
 }
 
+/* After a verification that ended with RC: tells the user of a lock their wrong answers set,
+ * or of a reset verification that succeeded (SPEC 15). The decision is committed already, and
+ * whatever happens here never changes it: a failure is logged and audited. */
+static void
+secinfo_call_notify(struct secinfo_call *call, struct secinfo_flow *flow, int rc,
+		    enum secinfo_purpose purpose)
+{
+	struct secinfo_notice notice = {
+		.when = time(NULL), .service = flow->audit.service, .rhost = flow->audit.rhost};
+	char why[512] = "", escaped[600];
+
+	if (rc == 0 && purpose == SECINFO_PURPOSE_RESET)
+		notice.event = SECINFO_NOTIFY_PASSWORD_RESET;
+	else if (rc == SECINFO_ERR_LOCKED && flow->locked_now)
+		notice.event = SECINFO_NOTIFY_LOCKED;
+	else
+		return;
+	if (secinfo_notify_send(call->conf, call->store, call->user, &notice, secinfo_plugin_send,
+				&flow->plugin, why, sizeof(why)) != 0)
+		pam_syslog(call->pamh, LOG_WARNING, "notice user=%s event=%s result=failure %s",
+			   call->log_user, secinfo_notify_event_name(notice.event),
+			   secinfo_escape(why, escaped, sizeof(escaped)));
+	secinfo_plugin_unload(&flow->plugin);
+}
+
 /* Verifies the user of CALL for PURPOSE (SPEC §4.2, §4.3). Returns the PAM code. */
 static int
 secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
@@ -321,6 +347,7 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	} else {
 		rc = secinfo_flow_verify(&flow);
 	}
+	secinfo_flow_steps_write(&flow);     /* a code sent, then no answer: still audited */
 	secinfo_plugin_unload(&flow.plugin); /* loaded only when a code is sent (plugin.c) */
 	if (rc == 0 && purpose == SECINFO_PURPOSE_2FA &&
 	    (rc = secinfo_register_after_pass(&flow, call->username)) == 1) {
@@ -355,6 +382,7 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	    pam_set_data(call->pamh, SECINFO_RESET_DATA, (void *)(uintptr_t)SECINFO_RESET_VERIFIED,
 			 NULL) != PAM_SUCCESS)
 		rc = SECINFO_ERR_NOMEM;
+	secinfo_call_notify(call, &flow, rc, purpose);
 	return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
 }
 
