@@ -190,6 +190,27 @@ admin method delete alice sms --yes >/dev/null
 expect_mail "'removed from your security info' in body" True
 pass "[notify] events: empty sends nothing; only the listed events send"
 
+# Registration at sign-in (SPEC 13): the app the module registered is a method added, told to
+# the user's address, by the module (actor pam_secinfo).
+conf ""
+admin method add ella email ella@example.net --no-verify >/dev/null
+service reg register
+before=$(mails)
+fresh_step
+out=$(python3 "$top_srcdir/tests/pam/register_drive.py" "$T/secret.ella" code -- env \
+	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so" \
+	PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+	PAM_WRAPPER_DEBUGLEVEL=3 $VALGRIND "$PAMDRIVE" -I rhost=203.0.113.9 reg ella \
+	authenticate 2>&1) || fail "registration failed: $out"
+expect_in "$out" "The authenticator app is registered"
+[ "$(mails)" = $((before + 1)) ] || fail "registration: expected one notice, got $(($(mails) - before))"
+expect_notice -u ella "Security info changed" \
+	"A sign-in method was added to your security info: authenticator app #" reg
+expect_mail "'Host: $HOST (from 203.0.113.9)' in body" True
+[ "$(audit_rows ella notify)" = "email:success:root email:success:pam_secinfo" ] ||
+	fail "registration notify rows: $(audit_rows ella notify)"
+pass "an app registered at sign-in: method-added from the module, to the user's address"
+
 # A mail server that is not there: the change is made, exit 0, a warning, a notify/failure row.
 conf "" "$(free_port)"
 rc=0
