@@ -92,6 +92,16 @@ int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
 int secinfo_admin_method_store(struct secinfo_admin *admin, const char *user,
 			       const struct secinfo_enrollment *enrollment);
 
+/* --- notify.c ---------------------------------------------------------------------------- */
+
+/* After a committed change to user NAME: sends the notice of EVENT (SPEC 15) about method
+ * METHOD_ID when [notify] events lists it, to USER's addresses (NULL: NAME as stored now; a
+ * deletion passes the user as before it, so the removed address is told too). A failure is
+ * printed as a warning and audited; the change stands. */
+void secinfo_admin_notify(struct secinfo_admin *admin, const char *name,
+			  const struct secinfo_user *user, enum secinfo_notify_event event,
+			  long long method_id);
+
 /* --- util.c ------------------------------------------------------------------------------ */
 
 /* Prints "secinfo-admin: MESSAGE" on stderr. Returns SECINFO_ERR_DENIED (refused). */

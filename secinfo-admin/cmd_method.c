@@ -285,7 +285,9 @@ secinfo_admin_method_store(struct secinfo_admin *admin, const char *name,
 	if (rc != 0)
 		return secinfo_admin_fail("cannot add the method: %s; nothing added",
 					  secinfo_strerror(rc));
-	return secinfo_admin_report_added(admin, name, id, e->n_answers);
+	rc = secinfo_admin_report_added(admin, name, id, e->n_answers);
+	secinfo_admin_notify(admin, name, NULL, SECINFO_NOTIFY_METHOD_ADDED, id);
+	return rc;
 }
 
 /* Lists the ids of USER's methods of KIND into OUT ("3, 5"). */
@@ -398,6 +400,7 @@ secinfo_admin_cmd_method_delete(struct secinfo_admin *admin, const struct secinf
 	rc = secinfo_admin_user_load(admin, user->name, &after);
 	if (rc == SECINFO_OK)
 		secinfo_admin_say_default(after);
+	secinfo_admin_notify(admin, user->name, user, SECINFO_NOTIFY_METHOD_DELETED, m->id);
 out:
 	secinfo_user_free(after);
 	secinfo_user_free(user);
@@ -446,6 +449,7 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 		printf("Note: [policy] methods does not allow %s now; sign-in uses the next usable "
 		       "method until it does.\n",
 		       secinfo_kind_name(m->kind));
+	secinfo_admin_notify(admin, user->name, user, SECINFO_NOTIFY_DEFAULT_CHANGED, m->id);
 out:
 	secinfo_user_free(user);
 	return rc;
