@@ -8,6 +8,7 @@
 #include "email.h"
 #include "error.h"
 #include "kind.h"
+#include "notify.h"
 #include "phone.h"
 
 /* The kinds of change, with their audit event. */
@@ -52,14 +53,46 @@ secinfo_change_end(const struct secinfo_change *change, int rc, const char *user
 		secinfo_store_rollback(change->store);
 		return rc;
 	}
-	/* The change is durable: a notification (SPEC 15) for EVENT goes here. */
+	/* The change is durable. Its notice (SPEC 15) is sent by the caller with
+	 * secinfo_change_notify, after it has said what it did: with no transaction open. */
 	return 0;
+}
+
+int
+secinfo_change_notify(const struct secinfo_change *change, const char *name,
+		      const struct secinfo_user *user, enum secinfo_notify_event event,
+		      long long method_id, secinfo_send_fn *send, char *why, size_t why_size)
+{
+	struct secinfo_user *loaded = NULL;
+	struct secinfo_notice notice = {.event = event,
+					.when = change->now,
+					.service = change->service,
+					.rhost = "",
+					.actor = change->actor};
+	int rc;
+
+	if (!(change->conf->notify_events & (unsigned)event))
+		return 0;
+	if (user == NULL) {
+		rc = secinfo_store_user_get(change->store, name, &loaded);
+		if (rc != 0) {
+			snprintf(why, why_size, "cannot read the user back: %s",
+				 secinfo_strerror(rc));
+			return rc;
+		}
+		user = loaded;
+	}
+	notice.method = secinfo_user_method(user, method_id);
+	rc = secinfo_notify_send(change->conf, change->store, user, &notice, send, NULL, why,
+				 why_size);
+	secinfo_user_free(loaded);
+	return rc;
 }
 
 int
 secinfo_change_kind_allowed(const struct secinfo_conf *conf, enum secinfo_kind kind)
 {
-	return conf->methods & SECINFO_KIND_BIT(kind) ? 0 : SECINFO_ERR_DENIED;
+	return secinfo_method_allowed(conf, kind) ? 0 : SECINFO_ERR_DENIED;
 }
 
 int
@@ -74,6 +107,11 @@ secinfo_change_enroll(const struct secinfo_change *change, enum secinfo_kind kin
 	out->counter = -1;
 	if (ops == NULL)
 		return secinfo_enroll_refuse(request, SECINFO_ERR_INVALID, "no such kind");
+	if (ops->temporary)
+		return secinfo_enroll_refuse(request, SECINFO_ERR_DENIED,
+					     "a %s is issued by an administrator "
+					     "('secinfo-admin %s issue'), not added",
+					     ops->noun, ops->name);
 	if (secinfo_change_kind_allowed(change->conf, kind) != 0)
 		return secinfo_enroll_refuse(request, SECINFO_ERR_DENIED,
 					     "the organisation does not allow %s methods",
@@ -100,6 +138,8 @@ secinfo_change_method_add(const struct secinfo_change *change, const char *user,
 
 	*id = 0;
 	*duplicate = 0;
+	if (secinfo_kind_is_temporary(e->kind))
+		return SECINFO_ERR_DENIED;
 	rc = secinfo_change_kind_allowed(change->conf, e->kind);
 	if (rc != 0)
 		return rc;
@@ -129,7 +169,7 @@ secinfo_change_default_set(const struct secinfo_change *change, const struct sec
 {
 	int rc;
 
-	if (!(secinfo_kind_purposes(m->kind) & SECINFO_PURPOSE_2FA))
+	if (!secinfo_kind_can_be_default(m->kind))
 		return SECINFO_ERR_DENIED;
 	if (user->default_method == m->id)
 		return 0;
@@ -181,6 +221,10 @@ void
 secinfo_change_detail_masked(const struct secinfo_method *m, char *out, size_t size)
 {
 	out[0] = '\0';
+	if (secinfo_kind_is_temporary(m->kind)) {
+		secinfo_method_describe(m, 1, out, size); /* "expires ...": nothing secret */
+		return;
+	}
 	if (m->detail == NULL || secinfo_kind_detail_form(m->kind) != SECINFO_DETAIL_TEXT)
 		return;
 	/* The text details are phone numbers (sms, call) and addresses (email). */

@@ -54,9 +54,22 @@ int secinfo_change_method_add(const struct secinfo_change *change, const char *u
 int secinfo_change_method_delete(const struct secinfo_change *change, const char *user,
 				 const struct secinfo_method *m);
 
+/*
+ * After a committed change to user NAME: sends the notice of EVENT (SPEC 15) about method
+ * METHOD_ID through SEND when [notify] events lists it, to USER's addresses (NULL: NAME as
+ * stored now; a deletion passes the user as before it, so that a removed address is told too).
+ * Call it with no transaction open. Returns 0 (sent, or nothing to send), or a negative
+ * SECINFO_ERR_* code with WHY; the change stands either way (the audit trail has the notify
+ * rows).
+ */
+int secinfo_change_notify(const struct secinfo_change *change, const char *name,
+			  const struct secinfo_user *user, enum secinfo_notify_event event,
+			  long long method_id, secinfo_send_fn *send, char *why, size_t why_size);
+
 /* Makes M the default method of USER, in one transaction with its audit row "method-default".
  * Returns 0 (also when M is the default already: nothing is written then), SECINFO_ERR_DENIED
- * when M's kind cannot serve sign-in (email, questions), or another negative SECINFO_ERR_*. */
+ * when M's kind cannot be a default (email, questions, a temporary pass), or another negative
+ * SECINFO_ERR_* code. */
 int secinfo_change_default_set(const struct secinfo_change *change, const struct secinfo_user *user,
 			       const struct secinfo_method *m);
 
@@ -74,7 +87,8 @@ void secinfo_change_method_ids(const struct secinfo_user *user, enum secinfo_kin
 			       size_t size);
 
 /* Writes M's detail as the user sees it into OUT: the number or address masked
- * ("+1 XXXXXXXX34", "a***@example.net"), empty for kinds without one (app, key, questions). */
+ * ("+1 XXXXXXXX34", "a***@example.net"), a pass's expiry ("expires 2026-12-01T10:00:00Z"),
+ * empty for kinds without one (app, key, questions). */
 void secinfo_change_detail_masked(const struct secinfo_method *m, char *out, size_t size);
 
 #endif

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "kind.h"
 #include "method.h"
+#include "notify.h"
 #include "secinfo.h"
 #include "term.h"
 
@@ -24,6 +25,25 @@ secinfo_cmd_change(const struct secinfo_cmd *cmd)
 	return change;
 }
 
+/* After a committed change: the notice of EVENT (SPEC 15) to the user's addresses. A failure
+ * is a warning: the change stands. */
+static void
+secinfo_cmd_notify(struct secinfo_cmd *cmd, const struct secinfo_user *user,
+		   enum secinfo_notify_event event, long long method_id)
+{
+	struct secinfo_change change = secinfo_cmd_change(cmd);
+	char why[512] = "";
+	int rc;
+
+	rc = secinfo_change_notify(&change, cmd->user, user, event, method_id, secinfo_term_send,
+				   why, sizeof(why));
+	if (rc != 0)
+		fprintf(stderr,
+			"secinfo: warning: the change is made, but %s; your administrator can see "
+			"this in the audit trail\n",
+			why[0] != '\0' ? why : secinfo_strerror(rc));
+}
+
 /* Writes the kinds the organisation allows into OUT ("app, sms"). */
 static void
 secinfo_cmd_allowed_kinds(const struct secinfo_conf *conf, char *out, size_t size)
@@ -32,7 +52,8 @@ secinfo_cmd_allowed_kinds(const struct secinfo_conf *conf, char *out, size_t siz
 
 	out[0] = '\0';
 	for (int k = 0; k < SECINFO_KIND_COUNT && pos < size; k++)
-		if (secinfo_change_kind_allowed(conf, (enum secinfo_kind)k) == 0)
+		if (!secinfo_kind_is_temporary((enum secinfo_kind)k) &&
+		    secinfo_change_kind_allowed(conf, (enum secinfo_kind)k) == 0)
 			pos += (size_t)snprintf(out + pos, size - pos, "%s%s", pos ? ", " : "",
 						secinfo_kind_name((enum secinfo_kind)k));
 }
@@ -136,10 +157,12 @@ secinfo_cmd_add(struct secinfo_cmd *cmd)
 	secinfo_setuid_signals_block(&saved);
 	rc = secinfo_change_method_add(&change, cmd->user, &enrollment, &id, &duplicate);
 	secinfo_setuid_signals_restore(&saved);
-	if (rc != 0)
+	if (rc != 0) {
 		rc = secinfo_cmd_add_failed(&enrollment, rc, duplicate);
-	else
+	} else {
 		secinfo_cmd_report_added(cmd, id);
+		secinfo_cmd_notify(cmd, NULL, SECINFO_NOTIFY_METHOD_ADDED, id);
+	}
 	secinfo_enrollment_clear(&enrollment);
 	return rc;
 }
@@ -188,6 +211,10 @@ secinfo_cmd_delete(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 	rc = secinfo_cmd_method_find(user, cmd->words[1], &m);
 	if (rc != 0)
 		return rc;
+	if (secinfo_kind_is_temporary(m->kind))
+		return secinfo_cmd_fail("a %s ends by itself when it expires or is used up; your "
+					"helpdesk can revoke it sooner",
+					secinfo_method_ops(m->kind)->noun);
 	secinfo_method_describe(m, 0, text, sizeof(text));
 	snprintf(question, sizeof(question), "Delete %s (id %lld)? This cannot be undone. [y/N] ",
 		 text, m->id);
@@ -204,6 +231,8 @@ secinfo_cmd_delete(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 	if (was_default && secinfo_store_user_get(cmd->store, user->name, &after) == 0)
 		secinfo_cmd_say_default(after);
 	secinfo_user_free(after);
+	/* The user as before: an address being deleted is told too. */
+	secinfo_cmd_notify(cmd, user, SECINFO_NOTIFY_METHOD_DELETED, m->id);
 	return 0;
 }
 
@@ -214,14 +243,20 @@ secinfo_cmd_default(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 	struct secinfo_user *after = NULL;
 	struct secinfo_method *m = NULL;
 	sigset_t saved;
-	int rc;
+	int rc, changed;
 
 	if (cmd->n_words != 2)
 		return secinfo_cmd_usage_fail("default takes one METHOD: an id or a kind");
 	rc = secinfo_cmd_method_find(user, cmd->words[1], &m);
 	if (rc != 0)
 		return rc;
-	if (!(secinfo_kind_purposes(m->kind) & SECINFO_PURPOSE_2FA))
+	if (secinfo_kind_is_temporary(m->kind))
+		return secinfo_cmd_fail(
+			"a %s is never the default: it is offered first while it "
+			"is active; choose an app, text message, call or security key "
+			"method as the default",
+			secinfo_method_ops(m->kind)->noun);
+	if (!secinfo_kind_can_be_default(m->kind))
 		return secinfo_cmd_fail("%s can only be used for password reset; choose an app, "
 					"text message, call or security key method as the default",
 					secinfo_method_ops(m->kind)->noun);
@@ -229,6 +264,7 @@ secinfo_cmd_default(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 		return secinfo_cmd_fail("your organisation does not allow %s methods now; choose "
 					"another method as the default",
 					secinfo_kind_name(m->kind));
+	changed = user->default_method != m->id;
 	secinfo_setuid_signals_block(&saved);
 	rc = secinfo_change_default_set(&change, user, m);
 	secinfo_setuid_signals_restore(&saved);
@@ -238,5 +274,7 @@ secinfo_cmd_default(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 	if (rc == 0)
 		secinfo_cmd_say_default(after);
 	secinfo_user_free(after);
+	if (changed)
+		secinfo_cmd_notify(cmd, NULL, SECINFO_NOTIFY_DEFAULT_CHANGED, m->id);
 	return 0;
 }

@@ -85,7 +85,7 @@ for r in json.load(sys.stdin):
         print(r["event"], r["method"], r["actor"], r["result"])'
 }
 # The secret of the otpauth:// URI secinfo showed, and the current code for it.
-APP_CODE='!oathtool --totp -b "$(grep -a -o "secret=[A-Z2-7]*" "$PTYDRIVE_TRANSCRIPT" | tail -n 1 | cut -d= -f2)"'
+APP_CODE='!oathtool --totp -b "$(grep -a -o "secret=[A-Z2-7]*" | tail -n 1 | cut -d= -f2)"'
 # next_step: waits for a TOTP step after the last one used, with time to spare.
 next_step() {
 	used=$(($(date +%s) / 30))
