@@ -13,7 +13,7 @@
 #   (e) signals (a closed terminal's SIGHUP, Ctrl-C's SIGINT, SIGTERM) while a change is
 #       written: the store is unchanged or fully changed; during the write they wait.
 #   (f) [registration] first_method = tap: a user without a method cannot add one after the
-#       password alone.
+#       password alone, and can with a temporary access pass verified in the same PAM run.
 #
 # secinfo reads its compiled-in configuration (/etc/security/secinfo.conf with
 # scripts/build.sh): the test writes it for its duration (saved first, put back after). The
@@ -118,13 +118,15 @@ before=$(requests)
 pty 30 "Password:" "$PW" "Verification code:" "$(totp_cmd "$secret")" \
 	"Enter the code you received: " "$SENT_CODE" -- $(as_fay) add sms 425-555-1234
 [ "$RC" = 0 ] || fail "(a) add sms: exit $RC: $OUT"
-[ "$(requests)" = $((before + 1)) ] || fail "(a) add sms: the gateway got $(($(requests) - before)) messages"
+# The code, then the notice of SPEC 15 (no email address yet: by text to the new number).
+[ "$(requests)" = $((before + 2)) ] || fail "(a) add sms: the gateway got $(($(requests) - before)) messages"
+expect_request 'r["form"]["Body"].startswith("A sign-in method was added to your security info: text message to +1 XXXXXXXX34.") and "Service: secinfo." in r["form"]["Body"]' True
 expect_in "$OUT" "+1 XXXXXXXX34"
 sms=$(j '[m["id"] for m in j["methods"] if m["kind"] == "sms"][0]')
 [ "$(j '[m["detail"] for m in j["methods"] if m["kind"] == "sms"][0]')" = "+14255551234" ] ||
 	fail "(a) the sms number is not normalised: $(show)"
 [ "$(j 'j["default"]')" = "$app" ] || fail "(a) the default changed on add sms: $(show)"
-pass "(a) add sms through the loopback gateway: number normalised, the app stays the default"
+pass "(a) add sms through the loopback gateway: number normalised, the app stays the default; the method-added notice went out"
 
 # show --json: the user show shape, details masked.
 next_step
@@ -317,3 +319,16 @@ expect_in "$OUT" "ask your helpdesk for a temporary access pass and run secinfo 
 expect_not_in "$OUT" "otpauth://"
 OUT=$(admin user show "$gus" 2>&1) && fail "(f) gus was stored: $OUT"
 pass "(f) first_method = tap: no first method after the password alone; says to ask for a pass"
+
+# With a pass from the helpdesk (SPEC 14): the module verifies it after the password and says
+# so (SECINFO_FACTOR=tap); secinfo then lets gus add a first method.
+tap=$(admin tap issue "$gus" | grep -o -E '[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}' | head -n 1)
+[ -n "$tap" ] || fail "(f) secinfo-admin tap issue printed no pass"
+fresh_step
+pty 30 "Password:" "$PW" "Temporary access pass:" "$tap" "Enter the code shown by the app: " "$APP_CODE" \
+	-- runuser -u "$gus" -- "$SECINFO" add app
+[ "$RC" = 0 ] || fail "(f) add app with a temporary access pass: exit $RC: $OUT"
+expect_in "$OUT" "It is now your default method."
+OUT=$(admin user show "$gus" --json) || fail "(f) gus has no methods after adding an app: $OUT"
+expect_in "$OUT" '"kind": "app"'
+pass "(f) first_method = tap: with a pass verified in the same run, the first method is added"
