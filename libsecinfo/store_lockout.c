@@ -19,16 +19,17 @@ int
 secinfo_store_attempt(struct secinfo_store *store, long long user_id, unsigned max_failures,
 		      long lockout, time_t now, long long *locked_until)
 {
-	long long failures = 0, until = (long long)now + lockout;
+	long long until = (long long)now + lockout;
 	int changes = 0, rc;
 
-	rc = secinfo_store_sql_int(
-		store, &failures,
+	/* sqlite3_changes() says whether the row was counted: a RETURNING clause, which sqlite
+	 * compiles as a trigger, made this statement cost twice as much to prepare. */
+	rc = secinfo_store_sql_exec(
+		store, &changes,
 		"UPDATE users SET failures = failures + 1"
-		" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2 AND failures < ?3"
-		" RETURNING failures",
+		" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2 AND failures < ?3",
 		"iii", user_id, (long long)now, (long long)max_failures);
-	if (rc != SECINFO_ERR_NOT_FOUND)
+	if (rc != 0 || changes == 1)
 		return rc;
 	/* Not counted: locked, or as many attempts as max_failures are counted already, their
 	 * answers still being checked by parallel conversations. That is a lockout now: a guess
