@@ -280,6 +280,7 @@ secinfo_store_sqlite_unload(void)
 	if (secinfo_store_vfs_name != NULL)
 		sqlite3_vfs_unregister(&secinfo_store_vfs);
 	secinfo_store_vfs_name = NULL;
+	secinfo_store_mem_release();
 }
 
 static void
@@ -287,7 +288,8 @@ secinfo_store_sqlite_setup(void)
 {
 	sqlite3_vfs *base;
 
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* before sqlite3_vfs_find initialises */
+	secinfo_store_mem_setup(); /* these two before sqlite3_vfs_find initialises */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	base = sqlite3_vfs_find(NULL);
 	if (base == NULL)
 		return;
