@@ -395,7 +395,7 @@ secinfo_store_prepare_schema(struct secinfo_store *store, int flags, const char 
 		if (rc != 0)
 			return rc;
 	}
-	return sqlite3_exec(store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) == SQLITE_OK
+	return sqlite3_db_config(store->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL) == SQLITE_OK
 		       ? 0
 		       : SECINFO_ERR_DB;
 }
