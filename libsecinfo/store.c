@@ -109,16 +109,16 @@ static int
 secinfo_store_key_check_row(const struct secinfo_sql_row *row, void *data)
 {
 	const unsigned char *key = data;
-	unsigned char *plain = NULL;
+	unsigned char plain[sizeof(SECINFO_KEY_CHECK_TEXT)]; /* a known text, no secret */
 	size_t sealed_len = 0, plain_len = 0;
 	const void *sealed = secinfo_sql_row_blob(row, 0, &sealed_len);
 	int rc;
 
-	rc = secinfo_unseal(key, SECINFO_KEY_CHECK_AD, sealed, sealed_len, &plain, &plain_len);
+	rc = secinfo_unseal_public(key, SECINFO_KEY_CHECK_AD, sealed, sealed_len, plain,
+				   sizeof(plain), &plain_len);
 	if (rc == 0 && (plain_len != strlen(SECINFO_KEY_CHECK_TEXT) ||
 			memcmp(plain, SECINFO_KEY_CHECK_TEXT, plain_len) != 0))
 		rc = SECINFO_ERR_CORRUPT;
-	secinfo_secret_free(plain);
 	return rc == 0 ? 0 : SECINFO_ERR_CORRUPT;
 }
 

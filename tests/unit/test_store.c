@@ -729,6 +729,35 @@ check_no_clear_text(const char *when)
 	CHECK(name_found, "%s: the user name is found, so the search itself works", when);
 }
 
+/* A value that is no secret (the key check) decrypts into the caller's buffer, and only with
+ * the right key and AD into one large enough. */
+static void
+test_unseal_public(void)
+{
+	unsigned char key[SECINFO_KEY_BYTES], other[SECINFO_KEY_BYTES], out[32], *sealed = NULL;
+	size_t sealed_len = 0, len = 99;
+	const char *text = "secinfo key check";
+
+	secinfo_random(key, sizeof(key));
+	secinfo_random(other, sizeof(other));
+	if (!CHECK_INT(secinfo_seal(key, "ad", (const unsigned char *)text, strlen(text), &sealed,
+				    &sealed_len),
+		       0, "a known text sealed"))
+		return;
+	CHECK(secinfo_unseal_public(key, "ad", sealed, sealed_len, out, sizeof(out), &len) == 0 &&
+		      len == strlen(text) && memcmp(out, text, len) == 0,
+	      "it decrypts into the caller's buffer");
+	CHECK_INT(secinfo_unseal_public(other, "ad", sealed, sealed_len, out, sizeof(out), &len),
+		  SECINFO_ERR_CORRUPT, "not with another key");
+	CHECK_INT(secinfo_unseal_public(key, "other", sealed, sealed_len, out, sizeof(out), &len),
+		  SECINFO_ERR_CORRUPT, "not with another AD");
+	CHECK_INT(secinfo_unseal_public(key, "ad", sealed, sealed_len, out, strlen(text) - 1, &len),
+		  SECINFO_ERR_CORRUPT, "not into a buffer too small for it");
+	CHECK_INT(secinfo_unseal_public(key, "ad", sealed, 10, out, sizeof(out), &len),
+		  SECINFO_ERR_CORRUPT, "not from a value shorter than a nonce and a tag");
+	free(sealed);
+}
+
 static void
 test_encryption(struct secinfo_store *store, const struct secinfo_conf *conf)
 {
@@ -2146,6 +2175,7 @@ main(void)
 	CHECK(chmod(dir, 0700) == 0, "directory is 0700");
 
 	test_open();
+	test_unseal_public();
 	conf = make_conf("secinfo.db", "secinfo.key");
 	if (conf != NULL && CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0,
 				      "store opens (%s)", why_buf)) {
