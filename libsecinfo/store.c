@@ -283,6 +283,29 @@ secinfo_store_sqlite_unload(void)
 	secinfo_store_mem_release();
 }
 
+/*
+ * What every connection sets: synchronous = FULL (every commit synced), secure_delete = ON
+ * (deleted rows overwritten), temp_store = MEMORY (no temporary files). Each PRAGMA costs a
+ * connection about 8,000 instructions (bench/README.md); one that sets what this sqlite was
+ * built to do anyway (Debian's: SECURE_DELETE, DEFAULT_WAL_SYNCHRONOUS=2) is left out.
+ * tests/unit/test_store checks the three settings on an open store.
+ */
+static char secinfo_store_pragmas[128];
+
+static void
+secinfo_store_pragmas_choose(void)
+{
+	int temp_in_memory = sqlite3_compileoption_used("TEMP_STORE=2") ||
+			     sqlite3_compileoption_used("TEMP_STORE=3");
+
+	snprintf(secinfo_store_pragmas, sizeof(secinfo_store_pragmas), "%s%s%s",
+		 sqlite3_compileoption_used("DEFAULT_WAL_SYNCHRONOUS=2")
+			 ? ""
+			 : "PRAGMA synchronous = FULL;",
+		 sqlite3_compileoption_used("SECURE_DELETE") ? "" : "PRAGMA secure_delete = ON;",
+		 temp_in_memory ? "" : "PRAGMA temp_store = MEMORY;");
+}
+
 static void
 secinfo_store_sqlite_setup(void)
 {
@@ -291,6 +314,7 @@ secinfo_store_sqlite_setup(void)
 	secinfo_store_mem_setup(); /* these two before sqlite3_vfs_find initialises */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	base = sqlite3_vfs_find(NULL);
+	secinfo_store_pragmas_choose();
 	if (base == NULL)
 		return;
 	/* Every other method is the default VFS's own, with its own pAppData. */
@@ -332,10 +356,8 @@ secinfo_store_connect(struct secinfo_store *store)
 	     * no SQL can write the schema or the pages directly. */
 	    sqlite3_db_config(store->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK ||
 	    sqlite3_db_config(store->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
-	    sqlite3_exec(store->db,
-			 "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
-			 " PRAGMA temp_store = MEMORY",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	    (secinfo_store_pragmas[0] != '\0' &&
+	     sqlite3_exec(store->db, secinfo_store_pragmas, NULL, NULL, NULL) != SQLITE_OK))
 		return SECINFO_ERR_DB;
 	return 0;
 }

@@ -29,6 +29,7 @@
 #include "error.h"
 #include "kind.h"
 #include "schema.h"
+#include "store_sql.h"
 #include "store.h"
 
 static char dir[64];
@@ -225,6 +226,29 @@ test_open(void)
 		  "open with CREATE (%s)", why_buf);
 	CHECK(store != NULL, "store returned");
 	CHECK(store != NULL && secinfo_store_conf(store) == conf, "store keeps its configuration");
+	secinfo_store_close(store);
+	store = NULL;
+	/* An open of the database in WAL mode, as at a sign-in: */
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "reopen (%s)", why_buf);
+	if (store != NULL) {
+		/* Set by a PRAGMA, or left out where this sqlite was built with them. */
+		static const struct {
+			const char *sql, *what;
+			long long want;
+		} settings[] = {
+			{"PRAGMA synchronous", "synchronous = FULL", 2},
+			{"PRAGMA secure_delete", "secure_delete = ON", 1},
+			{"PRAGMA temp_store", "temp_store = MEMORY", 2},
+		};
+
+		for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+			long long value = -1;
+			int rc = secinfo_store_sql_int(store, &value, settings[i].sql, "");
+
+			CHECK(rc == 0 && value == settings[i].want, "%s on the connection (%lld)",
+			      settings[i].what, value);
+		}
+	}
 	secinfo_store_close(store);
 	store = NULL;
 	CHECK(stat(path_of("secinfo.db"), &st) == 0 && (st.st_mode & 07777) == 0600 &&
