@@ -73,11 +73,13 @@ int
 secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
 		      time_t now, long long *locked_until)
 {
-	int changes = 0, rc;
+	int changes = 0, rc, own = store->depth == 0;
 
 	/* One transaction: a lock set meanwhile by a concurrent sign-in's failure wins, and the
-	 * success costs one write to disk. */
-	rc = secinfo_store_begin(store);
+	 * success costs one write to disk. Inside the caller's it takes no savepoint (two
+	 * statements more per sign-in): a refusal (SECINFO_ERR_LOCKED) has written nothing, and
+	 * after any other error the caller rolls back its transaction (store.h). */
+	rc = own ? secinfo_store_begin(store) : 0;
 	if (rc != 0)
 		return rc;
 	rc = secinfo_store_sql_exec(store, &changes,
@@ -93,9 +95,9 @@ secinfo_store_success(struct secinfo_store *store, long long user_id, long long 
 		rc = secinfo_store_sql_exec(store, NULL,
 					    "UPDATE methods SET last_used = ?1 WHERE id = ?2", "ii",
 					    (long long)now, method_id);
-	if (rc == 0)
+	if (rc == 0 && own)
 		rc = secinfo_store_commit(store);
-	if (rc != 0)
+	if (rc != 0 && own)
 		secinfo_store_rollback(store);
 	return rc;
 }

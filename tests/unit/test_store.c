@@ -626,7 +626,7 @@ test_transactions(struct secinfo_store *store)
 					"auth", "success", NULL,   NULL};
 	long long app = 0, sms = 0, user_id = 0, until = 0, last_used = -1;
 	struct secinfo_user *user = NULL;
-	char codes_sql[128];
+	char codes_sql[128], sql[128];
 
 	CHECK_INT(add(store, "nora", SECINFO_KIND_APP, NULL, 1, &app), 0, "nora: app");
 	CHECK_INT(add(store, "nora", SECINFO_KIND_SMS, "+14255550199", 2, &sms), 0, "nora: sms");
@@ -711,6 +711,8 @@ test_transactions(struct secinfo_store *store)
 	/* A refusal inside: only its savepoint is undone, the caller's transaction goes on. */
 	CHECK_INT(secinfo_store_failure(store, user_id, 2, 600, 40040, &until), SECINFO_ERR_LOCKED,
 		  "nora locked (two attempts counted)");
+	snprintf(sql, sizeof(sql), "SELECT IFNULL(last_used, 0) FROM methods WHERE id = %lld", app);
+	last_used = committed_int(sql);
 	CHECK_INT(secinfo_store_begin(store), 0, "begin");
 	CHECK_INT(secinfo_store_success(store, user_id, app, 40041, &until), SECINFO_ERR_LOCKED,
 		  "a success while locked is refused inside the transaction");
@@ -725,6 +727,8 @@ test_transactions(struct secinfo_store *store)
 	CHECK_INT(committed_int("SELECT count(*) FROM sends WHERE user_id ="
 				" (SELECT id FROM users WHERE name = 'nora')"),
 		  1, "committed: no send beyond the limit");
+	CHECK_INT(committed_int(sql), last_used, "committed: the refused success wrote nothing");
+	CHECK(last_used != 40041, "(the method's last use is not the refused success's time)");
 	CHECK_INT(secinfo_store_user_unlock(store, "nora"), 0, "nora unlocked");
 }
 
