@@ -32,19 +32,16 @@ secinfo_store_check_sidecar(const struct secinfo_conf *conf, const char *suffix,
 {
 	const char *why = NULL;
 	char path[4200];
-	int fd;
+	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", conf->db_path, suffix) >= sizeof(path))
 		return SECINFO_ERR_CONFIG;
-	fd = secinfo_file_open(path, SECINFO_FILE_PUBLIC_READ, &why);
-	if (fd == SECINFO_ERR_NOT_FOUND)
+	rc = secinfo_file_check(path, SECINFO_FILE_PUBLIC_READ, NULL, &why);
+	if (rc == SECINFO_ERR_NOT_FOUND)
 		return 0;
-	if (fd < 0) {
+	if (rc != 0)
 		secinfo_store_why(why_buf, why_size, path, why);
-		return fd;
-	}
-	close(fd);
-	return 0;
+	return rc;
 }
 
 /* Checks the database's directory and the file itself before sqlite touches them. */
@@ -80,16 +77,14 @@ secinfo_store_check_files(const struct secinfo_conf *conf, int flags, char *why_
 			return SECINFO_ERR_IO;
 		}
 	}
-	fd = secinfo_file_open(conf->db_path, SECINFO_FILE_PUBLIC_READ, &why);
-	if (fd < 0) {
+	rc = secinfo_file_check(conf->db_path, SECINFO_FILE_PUBLIC_READ, &st, &why);
+	if (rc != 0) {
 		secinfo_store_why(why_buf, why_size, conf->db_path, why);
-		return fd;
+		return rc;
 	}
 	/* sqlite deletes the WAL of an empty database file: a file truncated or replaced by
 	 * mistake must not take the last writes of the real database with it. */
-	rc = fstat(fd, &st) == 0 ? 0 : SECINFO_ERR_IO;
-	close(fd);
-	if (rc == 0 && st.st_size == 0 && !(flags & SECINFO_STORE_CREATE)) {
+	if (st.st_size == 0 && !(flags & SECINFO_STORE_CREATE)) {
 		secinfo_store_why(why_buf, why_size, conf->db_path,
 				  "database is not initialised (run secinfo-admin init)");
 		rc = SECINFO_ERR_CORRUPT;

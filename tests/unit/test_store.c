@@ -1532,6 +1532,17 @@ test_wal_files(void)
 	CHECK(unlink(path_of("files.db-shm")) == 0 &&
 		      rename(path_of("files-shm.real"), path_of("files.db-shm")) == 0,
 	      "files.db-shm put back");
+	/* Checked without being opened for reading (O_PATH): a FIFO never blocks the open. */
+	CHECK(rename(path_of("files.db-wal"), path_of("files-wal.real")) == 0 &&
+		      mkfifo(path_of("files.db-wal"), 0600) == 0,
+	      "files.db-wal replaced by a FIFO");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), SECINFO_ERR_UNSAFE,
+		  "a FIFO in place of the -wal is refused at once");
+	CHECK(strstr(why_buf, "files.db-wal: not a regular file") != NULL, "the reason says so: %s",
+	      why_buf);
+	CHECK(unlink(path_of("files.db-wal")) == 0 &&
+		      rename(path_of("files-wal.real"), path_of("files.db-wal")) == 0,
+	      "files.db-wal put back");
 
 	/* WAL mode is verified at every open, and set again when someone changed it. */
 	CHECK_INT(raw_exec(path_of("files.db"), "PRAGMA journal_mode = DELETE"), SQLITE_OK,
