@@ -187,11 +187,16 @@ secinfo_store_user_get(struct secinfo_store *store, const char *name, struct sec
 		return SECINFO_ERR_NOMEM;
 	}
 	query.data = user;
-	rc = secinfo_store_sql(store, &query, "t", name);
-	if (rc == 0 && query.rows == 0)
-		rc = SECINFO_ERR_NOT_FOUND;
-	if (rc == 0)
-		rc = secinfo_store_methods_load(store, user);
+	/* One shield around both statements (each would raise its own: 3 system calls). */
+	rc = secinfo_store_shield(store);
+	if (rc == 0) {
+		rc = secinfo_store_sql(store, &query, "t", name);
+		if (rc == 0 && query.rows == 0)
+			rc = SECINFO_ERR_NOT_FOUND;
+		if (rc == 0)
+			rc = secinfo_store_methods_load(store, user);
+		secinfo_store_unshield(store);
+	}
 	if (rc != 0) {
 		secinfo_user_free(user);
 		return rc;
