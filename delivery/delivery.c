@@ -124,6 +124,10 @@ secinfo_delivery_message(const struct secinfo_conf *conf,
 				       ? conf->code_message
 				       : "Your %{issuer} verification code is %{code}";
 
+	if (request->notice != NULL) { /* checked by secinfo_delivery_route */
+		secinfo_buf_append_str(out, request->notice);
+		return out->failed ? SECINFO_ERR_NOMEM : 0;
+	}
 	return secinfo_template_render(template, &vars, SECINFO_ESCAPE_TEXT, "[codes] message", out,
 				       result->detail, sizeof(result->detail));
 }
@@ -438,8 +442,21 @@ secinfo_delivery_route(const struct secinfo_conf *conf,
 	}
 	job->section = request->channel == SECINFO_CHANNEL_SMS ? "sms" : "call";
 	*gw = request->channel == SECINFO_CHANNEL_SMS ? &conf->sms : &conf->call;
-	if (code_len == 0 || code_len > 16 || strspn(request->code, "0123456789") != code_len ||
-	    !secinfo_delivery_e164(request->to)) {
+	if (request->notice != NULL) {
+		/* A notice goes by text message only, as one line of text. */
+		if (request->channel != SECINFO_CHANNEL_SMS || request->code != NULL ||
+		    request->notice[0] == '\0' ||
+		    strlen(request->notice) > SECINFO_DELIVERY_NOTICE_MAX ||
+		    !secinfo_template_value_ok(request->notice, SECINFO_ESCAPE_TEXT) ||
+		    !secinfo_delivery_e164(request->to)) {
+			snprintf(result->detail, sizeof(result->detail),
+				 "refused: a notice goes by text message, as one line of text, "
+				 "to an E.164 number");
+			return SECINFO_ERR_INVALID;
+		}
+	} else if (code_len == 0 || code_len > 16 ||
+		   strspn(request->code, "0123456789") != code_len ||
+		   !secinfo_delivery_e164(request->to)) {
 		snprintf(result->detail, sizeof(result->detail),
 			 "refused: the code must be digits and the number E.164");
 		return SECINFO_ERR_INVALID;

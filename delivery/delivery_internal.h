@@ -32,8 +32,11 @@ int secinfo_http_prepare(const struct secinfo_conf *conf, const struct secinfo_g
 			 const struct secinfo_delivery_request *request,
 			 struct secinfo_delivery_job *job, struct secinfo_delivery_result *result);
 
+/* The longest notice (SPEC 15) a request may carry, in bytes. */
+#define SECINFO_DELIVERY_NOTICE_MAX 1000
+
 /* Renders [codes] message for REQUEST with %{code} = CODE_TEXT (the digits, or the digits as
- * spoken) into OUT, unescaped. Returns 0 or a negative SECINFO_ERR_* code with RESULT->detail. */
+ * spoken) into OUT, unescaped; for a notice, the notice itself. Returns 0 or a negative SECINFO_ERR_* code with RESULT->detail. */
 int secinfo_delivery_message(const struct secinfo_conf *conf,
 			     const struct secinfo_delivery_request *request, const char *code_text,
 			     struct secinfo_buf *out, struct secinfo_delivery_result *result);

@@ -89,7 +89,7 @@ secinfo_http_prepare(const struct secinfo_conf *conf, const struct secinfo_gatew
 		     const struct secinfo_delivery_request *request,
 		     struct secinfo_delivery_job *job, struct secinfo_delivery_result *result)
 {
-	struct secinfo_template_vars vars = {.code = request->code,
+	struct secinfo_template_vars vars = {.code = request->code != NULL ? request->code : "",
 					     .issuer = conf->issuer,
 					     .user = request->user,
 					     .to = request->to};

@@ -229,18 +229,59 @@ secinfo_smtp_expiry(const struct secinfo_conf *conf, char *out, size_t size)
 	snprintf(out, size, "This code expires in %ld %s%s.", n, unit, n == 1 ? "" : "s");
 }
 
+/* Returns 1 when NOTICE is lines ("\n" between them) each of UTF-8 text without control
+ * characters and at most SECINFO_SMTP_LINE_MAX bytes, and not too long in all. */
+static int
+secinfo_smtp_notice_ok(const char *notice)
+{
+	char line[SECINFO_SMTP_LINE_MAX + 1];
+
+	if (notice[0] == '\0' || strlen(notice) > SECINFO_DELIVERY_NOTICE_MAX)
+		return 0;
+	for (const char *p = notice; *p != '\0';) {
+		size_t len = strcspn(p, "\n");
+		if (len > SECINFO_SMTP_LINE_MAX)
+			return 0;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (!secinfo_smtp_utf8_ok(line))
+			return 0;
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return 1;
+}
+
+/* Appends NOTICE (checked by secinfo_smtp_notice_ok) as the body, with CRLF line ends. */
+static void
+secinfo_smtp_append_notice(struct secinfo_buf *m, const char *notice)
+{
+	for (const char *p = notice; *p != '\0';) {
+		size_t len = strcspn(p, "\n");
+		secinfo_buf_append(m, p, len);
+		secinfo_buf_append_str(m, "\r\n");
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+}
+
 int
 secinfo_smtp_compose(const struct secinfo_conf *conf,
 		     const struct secinfo_delivery_request *request, struct secinfo_smtp_mail *mail,
 		     const char *date, const char *id, struct secinfo_delivery_result *result)
 {
 	struct secinfo_buf *m = &mail->message, text = {0};
-	const char *subject =
-		conf->email_subject != NULL ? conf->email_subject : "Your verification code";
+	const char *subject = request->notice != NULL       ? request->subject
+			      : conf->email_subject != NULL ? conf->email_subject
+							    : "Your verification code";
 	char expiry[64];
 	int rc;
 
-	if ((rc = secinfo_delivery_message(conf, request, request->code, &text, result)) != 0)
+	if (request->notice != NULL)
+		; /* the body is the notice, checked by secinfo_smtp_check */
+	else if ((rc = secinfo_delivery_message(conf, request, request->code, &text, result)) != 0)
 		goto out;
 	if (text.failed || text.len > SECINFO_SMTP_LINE_MAX) {
 		rc = text.failed ? SECINFO_ERR_NOMEM : SECINFO_ERR_CONFIG;
@@ -268,10 +309,15 @@ secinfo_smtp_compose(const struct secinfo_conf *conf,
 				  "Content-Type: text/plain; charset=UTF-8\r\n"
 				  "Content-Transfer-Encoding: 8bit\r\n"
 				  "Auto-Submitted: auto-generated\r\n\r\n");
-	secinfo_buf_append(m, text.data, text.len);
-	secinfo_buf_append_str(m, "\r\n\r\n");
-	secinfo_buf_append_str(m, expiry);
-	secinfo_buf_append_str(m, " If you did not ask for it, you can ignore this message.\r\n");
+	if (request->notice != NULL) {
+		secinfo_smtp_append_notice(m, request->notice);
+	} else {
+		secinfo_buf_append(m, text.data, text.len);
+		secinfo_buf_append_str(m, "\r\n\r\n");
+		secinfo_buf_append_str(m, expiry);
+		secinfo_buf_append_str(
+			m, " If you did not ask for it, you can ignore this message.\r\n");
+	}
 	rc = m->failed ? SECINFO_ERR_NOMEM : 0;
 out:
 	secinfo_buf_free(&text);
@@ -287,7 +333,18 @@ secinfo_smtp_check(const struct secinfo_conf *conf, const struct secinfo_deliver
 	const char *why = NULL;
 	int rc;
 
-	if (code_len == 0 || code_len > 16 || strspn(request->code, "0123456789") != code_len) {
+	if (request->notice != NULL) {
+		if (request->code != NULL || !secinfo_smtp_notice_ok(request->notice) ||
+		    request->subject == NULL || request->subject[0] == '\0' ||
+		    !secinfo_smtp_utf8_ok(request->subject) ||
+		    strlen(request->subject) > SECINFO_SMTP_LINE_MAX) {
+			snprintf(result->detail, sizeof(result->detail),
+				 "refused: a notice needs a subject and lines of UTF-8 text "
+				 "without control characters");
+			return SECINFO_ERR_INVALID;
+		}
+	} else if (code_len == 0 || code_len > 16 ||
+		   strspn(request->code, "0123456789") != code_len) {
 		snprintf(result->detail, sizeof(result->detail),
 			 "refused: the code must be digits");
 		return SECINFO_ERR_INVALID;

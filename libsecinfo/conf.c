@@ -352,7 +352,7 @@ secinfo_conf_set(struct secinfo_conf *conf, const struct secinfo_conf_key *key, 
 		*(long *)slot = seconds;
 		return 0;
 	case T_KINDS:
-		*why = "names a method that does not exist (app sms call key email questions)";
+		*why = "names a method that does not exist (app sms call key email questions tap)";
 		return secinfo_kind_parse_list(value, slot, &bad);
 	case T_CHOICE:
 		for (int i = 0; key->choices[i] != NULL; i++) {
@@ -395,7 +395,8 @@ secinfo_conf_kinds_implemented(unsigned kinds, const char *path, unsigned lineno
 
 	for (int k = 0; rc == 0 && k < SECINFO_KIND_COUNT; k++) {
 		const struct secinfo_method_ops *ops = secinfo_method_ops((enum secinfo_kind)k);
-		if (!(kinds & SECINFO_KIND_BIT(k)) || ops == NULL ||
+		/* A pass (tap) is issued, never enrolled: allowed or not, it works when issued. */
+		if (!(kinds & SECINFO_KIND_BIT(k)) || ops == NULL || ops->temporary ||
 		    (ops->enroll != NULL && ops->challenge != NULL))
 			continue;
 		rc = secinfo_problem_add(problems, 0,
@@ -737,7 +738,9 @@ secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const
 		{"echo_code", offsetof(struct secinfo_args, echo_code)},
 		{"autosend", offsetof(struct secinfo_args, autosend)},
 		{"debug", offsetof(struct secinfo_args, debug)},
+		{"register", offsetof(struct secinfo_args, registration)},
 	};
+	const char *registration = NULL;
 
 	memset(args, 0, sizeof(*args));
 	args->config = SECINFO_CONF_PATH;
@@ -759,6 +762,8 @@ secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const
 				matched = 1;
 			}
 		}
+		if (matched && strcmp(arg, "register") == 0)
+			registration = arg;
 		if (matched)
 			continue;
 		if (value == NULL || name_len >= sizeof(name))
@@ -783,6 +788,11 @@ secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const
 		} else {
 			return SECINFO_ERR_CONFIG;
 		}
+	}
+	/* A reset proves who forgot a password: a first app added on the spot proves nothing. */
+	if (registration != NULL && args->purpose == SECINFO_PURPOSE_RESET) {
+		*bad = registration;
+		return SECINFO_ERR_CONFIG;
 	}
 	*bad = NULL;
 	return 0;

@@ -142,10 +142,12 @@ struct secinfo_args {
 	unsigned methods;   /* kind mask from methods=, all kinds when absent */
 	unsigned exhausted; /* enum secinfo_exhausted */
 	int nullok, echo_code, autosend, debug;
+	int registration; /* register: offer an app to users with no method (SPEC 13) */
 };
 
-/* Parses module arguments; *bad gets the offending argument on error.
- * Returns 0 or SECINFO_ERR_CONFIG. */
+/* Parses module arguments; *bad gets the offending argument on error ("register" together
+ * with purpose=reset is one: registration never proves a reset). Returns 0 or
+ * SECINFO_ERR_CONFIG. */
 int secinfo_args_parse(int argc, const char **argv, struct secinfo_args *args, const char **bad);
 
 #endif

@@ -21,8 +21,14 @@ struct secinfo_delivery_request {
 	enum secinfo_channel channel;
 	const char *to;   /* E.164 ("+14255551234") or an address; blocked_domains is the
 				   caller's to check (secinfo_email_normalize with the conf) */
-	const char *code; /* the digits */
+	const char *code; /* the digits; NULL for a notice */
 	const char *user; /* for %{user} */
+	/* A notice instead of a code (SPEC 15: notifications), by text message or email only:
+	 * NOTICE is the whole text ([codes] message is not used; %{message} is the notice and
+	 * %{code} is empty in gateway templates), one line for a text message, lines separated
+	 * by "\n" for an email; SUBJECT is the email's subject ([email] subject is for codes). */
+	const char *notice;
+	const char *subject;
 };
 
 /* What happened, for the log, the audit trail and secinfo-admin send-test. Never holds the

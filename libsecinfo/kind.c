@@ -52,6 +52,22 @@ secinfo_kind_detail_form(enum secinfo_kind kind)
 }
 
 int
+secinfo_kind_can_be_default(enum secinfo_kind kind)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+
+	return ops != NULL && (ops->purposes & SECINFO_PURPOSE_2FA) && !ops->temporary;
+}
+
+int
+secinfo_kind_is_temporary(enum secinfo_kind kind)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+
+	return ops != NULL && ops->temporary;
+}
+
+int
 secinfo_kind_has_otp(enum secinfo_kind kind)
 {
 	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);

@@ -1,4 +1,5 @@
-/* secinfo: the six kinds of security info and what each may be used for. */
+/* secinfo: the kinds of security info (six a person registers, and the temporary access pass an
+ * administrator issues) and what each may be used for. */
 #ifndef SECINFO_KIND_H
 #define SECINFO_KIND_H
 
@@ -9,6 +10,7 @@ enum secinfo_kind {
 	SECINFO_KIND_KEY,
 	SECINFO_KIND_EMAIL,
 	SECINFO_KIND_QUESTIONS,
+	SECINFO_KIND_TAP, /* temporary access pass (SPEC 14): issued, never enrolled */
 	SECINFO_KIND_COUNT
 };
 
@@ -30,16 +32,25 @@ int secinfo_kind_parse(const char *name);
 /* Returns the SECINFO_PURPOSE_* bits the kind may serve. */
 unsigned secinfo_kind_purposes(enum secinfo_kind kind);
 
-/* How the store keeps a kind's detail: a secret (app, key), text (sms, call, email), or none
- * (questions, whose answers live in their own table). */
+/* How the store keeps a kind's detail: a secret (app, key), text (sms, call, email), none
+ * (questions, whose answers live in their own table), or a keyed hash that is never read back
+ * into memory with the method (tap: only its check reads it). */
 enum secinfo_detail_form {
 	SECINFO_DETAIL_NONE,
 	SECINFO_DETAIL_TEXT,
 	SECINFO_DETAIL_SECRET,
+	SECINFO_DETAIL_HASH,
 };
 
 /* Returns how a method of KIND keeps its detail. */
 enum secinfo_detail_form secinfo_kind_detail_form(enum secinfo_kind kind);
+
+/* Returns 1 when a method of KIND may be a user's default (2FA-capable and not temporary). */
+int secinfo_kind_can_be_default(enum secinfo_kind kind);
+
+/* Returns 1 when KIND is temporary: issued by an administrator with an expiry and a number of
+ * uses (tap), never enrolled by a person, not governed by [policy] methods. */
+int secinfo_kind_is_temporary(enum secinfo_kind kind);
 
 /* Returns 1 when methods of KIND carry OTP parameters (algorithm, digits, period), else 0. */
 int secinfo_kind_has_otp(enum secinfo_kind kind);

@@ -22,6 +22,7 @@ static const struct secinfo_method_ops *const secinfo_method_table[SECINFO_KIND_
 	[SECINFO_KIND_KEY] = &secinfo_method_key,
 	[SECINFO_KIND_EMAIL] = &secinfo_method_email,
 	[SECINFO_KIND_QUESTIONS] = &secinfo_method_questions,
+	[SECINFO_KIND_TAP] = &secinfo_method_tap,
 };
 
 const struct secinfo_method_ops *
@@ -39,6 +40,14 @@ secinfo_method_ops_by_name(const char *name)
 	return NULL;
 }
 
+int
+secinfo_method_allowed(const struct secinfo_conf *conf, enum secinfo_kind kind)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+
+	return ops != NULL && (ops->temporary || (conf->methods & SECINFO_KIND_BIT(kind)));
+}
+
 unsigned
 secinfo_method_usable_kinds(const struct secinfo_conf *conf, unsigned args_kinds,
 			    enum secinfo_purpose purpose)
@@ -46,7 +55,8 @@ secinfo_method_usable_kinds(const struct secinfo_conf *conf, unsigned args_kinds
 	unsigned mask = 0;
 
 	for (int k = 0; k < SECINFO_KIND_COUNT; k++)
-		if ((conf->methods & args_kinds & SECINFO_KIND_BIT(k)) &&
+		if (secinfo_method_allowed(conf, (enum secinfo_kind)k) &&
+		    (args_kinds & SECINFO_KIND_BIT(k)) &&
 		    (secinfo_method_table[k]->purposes & purpose) &&
 		    secinfo_method_table[k]->challenge != NULL)
 			mask |= SECINFO_KIND_BIT(k);
@@ -110,6 +120,11 @@ secinfo_method_enroll(enum secinfo_kind kind, const struct secinfo_enroll_reques
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
 	out->counter = -1;
+	if (ops != NULL && ops->temporary)
+		return secinfo_enroll_refuse(request, SECINFO_ERR_UNSUPPORTED,
+					     "a %s is not added as a method: an administrator "
+					     "issues one with 'secinfo-admin %s issue USER'",
+					     ops->noun, ops->name);
 	if (ops == NULL || ops->enroll == NULL)
 		return secinfo_enroll_refuse(request, SECINFO_ERR_UNSUPPORTED,
 					     "%s methods are not available in this version",
@@ -132,6 +147,16 @@ secinfo_enrollment_clear(struct secinfo_enrollment *e)
 	}
 	secinfo_secret_free(e->secret);
 	secinfo_wipe(e, sizeof(*e));
+}
+
+const struct secinfo_method *
+secinfo_user_temporary_method(const struct secinfo_user *user, unsigned kinds)
+{
+	for (size_t i = 0; user != NULL && i < user->n_methods; i++)
+		if (secinfo_kind_is_temporary(user->methods[i].kind) &&
+		    (kinds & SECINFO_KIND_BIT(user->methods[i].kind)))
+			return &user->methods[i];
+	return NULL;
 }
 
 long long

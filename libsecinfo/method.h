@@ -70,6 +70,11 @@ struct secinfo_enroll_request {
 	secinfo_send_fn *send;
 	void *sender;
 	const struct secinfo_method_io *io;
+	/* app: how many codes the person may type for the one secret (0: 3), and the prompt for
+	 * them (NULL: "Enter the code shown by the app: "). The sign-in's registration asks
+	 * [policy] tries times, as a sign-in does. */
+	unsigned tries;
+	const char *prompt;
 	/* The user's methods as they are, or NULL: a repeat of one of them (same number,
 	 * address or secret) is refused before anything is sent or asked (SECINFO_ERR_EXISTS).
 	 * secinfo_enroll_store checks again inside its transaction. */
@@ -98,8 +103,13 @@ struct secinfo_method_ops {
 	const char *noun;  /* for messages: "the authenticator app", "text message" */
 	unsigned purposes; /* SECINFO_PURPOSE_* it may serve */
 	enum secinfo_detail_form detail_form;
-	int has_otp;             /* carries OTP parameters */
-	int one_per_user;        /* a user has at most one method of this kind */
+	int has_otp;      /* carries OTP parameters */
+	int one_per_user; /* a user has at most one method of this kind */
+	/* Issued by an administrator, never enrolled by a person (tap): expires and is used up,
+	 * is never the default, is offered first while it is active, and is not governed by
+	 * [policy] methods (issuing it is the administrator's decision); a service's methods=
+	 * still applies. */
+	int temporary;
 	const char *detail_word; /* what follows the kind in 'method add' ("PHONE"), or NULL */
 	unsigned enroll_options; /* the SECINFO_ENROLL_* it accepts */
 	/* The channel a code of this kind goes by, for methods that send one; -1 otherwise.
@@ -149,9 +159,14 @@ const struct secinfo_method_ops *secinfo_method_ops(enum secinfo_kind kind);
 /* Returns the operations of the kind named NAME, or NULL when NAME is not a kind. */
 const struct secinfo_method_ops *secinfo_method_ops_by_name(const char *name);
 
+/* Returns 1 when the organisation's policy allows KIND: listed in [policy] methods, or a
+ * temporary kind (tap), which is allowed whenever an administrator issued one. */
+int secinfo_method_allowed(const struct secinfo_conf *conf, enum secinfo_kind kind);
+
 /*
- * Returns the SECINFO_KIND_BIT mask of kinds usable for PURPOSE here: allowed by the policy,
- * kept by the service's methods= mask ARGS_KINDS, able to serve PURPOSE, and implemented.
+ * Returns the SECINFO_KIND_BIT mask of kinds usable for PURPOSE here: allowed by the policy
+ * (secinfo_method_allowed), kept by the service's methods= mask ARGS_KINDS, able to serve
+ * PURPOSE, and implemented.
  */
 unsigned secinfo_method_usable_kinds(const struct secinfo_conf *conf, unsigned args_kinds,
 				     enum secinfo_purpose purpose);
@@ -190,6 +205,12 @@ int secinfo_enroll_store(struct secinfo_store *store, const char *user,
 			 const struct secinfo_enrollment *e, time_t now, long long *id,
 			 long long *duplicate);
 
+/* Returns USER's temporary method (an issued pass) of a kind in the SECINFO_KIND_BIT mask
+ * KINDS, or NULL: the store loads only passes that are still active, and one is offered
+ * before the default. */
+const struct secinfo_method *secinfo_user_temporary_method(const struct secinfo_user *user,
+							   unsigned kinds);
+
 /* Returns the id of USER's first method of KIND (with DETAIL when not NULL; an email address
  * in any case), or 0. */
 long long secinfo_user_method_find(const struct secinfo_user *user, enum secinfo_kind kind,
@@ -208,5 +229,6 @@ extern const struct secinfo_method_ops secinfo_method_call;
 extern const struct secinfo_method_ops secinfo_method_key;
 extern const struct secinfo_method_ops secinfo_method_email;
 extern const struct secinfo_method_ops secinfo_method_questions;
+extern const struct secinfo_method_ops secinfo_method_tap;
 
 #endif

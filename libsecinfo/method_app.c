@@ -153,8 +153,9 @@ secinfo_app_code_compact(char *code)
 	*out = '\0';
 }
 
-/* How many codes the person may type at enrollment: the app already holds the secret, so a
- * mistyped code or a clock a step off is asked again, with the same secret. */
+/* How many codes the person may type at enrollment unless the request says: the app already
+ * holds the secret, so a mistyped code or a clock a step off is asked again, with the same
+ * secret. */
 #define SECINFO_APP_ENROLL_TRIES 3
 
 /* Looks for CODE around the current step (TOTP) or among the first counters (HOTP); the one
@@ -180,15 +181,18 @@ secinfo_app_check(const struct secinfo_enroll_request *request, struct secinfo_e
 	return rc;
 }
 
-/* Asks for a code from the app, up to SECINFO_APP_ENROLL_TRIES times for the same secret. */
+/* Asks for a code from the app, up to request->tries times for the same secret. */
 static int
 secinfo_app_prove(const struct secinfo_enroll_request *request, struct secinfo_enrollment *out)
 {
-	char text[128];
+	int tries = request->tries > 0 && request->tries <= 100 ? (int)request->tries
+								: SECINFO_APP_ENROLL_TRIES;
+	const char *prompt =
+		request->prompt != NULL ? request->prompt : "Enter the code shown by the app: ";
+	char text[160];
 	int rc = SECINFO_ERR_WRONG;
 
-	for (int attempt = 1; rc == SECINFO_ERR_WRONG && attempt <= SECINFO_APP_ENROLL_TRIES;
-	     attempt++) {
+	for (int attempt = 1; rc == SECINFO_ERR_WRONG && attempt <= tries; attempt++) {
 		char *code = NULL;
 		int asked, ended;
 
@@ -196,14 +200,13 @@ secinfo_app_prove(const struct secinfo_enroll_request *request, struct secinfo_e
 			snprintf(text, sizeof(text),
 				 "The code is wrong. Check that the app scanned this QR code and "
 				 "that the phone's clock is right (attempt %d of %d).",
-				 attempt, SECINFO_APP_ENROLL_TRIES);
+				 attempt, tries);
 			rc = request->io->say(request->io->data, text);
 			if (rc != 0)
 				return secinfo_enroll_refuse(request, rc, "cannot ask again: %s",
 							     secinfo_strerror(rc));
 		}
-		asked = request->io->ask(request->io->data, 1,
-					 "Enter the code shown by the app: ", &code);
+		asked = request->io->ask(request->io->data, 1, prompt, &code);
 		ended = asked != 0 || code == NULL;
 		if (ended && attempt == 1)
 			return secinfo_enroll_refuse(request, asked != 0 ? asked : SECINFO_ERR_CONV,

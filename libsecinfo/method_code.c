@@ -106,8 +106,8 @@ secinfo_code_prove(const struct secinfo_enroll_request *request, enum secinfo_ki
 		   const char *to)
 {
 	const char *what = secinfo_code_what(kind);
-	struct secinfo_delivery_request send = {secinfo_method_ops(kind)->channel, to, NULL,
-						request->user};
+	struct secinfo_delivery_request send = {
+		secinfo_method_ops(kind)->channel, to, NULL, request->user, NULL, NULL};
 	struct secinfo_delivery_result result;
 	char code[SECINFO_CODE_MAX + 1], masked[SECINFO_EMAIL_MAX + 1], text[320];
 	char *answer = NULL;
@@ -197,8 +197,8 @@ secinfo_code_challenge(const struct secinfo_method_ctx *ctx, const struct secinf
 		       char *info, size_t info_size)
 {
 	const char *what = secinfo_code_what(m->kind);
-	struct secinfo_delivery_request request = {secinfo_method_ops(m->kind)->channel, m->detail,
-						   NULL, ctx->user};
+	struct secinfo_delivery_request request = {
+		secinfo_method_ops(m->kind)->channel, m->detail, NULL, ctx->user, NULL, NULL};
 	char code[SECINFO_CODE_MAX + 1], masked[SECINFO_EMAIL_MAX + 1];
 	int rc;
 

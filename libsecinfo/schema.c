@@ -110,6 +110,45 @@ static const char *const secinfo_migrations[SECINFO_SCHEMA_VERSION] = {
 	 * Rows written before this step have neither: ''. */
 	"ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE audit ADD COLUMN host TEXT NOT NULL DEFAULT '';",
+
+	/* 3 -> 4: the temporary access pass (SPEC 14) is a method of kind tap: its keyed hash in
+	 * detail, its expiry and the uses it has left. sqlite cannot change a CHECK: methods is
+	 * rebuilt as in the 1 -> 2 step, and this time its AUTOINCREMENT counter is carried over
+	 * (the copy's counter only reaches the highest id left; one deleted above it would be
+	 * handed out again). Dropping methods deletes its counter, renaming the copy renames the
+	 * copy's. */
+	"DROP TRIGGER users_default_check;"
+	"CREATE TABLE methods_v4 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL"
+	"    CHECK (kind IN ('app','sms','call','key','email','questions','tap')),"
+	"  detail BLOB," /* encrypted; for tap the keyed hash of the pass */
+	"  otp_algorithm INTEGER, otp_digits INTEGER, otp_period INTEGER, otp_hotp INTEGER,"
+	"  counter INTEGER NOT NULL DEFAULT -1,"
+	"  created INTEGER NOT NULL,"
+	"  last_used INTEGER,"
+	"  expires INTEGER," /* tap: valid before this time */
+	"  uses INTEGER,"    /* tap: sign-ins left */
+	"  CHECK (kind <> 'tap' OR (typeof(expires) = 'integer' AND typeof(uses) = 'integer')));"
+	"INSERT INTO methods_v4 (id, user_id, kind, detail, otp_algorithm, otp_digits,"
+	"  otp_period, otp_hotp, counter, created, last_used)"
+	"  SELECT id, user_id, kind, detail, otp_algorithm, otp_digits, otp_period, otp_hotp,"
+	"  counter, created, last_used FROM methods;"
+	"UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence WHERE name = 'methods')"
+	"  WHERE name = 'methods_v4'"
+	"  AND seq < (SELECT seq FROM sqlite_sequence WHERE name = 'methods');"
+	"INSERT INTO sqlite_sequence (name, seq)"
+	"  SELECT 'methods_v4', seq FROM sqlite_sequence WHERE name = 'methods'"
+	"  AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'methods_v4');"
+	"DROP TABLE methods;"
+	"ALTER TABLE methods_v4 RENAME TO methods;"
+	"CREATE INDEX methods_by_user ON methods(user_id, kind, created);"
+	"CREATE TRIGGER users_default_check BEFORE UPDATE OF default_method ON users"
+	"  WHEN NEW.default_method IS NOT NULL AND NOT EXISTS (SELECT 1 FROM methods"
+	"    WHERE id = NEW.default_method AND user_id = NEW.id"
+	"    AND kind IN ('key','app','sms','call'))"
+	"  BEGIN SELECT RAISE(ABORT, 'default method must be a 2FA method of the user'); END;",
 };
 
 int

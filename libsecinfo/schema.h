@@ -5,7 +5,7 @@
 #include <sqlite3.h>
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define SECINFO_SCHEMA_VERSION 3
+#define SECINFO_SCHEMA_VERSION 4
 
 /* Reads the schema version of DB into *version (0: empty). Returns 0 or SECINFO_ERR_DB. */
 int secinfo_schema_version(sqlite3 *db, int *version);

@@ -21,6 +21,7 @@ struct secinfo_method {
 	struct secinfo_otp_params otp;
 	long long counter;            /* last accepted TOTP step or HOTP counter, -1 for none */
 	long long created, last_used; /* last_used 0: never */
+	long long expires, uses;      /* a temporary access pass: expiry and uses left; else 0 */
 };
 
 /* A user and all of their methods, oldest first. */
@@ -127,7 +128,7 @@ int secinfo_store_method_add(struct secinfo_store *store, const char *name, enum
  * (key, app, sms, call; oldest first). Run inside a transaction. */
 int secinfo_store_method_delete(struct secinfo_store *store, const char *name, long long id);
 
-/* Makes method ID the default of NAME. Returns SECINFO_ERR_DENIED for email and questions. */
+/* Makes method ID the default of NAME. Returns SECINFO_ERR_DENIED for email, questions and tap. */
 int secinfo_store_method_set_default(struct secinfo_store *store, const char *name, long long id);
 
 /*
@@ -184,6 +185,33 @@ int secinfo_store_code_set(struct secinfo_store *store, long long method_id, con
  */
 int secinfo_store_code_check(struct secinfo_store *store, long long method_id, const char *code,
 			     time_t now, unsigned max_attempts) __attribute__((warn_unused_result));
+
+/* --- temporary access passes (SPEC 14) ----------------------------------------------------
+ * A pass is a row of the methods table of kind tap holding only the keyed hash of the pass
+ * (tap.h). The store loads only active passes (not expired, uses left): a spent or expired
+ * pass is gone for every reader, and its row is deleted when it is next touched. */
+
+/*
+ * Issues PASS (normalised: tap.h) to NAME, creating the user, valid until EXPIRES for USES
+ * sign-ins; any pass NAME had is deleted (replaced). Run inside a transaction.
+ * Returns 0 and *id (the pass's method id), or a negative SECINFO_ERR_* code.
+ */
+int secinfo_store_tap_issue(struct secinfo_store *store, const char *name, const char *pass,
+			    time_t expires, long long uses, time_t now, long long *id);
+
+/* Deletes NAME's pass, active or not. Run inside a transaction. Returns 0,
+ * SECINFO_ERR_NOT_FOUND (no user, or no active pass), or another SECINFO_ERR_* code. */
+int secinfo_store_tap_revoke(struct secinfo_store *store, const char *name, time_t now);
+
+/*
+ * Checks PASS (normalised) against pass METHOD_ID at NOW in one transaction (a savepoint inside
+ * the caller's): a right pass that has not expired and has uses left uses one up (the last use
+ * deletes it; of concurrent checks only as many succeed as there were uses); an expired pass is
+ * deleted. The hashes are compared in constant time.
+ * Returns 0, SECINFO_ERR_WRONG (wrong, expired, used up or none), or another error.
+ */
+int secinfo_store_tap_check(struct secinfo_store *store, long long method_id, const char *pass,
+			    time_t now) __attribute__((warn_unused_result));
 
 /* Reserves one send on CHANNEL ("sms", "call", "email") for user ID, in one transaction (a
  * savepoint inside the caller's): SECINFO_ERR_DENIED when MAX_PER_HOUR sends were already

@@ -16,8 +16,7 @@ secinfo_store_detail_ad(char *ad, size_t size, const char *user, enum secinfo_ki
 	return n < 0 || (size_t)n >= size ? SECINFO_ERR_INVALID : 0;
 }
 
-/* Creates NAME if it is new. Returns 0 and *user_id, or a negative SECINFO_ERR_* code. */
-static int
+int
 secinfo_store_user_ensure(struct secinfo_store *store, const char *name, time_t now,
 			  long long *user_id)
 {
@@ -89,7 +88,7 @@ secinfo_store_method_add(struct secinfo_store *store, const char *name, enum sec
 					   secinfo_kind_name(kind), (long long)now);
 	if (rc != 0)
 		goto out;
-	if (secinfo_kind_purposes(kind) & SECINFO_PURPOSE_2FA)
+	if (secinfo_kind_can_be_default(kind))
 		rc = secinfo_store_default_first(store, user_id, *id);
 out:
 	free(sealed);
@@ -138,7 +137,7 @@ secinfo_store_method_set_default(struct secinfo_store *store, const char *name, 
 	m = secinfo_user_method(user, id);
 	if (m == NULL)
 		rc = SECINFO_ERR_NOT_FOUND;
-	else if (!(secinfo_kind_purposes(m->kind) & SECINFO_PURPOSE_2FA))
+	else if (!secinfo_kind_can_be_default(m->kind))
 		rc = SECINFO_ERR_DENIED;
 	else
 		rc = secinfo_store_sql_exec(store, NULL,

@@ -113,6 +113,16 @@ const void *secinfo_sql_row_blob(const struct secinfo_sql_row *row, int column, 
 /* Returns 1 when sqlite ended (rolled back) a transaction that a caller still has open. */
 int secinfo_store_aborted(const struct secinfo_store *store);
 
+/* Creates user NAME if it is new (inside the caller's transaction). Returns 0 and *user_id, or a
+ * negative SECINFO_ERR_* code. */
+int secinfo_store_user_ensure(struct secinfo_store *store, const char *name, time_t now,
+			      long long *user_id);
+
+/* The condition, on a methods row, that it is not a pass that expired or was used up: readers
+ * see no such pass (SPEC 14: it is gone). */
+#define SECINFO_SQL_METHOD_ACTIVE                                                                  \
+	"(kind IS NOT 'tap' OR (expires > CAST(strftime('%s', 'now') AS INTEGER) AND uses > 0))"
+
 /* Writes the associated data that binds an encrypted detail to its user and kind.
  * Returns 0 or SECINFO_ERR_INVALID (too long). */
 int secinfo_store_detail_ad(char *ad, size_t size, const char *user, enum secinfo_kind kind);

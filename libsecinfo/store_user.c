@@ -71,7 +71,8 @@ secinfo_method_decrypt(struct secinfo_store *store, const char *user, struct sec
 	char ad[512];
 	int rc;
 
-	if (blob == NULL)
+	/* A pass's keyed hash stays in the database: only its check reads it. */
+	if (blob == NULL || secinfo_kind_detail_form(m->kind) == SECINFO_DETAIL_HASH)
 		return 0;
 	rc = secinfo_store_detail_ad(ad, sizeof(ad), user, m->kind);
 	if (rc == 0)
@@ -109,6 +110,8 @@ secinfo_method_fill(const struct secinfo_sql_row *row, void *element, void *data
 	m->counter = secinfo_sql_row_int(row, 7);
 	m->created = secinfo_sql_row_int(row, 8);
 	m->last_used = secinfo_sql_row_int(row, 9);
+	m->expires = secinfo_sql_row_int(row, 10);
+	m->uses = secinfo_sql_row_int(row, 11);
 	/* The OTP parameters are not encrypted: never trust them unchecked. */
 	if (secinfo_kind_has_otp(m->kind) &&
 	    (m->otp.algorithm < SECINFO_OTP_SHA1 || m->otp.algorithm > SECINFO_OTP_SHA512 ||
@@ -145,8 +148,9 @@ secinfo_store_methods_load(struct secinfo_store *store, struct secinfo_user *use
 	rc = secinfo_store_sql_array(
 		store, &array,
 		"SELECT id, kind, detail, otp_algorithm, otp_digits, otp_period, otp_hotp, counter,"
-		" created, last_used FROM methods WHERE user_id = ?1",
-		"itBIIIIiiI", "i", user->id);
+		" created, last_used, expires, uses FROM methods WHERE user_id = ?1"
+		" AND " SECINFO_SQL_METHOD_ACTIVE,
+		"itBIIIIiiIII", "i", user->id);
 	/* The user owns what was loaded, even on failure: secinfo_user_free wipes it. */
 	user->methods = array.array;
 	user->n_methods = array.count;
@@ -241,8 +245,9 @@ secinfo_store_user_confirm(struct secinfo_store *store, const char *name, const 
 	if (rc == 0)
 		rc = secinfo_store_sql_int(
 			store, &methods,
-			"SELECT COUNT(*) FROM methods NOT INDEXED WHERE user_id = ?1", "i",
-			user != NULL ? user->id : -1);
+			"SELECT COUNT(*) FROM methods NOT INDEXED WHERE user_id = ?1"
+			" AND " SECINFO_SQL_METHOD_ACTIVE,
+			"i", user != NULL ? user->id : -1);
 	if (rc != 0)
 		return rc;
 	if (rows.exact != (user != NULL ? 1 : 0) ||
@@ -332,7 +337,8 @@ secinfo_store_user_summaries(struct secinfo_store *store,
 {
 	struct secinfo_summary_each each = {fn, data};
 	struct secinfo_sql query = {
-		.sql = "SELECT u.name, (SELECT COUNT(*) FROM methods m WHERE m.user_id = u.id),"
+		.sql = "SELECT u.name, (SELECT COUNT(*) FROM methods m WHERE m.user_id = u.id"
+		       " AND " SECINFO_SQL_METHOD_ACTIVE "),"
 		       " (SELECT kind FROM methods d WHERE d.id = u.default_method"
 		       " AND d.user_id = u.id), IFNULL(u.locked_until, 0), u.failures"
 		       " FROM users u ORDER BY u.name",

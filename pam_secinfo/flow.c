@@ -16,6 +16,41 @@
 /* A bound on "?" menus per verification, so a conversation always ends. */
 #define SECINFO_FLOW_MAX_SWITCHES 10
 
+void
+secinfo_flow_steps_write(struct secinfo_flow *flow)
+{
+	int rc;
+
+	if (flow->n_steps == 0 || flow->store == NULL)
+		return;
+	/* A savepoint inside the try's transaction, or a transaction of its own at the end. */
+	rc = secinfo_store_begin(flow->store);
+	for (unsigned i = 0; i < flow->n_steps; i++) {
+		struct secinfo_audit_entry e = flow->audit;
+		e.time = flow->steps[i].time;
+		e.event = flow->steps[i].event;
+		e.method = flow->steps[i].method;
+		e.result = "success";
+		if (rc != 0 || secinfo_store_audit(flow->store, &e) != 0)
+			secinfo_audit_lost(flow->pamh, &e, "");
+	}
+	if (rc == 0 && secinfo_store_commit(flow->store) != 0)
+		secinfo_store_rollback(flow->store);
+	flow->n_steps = 0;
+}
+
+/* Queues the audit row of a step (EVENT for METHOD) for the next transaction. */
+static void
+secinfo_flow_step(struct secinfo_flow *flow, const char *event, const struct secinfo_method *method)
+{
+	if (flow->n_steps == sizeof(flow->steps) / sizeof(flow->steps[0]))
+		secinfo_flow_steps_write(flow); /* many "?" in one sign-in: a commit of their own */
+	flow->steps[flow->n_steps].event = event;
+	flow->steps[flow->n_steps].method = secinfo_kind_name(method->kind);
+	flow->steps[flow->n_steps].time = (long long)flow->now;
+	flow->n_steps++;
+}
+
 /* Returns the kinds usable for this flow's purpose and service. */
 static unsigned
 secinfo_flow_usable(const struct secinfo_flow *flow)
@@ -25,14 +60,18 @@ secinfo_flow_usable(const struct secinfo_flow *flow)
 	       ~flow->used_kinds;
 }
 
-/* SPEC §4.2 step 2: the default method if usable here, else the first usable one. */
+/* SPEC §4.2 step 2: an active temporary access pass first (SPEC 14: the helpdesk issued it
+ * because the usual method is lost), then the default method if usable here, else the first
+ * usable one. */
 static const struct secinfo_method *
 secinfo_flow_first(const struct secinfo_flow *flow)
 {
 	unsigned usable = secinfo_flow_usable(flow);
-	const struct secinfo_method *m =
-		secinfo_user_method(flow->user, flow->user->default_method);
+	const struct secinfo_method *m = secinfo_user_temporary_method(flow->user, usable);
 
+	if (m != NULL)
+		return m;
+	m = secinfo_user_method(flow->user, flow->user->default_method);
 	if (m != NULL && (usable & SECINFO_KIND_BIT(m->kind)))
 		return m;
 	return secinfo_user_first_method(flow->user, flow->purpose, usable);
@@ -91,6 +130,8 @@ secinfo_flow_another_way(struct secinfo_flow *flow, const struct secinfo_method 
 		flow, "Other ways to verify:",
 		"Choose a number (Enter to keep the current method): ", *current, &pick);
 
+	if (rc == 0 && pick != NULL && pick != *current && flow->user != NULL)
+		secinfo_flow_step(flow, "switch", pick);
 	if (rc == 0 && pick != NULL)
 		*current = pick;
 	return rc;
@@ -175,6 +216,23 @@ secinfo_flow_audit(struct secinfo_flow *flow, const struct secinfo_method *metho
 	return step;
 }
 
+/* Appends one audit row of this verification, EVENT and RESULT for METHOD, to the open
+ * transaction (or on its own). A row that cannot be written is logged as lost: these rows
+ * only explain a decision, whose own row is what must not go missing. */
+static void
+secinfo_flow_audit_row(struct secinfo_flow *flow, const char *event, const char *method,
+		       const char *result, long long when)
+{
+	struct secinfo_audit_entry e = flow->audit;
+
+	e.time = when;
+	e.event = event;
+	e.method = method;
+	e.result = result;
+	if (secinfo_store_audit(flow->store, &e) != 0)
+		secinfo_audit_lost(flow->pamh, &e, "");
+}
+
 /*
  * Records the outcome RC of one try inside its transaction, and ends it: the deciding success
  * clears the failures and sets the last use (unless a concurrent failure locked the user
@@ -187,7 +245,7 @@ static int
 secinfo_flow_settle(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
 		    int rc, int last_try)
 {
-	int step = 0;
+	int step = 0, wrong = rc == SECINFO_ERR_WRONG;
 
 	/* Only the decision clears the failures: the first of two reset methods proven leaves
 	 * its attempt counted, or proving a reset-only method again and again (or one the
@@ -204,6 +262,15 @@ secinfo_flow_settle(struct secinfo_flow *flow, const struct secinfo_method *meth
 		secinfo_store_rollback(flow->store);
 		return rc;
 	}
+	/* The helpdesk's rows, in the same transaction: the steps before this try, the wrong
+	 * answer (the decoy's too, so that both cost the same), and the lock it set. */
+	secinfo_flow_steps_write(flow);
+	if (wrong)
+		secinfo_flow_audit_row(flow, "wrong", decoy ? "" : secinfo_kind_name(method->kind),
+				       "failure", (long long)flow->now);
+	if (wrong && rc == SECINFO_ERR_LOCKED)
+		secinfo_flow_audit_row(flow, "locked", secinfo_kind_name(method->kind), "locked",
+				       (long long)flow->now);
 	if (secinfo_flow_decisive(flow, rc, last_try)) {
 		step = secinfo_flow_audit(flow, method, decoy, rc);
 		flow->audited = step == 0;
@@ -215,6 +282,7 @@ secinfo_flow_settle(struct secinfo_flow *flow, const struct secinfo_method *meth
 		flow->audited = 0;
 		return step;
 	}
+	flow->locked_now = wrong && rc == SECINFO_ERR_LOCKED;
 	if (rc == SECINFO_ERR_LOCKED)
 		secinfo_flow_say_locked(flow, flow->locked_until);
 	return rc;
@@ -315,13 +383,12 @@ secinfo_flow_delivery_failed(struct secinfo_flow *flow, const struct secinfo_met
 {
 	const char *result = rc == SECINFO_ERR_DENIED ? "send-limit" : "send-failed";
 	char user[128], detail[300];
-	struct secinfo_audit_entry e = {.time = (long long)flow->now,
-					.user = flow->user->name,
-					.service = "",
-					.rhost = "",
-					.method = secinfo_kind_name(method->kind),
-					.event = "delivery",
-					.result = result};
+	struct secinfo_audit_entry e = flow->audit; /* user, service, remote host */
+
+	e.time = (long long)flow->now;
+	e.method = secinfo_kind_name(method->kind);
+	e.event = "delivery";
+	e.result = result;
 
 	secinfo_escape(flow->user->name, user, sizeof(user));
 	secinfo_escape(flow->delivery.detail, detail, sizeof(detail));
@@ -369,6 +436,8 @@ secinfo_flow_challenge(struct secinfo_flow *flow, const struct secinfo_method *m
 		secinfo_flow_delivery_failed(flow, method, rc);
 		return secinfo_conv_say(flow->pamh, 1, info);
 	}
+	if (rc == 0 && ops->sends != NULL && !decoy)
+		secinfo_flow_step(flow, "code-sent", method);
 	if (rc == 0 && info[0] != '\0')
 		rc = secinfo_conv_say(flow->pamh, 0, info);
 	return rc;

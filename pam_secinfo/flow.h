@@ -33,6 +33,14 @@ struct secinfo_flow {
 	 * try that decides writes it in its own transaction and sets AUDITED. */
 	struct secinfo_audit_entry audit;
 	int audited;
+	int locked_now; /* a wrong answer of this verification set the lock: a notice goes */
+	/* Audit rows of steps (a code sent, a method switched with "?") waiting for the next
+	 * transaction, so that they cost no commit of their own. */
+	struct secinfo_flow_step {
+		const char *event, *method;
+		long long time;
+	} steps[8];
+	unsigned n_steps;
 };
 
 /*
@@ -46,6 +54,10 @@ int secinfo_flow_verify(struct secinfo_flow *flow);
  * tell from the conversation who is enrolled. Returns SECINFO_ERR_WRONG or another error;
  * never 0. */
 int secinfo_flow_decoy(struct secinfo_flow *flow);
+
+/* Appends the audit rows of the steps still waiting (see steps) to the open transaction, or
+ * in one of their own when none is open; a row that cannot be written is logged as lost. */
+void secinfo_flow_steps_write(struct secinfo_flow *flow);
 
 /* Tells the user that verification is locked, and until when (UTC). */
 void secinfo_flow_say_locked(struct secinfo_flow *flow, long long locked_until);

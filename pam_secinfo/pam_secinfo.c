@@ -20,7 +20,9 @@
 #include "error.h"
 #include "escape.h"
 #include "flow.h"
+#include "notify.h"
 #include "otp.h"
+#include "register.h"
 #include "store.h"
 #include "username.h"
 
@@ -164,8 +166,15 @@ secinfo_call_begin(struct secinfo_call *call, int argc, const char **argv)
 	int rc;
 
 	if (secinfo_args_parse(argc, argv, &call->args, &bad) != 0) {
-		pam_syslog(call->pamh, LOG_ERR, "unknown or invalid module argument '%s'",
-			   secinfo_escape(bad, escaped, sizeof(escaped)));
+		if (bad != NULL && strcmp(bad, "register") == 0)
+			pam_syslog(
+				call->pamh, LOG_ERR,
+				"the module argument 'register' is only for purpose=2fa: "
+				"registration never proves a password reset; remove it from this "
+				"PAM stack (denying until then)");
+		else
+			pam_syslog(call->pamh, LOG_ERR, "unknown or invalid module argument '%s'",
+				   secinfo_escape(bad, escaped, sizeof(escaped)));
 		return SECINFO_ERR_CONFIG;
 	}
 	rc = pam_get_user(call->pamh, &call->username, NULL);
@@ -258,6 +267,95 @@ secinfo_result_name(int rc, int enrolled)
 #define SECINFO_RESET_DATA "pam_secinfo_reset"
 enum { SECINFO_RESET_VERIFIED = 1, SECINFO_RESET_IGNORED = 2 }; /* the data's value */
 
+/* Sends USER the notice of EVENT about METHOD (or none) made by ACTOR (NULL: the user), after
+ * the change or the decision is committed (SPEC 15). Whatever happens here never changes the
+ * result: a failure is logged and audited. */
+static void
+secinfo_call_notice(struct secinfo_call *call, struct secinfo_flow *flow,
+		    enum secinfo_notify_event event, const struct secinfo_user *user,
+		    const struct secinfo_method *method, const char *actor)
+{
+	struct secinfo_notice notice = {.event = event,
+					.when = time(NULL),
+					.service = flow->audit.service,
+					.rhost = flow->audit.rhost,
+					.method = method,
+					.actor = actor};
+	char why[512] = "", escaped[600];
+
+	if (secinfo_notify_send(call->conf, call->store, user, &notice, secinfo_plugin_send,
+				&flow->plugin, why, sizeof(why)) != 0)
+		pam_syslog(call->pamh, LOG_WARNING, "notice user=%s event=%s result=failure %s",
+			   call->log_user, secinfo_notify_event_name(event),
+			   secinfo_escape(why, escaped, sizeof(escaped)));
+	secinfo_plugin_unload(&flow->plugin);
+}
+
+/* After a verification that ended with RC: tells the user of a lock their wrong answers set,
+ * or of a reset verification that succeeded. */
+static void
+secinfo_call_notify(struct secinfo_call *call, struct secinfo_flow *flow, int rc,
+		    enum secinfo_purpose purpose)
+{
+	if (rc == 0 && purpose == SECINFO_PURPOSE_RESET)
+		secinfo_call_notice(call, flow, SECINFO_NOTIFY_PASSWORD_RESET, call->user, NULL,
+				    NULL);
+	else if (rc == SECINFO_ERR_LOCKED && flow->locked_now)
+		secinfo_call_notice(call, flow, SECINFO_NOTIFY_LOCKED, call->user, NULL, NULL);
+}
+
+/* After a registration that ended with RC: a registered app is a method added (by the module),
+ * told to the user's addresses as they are now. */
+static void
+secinfo_call_notify_registered(struct secinfo_call *call, struct secinfo_flow *flow, int rc)
+{
+	struct secinfo_user *now = NULL;
+	const struct secinfo_method *app = NULL;
+
+	if (rc != 0 || !(call->conf->notify_events & SECINFO_NOTIFY_METHOD_ADDED))
+		return;
+	if (secinfo_store_user_get(call->store, call->username, &now) != 0) {
+		pam_syslog(call->pamh, LOG_WARNING,
+			   "notice user=%s event=method-added result=failure cannot read the "
+			   "user back",
+			   call->log_user);
+		return;
+	}
+	for (size_t i = 0; i < now->n_methods; i++)
+		if (now->methods[i].kind == SECINFO_KIND_APP)
+			app = &now->methods[i]; /* the newest: methods are oldest first */
+	secinfo_call_notice(call, flow, SECINFO_NOTIFY_METHOD_ADDED, now, app, "pam_secinfo");
+	secinfo_user_free(now);
+}
+
+/* The result a registration's outcome RC is logged and audited with. */
+static const char *
+secinfo_register_result(int rc)
+{
+	return rc == 0                    ? "registered"
+	       : rc == SECINFO_ERR_WRONG  ? "registration-failed"
+	       : rc == SECINFO_ERR_DENIED ? "registration-refused"
+					  : secinfo_result_name(rc, 1);
+}
+
+/* SPEC 13: a user with no usable method, offered registration (register.c), adds an app
+ * instead of the decoy or nullok. Returns SECINFO_ERR_NOT_ENROLLED when not offered (the
+ * sign-in goes on as without register); otherwise the outcome, recorded. */
+static int
+secinfo_verify_register(struct secinfo_call *call, struct secinfo_flow *flow)
+{
+	int rc = secinfo_register_offered(flow, call->username);
+
+	if (rc == 0)
+		return SECINFO_ERR_NOT_ENROLLED;
+	/* As before PAM_IGNORE: the tables must agree that there is no method to pass over. */
+	if (rc == 1 && (rc = secinfo_call_confirm_unenrolled(call)) == 0)
+		rc = secinfo_register(flow, call->username, 0);
+	secinfo_call_record(call, flow->method_name, secinfo_register_result(rc), flow->audited);
+	secinfo_call_notify_registered(call, flow, rc);
+	return rc;
+}
+
 /* Verifies the user of CALL for PURPOSE (SPEC §4.2, §4.3). Returns the PAM code. */
 static int
 secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
@@ -286,7 +384,22 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	} else {
 		rc = secinfo_flow_verify(&flow);
 	}
+	secinfo_flow_steps_write(&flow);     /* a code sent, then no answer: still audited */
 	secinfo_plugin_unload(&flow.plugin); /* loaded only when a code is sent (plugin.c) */
+	if (rc == 0 && purpose == SECINFO_PURPOSE_2FA &&
+	    (rc = secinfo_register_after_pass(&flow, call->username)) == 1) {
+		/* The pass is spent and its success recorded; the registration's outcome is the
+		 * sign-in's (SPEC 13: once offered, it is not skipped). */
+		flow.audited = 0;
+		rc = secinfo_register(&flow, call->username, 1);
+		secinfo_call_record(call, flow.method_name, secinfo_register_result(rc),
+				    flow.audited);
+		secinfo_call_notify_registered(call, &flow, rc);
+		return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
+	}
+	if (rc == SECINFO_ERR_NOT_ENROLLED && !denied &&
+	    (rc = secinfo_verify_register(call, &flow)) != SECINFO_ERR_NOT_ENROLLED)
+		return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
 	if (rc == SECINFO_ERR_NOT_ENROLLED && call->args.nullok && !denied &&
 	    (rc = secinfo_call_confirm_unenrolled(call)) == 0) {
 		secinfo_call_record(call, "", "ignored-not-enrolled", 0);
@@ -307,6 +420,7 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	    pam_set_data(call->pamh, SECINFO_RESET_DATA, (void *)(uintptr_t)SECINFO_RESET_VERIFIED,
 			 NULL) != PAM_SUCCESS)
 		rc = SECINFO_ERR_NOMEM;
+	secinfo_call_notify(call, &flow, rc, purpose);
 	return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
 }
 

@@ -32,6 +32,8 @@ enum secinfo_admin_option {
 	SECINFO_OPT_SINCE = 1u << 6,
 	SECINFO_OPT_ANSWERS_FILE = 1u << 7,
 	SECINFO_OPT_SECRET_FILE = 1u << 8,
+	SECINFO_OPT_LIFETIME = 1u << 9,
+	SECINFO_OPT_USES = 1u << 10,
 };
 
 /* One command's arguments after the command words. */
@@ -40,7 +42,8 @@ struct secinfo_admin_args {
 	/* --secret is copied here (guarded memory, freed by main) and wiped from argv at once. */
 	char *secret;
 	const char *user, *since, *answers_file, *secret_file;
-	char **words; /* positional arguments, in order */
+	const char *lifetime, *uses; /* tap issue */
+	char **words;                /* positional arguments, in order */
 	int n_words;
 	const char *command; /* "user show", for messages */
 };
@@ -74,6 +77,9 @@ int secinfo_admin_cmd_question_add(struct secinfo_admin *admin,
 				   const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_question_list(struct secinfo_admin *admin,
 				    const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_tap_issue(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_tap_revoke(struct secinfo_admin *admin,
+				 const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
 				      const struct secinfo_admin_args *args);
 
@@ -85,6 +91,16 @@ int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
  */
 int secinfo_admin_method_store(struct secinfo_admin *admin, const char *user,
 			       const struct secinfo_enrollment *enrollment);
+
+/* --- notify.c ---------------------------------------------------------------------------- */
+
+/* After a committed change to user NAME: sends the notice of EVENT (SPEC 15) about method
+ * METHOD_ID when [notify] events lists it, to USER's addresses (NULL: NAME as stored now; a
+ * deletion passes the user as before it, so the removed address is told too). A failure is
+ * printed as a warning and audited; the change stands. */
+void secinfo_admin_notify(struct secinfo_admin *admin, const char *name,
+			  const struct secinfo_user *user, enum secinfo_notify_event event,
+			  long long method_id);
 
 /* --- util.c ------------------------------------------------------------------------------ */
 

@@ -202,7 +202,7 @@ secinfo_admin_check_user(const char *name, void *data)
 		return 0;
 	}
 	for (size_t i = 0; i < user->n_methods; i++)
-		if (!(conf->methods & SECINFO_KIND_BIT(user->methods[i].kind)))
+		if (!secinfo_method_allowed(conf, user->methods[i].kind))
 			check->disallowed[user->methods[i].kind]++;
 	secinfo_user_free(user);
 	return 0;

@@ -182,6 +182,10 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 			"'%s' is not a kind of method: app, sms, call, key, "
 			"email or questions",
 			args->words[1]);
+	if (ops->temporary)
+		return secinfo_admin_usage_fail("a %s is not added as a method: issue one with "
+						"'secinfo-admin %s issue %s'",
+						ops->noun, ops->name, args->words[0]);
 	rc = secinfo_admin_add_usage(args, ops);
 	if (rc == SECINFO_OK)
 		rc = secinfo_admin_user_name_check(args->words[0]);
@@ -281,7 +285,9 @@ secinfo_admin_method_store(struct secinfo_admin *admin, const char *name,
 	if (rc != 0)
 		return secinfo_admin_fail("cannot add the method: %s; nothing added",
 					  secinfo_strerror(rc));
-	return secinfo_admin_report_added(admin, name, id, e->n_answers);
+	rc = secinfo_admin_report_added(admin, name, id, e->n_answers);
+	secinfo_admin_notify(admin, name, NULL, SECINFO_NOTIFY_METHOD_ADDED, id);
+	return rc;
 }
 
 /* Lists the ids of USER's methods of KIND into OUT ("3, 5"). */
@@ -394,6 +400,7 @@ secinfo_admin_cmd_method_delete(struct secinfo_admin *admin, const struct secinf
 	rc = secinfo_admin_user_load(admin, user->name, &after);
 	if (rc == SECINFO_OK)
 		secinfo_admin_say_default(after);
+	secinfo_admin_notify(admin, user->name, user, SECINFO_NOTIFY_METHOD_DELETED, m->id);
 out:
 	secinfo_user_free(after);
 	secinfo_user_free(user);
@@ -410,6 +417,13 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 	rc = secinfo_admin_method_find(admin, args, &user, &m);
 	if (rc != SECINFO_OK)
 		goto out;
+	if (secinfo_kind_is_temporary(m->kind)) {
+		rc = secinfo_admin_fail("a %s is never the default: it is offered first while it "
+					"is active; choose an app, text message, call or security "
+					"key method as the default",
+					secinfo_method_ops(m->kind)->noun);
+		goto out;
+	}
 	if (!(secinfo_kind_purposes(m->kind) & SECINFO_PURPOSE_2FA)) {
 		rc = secinfo_admin_fail(
 			"%s can only be used for password reset; choose an app, text "
@@ -435,6 +449,7 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 		printf("Note: [policy] methods does not allow %s now; sign-in uses the next usable "
 		       "method until it does.\n",
 		       secinfo_kind_name(m->kind));
+	secinfo_admin_notify(admin, user->name, user, SECINFO_NOTIFY_DEFAULT_CHANGED, m->id);
 out:
 	secinfo_user_free(user);
 	return rc;

@@ -90,13 +90,18 @@ secinfo_admin_method_json(const struct secinfo_admin *admin, const struct secinf
 {
 	unsigned usable = secinfo_admin_usable_for(admin->conf, m->kind);
 	const char *sep = "";
+	char expires[64] = "";
+
+	/* A pass has no detail of its own: SPEC 14 shows "expires ISO-8601". */
+	if (secinfo_kind_is_temporary(m->kind))
+		secinfo_method_describe(m, 1, expires, sizeof(expires));
 
 	printf("{\"id\": %lld, ", m->id);
 	secinfo_json_key(stdout, "kind");
 	secinfo_json_string(stdout, secinfo_kind_name(m->kind));
 	fputs(", ", stdout);
 	secinfo_json_key(stdout, "detail");
-	secinfo_json_string(stdout, m->detail != NULL ? m->detail : "");
+	secinfo_json_string(stdout, m->detail != NULL ? m->detail : expires);
 	fputs(", \"usable_for\": [", stdout);
 	if (usable & SECINFO_PURPOSE_2FA) {
 		fputs("\"2fa\"", stdout);
@@ -138,16 +143,23 @@ static void
 secinfo_admin_method_detail(const struct secinfo_method *m, char *out, size_t size)
 {
 	static const char *const algorithms[] = {"SHA1", "SHA256", "SHA512"};
+	char expires[64];
 
-	if (m->detail != NULL)
+	if (m->detail != NULL) {
 		snprintf(out, size, "%s", m->detail);
-	else if (secinfo_kind_has_otp(m->kind) && m->otp.hotp)
+	} else if (secinfo_kind_is_temporary(m->kind)) {
+		secinfo_method_describe(m, 1, expires, sizeof(expires));
+		snprintf(out, size, "%s, %lld sign-in%s left", expires, m->uses,
+			 m->uses == 1 ? "" : "s");
+	} else if (secinfo_kind_has_otp(m->kind) && m->otp.hotp) {
 		snprintf(out, size, "HOTP, %u digits", m->otp.digits);
-	else if (secinfo_kind_has_otp(m->kind) && m->otp.algorithm >= 0 && m->otp.algorithm <= 2)
+	} else if (secinfo_kind_has_otp(m->kind) && m->otp.algorithm >= 0 &&
+		   m->otp.algorithm <= 2) {
 		snprintf(out, size, "TOTP, %s, %u digits, %u s", algorithms[m->otp.algorithm],
 			 m->otp.digits, m->otp.period);
-	else
+	} else {
 		snprintf(out, size, "-");
+	}
 }
 
 static int

@@ -61,6 +61,11 @@ static const struct secinfo_admin_command secinfo_admin_commands[] = {
 	 secinfo_admin_cmd_question_list},
 	{"question", "retire", "ID", "stop asking and offering a security question", 0, 1, 1,
 	 secinfo_admin_cmd_question_retire},
+	{"tap", "issue", "USER [--lifetime DURATION] [--uses N]",
+	 "issue a temporary access pass (printed once; DURATION 10m..30d, N 1..10)",
+	 SECINFO_OPT_LIFETIME | SECINFO_OPT_USES, 1, 1, secinfo_admin_cmd_tap_issue},
+	{"tap", "revoke", "USER", "revoke a user's temporary access pass", 0, 1, 1,
+	 secinfo_admin_cmd_tap_revoke},
 	{"audit", NULL, "[--user USER] [--since WHEN] [--json]",
 	 "show the audit trail (WHEN: 2026-11-22, 2026-11-22T10:00:00Z, 30m, 7d)",
 	 SECINFO_OPT_USER | SECINFO_OPT_SINCE | SECINFO_OPT_JSON, 0, 0, secinfo_admin_cmd_audit},
@@ -91,6 +96,8 @@ static const struct option secinfo_admin_options[] = {
 	{"since", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 6},
 	{"answers-file", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 7},
 	{"secret-file", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 8},
+	{"lifetime", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 9},
+	{"uses", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 10},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -209,6 +216,10 @@ secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, char *v
 		slot = &args->answers_file;
 	else if (bit == SECINFO_OPT_SECRET_FILE)
 		slot = &args->secret_file;
+	else if (bit == SECINFO_OPT_LIFETIME)
+		slot = &args->lifetime;
+	else if (bit == SECINFO_OPT_USES)
+		slot = &args->uses;
 	if (args->options & bit)
 		return secinfo_admin_usage_fail("--%s is given twice",
 						secinfo_admin_options[index].name);

@@ -333,7 +333,7 @@ secinfo_admin_purposes_text(unsigned purposes, char *out, size_t size)
 unsigned
 secinfo_admin_usable_for(const struct secinfo_conf *conf, enum secinfo_kind kind)
 {
-	if (!(conf->methods & SECINFO_KIND_BIT(kind)))
+	if (!secinfo_method_allowed(conf, kind))
 		return 0;
 	return secinfo_kind_purposes(kind);
 }

@@ -8,7 +8,8 @@ then types ANSWER and Enter. With --any the prompts may come in any order (secur
 are asked in random order), and those that never come before the command ends are not an
 error. An ANSWER that starts with "!" is a shell command run at the moment its prompt appears;
 what it prints (without the final newline) is typed: a code sent by text message, or a TOTP
-code for the current step, is only known then. The ANSWER "^D" types Ctrl-D (end of file)
+code for the current step, is only known then. The command reads the transcript so far on its
+standard input (a secret the program has just shown, for example). The ANSWER "^D" types Ctrl-D (end of file)
 alone. Each wait, and the wait for the end, lasts at most --timeout seconds (default 20).
 
 Prints the whole transcript, then exits with the command's exit status: 124 when a prompt
@@ -98,7 +99,7 @@ def answer_text(term, answer):
     """ANSWER as typed: the output of its command for "!command"."""
     if not answer.startswith("!"):
         return answer
-    done = subprocess.run(["sh", "-c", answer[1:]], stdout=subprocess.PIPE)
+    done = subprocess.run(["sh", "-c", answer[1:]], input=term.seen, stdout=subprocess.PIPE)
     if done.returncode != 0:
         term.give_up("answer command failed: %s" % answer[1:], 125)
     return done.stdout.decode().rstrip("\n")

@@ -37,6 +37,9 @@ url = http://127.0.0.1:9/sms
 [email]
 smtp_url = smtp://127.0.0.1:25
 from = secinfo@example.net
+# No notices: their notify rows would be in the audit trail checked below (tests/pam/notify.sh).
+[notify]
+events =
 EOF
 }
 

@@ -174,9 +174,80 @@ test_deterministic(void)
 	free(b.text);
 }
 
+/* Composes a notice (SPEC 15) to bob: NOTICE as the body, SUBJECT its subject. */
+static struct composed
+compose_notice(const char *notice, const char *subject)
+{
+	char url[] = "smtp://127.0.0.1:25", code_subject[] = "Your verification code";
+	char from[] = "Security info <noreply@example.org>", issuer[] = "Example Org";
+	struct secinfo_conf conf = {.smtp_url = url,
+				    .email_from = from,
+				    .email_subject = code_subject,
+				    .issuer = issuer,
+				    .code_lifetime = 300};
+	struct secinfo_delivery_request request = {.channel = SECINFO_CHANNEL_EMAIL,
+						   .to = "bob@example.net",
+						   .user = "bob",
+						   .notice = notice,
+						   .subject = subject};
+	struct secinfo_delivery_result result = {0};
+	struct secinfo_smtp_mail mail = {0};
+	struct composed out = {0};
+
+	out.rc = secinfo_smtp_check(&conf, &request, &mail, &result);
+	if (out.rc == 0)
+		out.rc = secinfo_smtp_compose(&conf, &request, &mail, DATE, ID, &result);
+	if (out.rc == 0)
+		out.text = strdup(secinfo_buf_text(&mail.message));
+	snprintf(out.detail, sizeof(out.detail), "%s", result.detail);
+	secinfo_buf_free(&mail.message);
+	return out;
+}
+
+/* A notice: its own subject, its lines with CRLF, no code and no expiry line; a notice with a
+ * control character or without a subject is refused before any connection. */
+static void
+test_notice(void)
+{
+	struct composed c = compose_notice("Hello bob,\n\nA method was added.\n\nIf this was "
+					   "not you, contact your administrator.",
+					   "Security info changed");
+	char long_line[1200];
+
+	CHECK_INT(c.rc, 0, "a notice is composed");
+	CHECK(c.text != NULL && strstr(c.text, "\r\nSubject: Security info changed\r\n") != NULL,
+	      "the notice's subject, not [email] subject");
+	CHECK(c.text != NULL && strstr(c.text, "\r\n\r\nHello bob,\r\n\r\nA method was added."
+					       "\r\n\r\nIf this was not you, contact your "
+					       "administrator.\r\n") != NULL,
+	      "the body is the notice, lines ending in CRLF");
+	CHECK(c.text != NULL && strstr(c.text, "expires") == NULL &&
+		      strstr(c.text, "verification code") == NULL,
+	      "no code lines in a notice");
+	free(c.text);
+	c = compose_notice("A method was added.\001", "Security info changed");
+	CHECK_INT(c.rc, SECINFO_ERR_INVALID, "a control character in a notice is refused");
+	free(c.text);
+	c = compose_notice("A method was added.\r\nBcc: eve@example.org", "Security info changed");
+	CHECK_INT(c.rc, SECINFO_ERR_INVALID, "a CR in a notice is refused");
+	free(c.text);
+	c = compose_notice("A method was added.", NULL);
+	CHECK_INT(c.rc, SECINFO_ERR_INVALID, "a notice without a subject is refused");
+	free(c.text);
+	c = compose_notice("A method was added.", "Changed\r\nBcc: eve@example.org");
+	CHECK_INT(c.rc, SECINFO_ERR_INVALID, "a subject with a line break is refused");
+	free(c.text);
+	memset(long_line, 'a', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	c = compose_notice(long_line, "Security info changed");
+	CHECK_INT(c.rc, SECINFO_ERR_INVALID, "a notice longer than a mail line allows is refused");
+	free(c.text);
+}
+
 int
 main(void)
 {
+	test_notice();
 	test_from_too_long_once_quoted();
 	test_from_badly_quoted();
 	test_empty_message();

@@ -7,7 +7,8 @@ admin init >/dev/null
 enroll_app alice
 
 for args in "bogus" "nullok bogus" "nullok=1" "purpose=other" "methods=app,fax" "methods=" \
-	"config=relative/path" "debug=yes" "exhausted=" "exhausted=auth_err" "exhausted"; do
+	"config=relative/path" "debug=yes" "exhausted=" "exhausted=auth_err" "exhausted" \
+	"register=yes"; do
 	service bad $args
 	expect_pam "$UNAVAIL" "$(echo 000000)" bad alice authenticate
 	expect_in "$LAST_OUT" "unknown or invalid module argument"
@@ -15,7 +16,17 @@ for args in "bogus" "nullok bogus" "nullok=1" "purpose=other" "methods=app,fax" 
 done
 pass "unknown or malformed arguments fail closed and are logged"
 
-service good debug echo_code autosend methods=app,key
+# register is for sign-in only: with purpose=reset (either order) a configuration error.
+for args in "purpose=reset register" "register purpose=reset nullok"; do
+	service bad $args
+	expect_pam "$UNAVAIL" "$(echo 000000)" bad alice authenticate
+	expect_in "$LAST_OUT" "the module argument 'register' is only for purpose=2fa"
+	expect_not_in "$LAST_OUT" "Verification code"
+	expect_pam "$UNAVAIL" "$(echo 000000)" bad nobody authenticate
+done
+pass "register with purpose=reset fails closed and says why"
+
+service good debug echo_code autosend methods=app,key register
 fresh_step
 expect_pam success "$(totp $SECRET_DEFAULT)" good alice authenticate
 pass "all valid arguments together are accepted"

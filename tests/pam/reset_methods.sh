@@ -50,7 +50,12 @@ m = [json.loads(l) for l in open(sys.argv[1])][-1]
 print(re.search(r"code is (\d+)", m["data"]).group(1))' "$LOG"
 	printf 'old-e\nnew-e\nnew-e\n'
 } | pam passwd erin chauthtok 2>&1) || fail "reset by email failed: $LAST_OUT"
-[ "$(requests)" = $((before + 1)) ] || fail "expected exactly one mail for the reset"
+# One mail with the code, then the password-reset notice (SPEC 15) once it is verified.
+[ "$(requests)" = $((before + 2)) ] || fail "expected the code's mail and the reset notice"
+python3 -c 'import json, sys
+m = [json.loads(l) for l in open(sys.argv[1])][-2:]
+assert "code is" in m[0]["data"] and "Subject: Password reset verified" in m[1]["data"], m' "$LOG" ||
+	fail "expected the code, then the notice"
 expect_in "$LAST_OUT" "Press Enter to receive a code by email to e***@example.net"
 [ "$(stored erin)" = new-e ] || fail "the password was not set after the email code"
 python3 -c 'import json, sys

@@ -47,8 +47,8 @@ expect_pam "Authentication failure" "$(printf '000000\n000001\n000002\n')" login
 expect_in "$LAST_OUT" "result=failure"
 pass "three wrong codes: PAM_AUTH_ERR"
 
-# The deciding try writes the decision's row in its own transaction: one row per sign-in,
-# none per wrong answer, none twice.
+# The deciding try writes the decision's row in its own transaction: one auth row per sign-in
+# (wrong answers have rows of their own, tests/pam/audit_events.sh), none twice.
 audit=$(admin audit --user alice --json)
 python3 -c 'import json,sys; rows=json.loads(sys.argv[1]); r=[x["result"] for x in rows if x["event"]=="auth"]
 assert r == ["success", "success", "failure"], r' "$audit" ||

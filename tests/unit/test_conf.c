@@ -383,7 +383,7 @@ test_line_problems(void)
 			"provider = smpp");
 	check_one_error("[policy]\nmethods = app fax\n",
 			FILE_NAME ":2: [policy] methods = 'app fax' names a method that does not "
-				  "exist (app sms call key email questions)",
+				  "exist (app sms call key email questions tap)",
 			"methods with a kind that does not exist");
 	check_one_error("[policy]\ntries = 3\nmax_failures = 5\ntries = 4\n",
 			FILE_NAME ":4: key 'tries' in [policy] is given twice", "a key twice");
@@ -685,7 +685,8 @@ test_spec_example(void)
 		CHECK_INT(problems.is_error[i], 0, "SPEC example warning %zu is a warning", i);
 	}
 	if (conf != NULL) {
-		CHECK_INT(conf->methods, SECINFO_KINDS_ALL, "all six methods allowed");
+		CHECK_INT(conf->methods, SECINFO_KINDS_ALL & ~SECINFO_KIND_BIT(SECINFO_KIND_TAP),
+			  "all six methods allowed");
 		CHECK_STR(conf->issuer, "example.org", "issuer with its comment cut");
 		CHECK_STR(conf->email_from, "Security info <noreply@example.org>", "email from");
 		CHECK_STR(conf->blocked_domains, "example.org corp.example.org",
@@ -810,6 +811,18 @@ test_args(void)
 	CHECK_INT(args.methods, SECINFO_KIND_BIT(SECINFO_KIND_KEY), "methods=key");
 	CHECK(!args.nullok, "flags reset between parses");
 	check_args_ok(1, (const char *[]){"nullok"}, "nullok alone");
+	CHECK_INT(secinfo_args_parse(2, (const char *[]){"register", "nullok"}, &args, &bad), 0,
+		  "register accepted");
+	CHECK_INT(args.registration, 1, "register sets registration");
+	CHECK_INT(secinfo_args_parse(1, (const char *[]){"nullok"}, &args, &bad), 0, "nullok");
+	CHECK_INT(args.registration, 0, "registration off by default");
+	check_args_ok(2, (const char *[]){"purpose=2fa", "register"}, "register with purpose=2fa");
+	/* Registration never proves a reset: a configuration error, wherever the purpose is. */
+	check_args_bad(2, (const char *[]){"register", "purpose=reset"}, 0,
+		       "register before purpose=reset");
+	check_args_bad(3, (const char *[]){"debug", "purpose=reset", "register"}, 2,
+		       "register after purpose=reset");
+	check_args_bad(1, (const char *[]){"register=yes"}, 0, "register=yes");
 
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		const char *argv[3] = {"debug", refused[i], "nullok"};

@@ -16,6 +16,7 @@ test_names(void)
 		[SECINFO_KIND_APP] = "app",     [SECINFO_KIND_SMS] = "sms",
 		[SECINFO_KIND_CALL] = "call",   [SECINFO_KIND_KEY] = "key",
 		[SECINFO_KIND_EMAIL] = "email", [SECINFO_KIND_QUESTIONS] = "questions",
+		[SECINFO_KIND_TAP] = "tap",
 	};
 
 	for (int k = 0; k < SECINFO_KIND_COUNT; k++) {
@@ -85,7 +86,11 @@ test_parse_list(void)
 
 	CHECK_INT(secinfo_kind_parse_list(" app,sms , call\tkey,,email  questions ", &mask, &bad),
 		  0, "spaces, tabs and commas mixed parse");
-	CHECK_INT(mask, SECINFO_KINDS_ALL, "all six kinds in the mask");
+	CHECK_INT(mask, SECINFO_KINDS_ALL & ~SECINFO_KIND_BIT(SECINFO_KIND_TAP),
+		  "all six registered kinds in the mask");
+	CHECK_INT(secinfo_kind_parse_list("app tap", &mask, &bad), 0, "\"app tap\" parses");
+	CHECK_INT(mask, SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_TAP),
+		  "\"app tap\" mask");
 
 	CHECK_INT(secinfo_kind_parse_list("sms,sms", &mask, &bad), 0, "a repeated kind parses");
 	CHECK_INT(mask, SECINFO_KIND_BIT(SECINFO_KIND_SMS), "repeated kind gives one bit");
@@ -151,7 +156,8 @@ test_usable_kinds(void)
 			  SECINFO_KIND_BIT(SECINFO_KIND_CALL);
 
 	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_2FA),
-		  two_fa, "2fa: app, sms, call (never email or questions; key not yet)");
+		  two_fa | SECINFO_KIND_BIT(SECINFO_KIND_TAP),
+		  "2fa: app, sms, call, tap (never email or questions; key not yet)");
 	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_RESET),
 		  two_fa | SECINFO_KIND_BIT(SECINFO_KIND_EMAIL) |
 			  SECINFO_KIND_BIT(SECINFO_KIND_QUESTIONS),
@@ -160,6 +166,26 @@ test_usable_kinds(void)
 	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KIND_BIT(SECINFO_KIND_EMAIL),
 					      SECINFO_PURPOSE_RESET),
 		  SECINFO_KIND_BIT(SECINFO_KIND_EMAIL), "policy and methods= intersect");
+
+	/* A pass is issued by an administrator: [policy] methods does not govern it, a
+	 * service's explicit methods= does; never for a reset. */
+	conf.methods = SECINFO_KIND_BIT(SECINFO_KIND_APP);
+	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_2FA),
+		  SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_TAP),
+		  "tap is usable for 2fa with [policy] methods = app");
+	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KIND_BIT(SECINFO_KIND_APP),
+					      SECINFO_PURPOSE_2FA),
+		  SECINFO_KIND_BIT(SECINFO_KIND_APP), "methods=app leaves tap out");
+	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_RESET) &
+			  SECINFO_KIND_BIT(SECINFO_KIND_TAP),
+		  0, "tap is never usable for a reset");
+	CHECK(secinfo_method_allowed(&conf, SECINFO_KIND_TAP) &&
+		      !secinfo_method_allowed(&conf, SECINFO_KIND_SMS),
+	      "allowed: tap always, sms only when listed");
+	CHECK(!secinfo_kind_can_be_default(SECINFO_KIND_TAP) &&
+		      secinfo_kind_can_be_default(SECINFO_KIND_APP) &&
+		      !secinfo_kind_can_be_default(SECINFO_KIND_EMAIL),
+	      "tap is never a default; app can be, email not");
 }
 
 int

@@ -993,8 +993,8 @@ collect_audit_text(const struct secinfo_audit_entry *e, void *data)
 	return 0;
 }
 
-/* Schema 1 -> 3: every row survives, with its id, and ids are never used again; the audit
- * trail gains actor and host (empty for the old rows). */
+/* Schema 1 -> 4: every row survives, with its id, and ids are never used again; the audit
+ * trail gains actor and host (empty for the old rows); methods gain expires and uses (tap). */
 static void
 test_migration(void)
 {
@@ -1017,7 +1017,24 @@ test_migration(void)
 	if (store == NULL)
 		goto out;
 	raw_text(path_of("v1.db"), "PRAGMA user_version", text, sizeof(text));
-	CHECK_STR(text, "3", "migrated to version 3");
+	CHECK_STR(text, "4", "migrated to version 4");
+	raw_text(
+		path_of("v1.db"),
+		"SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_table_info('methods')"
+		" ORDER BY cid)",
+		text, sizeof(text));
+	CHECK_STR(text,
+		  "id user_id kind detail otp_algorithm otp_digits otp_period otp_hotp counter "
+		  "created last_used expires uses",
+		  "methods has its columns, with expires and uses last");
+	raw_text(path_of("v1.db"),
+		 "SELECT count(*) FROM sqlite_schema WHERE name = 'methods'"
+		 " AND sql LIKE '%''questions'',''tap''%'",
+		 text, sizeof(text));
+	CHECK_STR(text, "1", "methods' kind CHECK admits tap");
+	raw_text(path_of("v1.db"), "SELECT count(*) FROM methods WHERE expires IS NOT NULL", text,
+		 sizeof(text));
+	CHECK_STR(text, "0", "the old methods have no expiry");
 	raw_text(path_of("v1.db"),
 		 "SELECT group_concat(id || ':' || actor || ':' || host, ' ') FROM audit", text,
 		 sizeof(text));
@@ -1127,6 +1144,53 @@ test_migration(void)
 	store = NULL;
 	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0, "it opens again (%s)",
 		  why_buf);
+out:
+	secinfo_store_close(store);
+	secinfo_conf_free(conf);
+}
+
+/* Schema 3 -> 4 rebuilds methods: an id deleted while the file was at version 3 (the highest
+ * one, above every id left) is still never handed out again after the step. */
+static void
+test_migration_sequence(void)
+{
+	struct secinfo_conf *conf = make_conf("v3.db", "secinfo.key");
+	struct secinfo_store *store = NULL;
+	sqlite3 *db = NULL;
+	long long id = 0;
+	char why_buf[512], text[256];
+	int built = 0;
+
+	if (conf == NULL || !CHECK(build_v1(path_of("v3.db")), "a version-1 database built"))
+		goto out;
+	if (sqlite3_open_v2(path_of("v3.db"), &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+	    secinfo_schema_migrate_to(db, 3) == 0 &&
+	    sqlite3_exec(db,
+			 "UPDATE users SET default_method = NULL WHERE id = 2;"
+			 "DELETE FROM methods WHERE id = 7;",
+			 NULL, NULL, NULL) == SQLITE_OK)
+		built = 1;
+	sqlite3_close(db);
+	if (!CHECK(built, "migrated to version 3, and olaf's method 7 (the top id) deleted"))
+		goto out;
+	raw_text(path_of("v3.db"),
+		 "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'methods') || ' ' ||"
+		 " (SELECT max(id) FROM methods)",
+		 text, sizeof(text));
+	CHECK_STR(text, "7 5", "at version 3 the counter is 7, the highest id left 5");
+	CHECK_INT(store_open(conf, 0, &store, why_buf, sizeof(why_buf)), 0,
+		  "the store opens it (%s)", why_buf);
+	if (store == NULL)
+		goto out;
+	raw_text(path_of("v3.db"), "PRAGMA user_version", text, sizeof(text));
+	CHECK_STR(text, "4", "migrated to version 4");
+	raw_text(path_of("v3.db"),
+		 "SELECT group_concat(name || '=' || seq, ' ') FROM (SELECT name, seq FROM"
+		 " sqlite_sequence ORDER BY name)",
+		 text, sizeof(text));
+	CHECK_STR(text, "methods=7 questions=4", "the counter is carried over, under its name");
+	CHECK_INT(add(store, "olaf", SECINFO_KIND_SMS, "+14255550178", 200, &id), 0, "olaf: add");
+	CHECK_INT(id, 8, "the new method gets 8, not 6 or 7");
 out:
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
@@ -2232,6 +2296,7 @@ main(void)
 	secinfo_conf_free(conf);
 	test_newer_schema();
 	test_migration();
+	test_migration_sequence();
 	test_migration_refused();
 	test_busy();
 	test_empty_database();
