@@ -16,7 +16,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,27 +39,8 @@ struct secinfo_mem_block {
 	size_t size;
 };
 
-/*
- * A spin lock, not a pthread mutex: held for a few instructions, by one thread in nearly every
- * process, while a mutex's lock and unlock cost a sign-in 100,000 instructions (two per
- * block). A thread that finds it held yields until it is free.
- */
-static int secinfo_mem_locked;
+static pthread_mutex_t secinfo_mem_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct secinfo_mem_chunk *secinfo_mem_current;
-
-static void
-secinfo_mem_lock(void)
-{
-	while (__atomic_exchange_n(&secinfo_mem_locked, 1, __ATOMIC_ACQUIRE) != 0)
-		while (__atomic_load_n(&secinfo_mem_locked, __ATOMIC_RELAXED) != 0)
-			sched_yield();
-}
-
-static void
-secinfo_mem_unlock(void)
-{
-	__atomic_store_n(&secinfo_mem_locked, 0, __ATOMIC_RELEASE);
-}
 
 static struct secinfo_mem_block *
 secinfo_mem_block(void *p)
@@ -86,13 +66,13 @@ secinfo_mem_malloc(int n)
 		b->size = size;
 		return b + 1;
 	}
-	secinfo_mem_lock();
+	pthread_mutex_lock(&secinfo_mem_lock);
 	c = secinfo_mem_current;
 	if (c == NULL || c->used + need > SECINFO_MEM_CHUNK) {
 		struct secinfo_mem_chunk *fresh = malloc(SECINFO_MEM_CHUNK);
 
 		if (fresh == NULL) {
-			secinfo_mem_unlock();
+			pthread_mutex_unlock(&secinfo_mem_lock);
 			return NULL;
 		}
 		fresh->used = sizeof(*fresh);
@@ -106,7 +86,7 @@ secinfo_mem_malloc(int n)
 	b = (struct secinfo_mem_block *)((char *)c + c->used);
 	c->used += need;
 	c->live++;
-	secinfo_mem_unlock();
+	pthread_mutex_unlock(&secinfo_mem_lock);
 	b->chunk = c;
 	b->size = size;
 	return b + 1;
@@ -126,14 +106,14 @@ secinfo_mem_free(void *p)
 		free(b);
 		return;
 	}
-	secinfo_mem_lock();
+	pthread_mutex_lock(&secinfo_mem_lock);
 	if (--c->live == 0) {
 		if (c == secinfo_mem_current)
 			c->used = sizeof(*c); /* empty: reused from its start */
 		else
 			free(c);
 	}
-	secinfo_mem_unlock();
+	pthread_mutex_unlock(&secinfo_mem_lock);
 }
 
 static int
@@ -157,15 +137,15 @@ secinfo_mem_realloc(void *p, int n)
 	/* The last block of the current chunk grows in place (sqlite grows the column array of
 	 * a table one column at a time while it parses the schema). */
 	if (c != NULL && size <= SECINFO_MEM_BIG) {
-		secinfo_mem_lock();
+		pthread_mutex_lock(&secinfo_mem_lock);
 		if (c == secinfo_mem_current && (char *)p + b->size == (char *)c + c->used &&
 		    c->used + (size - b->size) <= SECINFO_MEM_CHUNK) {
 			c->used += size - b->size;
 			b->size = size;
-			secinfo_mem_unlock();
+			pthread_mutex_unlock(&secinfo_mem_lock);
 			return p;
 		}
-		secinfo_mem_unlock();
+		pthread_mutex_unlock(&secinfo_mem_lock);
 	}
 	q = secinfo_mem_malloc(n);
 	if (q == NULL)
@@ -198,13 +178,13 @@ secinfo_mem_shutdown(void *data)
 static void
 secinfo_mem_prefork(void)
 {
-	secinfo_mem_lock();
+	pthread_mutex_lock(&secinfo_mem_lock);
 }
 
 static void
 secinfo_mem_postfork(void)
 {
-	secinfo_mem_unlock();
+	pthread_mutex_unlock(&secinfo_mem_lock);
 }
 
 void
@@ -223,12 +203,12 @@ secinfo_store_mem_setup(void)
 void
 secinfo_store_mem_release(void)
 {
-	secinfo_mem_lock();
+	pthread_mutex_lock(&secinfo_mem_lock);
 	if (secinfo_mem_current != NULL && secinfo_mem_current->live == 0) {
 		free(secinfo_mem_current);
 		secinfo_mem_current = NULL;
 	}
-	secinfo_mem_unlock();
+	pthread_mutex_unlock(&secinfo_mem_lock);
 }
 
 #else
