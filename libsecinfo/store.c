@@ -275,7 +275,6 @@ secinfo_store_sqlite_unload(void)
 	if (secinfo_store_vfs_name != NULL)
 		sqlite3_vfs_unregister(&secinfo_store_vfs);
 	secinfo_store_vfs_name = NULL;
-	secinfo_store_mem_release();
 }
 
 /*
@@ -306,8 +305,7 @@ secinfo_store_sqlite_setup(void)
 {
 	sqlite3_vfs *base;
 
-	secinfo_store_mem_setup(); /* these two before sqlite3_vfs_find initialises */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* before sqlite3_vfs_find initialises */
 	base = sqlite3_vfs_find(NULL);
 	secinfo_store_pragmas_choose();
 	if (base == NULL)

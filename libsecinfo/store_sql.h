@@ -39,11 +39,6 @@ struct secinfo_store {
 int secinfo_store_shield(struct secinfo_store *store);
 void secinfo_store_unshield(struct secinfo_store *store);
 
-/* Gives sqlite the store's allocator (store_mem.c), before sqlite initialises; and frees
- * what it keeps when the module is unloaded. Nothing unless sqlite is the module's own. */
-void secinfo_store_mem_setup(void);
-void secinfo_store_mem_release(void);
-
 /* One result row, valid only during the callback that receives it. */
 struct secinfo_sql_row {
 	sqlite3_stmt *stmt;
