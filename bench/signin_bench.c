@@ -607,9 +607,9 @@ bench_drive(struct bench *b, const char *service, const char *user, const char *
 	snprintf(warm, sizeof(warm), "%d", warmup);
 	snprintf(count, sizeof(count), "%d", reps);
 	snprintf(log, sizeof(log), "--log-file=%s/callgrind.log", b->dir);
-	/* one profile per service and count, kept with -k for callgrind_annotate */
-	snprintf(cgout, sizeof(cgout), "--callgrind-out-file=%s/callgrind.out.%ld.%s.%s", b->dir,
-		 b->users, service, user);
+	/* one profile per service, count, user and outcome, kept with -k for callgrind_annotate */
+	snprintf(cgout, sizeof(cgout), "--callgrind-out-file=%s/callgrind.out.%ld.%s.%s.%s", b->dir,
+		 b->users, service, user, expect);
 	snprintf(trace, sizeof(trace), "%s/strace.log", b->dir);
 	if (pipe(fds) != 0)
 		bench_die("pipe: %s", strerror(errno));

@@ -151,6 +151,25 @@ secinfo_unseal(const unsigned char *key, const char *ad, const unsigned char *se
 }
 
 int
+secinfo_unseal_public(const unsigned char *key, const char *ad, const unsigned char *sealed,
+		      size_t sealed_len, unsigned char *out, size_t out_size, size_t *plain_len)
+{
+	unsigned long long mlen = 0;
+
+	*plain_len = 0;
+	if (sealed_len < SECINFO_NONCE_BYTES + SECINFO_TAG_BYTES ||
+	    sealed_len - SECINFO_NONCE_BYTES - SECINFO_TAG_BYTES > out_size)
+		return SECINFO_ERR_CORRUPT;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    out, &mlen, NULL, sealed + SECINFO_NONCE_BYTES,
+		    sealed_len - SECINFO_NONCE_BYTES, (const unsigned char *)ad, strlen(ad), sealed,
+		    key) != 0)
+		return SECINFO_ERR_CORRUPT;
+	*plain_len = (size_t)mlen;
+	return 0;
+}
+
+int
 secinfo_equal(const void *a, const void *b, size_t len)
 {
 	return sodium_memcmp(a, b, len) == 0;

@@ -91,6 +91,41 @@ secinfo_file_open(const char *path, enum secinfo_file_access access, const char 
 }
 
 int
+secinfo_file_check(const char *path, enum secinfo_file_access access, struct stat *st_out,
+		   const char **why)
+{
+	const char *dummy;
+	struct stat st;
+	int fd, rc;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		*why = errno == ELOOP ? "is a symbolic link" : strerror(errno);
+		return errno == ENOENT  ? SECINFO_ERR_NOT_FOUND
+		       : errno == ELOOP ? SECINFO_ERR_UNSAFE
+					: SECINFO_ERR_IO;
+	}
+	rc = fstat(fd, &st) == 0 ? 0 : SECINFO_ERR_IO;
+	if (rc != 0)
+		*why = strerror(errno);
+	close(fd);
+	/* O_PATH|O_NOFOLLOW opens a symbolic link itself, where open() without O_PATH fails
+	 * with ELOOP: the type check below refuses it as not a regular file. */
+	if (rc == 0 && S_ISLNK(st.st_mode)) {
+		*why = "is a symbolic link";
+		return SECINFO_ERR_UNSAFE;
+	}
+	if (rc == 0)
+		rc = secinfo_stat_check(&st, access, why);
+	if (rc == 0 && st_out != NULL)
+		*st_out = st;
+	return rc;
+}
+
+int
 secinfo_dir_check(const char *dir, const char **why)
 {
 	const char *dummy;

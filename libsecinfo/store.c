@@ -32,19 +32,16 @@ secinfo_store_check_sidecar(const struct secinfo_conf *conf, const char *suffix,
 {
 	const char *why = NULL;
 	char path[4200];
-	int fd;
+	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", conf->db_path, suffix) >= sizeof(path))
 		return SECINFO_ERR_CONFIG;
-	fd = secinfo_file_open(path, SECINFO_FILE_PUBLIC_READ, &why);
-	if (fd == SECINFO_ERR_NOT_FOUND)
+	rc = secinfo_file_check(path, SECINFO_FILE_PUBLIC_READ, NULL, &why);
+	if (rc == SECINFO_ERR_NOT_FOUND)
 		return 0;
-	if (fd < 0) {
+	if (rc != 0)
 		secinfo_store_why(why_buf, why_size, path, why);
-		return fd;
-	}
-	close(fd);
-	return 0;
+	return rc;
 }
 
 /* Checks the database's directory and the file itself before sqlite touches them. */
@@ -80,16 +77,14 @@ secinfo_store_check_files(const struct secinfo_conf *conf, int flags, char *why_
 			return SECINFO_ERR_IO;
 		}
 	}
-	fd = secinfo_file_open(conf->db_path, SECINFO_FILE_PUBLIC_READ, &why);
-	if (fd < 0) {
+	rc = secinfo_file_check(conf->db_path, SECINFO_FILE_PUBLIC_READ, &st, &why);
+	if (rc != 0) {
 		secinfo_store_why(why_buf, why_size, conf->db_path, why);
-		return fd;
+		return rc;
 	}
 	/* sqlite deletes the WAL of an empty database file: a file truncated or replaced by
 	 * mistake must not take the last writes of the real database with it. */
-	rc = fstat(fd, &st) == 0 ? 0 : SECINFO_ERR_IO;
-	close(fd);
-	if (rc == 0 && st.st_size == 0 && !(flags & SECINFO_STORE_CREATE)) {
+	if (st.st_size == 0 && !(flags & SECINFO_STORE_CREATE)) {
 		secinfo_store_why(why_buf, why_size, conf->db_path,
 				  "database is not initialised (run secinfo-admin init)");
 		rc = SECINFO_ERR_CORRUPT;
@@ -109,16 +104,16 @@ static int
 secinfo_store_key_check_row(const struct secinfo_sql_row *row, void *data)
 {
 	const unsigned char *key = data;
-	unsigned char *plain = NULL;
+	unsigned char plain[sizeof(SECINFO_KEY_CHECK_TEXT)]; /* a known text, no secret */
 	size_t sealed_len = 0, plain_len = 0;
 	const void *sealed = secinfo_sql_row_blob(row, 0, &sealed_len);
 	int rc;
 
-	rc = secinfo_unseal(key, SECINFO_KEY_CHECK_AD, sealed, sealed_len, &plain, &plain_len);
+	rc = secinfo_unseal_public(key, SECINFO_KEY_CHECK_AD, sealed, sealed_len, plain,
+				   sizeof(plain), &plain_len);
 	if (rc == 0 && (plain_len != strlen(SECINFO_KEY_CHECK_TEXT) ||
 			memcmp(plain, SECINFO_KEY_CHECK_TEXT, plain_len) != 0))
 		rc = SECINFO_ERR_CORRUPT;
-	secinfo_secret_free(plain);
 	return rc == 0 ? 0 : SECINFO_ERR_CORRUPT;
 }
 
@@ -160,12 +155,13 @@ secinfo_store_key_check(struct secinfo_store *store, int flags)
  * The WAL size, in pages, at which a commit checkpoints. The first connection to open the
  * database (in a quiet system: every sign-in) rebuilds the WAL index by reading the whole WAL,
  * about 1.6 us per page here: with sqlite's default of 1000 pages that made a sign-in 2.5
- * times as costly in CPU as before. A sign-in writes a few pages, so at 32 pages a checkpoint
- * (about 4 fsyncs: the WAL, the database, and a new WAL's header and directory) comes about
- * every eighth sign-in, and a rebuild reads at most 128 KB (bench/run.sh: 1.68 M instructions
- * per sign-in at 32 pages, 1.77 M at 128; 1.6 fsyncs per sign-in on average).
+ * times as costly in CPU as before. A sign-in writes 5 pages (the user, the method, the audit
+ * row and its two indexes), so at 16 pages a checkpoint (3 fsyncs: the WAL before it, the
+ * database, and a new WAL's header) comes about every fourth sign-in, and a rebuild reads 8
+ * pages on average: bench/run.sh, 42,000 fewer instructions per sign-in than at 32 pages, 1.85
+ * fsyncs per sign-in instead of 1.6 (the target of issue 8: at most 3).
  */
-#define SECINFO_WAL_CHECKPOINT_PAGES 32
+#define SECINFO_WAL_CHECKPOINT_PAGES 16
 
 /* The busy handler's first pause and the longest, in microseconds. */
 #define SECINFO_BUSY_FIRST_US 64
@@ -261,10 +257,12 @@ secinfo_store_vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, i
 		       int *out_flags)
 {
 	sqlite3_vfs *base = secinfo_store_vfs_base;
-	int exists = 0;
+	struct stat st;
 
+	/* lstat, not the VFS's xAccess: that calls an empty file missing, and the WAL is empty
+	 * after every checkpoint (TRUNCATE), so the connection after it synced the directory. */
 	if ((flags & SQLITE_OPEN_WAL) && (flags & SQLITE_OPEN_CREATE) && name != NULL &&
-	    base->xAccess(base, name, SQLITE_ACCESS_EXISTS, &exists) == SQLITE_OK && exists)
+	    lstat(name, &st) == 0 && S_ISREG(st.st_mode))
 		flags &= ~SQLITE_OPEN_CREATE;
 	return base->xOpen(base, name, file, flags, out_flags);
 }
@@ -279,6 +277,29 @@ secinfo_store_sqlite_unload(void)
 	secinfo_store_vfs_name = NULL;
 }
 
+/*
+ * What every connection sets: synchronous = FULL (every commit synced), secure_delete = ON
+ * (deleted rows overwritten), temp_store = MEMORY (no temporary files). Each PRAGMA costs a
+ * connection about 8,000 instructions (bench/README.md); one that sets what this sqlite was
+ * built to do anyway (Debian's: SECURE_DELETE, DEFAULT_WAL_SYNCHRONOUS=2) is left out.
+ * tests/unit/test_store checks the three settings on an open store.
+ */
+static char secinfo_store_pragmas[128];
+
+static void
+secinfo_store_pragmas_choose(void)
+{
+	int temp_in_memory = sqlite3_compileoption_used("TEMP_STORE=2") ||
+			     sqlite3_compileoption_used("TEMP_STORE=3");
+
+	snprintf(secinfo_store_pragmas, sizeof(secinfo_store_pragmas), "%s%s%s",
+		 sqlite3_compileoption_used("DEFAULT_WAL_SYNCHRONOUS=2")
+			 ? ""
+			 : "PRAGMA synchronous = FULL;",
+		 sqlite3_compileoption_used("SECURE_DELETE") ? "" : "PRAGMA secure_delete = ON;",
+		 temp_in_memory ? "" : "PRAGMA temp_store = MEMORY;");
+}
+
 static void
 secinfo_store_sqlite_setup(void)
 {
@@ -286,6 +307,7 @@ secinfo_store_sqlite_setup(void)
 
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* before sqlite3_vfs_find initialises */
 	base = sqlite3_vfs_find(NULL);
+	secinfo_store_pragmas_choose();
 	if (base == NULL)
 		return;
 	/* Every other method is the default VFS's own, with its own pAppData. */
@@ -327,10 +349,8 @@ secinfo_store_connect(struct secinfo_store *store)
 	     * no SQL can write the schema or the pages directly. */
 	    sqlite3_db_config(store->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK ||
 	    sqlite3_db_config(store->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
-	    sqlite3_exec(store->db,
-			 "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
-			 " PRAGMA temp_store = MEMORY",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	    (secinfo_store_pragmas[0] != '\0' &&
+	     sqlite3_exec(store->db, secinfo_store_pragmas, NULL, NULL, NULL) != SQLITE_OK))
 		return SECINFO_ERR_DB;
 	return 0;
 }
@@ -390,7 +410,7 @@ secinfo_store_prepare_schema(struct secinfo_store *store, int flags, const char 
 		if (rc != 0)
 			return rc;
 	}
-	return sqlite3_exec(store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) == SQLITE_OK
+	return sqlite3_db_config(store->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL) == SQLITE_OK
 		       ? 0
 		       : SECINFO_ERR_DB;
 }

@@ -163,9 +163,11 @@ int secinfo_store_failure(struct secinfo_store *store, long long user_id, unsign
  * users from others; the count is only a statistic. Returns 0 or SECINFO_ERR_DB. */
 int secinfo_store_failure_unenrolled(struct secinfo_store *store);
 
-/* Records a right answer in one transaction (a savepoint inside the caller's): unless a
- * concurrent failure locked the user meanwhile (SECINFO_ERR_LOCKED, *locked_until), clears the
- * failures and sets the method's last use. Returns 0 or a negative SECINFO_ERR_* code. */
+/* Records a right answer in one transaction (or in the caller's, without a savepoint: after
+ * an error other than SECINFO_ERR_LOCKED, which has written nothing, the caller rolls back):
+ * unless a concurrent failure locked the user meanwhile (SECINFO_ERR_LOCKED, *locked_until),
+ * clears the failures and sets the method's last use. Returns 0 or a negative SECINFO_ERR_*
+ * code. */
 int secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
 			  time_t now, long long *locked_until);
 

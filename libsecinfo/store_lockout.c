@@ -19,16 +19,17 @@ int
 secinfo_store_attempt(struct secinfo_store *store, long long user_id, unsigned max_failures,
 		      long lockout, time_t now, long long *locked_until)
 {
-	long long failures = 0, until = (long long)now + lockout;
+	long long until = (long long)now + lockout;
 	int changes = 0, rc;
 
-	rc = secinfo_store_sql_int(
-		store, &failures,
+	/* sqlite3_changes() says whether the row was counted: a RETURNING clause, which sqlite
+	 * compiles as a trigger, made this statement cost twice as much to prepare. */
+	rc = secinfo_store_sql_exec(
+		store, &changes,
 		"UPDATE users SET failures = failures + 1"
-		" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2 AND failures < ?3"
-		" RETURNING failures",
+		" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2 AND failures < ?3",
 		"iii", user_id, (long long)now, (long long)max_failures);
-	if (rc != SECINFO_ERR_NOT_FOUND)
+	if (rc != 0 || changes == 1)
 		return rc;
 	/* Not counted: locked, or as many attempts as max_failures are counted already, their
 	 * answers still being checked by parallel conversations. That is a lockout now: a guess
@@ -72,11 +73,13 @@ int
 secinfo_store_success(struct secinfo_store *store, long long user_id, long long method_id,
 		      time_t now, long long *locked_until)
 {
-	int changes = 0, rc;
+	int changes = 0, rc, own = store->depth == 0;
 
 	/* One transaction: a lock set meanwhile by a concurrent sign-in's failure wins, and the
-	 * success costs one write to disk. */
-	rc = secinfo_store_begin(store);
+	 * success costs one write to disk. Inside the caller's it takes no savepoint (two
+	 * statements more per sign-in): a refusal (SECINFO_ERR_LOCKED) has written nothing, and
+	 * after any other error the caller rolls back its transaction (store.h). */
+	rc = own ? secinfo_store_begin(store) : 0;
 	if (rc != 0)
 		return rc;
 	rc = secinfo_store_sql_exec(store, &changes,
@@ -92,9 +95,9 @@ secinfo_store_success(struct secinfo_store *store, long long user_id, long long 
 		rc = secinfo_store_sql_exec(store, NULL,
 					    "UPDATE methods SET last_used = ?1 WHERE id = ?2", "ii",
 					    (long long)now, method_id);
-	if (rc == 0)
+	if (rc == 0 && own)
 		rc = secinfo_store_commit(store);
-	if (rc != 0)
+	if (rc != 0 && own)
 		secinfo_store_rollback(store);
 	return rc;
 }

@@ -123,6 +123,17 @@ secinfo_method_fill(const struct secinfo_sql_row *row, void *element, void *data
 	return secinfo_method_decrypt(loader->store, loader->user, m, blob, blob_len);
 }
 
+/* Oldest first: by creation time, then by id. */
+static int
+secinfo_method_cmp(const void *a, const void *b)
+{
+	const struct secinfo_method *x = a, *y = b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static int
 secinfo_store_methods_load(struct secinfo_store *store, struct secinfo_user *user)
 {
@@ -132,15 +143,19 @@ secinfo_store_methods_load(struct secinfo_store *store, struct secinfo_user *use
 					  .data = &loader};
 	int rc;
 
+	/* Sorted here, not by ORDER BY: sqlite's sorter cost a sign-in 25,000 instructions
+	 * (bench/README.md), for a user's few methods. */
 	rc = secinfo_store_sql_array(
 		store, &array,
 		"SELECT id, kind, detail, otp_algorithm, otp_digits, otp_period, otp_hotp, counter,"
 		" created, last_used, expires, uses FROM methods WHERE user_id = ?1"
-		" AND " SECINFO_SQL_METHOD_ACTIVE " ORDER BY created, id",
+		" AND " SECINFO_SQL_METHOD_ACTIVE,
 		"itBIIIIiiIII", "i", user->id);
 	/* The user owns what was loaded, even on failure: secinfo_user_free wipes it. */
 	user->methods = array.array;
 	user->n_methods = array.count;
+	if (rc == 0 && array.count > 1)
+		qsort(user->methods, user->n_methods, sizeof(*user->methods), secinfo_method_cmp);
 	return rc;
 }
 
@@ -176,11 +191,16 @@ secinfo_store_user_get(struct secinfo_store *store, const char *name, struct sec
 		return SECINFO_ERR_NOMEM;
 	}
 	query.data = user;
-	rc = secinfo_store_sql(store, &query, "t", name);
-	if (rc == 0 && query.rows == 0)
-		rc = SECINFO_ERR_NOT_FOUND;
-	if (rc == 0)
-		rc = secinfo_store_methods_load(store, user);
+	/* One shield around both statements (each would raise its own: 3 system calls). */
+	rc = secinfo_store_shield(store);
+	if (rc == 0) {
+		rc = secinfo_store_sql(store, &query, "t", name);
+		if (rc == 0 && query.rows == 0)
+			rc = SECINFO_ERR_NOT_FOUND;
+		if (rc == 0)
+			rc = secinfo_store_methods_load(store, user);
+		secinfo_store_unshield(store);
+	}
 	if (rc != 0) {
 		secinfo_user_free(user);
 		return rc;
