@@ -91,6 +91,19 @@ secinfo_cmd_say_default(const struct secinfo_user *user)
 	printf("Your default method is id %lld: %s.\n", m->id, text);
 }
 
+/* What a method serves, in words. */
+static const char *
+secinfo_cmd_usable_text(unsigned usable)
+{
+	if (usable == (SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET))
+		return "sign-in and password reset";
+	if (usable == SECINFO_PURPOSE_2FA)
+		return "sign-in only";
+	if (usable == SECINFO_PURPOSE_RESET)
+		return "password reset only";
+	return "nothing: your organisation does not allow it now";
+}
+
 static void
 secinfo_cmd_show_text(const struct secinfo_cmd *cmd, const struct secinfo_user *user)
 {
@@ -120,10 +133,8 @@ secinfo_cmd_show_text(const struct secinfo_cmd *cmd, const struct secinfo_user *
 			secinfo_cmd_time(m->last_used, used, sizeof(used));
 		printf("  %lld%s %s\n      for %s; added %s; last used %s\n", m->id,
 		       m->id == user->default_method ? " (default)" : "", text,
-		       usable == 0 ? "nothing: your organisation does not allow it now"
-		       : usable & SECINFO_PURPOSE_2FA ? "sign-in and password reset"
-						      : "password reset only",
-		       created, m->last_used != 0 ? used : "never");
+		       secinfo_cmd_usable_text(usable), created,
+		       m->last_used != 0 ? used : "never");
 	}
 }
 
