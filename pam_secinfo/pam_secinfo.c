@@ -267,6 +267,23 @@ secinfo_result_name(int rc, int enrolled)
 #define SECINFO_RESET_DATA "pam_secinfo_reset"
 enum { SECINFO_RESET_VERIFIED = 1, SECINFO_RESET_IGNORED = 2 }; /* the data's value */
 
+/* The PAM environment variable that tells the application which kind passed a 2FA
+ * verification (secinfo reads it: SPEC 12, 14). Cleared when authentication starts, so that
+ * nothing set earlier in the stack or in an earlier run counts. */
+#define SECINFO_FACTOR_ENV "SECINFO_FACTOR"
+
+/* Sets SECINFO_FACTOR to KIND. Returns 0, or -1 when libpam cannot store it. */
+static int
+secinfo_factor_set(pam_handle_t *pamh, const char *kind)
+{
+	char entry[64];
+
+	if (kind == NULL || kind[0] == '\0' ||
+	    (size_t)snprintf(entry, sizeof(entry), SECINFO_FACTOR_ENV "=%s", kind) >= sizeof(entry))
+		return -1;
+	return pam_putenv(pamh, entry) == PAM_SUCCESS ? 0 : -1;
+}
+
 /* Sends USER the notice of EVENT about METHOD (or none) made by ACTOR (NULL: the user), after
  * the change or the decision is committed (SPEC 15). Whatever happens here never changes the
  * result: a failure is logged and audited. */
@@ -420,6 +437,9 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 	    pam_set_data(call->pamh, SECINFO_RESET_DATA, (void *)(uintptr_t)SECINFO_RESET_VERIFIED,
 			 NULL) != PAM_SUCCESS)
 		rc = SECINFO_ERR_NOMEM;
+	if (rc == 0 && purpose == SECINFO_PURPOSE_2FA &&
+	    secinfo_factor_set(call->pamh, flow.method_name))
+		rc = SECINFO_ERR_NOMEM;
 	secinfo_call_notify(call, &flow, rc, purpose);
 	return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
 }
@@ -448,6 +468,7 @@ secinfo_entry_verify(pam_handle_t *pamh, const char *entry, int purpose, int arg
 SECINFO_EXPORT int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	pam_putenv(pamh, SECINFO_FACTOR_ENV); /* no '=': removes it (none there is fine) */
 	return secinfo_entry_verify(pamh, "auth", -1, argc, argv);
 }
 

@@ -135,13 +135,6 @@ int secinfo_admin_user_name_check(const char *name);
  * can sign in as) or cannot answer. */
 void secinfo_admin_user_name_canonical(const char *typed, char *name, size_t size);
 
-/* Asks QUESTION on stderr and reads a line from stdin (newline removed, surrounding white space
- * trimmed). Returns 0, or -1 at end of input or on a line longer than SIZE - 1. */
-int secinfo_admin_ask(const char *question, char *answer, size_t size);
-
-/* Asks QUESTION; returns 1 only for "y" or "yes" (any case). */
-int secinfo_admin_confirm(const char *question);
-
 /* Appends an audit row for an administrator's action (inside the caller's transaction).
  * Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_admin_audit(struct secinfo_admin *admin, const char *user, const char *method,
@@ -190,11 +183,5 @@ int secinfo_admin_table_print(const struct secinfo_admin_table *table, FILE *out
 
 /* Frees the table's cells. */
 void secinfo_admin_table_free(struct secinfo_admin_table *table);
-
-/* --- qr.c -------------------------------------------------------------------------------- */
-
-/* Prints TEXT as a QR code (ECLEVEL_M) for a terminal: two module rows per line with UTF-8
- * half blocks, light modules drawn, with a quiet zone. Returns 0 or a negative SECINFO_ERR_*. */
-int secinfo_admin_qr_print(const char *text, FILE *out);
 
 #endif

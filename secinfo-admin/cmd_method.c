@@ -11,51 +11,14 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "change.h"
+#include "term.h"
 #include "username.h"
 #include "error.h"
 #include "crypto.h"
 #include "delivery.h"
 #include "kind.h"
 #include "method.h"
-
-/* The admin's side of an enrollment: prompts on the terminal, answers from standard input. */
-static int
-secinfo_admin_io_ask(void *data, int echo, const char *prompt, char **answer)
-{
-	char line[1024];
-
-	*answer = NULL;
-	if (secinfo_admin_ask(prompt, line, sizeof(line)) != 0)
-		return SECINFO_ERR_CONV;
-	*answer = strdup(line);
-	secinfo_wipe(line, sizeof(line));
-	return *answer != NULL ? 0 : SECINFO_ERR_NOMEM;
-}
-
-static int
-secinfo_admin_io_say(void *data, const char *text)
-{
-	printf("%s\n", text);
-	return fflush(stdout) == 0 ? 0 : SECINFO_ERR_IO;
-}
-
-static int
-secinfo_admin_io_show_qr(void *data, const char *uri)
-{
-	return secinfo_admin_qr_print(uri, stdout);
-}
-
-static const struct secinfo_method_io secinfo_admin_io = {
-	secinfo_admin_io_ask, secinfo_admin_io_say, secinfo_admin_io_show_qr, NULL};
-
-/* Codes leave through the delivery code linked into secinfo-admin. */
-static int
-secinfo_admin_send(void *sender, const struct secinfo_conf *conf,
-		   const struct secinfo_delivery_request *request,
-		   struct secinfo_delivery_result *result)
-{
-	return secinfo_delivery_send(conf, request, result);
-}
 
 /* Checks the options and words that only some kinds take. Returns 0 or SECINFO_ERR_USAGE. */
 static int
@@ -157,12 +120,26 @@ secinfo_admin_secret_read(const char *path, char **secret)
 	return SECINFO_OK;
 }
 
+/* The change layer, acting as root through secinfo-admin. */
+static struct secinfo_change
+secinfo_admin_change(const struct secinfo_admin *admin)
+{
+	struct secinfo_change change = {
+		.store = admin->store,
+		.conf = admin->conf,
+		.now = admin->now,
+		.service = "secinfo-admin",
+		.actor = "root",
+	};
+	return change;
+}
+
 int
 secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
 	const struct secinfo_method_ops *ops = secinfo_method_ops_by_name(args->words[1]);
-	struct secinfo_enrollment enrollment;
-	struct secinfo_user *existing = NULL;
+	struct secinfo_enrollment enrollment = {0};
+	struct secinfo_change change;
 	char why[1024] = "", *secret_file = NULL, name[SECINFO_USERNAME_MAX + 1];
 	struct secinfo_enroll_request request = {
 		.user = args->words[0],
@@ -170,8 +147,8 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 		.secret = args->secret,
 		.answers_file = args->answers_file,
 		.options = secinfo_admin_enroll_options(args),
-		.send = secinfo_admin_send,
-		.io = &secinfo_admin_io,
+		.send = secinfo_term_send,
+		.io = &secinfo_term_io,
 		.why = why,
 		.why_size = sizeof(why),
 	};
@@ -199,24 +176,14 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 		goto out;
 	secinfo_admin_user_name_canonical(args->words[0], name, sizeof(name));
 	request.user = name;
-	if (!(admin->conf->methods & SECINFO_KIND_BIT(ops->kind))) {
+	if (secinfo_change_kind_allowed(admin->conf, ops->kind) != 0) {
 		rc = secinfo_admin_fail("the organisation does not allow %s methods ([policy] "
 					"methods in %s)",
 					ops->name, admin->conf_path);
 		goto out;
 	}
-	/* Refuse a repeat before a code is sent or asked for (and again when storing). */
-	rc = secinfo_store_user_get(admin->store, name, &existing);
-	if (rc != 0 && rc != SECINFO_ERR_NOT_FOUND) {
-		rc = secinfo_admin_error(rc, "cannot read user '%s': %s", name,
-					 secinfo_strerror(rc));
-		goto out;
-	}
-	request.existing = existing;
-	request.store = admin->store;
-	request.conf = admin->conf;
-	rc = secinfo_method_enroll(ops->kind, &request, &enrollment);
-	secinfo_user_free(existing);
+	change = secinfo_admin_change(admin);
+	rc = secinfo_change_enroll(&change, ops->kind, &request, &enrollment);
 	if (rc == 0)
 		rc = secinfo_admin_method_store(admin, name, &enrollment);
 	else
@@ -264,12 +231,9 @@ secinfo_admin_method_store(struct secinfo_admin *admin, const char *name,
 	const struct secinfo_method_ops *ops = secinfo_method_ops(e->kind);
 	long long id = 0, duplicate = 0;
 	int rc;
+	struct secinfo_change change = secinfo_admin_change(admin);
 
-	rc = secinfo_store_begin(admin->store);
-	if (rc == 0)
-		rc = secinfo_enroll_store(admin->store, name, e, admin->now, &id, &duplicate);
-	/* Also after a failed begin: the rollback then has nothing to undo. */
-	rc = secinfo_admin_end(admin, rc, name, ops->name, "method-add");
+	rc = secinfo_change_method_add(&change, name, e, &id, &duplicate);
 	if (rc == SECINFO_ERR_EXISTS && ops->one_per_user)
 		return secinfo_admin_fail("%s already has %s (method id %lld); nothing added", name,
 					  ops->noun, duplicate);
@@ -290,19 +254,6 @@ secinfo_admin_method_store(struct secinfo_admin *admin, const char *name,
 	return rc;
 }
 
-/* Lists the ids of USER's methods of KIND into OUT ("3, 5"). */
-static void
-secinfo_admin_ids(const struct secinfo_user *user, enum secinfo_kind kind, char *out, size_t size)
-{
-	size_t pos = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < user->n_methods && pos < size; i++)
-		if (user->methods[i].kind == kind)
-			pos += (size_t)snprintf(out + pos, size - pos, "%s%lld", pos ? ", " : "",
-						user->methods[i].id);
-}
-
 /*
  * Finds the method WORD names: an id of USER's, or a kind USER has exactly one method of.
  * Returns 0 with *m, or a negative SECINFO_ERR_* code (message printed).
@@ -311,34 +262,28 @@ static int
 secinfo_admin_method_resolve(const struct secinfo_user *user, const char *word,
 			     struct secinfo_method **m)
 {
-	int kind = secinfo_kind_parse(word);
 	size_t count = 0;
 	char ids[256];
-	long long id;
+	int kind = secinfo_kind_parse(word), rc;
 
-	if (kind >= 0) {
-		for (size_t i = 0; i < user->n_methods; i++)
-			if ((int)user->methods[i].kind == kind && count++ == 0)
-				*m = &user->methods[i];
-		secinfo_admin_ids(user, (enum secinfo_kind)kind, ids, sizeof(ids));
-		if (count == 1)
-			return SECINFO_OK;
-		if (count == 0)
-			return secinfo_admin_fail("%s has no %s method", user->name, word);
-		return secinfo_admin_fail("%s has %zu %s methods (ids %s); say which one by its id",
-					  user->name, count, word, ids);
-	}
-	if (secinfo_id_parse(word, &id) != 0)
+	rc = secinfo_change_method_find(user, word, m, &count);
+	if (rc == SECINFO_ERR_USAGE)
 		return secinfo_admin_usage_fail(
 			"METHOD '%s' is neither a method id nor a kind (app, "
 			"sms, call, key, email, questions)",
 			word);
-	*m = secinfo_user_method(user, id);
-	if (*m == NULL)
-		return secinfo_admin_fail("%s has no method with id %lld; 'secinfo-admin user show "
+	if (rc == SECINFO_ERR_NOT_FOUND && kind >= 0)
+		return secinfo_admin_fail("%s has no %s method", user->name, word);
+	if (rc == SECINFO_ERR_NOT_FOUND)
+		return secinfo_admin_fail("%s has no method with id %s; 'secinfo-admin user show "
 					  "%s' lists them",
-					  user->name, id, user->name);
-	return SECINFO_OK;
+					  user->name, word, user->name);
+	if (rc == SECINFO_ERR_EXISTS) {
+		secinfo_change_method_ids(user, (enum secinfo_kind)kind, ids, sizeof(ids));
+		return secinfo_admin_fail("%s has %zu %s methods (ids %s); say which one by its id",
+					  user->name, count, word, ids);
+	}
+	return rc;
 }
 
 /* Opens the database and finds USER and the method METHOD names. */
@@ -356,25 +301,12 @@ secinfo_admin_method_find(struct secinfo_admin *admin, const struct secinfo_admi
 	return rc;
 }
 
-/* Deletes method M of USER and records it, in one transaction. Returns 0 or SECINFO_ERR_*. */
-static int
-secinfo_admin_method_delete_one(struct secinfo_admin *admin, const struct secinfo_user *user,
-				const struct secinfo_method *m)
-{
-	int rc;
-
-	rc = secinfo_store_begin(admin->store);
-	if (rc == 0)
-		rc = secinfo_store_method_delete(admin->store, user->name, m->id);
-	return secinfo_admin_end(admin, rc, user->name, secinfo_kind_name(m->kind),
-				 "method-delete");
-}
-
 int
 secinfo_admin_cmd_method_delete(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
 	struct secinfo_user *user = NULL, *after = NULL;
 	struct secinfo_method *m = NULL;
+	struct secinfo_change change;
 	char text[320], question[512];
 	int rc;
 
@@ -386,11 +318,12 @@ secinfo_admin_cmd_method_delete(struct secinfo_admin *admin, const struct secinf
 		 "Delete %s (id %lld) of %s? This cannot be undone. "
 		 "[y/N] ",
 		 text, m->id, user->name);
-	if (!(args->options & SECINFO_OPT_YES) && !secinfo_admin_confirm(question)) {
+	if (!(args->options & SECINFO_OPT_YES) && !secinfo_term_confirm(question)) {
 		rc = secinfo_admin_fail("nothing deleted");
 		goto out;
 	}
-	rc = secinfo_admin_method_delete_one(admin, user, m);
+	change = secinfo_admin_change(admin);
+	rc = secinfo_change_method_delete(&change, user->name, m);
 	if (rc != 0) {
 		rc = secinfo_admin_fail("cannot delete method %lld: %s; nothing deleted", m->id,
 					secinfo_strerror(rc));
@@ -412,6 +345,7 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 {
 	struct secinfo_user *user = NULL;
 	struct secinfo_method *m = NULL;
+	struct secinfo_change change;
 	int rc;
 
 	rc = secinfo_admin_method_find(admin, args, &user, &m);
@@ -435,10 +369,8 @@ secinfo_admin_cmd_method_default(struct secinfo_admin *admin, const struct secin
 		secinfo_admin_say_default(user);
 		goto out;
 	}
-	rc = secinfo_store_begin(admin->store);
-	if (rc == 0)
-		rc = secinfo_store_method_set_default(admin->store, user->name, m->id);
-	rc = secinfo_admin_end(admin, rc, user->name, secinfo_kind_name(m->kind), "method-default");
+	change = secinfo_admin_change(admin);
+	rc = secinfo_change_default_set(&change, user, m);
 	if (rc != 0) {
 		rc = secinfo_admin_error(rc, "cannot change the default: %s", secinfo_strerror(rc));
 		goto out;

@@ -7,6 +7,7 @@
 #include "admin.h"
 #include "error.h"
 #include "json.h"
+#include "term.h"
 #include "kind.h"
 
 /* State of one 'user list' while the store calls back once per user. */
@@ -252,7 +253,7 @@ secinfo_admin_cmd_user_delete(struct secinfo_admin *admin, const struct secinfo_
 		 "Delete user %s and all %zu method%s? This cannot be "
 		 "undone. [y/N] ",
 		 name, user->n_methods, user->n_methods == 1 ? "" : "s");
-	if (!(args->options & SECINFO_OPT_YES) && !secinfo_admin_confirm(question)) {
+	if (!(args->options & SECINFO_OPT_YES) && !secinfo_term_confirm(question)) {
 		rc = secinfo_admin_fail("nothing deleted");
 		goto out;
 	}

@@ -171,48 +171,6 @@ secinfo_admin_user_name_canonical(const char *typed, char *name, size_t size)
 }
 
 int
-secinfo_admin_ask(const char *question, char *answer, size_t size)
-{
-	size_t n;
-	char *start;
-
-	fflush(stdout);
-	fputs(question, stderr);
-	fflush(stderr);
-	if (fgets(answer, (int)size, stdin) == NULL) {
-		fputc('\n', stderr);
-		answer[0] = '\0';
-		return -1;
-	}
-	/* A terminal echoed the newline; for piped answers end the prompt's line ourselves. */
-	if (!isatty(STDIN_FILENO))
-		fputc('\n', stderr);
-	n = strlen(answer);
-	if (n > 0 && answer[n - 1] != '\n' && !feof(stdin)) {
-		/* Longer than any sensible answer: refuse rather than read the rest as the next one. */
-		secinfo_wipe(answer, size);
-		return -1;
-	}
-	while (n > 0 && isspace((unsigned char)answer[n - 1]))
-		answer[--n] = '\0';
-	start = answer;
-	while (isspace((unsigned char)*start))
-		start++;
-	memmove(answer, start, strlen(start) + 1);
-	return 0;
-}
-
-int
-secinfo_admin_confirm(const char *question)
-{
-	char answer[16];
-
-	if (secinfo_admin_ask(question, answer, sizeof(answer)) != 0)
-		return 0;
-	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
-}
-
-int
 secinfo_admin_audit(struct secinfo_admin *admin, const char *user, const char *method,
 		    const char *event)
 {

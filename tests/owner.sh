@@ -12,7 +12,7 @@ set -eu
 MARK=SECINFO-TEST-BUILD
 if [ "${SECINFO_OWNER_AS:-}" = "" ]; then
 	for f in pam_secinfo/.libs/pam_secinfo.so pam_secinfo/.libs/secinfo-delivery.so \
-		secinfo-admin/secinfo-admin secinfo-reset/secinfo-reset; do
+		secinfo-admin/secinfo-admin secinfo-reset/secinfo-reset secinfo/secinfo; do
 		[ -f "$top_builddir/$f" ] || { echo "FAIL: $f is not built"; exit 1; }
 		if grep -a -q "$MARK" "$top_builddir/$f"; then
 			echo "FAIL: the installed $f contains the test build ($MARK)"

@@ -125,7 +125,8 @@ for f in "$MODULE" "$PLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$C
 	/usr/share/man/man8/pam_secinfo.8.gz /usr/share/man/man8/secinfo-admin.8.gz \
 	/usr/share/man/man8/secinfo-reset.8.gz /usr/share/man/man5/secinfo.conf.5.gz \
 	/usr/share/doc/$PKG/copyright /usr/share/doc/$PKG/README.Debian \
-	/usr/share/doc/$PKG/examples/pam.d/sshd /etc/pam.d/secinfo-reset; do
+	/usr/share/doc/$PKG/examples/pam.d/sshd /etc/pam.d/secinfo-reset \
+	/usr/bin/secinfo /etc/pam.d/secinfo /usr/share/man/man1/secinfo.1.gz; do
 	check "the package contains $f" has "$f"
 done
 check "no libtool archives (.la) in the package" sh -c "! printf '%s\n' \"\$1\" | grep -q '\\.la\$'" _ "$contents"
@@ -133,6 +134,9 @@ check "the key and the database are not shipped (postinst creates them)" \
 	sh -c "! printf '%s\n' \"\$1\" | grep -q 'secinfo\\.key\|secinfo\\.db\|/var/lib/secinfo'" _ "$contents"
 check "$CONF is a conffile" sh -c "dpkg-deb -e '$DEB' '$W/control' && grep -qx '$CONF' '$W/control/conffiles'"
 check "/etc/pam.d/secinfo-reset is a conffile" grep -qx /etc/pam.d/secinfo-reset "$W/control/conffiles"
+check "/etc/pam.d/secinfo is a conffile" grep -qx /etc/pam.d/secinfo "$W/control/conffiles"
+check "/usr/bin/secinfo is shipped set-user-id root (rwsr-xr-x root/root; lintian override elevated-privileges)" \
+	sh -c "printf '%s\n' \"\$1\" | grep -q '^-rwsr-xr-x root/root .* \./usr/bin/secinfo\$'" _ "$contents"
 check "the package depends on libpam-pwquality (the secinfo-reset service needs pam_pwquality.so)" \
 	sh -c "dpkg-deb -f '$DEB' Depends | grep -q 'libpam-pwquality'"
 
@@ -162,7 +166,14 @@ check "$STATE created by postinst (root:root 700)" test "$(mode $STATE)" = "root
 check "$KEY created by postinst (root:root 600, 32 bytes)" \
 	test "$(mode $KEY) $(stat -c %s $KEY)" = "root:root 600 32"
 check "$DB created by postinst (root:root 600)" test "$(mode $DB)" = "root:root 600"
-for m in man8/pam_secinfo.8 man8/secinfo-admin.8 man8/secinfo-reset.8 man5/secinfo.conf.5; do
+check "/usr/bin/secinfo installed set-user-id root (root:root 4755)" \
+	test "$(mode /usr/bin/secinfo)" = "root:root 4755"
+# As a user who is not root: refuses -c before asking anything.
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/secinfo -c /dev/null </dev/null 2>&1) || true
+check "the installed secinfo refuses -c for a user who is not root" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'only for root; run secinfo as yourself'" _ "$out"
+for m in man8/pam_secinfo.8 man8/secinfo-admin.8 man8/secinfo-reset.8 man5/secinfo.conf.5 \
+	man1/secinfo.1; do
 	check "man page /usr/share/man/$m.gz installed" test -s /usr/share/man/$m.gz
 done
 check "the pam-auth-update profile is off by default" grep -qx 'Default: no' "$PROFILE"
@@ -228,7 +239,7 @@ if apt-get purge -y -q $PKG >"$W/purge.log" 2>&1; then ok "apt-get purge $PKG"; 
 	tail -n 20 "$W/purge.log" | sed 's/^/    /'
 fi
 for f in "$MODULE" "$PLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$CONF" "$KEY" \
-	"$STATE" "$PROFILE" /usr/share/doc/$PKG /usr/share/man/man8/pam_secinfo.8.gz \
+	/usr/bin/secinfo /etc/pam.d/secinfo "$STATE" "$PROFILE" /usr/share/doc/$PKG /usr/share/man/man8/pam_secinfo.8.gz \
 	/usr/share/man/man5/secinfo.conf.5.gz; do
 	check "after purge: $f is gone" test ! -e "$f" -a ! -L "$f"
 done
@@ -240,7 +251,7 @@ check "after purge: no pam_secinfo in /etc/pam.d/common-*" sh -c '! grep -q pam_
 left=
 for f in $(printf '%s\n' "$contents" | awk '{print substr($6, 2)}'); do
 	f=${f%/}
-	case $f in "" | /etc | /etc/pam.d | /etc/security | /lib | /lib/"$MA" | "$SECDIR" | /usr | /usr/sbin | \
+	case $f in "" | /etc | /etc/pam.d | /etc/security | /lib | /lib/"$MA" | "$SECDIR" | /usr | /usr/sbin | /usr/bin | \
 		/usr/share | /usr/share/doc | /usr/share/man | /usr/share/man/man? | \
 		/usr/share/pam-configs) continue ;;
 	esac

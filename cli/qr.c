@@ -1,14 +1,15 @@
+/* The QR code of an otpauth:// URI on the terminal (libsecinfo/qr.c renders it). */
 #include "config.h"
 
 #include <stdio.h>
 #include <unistd.h>
 
-#include "admin.h"
 #include "error.h"
 #include "qr.h"
+#include "term.h"
 
 int
-secinfo_admin_qr_print(const char *text, FILE *out)
+secinfo_term_qr_print(const char *text, FILE *out)
 {
 	char *rendering = NULL;
 	int rc = secinfo_qr_render(text, isatty(fileno(out)), &rendering);

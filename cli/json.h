@@ -1,6 +1,6 @@
-/* secinfo-admin: the little JSON that --json prints (SPEC §7). */
-#ifndef SECINFO_ADMIN_JSON_H
-#define SECINFO_ADMIN_JSON_H
+/* secinfo-admin and secinfo: the little JSON that --json prints (SPEC 7, 12). */
+#ifndef SECINFO_CLI_JSON_H
+#define SECINFO_CLI_JSON_H
 
 #include <stdio.h>
 

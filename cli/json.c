@@ -1,8 +1,8 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <time.h>
 
-#include "admin.h"
 #include "json.h"
 
 /* Returns the length of the valid UTF-8 sequence at S (1..4), or 0 when it is not valid
@@ -84,13 +84,17 @@ secinfo_json_string(FILE *out, const char *s)
 void
 secinfo_json_time(FILE *out, long long t)
 {
+	time_t when = (time_t)t;
 	char text[32];
+	struct tm tm;
 
 	if (t == 0) {
 		fputs("null", out);
 		return;
 	}
-	secinfo_admin_time(t, 1, text, sizeof(text));
+	if (gmtime_r(&when, &tm) == NULL ||
+	    strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(text, sizeof(text), "%lld", t);
 	secinfo_json_string(out, text);
 }
 

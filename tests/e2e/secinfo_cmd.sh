@@ -1,0 +1,334 @@
+#!/bin/sh
+# secinfo, the users' own command (SPEC 12), end to end: installed set-user-id root as
+# make install installs it, run by a real non-root user on a pseudo-terminal through the real
+# /etc/pam.d/secinfo (pam_unix's password, then pam_secinfo.so nullok).
+#   (a) show with no method; add an app (the code computed by oathtool from the URI shown);
+#       add sms through the loopback gateway; make it the default; delete the app. Each change
+#       is proved with secinfo-admin user show --json and its audit row (actor: the user).
+#   (b) refusals change nothing: a kind the policy does not allow, a blocked email domain,
+#       email as the default, a wrong code, a wrong password.
+#   (c) -c and --user from a user who is not root: refused before anything is asked.
+#   (d) a hostile environment (LD_PRELOAD, PATH, IFS, locale, TMPDIR, SECINFO_FACTOR) and a
+#       closed descriptor change nothing.
+#   (e) signals (a closed terminal's SIGHUP, Ctrl-C's SIGINT, SIGTERM) while a change is
+#       written: the store is unchanged or fully changed; during the write they wait.
+#   (f) [registration] first_method = tap: a user without a method cannot add one after the
+#       password alone, and can with a temporary access pass verified in the same PAM run.
+#
+# secinfo reads its compiled-in configuration (/etc/security/secinfo.conf with
+# scripts/build.sh): the test writes it for its duration (saved first, put back after). The
+# PAM service /etc/pam.d/secinfo is the shipped conf/pam.d/secinfo with the module of the
+# build; it is saved and put back the same way.
+. "$top_srcdir/tests/e2e/lib-e2e.sh"
+
+BUILT="$top_builddir/secinfo/secinfo"
+[ -x "$BUILT" ] || fail "secinfo not built: $BUILT"
+# The configure of scripts/build.sh (--sysconfdir=/etc): the path compiled into secinfo.
+SYSCONF=/etc/security/secinfo.conf
+grep -a -q "$SYSCONF" "$BUILT" || skip "secinfo was not configured with --sysconfdir=/etc (scripts/build.sh)"
+
+# The installed copy: setuid root, in a directory every user can reach (not under $T, 0700),
+# on a file system mounted without nosuid.
+BIN=$(mktemp -d /var/tmp/secinfo-e2e-bin.XXXXXX)
+OWN_DIRS="$OWN_DIRS $BIN"
+SECINFO=$BIN/secinfo
+OWN_FILES="$OWN_FILES $SECINFO $BIN/preload.so $BIN/preload.c"
+chmod 755 "$BIN"
+install -o root -g root -m 4755 "$BUILT" "$SECINFO"
+case $(findmnt -no OPTIONS -T "$BIN" 2>/dev/null) in
+*nosuid*) skip "$BIN is on a file system mounted nosuid" ;;
+esac
+
+start_gateway gw
+# set_conf: writes the test configuration (standard input: the [policy] section) to $CONF and
+# to the path compiled into secinfo.
+set_conf() {
+	write_conf <<CONF
+$(cat)
+$(twilio_section sms)
+default_country = 1
+[email]
+smtp_url = smtp://127.0.0.1:9
+from = secinfo@example.net
+blocked_domains = corp.example.org
+CONF
+	save_system_file "$SYSCONF"
+	mkdir -p /etc/security
+	cp "$CONF" "$SYSCONF.secinfo-e2e.tmp"
+	chmod 644 "$SYSCONF.secinfo-e2e.tmp"
+	mv -f "$SYSCONF.secinfo-e2e.tmp" "$SYSCONF"
+}
+set_conf <<CONF
+[policy]
+methods = app sms email
+tries = 1
+max_failures = 50
+[codes]
+max_sends_per_hour = 100
+CONF
+admin init >/dev/null
+sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/secinfo" |
+	replace_service secinfo
+
+add_user fay
+fay=$U
+# as_fay ARGS...: the command that runs secinfo ARGS as fay (a login-less runuser: the
+# setuid bit does the rest).
+as_fay() { echo runuser -u "$fay" -- "$SECINFO" "$@"; }
+show() { admin user show "$fay" --json 2>/dev/null || echo "no user"; }
+# jq-like: a Python expression on fay's user show --json (j), printed.
+j() { show | python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+audit_rows() {
+	admin audit --user "$fay" --json | python3 -c 'import json, sys
+for r in json.load(sys.stdin):
+    if r["service"] == "secinfo" and r["event"].startswith("method-"):
+        print(r["event"], r["method"], r["actor"], r["result"])'
+}
+# The secret of the otpauth:// URI secinfo showed, and the current code for it.
+APP_CODE='!oathtool --totp -b "$(grep -a -o "secret=[A-Z2-7]*" | tail -n 1 | cut -d= -f2)"'
+# next_step: waits for a TOTP step after the last one used, with time to spare.
+next_step() {
+	used=$(($(date +%s) / 30))
+	while [ $(($(date +%s) / 30)) -le "$used" ] || [ $((30 - $(date +%s) % 30)) -le "$SLOW" ]; do
+		sleep 1
+	done
+}
+SMS_PROMPTS='Press Enter to receive a code by text message'
+
+# ---- (a) the whole round ---------------------------------------------------------------------
+pty 20 "Password:" "$PW" -- $(as_fay)
+[ "$RC" = 0 ] || fail "(a) show with no method: exit $RC: $OUT"
+expect_in "$OUT" "You have no methods yet"
+[ "$(show)" = "no user" ] || fail "(a) show changed the store: $(show)"
+pass "(a) show: after the password alone (nullok), a user with no method sees that they have none"
+
+fresh_step
+pty 30 "Password:" "$PW" "Enter the code shown by the app: " "$APP_CODE" -- $(as_fay) add app
+[ "$RC" = 0 ] || fail "(a) add app: exit $RC: $OUT"
+expect_in "$OUT" "otpauth://totp/"
+expect_in "$OUT" "It is now your default method."
+secret=$(printf '%s\n' "$OUT" | grep -a -o "secret=[A-Z2-7]*" | tail -n 1 | cut -d= -f2)
+app=$(j '[m["id"] for m in j["methods"] if m["kind"] == "app"][0]')
+[ "$(j 'j["default"]')" = "$app" ] || fail "(a) the app is not the default: $(show)"
+[ "$(audit_rows)" = "method-add app $fay success" ] || fail "(a) audit after add app: $(audit_rows)"
+pass "(a) add app: QR code and URI, a current code from oathtool; stored as the default; audited with actor $fay"
+
+next_step
+before=$(requests)
+pty 30 "Password:" "$PW" "Verification code:" "$(totp_cmd "$secret")" \
+	"Enter the code you received: " "$SENT_CODE" -- $(as_fay) add sms 425-555-1234
+[ "$RC" = 0 ] || fail "(a) add sms: exit $RC: $OUT"
+# The code, then the notice of SPEC 15 (no email address yet: by text to the new number).
+[ "$(requests)" = $((before + 2)) ] || fail "(a) add sms: the gateway got $(($(requests) - before)) messages"
+expect_request 'r["form"]["Body"].startswith("A sign-in method was added to your security info: text message to +1 XXXXXXXX34.") and "Service: secinfo." in r["form"]["Body"]' True
+expect_in "$OUT" "+1 XXXXXXXX34"
+sms=$(j '[m["id"] for m in j["methods"] if m["kind"] == "sms"][0]')
+[ "$(j '[m["detail"] for m in j["methods"] if m["kind"] == "sms"][0]')" = "+14255551234" ] ||
+	fail "(a) the sms number is not normalised: $(show)"
+[ "$(j 'j["default"]')" = "$app" ] || fail "(a) the default changed on add sms: $(show)"
+pass "(a) add sms through the loopback gateway: number normalised, the app stays the default; the method-added notice went out"
+
+# show --json: the user show shape, details masked.
+next_step
+pty 30 "Password:" "$PW" "Verification code:" "$(totp_cmd "$secret")" -- $(as_fay) --json
+[ "$RC" = 0 ] || fail "(a) show --json: exit $RC: $OUT"
+json=$(printf '%s\n' "$OUT" | tr -d '\r')
+printf '%s' "$json" | python3 -c 'import json, sys
+s = sys.stdin.read()
+j = json.loads(s[s.index("{\"user\""):])
+assert j["user"] == sys.argv[1] and j["default"] == int(sys.argv[2]), j
+d = {m["kind"]: m["detail"] for m in j["methods"]}
+assert d == {"app": "", "sms": "+1 XXXXXXXX34"}, d
+assert all(m["usable_for"] == ["2fa", "reset"] for m in j["methods"]), j' "$fay" "$app" ||
+	fail "(a) show --json: $json"
+expect_not_in "$OUT" "4255551234"
+pass "(a) show --json: the user show shape with the number masked"
+
+next_step
+pty 30 "Password:" "$PW" "Verification code:" "$(totp_cmd "$secret")" -- $(as_fay) default sms
+[ "$RC" = 0 ] || fail "(a) default sms: exit $RC: $OUT"
+[ "$(j 'j["default"]')" = "$sms" ] || fail "(a) sms is not the default: $(show)"
+expect_in "$OUT" "Your default method is id $sms"
+pass "(a) default sms: the store says so"
+
+pty 30 "Password:" "$PW" "$SMS_PROMPTS" "" "Verification code:" "$SENT_CODE" \
+	"[y/N]" y -- $(as_fay) delete app
+[ "$RC" = 0 ] || fail "(a) delete app: exit $RC: $OUT"
+expect_in "$OUT" "This cannot be undone."
+[ "$(j '[m["kind"] for m in j["methods"]]')" = "['sms']" ] || fail "(a) the app is still there: $(show)"
+[ "$(audit_rows)" = "method-add app $fay success
+method-add sms $fay success
+method-default sms $fay success
+method-delete app $fay success" ] || fail "(a) audit rows: $(audit_rows)"
+pass "(a) delete app after [y/N]; the audit trail has the four changes with actor $fay"
+
+# ---- (b) refusals change nothing ---------------------------------------------------------------
+admin method add "$fay" email fay@example.net --no-verify >/dev/null
+# What a change would change (a sign-in only moves last_used).
+state() { j '(j["default"], [(m["id"], m["kind"], m["detail"]) for m in j["methods"]])'; }
+state=$(state)
+rows=$(audit_rows)
+# refused WHY WANT ARGS...: secinfo ARGS (after a sign-in with the sms code, answering a code
+# prompt with 000000) exits 1, says WANT, and nothing changes.
+refused() {
+	why=$1 want=$2
+	shift 2
+	pty 30 --any "Password:" "$PW" "$SMS_PROMPTS" "" "Verification code:" "$SENT_CODE" \
+		"Enter the code you received: " 000000 -- $(as_fay) "$@"
+	[ "$RC" = 1 ] || fail "(b) $why: exit $RC, expected 1: $OUT"
+	expect_in "$OUT" "$want"
+	[ "$(state)" = "$state" ] || fail "(b) $why changed the store: $(show)"
+	[ "$(audit_rows)" = "$rows" ] || fail "(b) $why wrote an audit row: $(audit_rows)"
+}
+refused "a kind the policy does not allow" \
+	"your organisation does not allow call methods (phone call); choose another method: app, sms, email" \
+	add call +14255550101
+refused "a blocked email domain" "a work or school address cannot be used" \
+	add email fay@corp.example.org
+refused "email as the default" "email can only be used for password reset" default email
+refused "a wrong code" "the code was not right; nothing added" add sms +14255550102
+pty 20 "Password:" "wrong-$PW" -- $(as_fay) delete sms --yes
+[ "$RC" = 1 ] || fail "(b) a wrong password: exit $RC: $OUT"
+expect_in "$OUT" "secinfo: verification failed"
+[ "$(state)" = "$state" ] || fail "(b) a wrong password changed the store"
+pass "(b) refused, exit 1, nothing changed: disallowed kind, blocked domain, email as default, wrong code, wrong password"
+
+# ---- (c) root's options ---------------------------------------------------------------------
+for opts in "-c $CONF" "--user root" "--user=$fay"; do
+	OUT=$(runuser -u "$fay" -- "$SECINFO" $opts </dev/null 2>&1) && RC=0 || RC=$?
+	[ "$RC" = 1 ] || fail "(c) secinfo $opts as $fay: exit $RC, expected 1: $OUT"
+	expect_in "$OUT" "is only for root; run secinfo as yourself"
+	expect_not_in "$OUT" "Password"
+done
+OUT=$("$SECINFO" --user "$fay" --json) || fail "(c) root's --user: $OUT"
+expect_in "$OUT" "\"user\": \"$fay\""
+pass "(c) -c and --user: refused for $fay before any prompt (exit 1); root may use them"
+
+# ---- (d) a hostile environment ----------------------------------------------------------------
+mark=$BIN/preloaded
+OWN_FILES="$OWN_FILES $mark"
+if command -v cc >/dev/null 2>&1; then
+	cat > "$BIN/preload.c" <<C
+#include <fcntl.h>
+#include <unistd.h>
+__attribute__((constructor)) static void f(void) { close(open("$mark", O_CREAT | O_WRONLY, 0644)); }
+C
+	cc -shared -fPIC -o "$BIN/preload.so" "$BIN/preload.c" || fail "(d) cannot build the preload library"
+	chmod 755 "$BIN/preload.so"
+	preload=$BIN/preload.so
+	# The library works where the loader honours it: a program without the setuid bit.
+	LD_PRELOAD=$preload /bin/true
+	[ -e "$mark" ] || fail "(d) the preload library does not write $mark"
+	rm -f "$mark"
+else
+	preload=/nonexistent/preload.so
+fi
+evil=$(runuser -u "$fay" -- mktemp -d)
+OWN_DIRS="$OWN_DIRS $evil"
+pty 30 "Password:" "$PW" "$SMS_PROMPTS" "" "Verification code:" "$SENT_CODE" -- \
+	runuser -u "$fay" -- env LD_PRELOAD="$preload" LD_LIBRARY_PATH="$evil" PATH="$evil" \
+	IFS=/ LANG=../../../../$evil LC_ALL="../$evil" TMPDIR="$evil" SQLITE_TMPDIR="$evil" \
+	SECINFO_FACTOR=tap HOME="$evil" "$SECINFO" --json
+[ "$RC" = 0 ] || fail "(d) show in a hostile environment: exit $RC: $OUT"
+expect_in "$OUT" "\"user\": \"$fay\""
+[ ! -e "$mark" ] || fail "(d) LD_PRELOAD was honoured by the setuid secinfo"
+[ -z "$(ls -A "$evil")" ] || fail "(d) secinfo wrote into the user's TMPDIR: $(ls -A "$evil")"
+rm -rf "$evil"
+# A closed standard output: the database must not become descriptor 1 and get the JSON. (For
+# a set-user-id program glibc itself puts /dev/null, read-only, there: the output cannot be
+# written, and secinfo says so.)
+pty 30 --any "Password:" "$PW" "$SMS_PROMPTS" "" "Verification code:" "$SENT_CODE" -- \
+	runuser -u "$fay" -- sh -c 'exec "$0" --json >&-' "$SECINFO"
+[ "$RC" = 1 ] || fail "(d) show with descriptor 1 closed: exit $RC, expected 1: $OUT"
+expect_in "$OUT" "secinfo: cannot write the output"
+OUT=$(admin check 2>&1) || fail "(d) the store after a run with descriptor 1 closed: $OUT"
+[ "$(state)" = "$state" ] || fail "(d) the store changed: $(show)"
+pass "(d) LD_PRELOAD, LD_LIBRARY_PATH, PATH, IFS, locale paths, TMPDIR, SECINFO_FACTOR and a closed descriptor: no effect"
+
+# ---- (e) signals while a change is written ------------------------------------------------------
+# Around the moment the code is typed, fay's secinfo gets SIGHUP, SIGINT and SIGTERM in a tight
+# loop until it is gone. They come from root here, as a closed terminal's SIGHUP and Ctrl-C's
+# SIGINT come from the kernel whatever the uids (fay's own kill(2) gets EPERM while the store
+# holds a lock: libsecinfo/shield.c, tests/pam/test_shield). Whatever moment they hit, the store
+# has the new method with its audit row, or neither.
+# storm.sh DELAY: after DELAY seconds, SIGHUP, SIGINT and SIGTERM to fay's secinfo (found by its
+# real uid) until it is gone.
+cat > "$T/storm.sh" <<SH
+p=\$(pgrep -U $fay -x secinfo)
+sleep \$1
+i=0
+while [ \$i -lt 20000 ] && kill -HUP \$p; do kill -INT \$p; kill -TERM \$p; i=\$((i + 1)); done
+SH
+storm() { echo "!( sh $T/storm.sh $1 & ) >/dev/null 2>&1; ${SENT_CODE#!}"; }
+n=0
+stored=
+for delay in 0.06 0.09 0.15; do
+	n=$((n + 1))
+	base=$(audit_rows | grep -c "method-add sms" || true)
+	pty 30 "Password:" "$PW" "$SMS_PROMPTS" "" "Verification code:" "$SENT_CODE" \
+		"Enter the code you received: " "$(storm $delay)" -- $(as_fay) add sms "+1425555020$n"
+	sleep 2
+	has=$(j "len([m for m in j['methods'] if m['detail'] == '+1425555020$n'])")
+	row=$(audit_rows | grep -c "method-add sms" || true)
+	[ $((row - base)) = "$has" ] && [ "$has" -le 1 ] ||
+		fail "(e) after signals: $has methods but $((row - base)) new audit rows: $OUT"
+	stored="$stored $has/$RC"
+	[ "$has" = 0 ] || admin method delete "$fay" "$(j "[m['id'] for m in j['methods'] if m['detail'] == '+1425555020$n'][0]")" --yes >/dev/null
+done
+# Deterministic: another writer holds the database's write lock for 3 s, so secinfo waits in
+# its transaction ([database] busy_timeout, 5 s) while fay's signals arrive: they wait too, the
+# change is written whole, and only then does secinfo end (by SIGHUP, the first of them).
+LOCKED=$T/locked
+cat > "$T/locker.py" <<'PY'
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+c.execute("ROLLBACK")
+PY
+base=$(audit_rows | grep -c "method-add sms" || true)
+pty 30 "Password:" "$PW" "$SMS_PROMPTS" "" "Verification code:" "$SENT_CODE" \
+	"Enter the code you received: " "!( python3 $T/locker.py $DB $LOCKED & sh $T/storm.sh 1 & ) >/dev/null 2>&1; while [ ! -e $LOCKED ]; do sleep 0.01; done; ${SENT_CODE#!}" \
+	-- $(as_fay) add sms +14255550299
+sleep 3
+has=$(j "len([m for m in j['methods'] if m['detail'] == '+14255550299'])")
+row=$(audit_rows | grep -c "method-add sms" || true)
+[ "$has" = 1 ] && [ $((row - base)) = 1 ] && [ "$RC" = 129 ] ||
+	fail "(e) signals while the change waits for the lock: $has methods, $((row - base)) audit rows, exit $RC (want 1, 1, 129): $OUT"
+expect_not_in "$OUT" "Added"
+OUT=$(admin check 2>&1) || fail "(e) the store after the signals: $OUT"
+pass "(e) signals around a change: the method and its audit row are both stored or both absent (stored/exit status per run:$stored); signals during the write wait until it is whole"
+
+# ---- (f) first_method = tap --------------------------------------------------------------------
+set_conf <<CONF
+[policy]
+methods = app sms email
+tries = 1
+max_failures = 50
+[codes]
+max_sends_per_hour = 100
+[registration]
+first_method = tap
+CONF
+add_user gus
+gus=$U
+pty 20 "Password:" "$PW" -- runuser -u "$gus" -- "$SECINFO" add app
+[ "$RC" = 1 ] || fail "(f) add app with first_method = tap and no pass: exit $RC: $OUT"
+expect_in "$OUT" "ask your helpdesk for a temporary access pass and run secinfo again"
+expect_not_in "$OUT" "otpauth://"
+OUT=$(admin user show "$gus" 2>&1) && fail "(f) gus was stored: $OUT"
+pass "(f) first_method = tap: no first method after the password alone; says to ask for a pass"
+
+# With a pass from the helpdesk (SPEC 14): the module verifies it after the password and says
+# so (SECINFO_FACTOR=tap); secinfo then lets gus add a first method.
+tap=$(admin tap issue "$gus" | grep -o -E '[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}' | head -n 1)
+[ -n "$tap" ] || fail "(f) secinfo-admin tap issue printed no pass"
+fresh_step
+pty 30 "Password:" "$PW" "Temporary access pass:" "$tap" "Enter the code shown by the app: " "$APP_CODE" \
+	-- runuser -u "$gus" -- "$SECINFO" add app
+[ "$RC" = 0 ] || fail "(f) add app with a temporary access pass: exit $RC: $OUT"
+expect_in "$OUT" "It is now your default method."
+OUT=$(admin user show "$gus" --json) || fail "(f) gus has no methods after adding an app: $OUT"
+expect_in "$OUT" '"kind": "app"'
+pass "(f) first_method = tap: with a pass verified in the same run, the first method is added"
