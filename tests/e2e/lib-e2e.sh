@@ -227,6 +227,16 @@ print(re.sub(r\"\\D\", \"\", r[\"form\"][\"Body\"])[-6:])' $T/gw.log"
 # link called secinfo-e2e-NAME, it uses /etc/pam.d/secinfo-e2e-NAME, a file of our own. The
 # machine's /etc/pam.d/sshd and /etc/ssh are never touched.
 SSHD=/usr/sbin/sshd
+# shipped_service FILE: prints the PAM service FILE (a path, or a name in conf/pam.d) as
+# shipped, with the build's module and $CONF in every line that loads pam_secinfo.so.
+shipped_service() {
+	case $1 in
+	*/*) f=$1 ;;
+	*) f=$top_srcdir/conf/pam.d/$1 ;;
+	esac
+	sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$f"
+}
+
 need_sshd() {
 	need $SSHD openssh-server
 	need ssh openssh-client
@@ -301,3 +311,39 @@ ssh_as() {
 	pty 30 $any "$@" -- ssh $SSH_OPTS $opts -p "$SSH_PORT" -l "$user" 127.0.0.1 'echo e2e-$((6*7))'
 }
 KBD="-o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no"
+
+# ---- secinfo, the users' own command (SPEC 12) -----------------------------------------------
+# secinfo reads its compiled-in configuration (/etc/security/secinfo.conf with
+# scripts/build.sh, --sysconfdir=/etc): install_system_conf puts $CONF there for the test's
+# duration (saved first, put back after).
+SYSCONF=/etc/security/secinfo.conf
+
+# install_secinfo: installs the build's secinfo set-user-id root as $SECINFO, in a directory
+# $BIN every user can reach (not under $T, 0700), on a file system mounted without nosuid; skips
+# when that cannot be done or the build's configuration path is not $SYSCONF.
+install_secinfo() {
+	BUILT="$top_builddir/secinfo/secinfo"
+	[ -x "$BUILT" ] || fail "secinfo not built: $BUILT"
+	grep -a -q "$SYSCONF" "$BUILT" ||
+		skip "secinfo was not configured with --sysconfdir=/etc (scripts/build.sh)"
+	BIN=$(mktemp -d /var/tmp/secinfo-e2e-bin.XXXXXX)
+	OWN_DIRS="$OWN_DIRS $BIN"
+	SECINFO=$BIN/secinfo
+	OWN_FILES="$OWN_FILES $SECINFO"
+	chmod 755 "$BIN"
+	install -o root -g root -m 4755 "$BUILT" "$SECINFO"
+	case $(findmnt -no OPTIONS -T "$BIN" 2>/dev/null) in
+	*nosuid*) skip "$BIN is on a file system mounted nosuid" ;;
+	esac
+}
+
+# install_system_conf: copies $CONF to $SYSCONF, which secinfo reads.
+install_system_conf() {
+	save_system_file "$SYSCONF"
+	mkdir -p /etc/security
+	cp "$CONF" "$SYSCONF.secinfo-e2e.tmp"
+	chmod 644 "$SYSCONF.secinfo-e2e.tmp"
+	mv -f "$SYSCONF.secinfo-e2e.tmp" "$SYSCONF"
+}
+
+

@@ -21,23 +21,8 @@
 # build; it is saved and put back the same way.
 . "$top_srcdir/tests/e2e/lib-e2e.sh"
 
-BUILT="$top_builddir/secinfo/secinfo"
-[ -x "$BUILT" ] || fail "secinfo not built: $BUILT"
-# The configure of scripts/build.sh (--sysconfdir=/etc): the path compiled into secinfo.
-SYSCONF=/etc/security/secinfo.conf
-grep -a -q "$SYSCONF" "$BUILT" || skip "secinfo was not configured with --sysconfdir=/etc (scripts/build.sh)"
-
-# The installed copy: setuid root, in a directory every user can reach (not under $T, 0700),
-# on a file system mounted without nosuid.
-BIN=$(mktemp -d /var/tmp/secinfo-e2e-bin.XXXXXX)
-OWN_DIRS="$OWN_DIRS $BIN"
-SECINFO=$BIN/secinfo
-OWN_FILES="$OWN_FILES $SECINFO $BIN/preload.so $BIN/preload.c"
-chmod 755 "$BIN"
-install -o root -g root -m 4755 "$BUILT" "$SECINFO"
-case $(findmnt -no OPTIONS -T "$BIN" 2>/dev/null) in
-*nosuid*) skip "$BIN is on a file system mounted nosuid" ;;
-esac
+install_secinfo
+OWN_FILES="$OWN_FILES $BIN/preload.so $BIN/preload.c"
 
 start_gateway gw
 # set_conf: writes the test configuration (standard input: the [policy] section) to $CONF and
@@ -52,11 +37,7 @@ smtp_url = smtp://127.0.0.1:9
 from = secinfo@example.net
 blocked_domains = corp.example.org
 CONF
-	save_system_file "$SYSCONF"
-	mkdir -p /etc/security
-	cp "$CONF" "$SYSCONF.secinfo-e2e.tmp"
-	chmod 644 "$SYSCONF.secinfo-e2e.tmp"
-	mv -f "$SYSCONF.secinfo-e2e.tmp" "$SYSCONF"
+	install_system_conf
 }
 set_conf <<CONF
 [policy]
@@ -67,8 +48,7 @@ max_failures = 50
 max_sends_per_hour = 100
 CONF
 admin init >/dev/null
-sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/secinfo" |
-	replace_service secinfo
+shipped_service secinfo | replace_service secinfo
 
 add_user fay
 fay=$U

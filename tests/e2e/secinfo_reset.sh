@@ -81,8 +81,7 @@ done
 pass "(b) a service without an enforcing pam_secinfo.so purpose=reset (or with a sufficient rule before it): refused, and secinfo-admin check says so"
 
 # ---- (c) the shipped service: password quality for the root caller.
-sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" \
-	"$top_srcdir/conf/pam.d/secinfo-reset" > "$SERVICE"
+shipped_service secinfo-reset > "$SERVICE"
 chmod 644 "$SERVICE"
 fresh_step
 # pam_pwquality asks again after each refused password ("password:" matches its "New
@@ -98,10 +97,10 @@ pass "(c) the shipped service refuses a short new password from its root caller;
 
 # The same with Debian's common-password as it is without libpam-pwquality (pam_unix without
 # use_authtok), inlined: pam_unix takes the password pam_pwquality checked, asks for no other.
-sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" \
-	-e 's/^@include common-password$/password [success=1 default=ignore] pam_unix.so obscure yescrypt\
+shipped_service secinfo-reset |
+	sed -e 's/^@include common-password$/password [success=1 default=ignore] pam_unix.so obscure yescrypt\
 password requisite pam_deny.so\
-password required pam_permit.so/' "$top_srcdir/conf/pam.d/secinfo-reset" > "$SERVICE"
+password required pam_permit.so/' > "$SERVICE"
 grep -q 'pam_unix.so obscure yescrypt' "$SERVICE" || fail "(c) could not inline common-password"
 before_tina=$(shadow_hash "$tina")
 pty 40 "User name:" "$tina" "Verification code:" "$(totp_cmd "$s_tina")" \

@@ -146,8 +146,7 @@ max_failures = 3
 lockout = 15m
 CONF
 install_service $E2E_PREFIX-sshd-shipped </dev/null
-sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/sshd" \
-	> /etc/pam.d/$E2E_PREFIX-sshd-shipped
+shipped_service sshd > /etc/pam.d/$E2E_PREFIX-sshd-shipped
 start_sshd sshd-shipped keyboard-interactive
 add_user hugo
 hugo=$U
@@ -197,8 +196,7 @@ if ! [ -d /etc/ssh/sshd_config.d ] || ! grep -q '^Include /etc/ssh/sshd_config.d
 fi
 DROPIN=/etc/ssh/sshd_config.d/$E2E_PREFIX.conf
 own_file "$DROPIN"
-sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/sshd" |
-	replace_service sshd
+shipped_service sshd | replace_service sshd
 check_out() { out=$(admin check 2>&1) || fail "check failed: $out"; }
 printf 'PasswordAuthentication yes\nUsePAM yes\n' > "$DROPIN"
 check_out

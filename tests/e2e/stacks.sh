@@ -56,10 +56,6 @@ failures() {
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 print(c.execute("SELECT failures FROM users WHERE name = ?", (sys.argv[2],)).fetchone()[0])' "$DB" "$U"
 }
-# shipped FILE: FILE with the module named by path and given the test configuration.
-shipped() {
-	sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$1"
-}
 
 # Drivers: drive_PROGRAM wrong|right runs PROGRAM with a wrong password (answering whatever
 # else it asks) or with the right password, the send question and the code it sent.
@@ -120,15 +116,15 @@ check_stack() {
 }
 
 # ---- the shipped stacks, each by its program.
-shipped "$top_srcdir/conf/pam.d/login" | replace_service login
+shipped_service login | replace_service login
 check_stack "conf/pam.d/login (login)" login
-shipped "$top_srcdir/conf/pam.d/sudo" | replace_service sudo
+shipped_service sudo | replace_service sudo
 check_stack "conf/pam.d/sudo (sudo)" sudo
 
 STACK=$E2E_PREFIX-stack
 install_service "$STACK" </dev/null
 start_sshd stack keyboard-interactive
-shipped "$top_srcdir/conf/pam.d/sshd" > "/etc/pam.d/$STACK"
+shipped_service sshd > "/etc/pam.d/$STACK"
 check_stack "conf/pam.d/sshd (sshd)" sshd
 
 # ---- common-auth with the package's pam-auth-update profile enabled.
@@ -143,7 +139,7 @@ DEBIAN_FRONTEND=noninteractive pam-auth-update --root "$R" --enable secinfo >"$T
 grep -q pam_secinfo "$R/etc/pam.d/common-auth" ||
 	fail "the profile did not add the module to common-auth: $(cat "$R/etc/pam.d/common-auth")"
 {
-	shipped "$R/etc/pam.d/common-auth"
+	shipped_service "$R/etc/pam.d/common-auth"
 	echo "@include common-account"
 	echo "session required pam_unix.so"
 } > "/etc/pam.d/$STACK"
@@ -157,7 +153,7 @@ python3 "$top_srcdir/tests/e2e/doc_stacks.py" "$T/doc" "$top_srcdir/README.md" \
 for n in $(cut -d' ' -f1 "$T/doc/list"); do
 	where=$(sed -n "${n}s/^$n //p" "$T/doc/list")
 	{
-		shipped "$T/doc/$n"
+		shipped_service "$T/doc/$n"
 		echo "@include common-account"
 		echo "session required pam_unix.so"
 	} > "/etc/pam.d/$STACK"

@@ -129,8 +129,7 @@ SECINFO_E2E, $hal ALL=(root) ALL
 SUDOERS
 visudo -c -q -f "$T/sudoers" || fail "visudo refused the test rule"
 install -m 440 "$T/sudoers" /etc/sudoers.d/$E2E_PREFIX
-sed -e "/^[[:space:]]*#/!s#pam_secinfo\\.so#$MODULE config=$CONF#" "$top_srcdir/conf/pam.d/sudo" |
-	replace_service sudo
+shipped_service sudo | replace_service sudo
 # failures USER: the user's failure count in the database.
 failures() {
 	python3 -c 'import sqlite3, sys
