@@ -20,6 +20,23 @@
 #include "register.h"
 #include "registration.h"
 
+/* Returns 1 when USER (NULL: not in the store) has a second factor of their own: a method of a
+ * kind that can serve 2FA and is not a temporary pass, whether or not the policy or this
+ * service's methods= allows it now. Registration is only for users who have none: an app
+ * registered through a service that does not accept the user's sms would pass 2FA on every
+ * other service, on the strength of the password alone. */
+static int
+secinfo_register_has_own(const struct secinfo_user *user)
+{
+	for (size_t i = 0; user != NULL && i < user->n_methods; i++) {
+		enum secinfo_kind kind = user->methods[i].kind;
+		if ((secinfo_kind_purposes(kind) & SECINFO_PURPOSE_2FA) &&
+		    !secinfo_kind_is_temporary(kind))
+			return 1;
+	}
+	return 0;
+}
+
 int
 secinfo_register_offered(struct secinfo_flow *flow, const char *user)
 {
@@ -27,7 +44,8 @@ secinfo_register_offered(struct secinfo_flow *flow, const char *user)
 	char escaped[128];
 	int rc;
 
-	if (!flow->args->registration || flow->purpose != SECINFO_PURPOSE_2FA)
+	if (!flow->args->registration || flow->purpose != SECINFO_PURPOSE_2FA ||
+	    secinfo_register_has_own(flow->user))
 		return 0;
 	usable = secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose);
 	if (!(usable & SECINFO_KIND_BIT(SECINFO_KIND_APP)))
@@ -44,17 +62,11 @@ secinfo_register_offered(struct secinfo_flow *flow, const char *user)
 int
 secinfo_register_after_pass(struct secinfo_flow *flow, const char *user)
 {
-	unsigned usable;
-	int rc;
-
 	if (strcmp(flow->method_name, secinfo_method_ops(SECINFO_KIND_TAP)->name) != 0)
 		return 0;
-	usable = secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose);
-	if (secinfo_user_first_method(flow->user, flow->purpose,
-				      usable & ~SECINFO_KIND_BIT(SECINFO_KIND_TAP)) != NULL)
-		return 0; /* the pass stood in for a method the user still has */
-	rc = secinfo_register_offered(flow, user);
-	return rc;
+	/* A pass that stood in for a method the user still has leads to no registration
+	 * (secinfo_register_offered asks). */
+	return secinfo_register_offered(flow, user);
 }
 
 /* [registration] first_method = tap, and no pass was proven in this sign-in: refuses, saying
@@ -112,21 +124,18 @@ secinfo_register_show_qr(void *data, const char *uri)
 	return rc;
 }
 
-/* Inside the registration's transaction: returns 0 while USER still has no method usable
- * here (a temporary access pass is no method of their own), SECINFO_ERR_DENIED when one was added since the offer, or another error. */
+/* Inside the registration's transaction: returns 0 while USER still has no second factor of
+ * their own (secinfo_register_has_own), SECINFO_ERR_DENIED when one was added since the offer,
+ * or another error. */
 static int
 secinfo_register_still_unenrolled(struct secinfo_flow *flow, const char *user)
 {
-	unsigned usable =
-		secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose);
 	struct secinfo_user *now = NULL;
 	int rc = secinfo_store_user_get(flow->store, user, &now);
 
 	if (rc == SECINFO_ERR_NOT_FOUND)
 		return 0;
-	if (rc == 0 &&
-	    secinfo_user_first_method(now, flow->purpose,
-				      usable & ~SECINFO_KIND_BIT(SECINFO_KIND_TAP)) != NULL) {
+	if (rc == 0 && secinfo_register_has_own(now)) {
 		pam_syslog(flow->pamh, LOG_NOTICE,
 			   "registration refused: a method was added while the user was "
 			   "registering");

@@ -5,8 +5,10 @@
 #include "flow.h"
 
 /*
- * Whether USER, who has no usable 2FA method, is offered registration here: the argument
- * register, purpose=2fa, the app allowed in this service, and USER in [registration] users.
+ * Whether USER, who has no usable 2FA method here, is offered registration: the argument
+ * register, purpose=2fa, no second factor of their own at all (of any kind, allowed here or
+ * not; a temporary access pass is none), the app allowed in this service, and USER in
+ * [registration] users.
  * Returns 1, 0 (the sign-in goes on as without register), or a negative SECINFO_ERR_* code
  * already logged (the name service could not answer).
  */

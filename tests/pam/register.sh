@@ -122,6 +122,23 @@ expect_in "$(cat "$T/ivan.out")" "result=registration-refused"
 json_check ivan 'assert [m["kind"] for m in u["methods"]] == ["app"], u'
 pass "a method added while the registration's prompt is open: refused, only that method stored"
 
+# A user who has a second factor of their own that this service or the policy does not accept
+# (here: a text message number, sms no longer allowed) is not offered registration: an app
+# registered on the strength of the password alone would pass 2FA on every other service.
+cp "$CONF" "$T/conf.saved"
+{
+	sed 's/^methods = app email$/methods = app email sms/' "$T/conf.saved"
+	PORT=9 twilio_section sms
+} > "$T/conf.sms"
+cp "$T/conf.sms" "$CONF"
+admin method add sam sms +14255550100 --no-verify >/dev/null || fail "could not give sam an sms method"
+cp "$T/conf.saved" "$CONF"
+register "Authentication failure" wrong,wrong,wrong reg sam
+expect_not_in "$LAST_OUT" "otpauth://"
+expect_not_in "$LAST_OUT" "result=registered"
+json_check sam 'assert [m["kind"] for m in u["methods"]] == ["sms"], u'
+pass "a user with a second factor this service does not accept (sms, now disallowed) is not offered registration"
+
 # ---- wrong codes: [policy] tries, then PAM_AUTH_ERR, nothing stored, nothing counted ----
 admin method add erin email erin@example.net --no-verify >/dev/null
 register "Authentication failure" wrong,wrong,wrong reg erin
