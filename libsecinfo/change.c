@@ -130,6 +130,22 @@ secinfo_change_enroll(const struct secinfo_change *change, enum secinfo_kind kin
 	return rc;
 }
 
+/* Inside the add's transaction: 0 while USER has no second factor of their own, else
+ * SECINFO_ERR_DENIED (one was added since the person proved only their password). */
+static int
+secinfo_change_still_first(const struct secinfo_change *change, const char *user)
+{
+	struct secinfo_user *now = NULL;
+	int rc = secinfo_store_user_get(change->store, user, &now);
+
+	if (rc == SECINFO_ERR_NOT_FOUND)
+		return 0;
+	if (rc == 0 && secinfo_user_has_own_2fa(now))
+		rc = SECINFO_ERR_DENIED;
+	secinfo_user_free(now);
+	return rc;
+}
+
 int
 secinfo_change_method_add(const struct secinfo_change *change, const char *user,
 			  const struct secinfo_enrollment *e, long long *id, long long *duplicate)
@@ -146,7 +162,10 @@ secinfo_change_method_add(const struct secinfo_change *change, const char *user,
 	rc = secinfo_store_begin(change->store);
 	if (rc != 0)
 		return rc; /* a failed begin opened nothing to roll back */
-	rc = secinfo_enroll_store(change->store, user, e, change->now, id, duplicate);
+	if (change->first_only)
+		rc = secinfo_change_still_first(change, user);
+	if (rc == 0)
+		rc = secinfo_enroll_store(change->store, user, e, change->now, id, duplicate);
 	return secinfo_change_end(change, rc, user, e->kind, SECINFO_CHANGE_METHOD_ADDED);
 }
 

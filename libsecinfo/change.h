@@ -21,6 +21,10 @@ struct secinfo_change {
 	time_t now;
 	const char *service; /* for the audit row: "secinfo-admin", "secinfo" */
 	const char *actor;   /* for the audit row: "root", or NULL for the user themselves */
+	/* The person proved only their password (secinfo, [registration] first_method =
+	 * password): a method is added only while the user still has no second factor of their
+	 * own (secinfo_user_has_own_2fa), checked inside the change's transaction. */
+	int first_only;
 };
 
 /* Returns 0 when the organisation allows methods of KIND ([policy] methods), else

@@ -149,6 +149,18 @@ secinfo_enrollment_clear(struct secinfo_enrollment *e)
 	secinfo_wipe(e, sizeof(*e));
 }
 
+int
+secinfo_user_has_own_2fa(const struct secinfo_user *user)
+{
+	for (size_t i = 0; user != NULL && i < user->n_methods; i++) {
+		enum secinfo_kind kind = user->methods[i].kind;
+		if ((secinfo_kind_purposes(kind) & SECINFO_PURPOSE_2FA) &&
+		    !secinfo_kind_is_temporary(kind))
+			return 1;
+	}
+	return 0;
+}
+
 const struct secinfo_method *
 secinfo_user_temporary_method(const struct secinfo_user *user, unsigned kinds)
 {

@@ -205,6 +205,14 @@ int secinfo_enroll_store(struct secinfo_store *store, const char *user,
 			 const struct secinfo_enrollment *e, time_t now, long long *id,
 			 long long *duplicate);
 
+/* Returns 1 when USER (NULL: not in the store) has a second factor of their own: a method of a
+ * kind that can serve 2FA and is not a temporary pass, whether or not the policy or a service
+ * accepts it now. Only a user without one may add a first method on the strength of the
+ * password alone (registration at sign-in, secinfo with [registration] first_method =
+ * password): otherwise a method added through a service that does not accept theirs would
+ * pass 2FA everywhere else. */
+int secinfo_user_has_own_2fa(const struct secinfo_user *user);
+
 /* Returns USER's temporary method (an issued pass) of a kind in the SECINFO_KIND_BIT mask
  * KINDS, or NULL: the store loads only passes that are still active, and one is offered
  * before the default. */

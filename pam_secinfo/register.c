@@ -20,23 +20,6 @@
 #include "register.h"
 #include "registration.h"
 
-/* Returns 1 when USER (NULL: not in the store) has a second factor of their own: a method of a
- * kind that can serve 2FA and is not a temporary pass, whether or not the policy or this
- * service's methods= allows it now. Registration is only for users who have none: an app
- * registered through a service that does not accept the user's sms would pass 2FA on every
- * other service, on the strength of the password alone. */
-static int
-secinfo_register_has_own(const struct secinfo_user *user)
-{
-	for (size_t i = 0; user != NULL && i < user->n_methods; i++) {
-		enum secinfo_kind kind = user->methods[i].kind;
-		if ((secinfo_kind_purposes(kind) & SECINFO_PURPOSE_2FA) &&
-		    !secinfo_kind_is_temporary(kind))
-			return 1;
-	}
-	return 0;
-}
-
 int
 secinfo_register_offered(struct secinfo_flow *flow, const char *user)
 {
@@ -45,7 +28,7 @@ secinfo_register_offered(struct secinfo_flow *flow, const char *user)
 	int rc;
 
 	if (!flow->args->registration || flow->purpose != SECINFO_PURPOSE_2FA ||
-	    secinfo_register_has_own(flow->user))
+	    secinfo_user_has_own_2fa(flow->user))
 		return 0;
 	usable = secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose);
 	if (!(usable & SECINFO_KIND_BIT(SECINFO_KIND_APP)))
@@ -125,7 +108,7 @@ secinfo_register_show_qr(void *data, const char *uri)
 }
 
 /* Inside the registration's transaction: returns 0 while USER still has no second factor of
- * their own (secinfo_register_has_own), SECINFO_ERR_DENIED when one was added since the offer,
+ * their own (secinfo_user_has_own_2fa), SECINFO_ERR_DENIED when one was added since the offer,
  * or another error. */
 static int
 secinfo_register_still_unenrolled(struct secinfo_flow *flow, const char *user)
@@ -135,7 +118,7 @@ secinfo_register_still_unenrolled(struct secinfo_flow *flow, const char *user)
 
 	if (rc == SECINFO_ERR_NOT_FOUND)
 		return 0;
-	if (rc == 0 && secinfo_register_has_own(now)) {
+	if (rc == 0 && secinfo_user_has_own_2fa(now)) {
 		pam_syslog(flow->pamh, LOG_NOTICE,
 			   "registration refused: a method was added while the user was "
 			   "registering");

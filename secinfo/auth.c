@@ -50,36 +50,42 @@ secinfo_cmd_authenticate(struct secinfo_cmd *cmd)
 	return 0;
 }
 
-/* Returns 1 when USER has a method that can serve sign-in under the current policy. */
-static int
-secinfo_cmd_has_2fa(const struct secinfo_cmd *cmd, const struct secinfo_user *user)
+int
+secinfo_cmd_authorize(struct secinfo_cmd *cmd, const struct secinfo_user *user, const char *command)
 {
-	unsigned kinds =
+	unsigned usable =
 		secinfo_method_usable_kinds(cmd->conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_2FA);
 
-	return user != NULL && secinfo_user_first_method(user, SECINFO_PURPOSE_2FA, kinds) != NULL;
-}
-
-int
-secinfo_cmd_authorize(const struct secinfo_cmd *cmd, const struct secinfo_user *user,
-		      const char *command)
-{
+	cmd->first_only = 0;
 	if (cmd->as_root)
 		return 0; /* root needs no proof, as with passwd and chsh */
-	if (secinfo_cmd_has_2fa(cmd, user)) {
+	/* The module verified a method of the user's, or a temporary access pass that a
+	 * helpdesk issued: that is the proof every change needs. */
+	if (cmd->factor[0] != '\0')
+		return 0;
+	if (secinfo_user_has_own_2fa(user)) {
+		if (secinfo_user_first_method(user, SECINFO_PURPOSE_2FA,
+					      usable & ~SECINFO_KIND_BIT(SECINFO_KIND_TAP)) == NULL)
+			return secinfo_cmd_fail("none of your methods can be used to sign in under "
+						"your organisation's policy; ask your helpdesk for "
+						"a temporary access pass and run secinfo again");
 		/* Then the module must have verified one: a service without it proves nothing. */
-		if (cmd->factor[0] != '\0')
-			return 0;
 		return secinfo_cmd_fail("the PAM service secinfo did not verify your security "
 					"info; ask your administrator to check /etc/pam.d/secinfo "
 					"(it needs 'auth required pam_secinfo.so nullok')");
 	}
-	/* No method for sign-in yet: the password (and nullok) got the user here. */
+	/* No second factor of their own yet: the password (and nullok) got the user here. */
 	if (strcmp(command, "show") == 0)
 		return 0;
-	if (cmd->conf->registration_first_method == SECINFO_FIRST_METHOD_TAP &&
-	    strcmp(cmd->factor, "tap") != 0)
+	if (strcmp(command, "add") != 0)
+		return secinfo_cmd_fail(
+			"you have no method to sign in with yet, so only your "
+			"password proved who you are: that is enough to add a first "
+			"method (secinfo add app), not to %s one",
+			strcmp(command, "delete") == 0 ? "delete" : "change the default");
+	if (cmd->conf->registration_first_method == SECINFO_FIRST_METHOD_TAP)
 		return secinfo_cmd_fail("you have no method yet; ask your helpdesk for a temporary "
 					"access pass and run secinfo again");
+	cmd->first_only = 1; /* checked again when the method is stored */
 	return 0;
 }

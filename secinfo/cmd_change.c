@@ -21,6 +21,7 @@ secinfo_cmd_change(const struct secinfo_cmd *cmd)
 		.now = cmd->now,
 		.service = "secinfo",
 		.actor = cmd->as_root ? "root" : NULL, /* NULL: the user themselves */
+		.first_only = cmd->first_only,
 	};
 	return change;
 }
@@ -119,6 +120,10 @@ secinfo_cmd_add_failed(const struct secinfo_enrollment *e, int rc, long long dup
 	if (rc == SECINFO_ERR_NOT_FOUND && e->n_answers > 0)
 		return secinfo_cmd_fail("a question was retired meanwhile; run secinfo add "
 					"questions again. Nothing added");
+	if (rc == SECINFO_ERR_DENIED)
+		return secinfo_cmd_fail("a sign-in method was added to your security info while "
+					"you were adding this one; run secinfo again (it will ask "
+					"for that method). Nothing added");
 	return secinfo_cmd_fail("cannot add the method: %s; nothing added", secinfo_strerror(rc));
 }
 

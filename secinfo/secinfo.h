@@ -35,6 +35,9 @@ struct secinfo_cmd {
 	time_t now;
 	/* The kind the module verified in this PAM run (SECINFO_FACTOR), "" when none. */
 	char factor[32];
+	/* Only the password was proven (a user with no second factor of their own): the one
+	 * change allowed is adding a first method, re-checked inside its transaction. */
+	int first_only;
 };
 
 /* --- setuid.c: the hygiene of a set-user-id program ---------------------------------------- */
@@ -69,8 +72,9 @@ int secinfo_cmd_usage_fail(const char *fmt, ...) __attribute__((format(printf, 1
 int secinfo_cmd_authenticate(struct secinfo_cmd *cmd);
 
 /* Decides whether what PAM proved is enough for COMMAND ("show", "add", ...) given the user's
- * methods (USER may be NULL: none). Returns 0, or SECINFO_ERR_DENIED after saying what to do. */
-int secinfo_cmd_authorize(const struct secinfo_cmd *cmd, const struct secinfo_user *user,
+ * methods (USER may be NULL: none), and sets cmd->first_only when only the password was.
+ * Returns 0, or SECINFO_ERR_DENIED after saying what to do. */
+int secinfo_cmd_authorize(struct secinfo_cmd *cmd, const struct secinfo_user *user,
 			  const char *command);
 
 /* --- show.c -------------------------------------------------------------------------------- */

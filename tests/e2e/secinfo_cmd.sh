@@ -312,3 +312,39 @@ expect_in "$OUT" "It is now your default method."
 OUT=$(admin user show "$gus" --json) || fail "(f) gus has no methods after adding an app: $OUT"
 expect_in "$OUT" '"kind": "app"'
 pass "(f) first_method = tap: with a pass verified in the same run, the first method is added"
+
+# ---- (g) only the password proven: a first method may be added, nothing else -----------------
+# hana has an address for password resets and no second factor: after her password alone she
+# may add a first method, but not delete the address (an attacker with her password would
+# otherwise remove her recovery path). ivo's only second factor is a text message number the
+# policy no longer allows: the password alone does not let him add an app in its place.
+set_conf <<CONF
+[policy]
+methods = app sms email
+tries = 1
+max_failures = 50
+CONF
+add_user hana
+hana=$U
+admin method add "$hana" email hana@example.net --no-verify >/dev/null
+pty 20 "Password:" "$PW" -- runuser -u "$hana" -- "$SECINFO" delete email --yes
+[ "$RC" = 1 ] || fail "(g) delete after the password alone: exit $RC: $OUT"
+expect_in "$OUT" "enough to add a first method"
+[ "$(admin user show "$hana" --json | python3 -c 'import json, sys; print([m["kind"] for m in json.load(sys.stdin)["methods"]])')" = "['email']" ] ||
+	fail "(g) hana's address was touched: $(admin user show "$hana" --json)"
+add_user ivo
+ivo=$U
+admin method add "$ivo" sms +14255550177 --no-verify >/dev/null
+set_conf <<CONF
+[policy]
+methods = app email
+tries = 1
+max_failures = 50
+CONF
+pty 20 "Password:" "$PW" -- runuser -u "$ivo" -- "$SECINFO" add app
+[ "$RC" = 1 ] || fail "(g) add app in place of a disallowed sms after the password alone: exit $RC: $OUT"
+expect_in "$OUT" "ask your helpdesk for a temporary access pass"
+expect_not_in "$OUT" "otpauth://"
+[ "$(admin user show "$ivo" --json | python3 -c 'import json, sys; print([m["kind"] for m in json.load(sys.stdin)["methods"]])')" = "['sms']" ] ||
+	fail "(g) ivo's methods changed: $(admin user show "$ivo" --json)"
+pass "(g) the password alone adds a first method only: no delete, and no app in place of a second factor the policy disallows"

@@ -109,7 +109,7 @@ default_of(const char *name)
 int
 main(void)
 {
-	struct secinfo_change as_user, as_root;
+	struct secinfo_change as_user, as_root, first;
 	struct secinfo_user *user = NULL;
 	struct secinfo_method *m = NULL;
 	long long app = 0, sms = 0, email = 0, id = 0, app2 = 0;
@@ -120,8 +120,9 @@ main(void)
 		       "url = http://127.0.0.1:9/send\n[email]\nsmtp_url = smtp://127.0.0.1:9\n"
 		       "from = a@example.net\nblocked_domains = corp.example.org\n");
 	store = pt_store(&env, &conf, 0);
-	as_user = (struct secinfo_change){store, conf, 1000, "secinfo", NULL};
-	as_root = (struct secinfo_change){store, conf, 1000, "secinfo-admin", "root"};
+	as_user = (struct secinfo_change){store, conf, 1000, "secinfo", NULL, 0};
+	as_root = (struct secinfo_change){store, conf, 1000, "secinfo-admin", "root", 0};
+	first = (struct secinfo_change){store, conf, 1000, "secinfo", NULL, 1};
 
 	CHECK_INT(add(&as_user, "alice", "app", NULL, &app, why, sizeof(why)), 0, "add app: %s",
 		  why);
@@ -135,6 +136,17 @@ main(void)
 	      "root's change names root: %s", audit_of("alice"));
 	CHECK_INT(add(&as_user, "alice", "email", "alice@example.net", &email, why, sizeof(why)), 0,
 		  "add email: %s", why);
+
+	/* Only a password proven (first_only): a first method while the user has no second
+	 * factor of their own, checked in the transaction; none once they have one. */
+	CHECK_INT(add(&first, "bea", "email", "bea@example.net", &id, why, sizeof(why)), 0,
+		  "first only: an address for a user with nothing: %s", why);
+	CHECK_INT(add(&first, "bea", "app", NULL, &id, why, sizeof(why)), 0,
+		  "first only: the first app of a user with only an address: %s", why);
+	CHECK_INT(add(&first, "bea", "sms", "+14255559876", &id, why, sizeof(why)),
+		  SECINFO_ERR_DENIED, "first only: refused once the user has a second factor");
+	CHECK(strstr(audit_of("bea"), "sms") == NULL, "and nothing of it written: %s",
+	      audit_of("bea"));
 
 	/* Refusals: nothing written. */
 	CHECK_INT(add(&as_user, "alice", "call", "+14255551234", &id, why, sizeof(why)),
