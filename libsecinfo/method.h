@@ -79,6 +79,10 @@ struct secinfo_enroll_request {
 	 * address or secret) is refused before anything is sent or asked (SECINFO_ERR_EXISTS).
 	 * secinfo_enroll_store checks again inside its transaction. */
 	const struct secinfo_user *existing;
+	/* Each code an enrollment sends counts toward [codes] max_sends_per_hour of the user and
+	 * channel, as at sign-in (secinfo: a person who is not root could otherwise have texts
+	 * and calls sent to any number without end). Needs STORE. */
+	int limit_sends;
 	char *why; /* on refusal: what was wrong and what to do, for the person */
 	size_t why_size;
 };

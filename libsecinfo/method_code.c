@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "code.h"
 #include "crypto.h"
@@ -114,6 +115,26 @@ secinfo_code_prove(const struct secinfo_enroll_request *request, enum secinfo_ki
 	int rc, right;
 
 	memset(&result, 0, sizeof(result));
+	if (request->limit_sends) {
+		rc = request->store != NULL
+			     ? secinfo_store_send_reserve_name(request->store, request->user,
+							       secinfo_kind_name(kind), time(NULL),
+							       request->conf->max_sends_per_hour)
+			     : SECINFO_ERR_INTERNAL;
+		if (rc == SECINFO_ERR_DENIED)
+			return secinfo_enroll_refuse(
+				request, rc,
+				"%u codes by %s were sent to you in the last hour, the most "
+				"[codes] max_sends_per_hour allows; nothing added (try again "
+				"later)",
+				request->conf->max_sends_per_hour, what);
+		if (rc != 0)
+			return secinfo_enroll_refuse(
+				request, rc,
+				"cannot count the %s against the hourly limit: "
+				"%s; nothing added",
+				what, secinfo_strerror(rc));
+	}
 	rc = secinfo_code_generate(request->conf->code_length, code);
 	send.code = code;
 	if (rc == 0)

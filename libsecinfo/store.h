@@ -213,6 +213,11 @@ int secinfo_store_tap_revoke(struct secinfo_store *store, const char *name, time
 int secinfo_store_tap_check(struct secinfo_store *store, long long method_id, const char *pass,
 			    time_t now) __attribute__((warn_unused_result));
 
+/* As secinfo_store_send_reserve, for the user NAME, whose row is made when it is missing (the
+ * send is counted even when the enrollment that asked for it then fails). */
+int secinfo_store_send_reserve_name(struct secinfo_store *store, const char *name,
+				    const char *channel, time_t now, unsigned max_per_hour);
+
 /* Reserves one send on CHANNEL ("sms", "call", "email") for user ID, in one transaction (a
  * savepoint inside the caller's): SECINFO_ERR_DENIED when MAX_PER_HOUR sends were already
  * made in the hour before NOW. Returns 0 or an error. */

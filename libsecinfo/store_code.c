@@ -118,3 +118,22 @@ secinfo_store_send_reserve(struct secinfo_store *store, long long user_id, const
 		secinfo_store_rollback(store);
 	return rc;
 }
+
+int
+secinfo_store_send_reserve_name(struct secinfo_store *store, const char *name, const char *channel,
+				time_t now, unsigned max_per_hour)
+{
+	long long user_id = 0;
+	int rc = secinfo_store_begin(store);
+
+	if (rc != 0)
+		return rc;
+	rc = secinfo_store_user_ensure(store, name, now, &user_id);
+	if (rc == 0)
+		rc = secinfo_store_send_reserve(store, user_id, channel, now, max_per_hour);
+	if (rc == 0)
+		rc = secinfo_store_commit(store);
+	if (rc != 0)
+		secinfo_store_rollback(store);
+	return rc;
+}

@@ -106,6 +106,53 @@ default_of(const char *name)
 	return id;
 }
 
+/* A send that always fails, as a gateway that is down: the send was still asked for. */
+static int
+send_down(void *sender, const struct secinfo_conf *c, const struct secinfo_delivery_request *r,
+	  struct secinfo_delivery_result *result)
+{
+	(*(int *)sender)++;
+	snprintf(result->detail, sizeof(result->detail), "the gateway is down");
+	return SECINFO_ERR_IO;
+}
+
+/* With limit_sends (secinfo, a person who is not root), every code an enrollment sends counts
+ * toward [codes] max_sends_per_hour (5 by default), for a user who is not in the store yet too:
+ * the sixth is refused before anything is sent. */
+static void
+test_send_limit(const struct secinfo_change *change)
+{
+	struct secinfo_enrollment e;
+	char why[512];
+	int sent = 0, rc = 0;
+	struct secinfo_enroll_request request = {
+		.user = "carl",
+		.detail = "+14255550111",
+		.send = send_down,
+		.sender = &sent,
+		.io = &io,
+		.limit_sends = 1,
+		.why = why,
+		.why_size = sizeof(why),
+	};
+
+	for (int i = 0; i < 5; i++) {
+		rc = secinfo_change_enroll(change, SECINFO_KIND_SMS, &request, &e);
+		secinfo_enrollment_clear(&e);
+		CHECK_INT(rc, SECINFO_ERR_IO, "send %d: asked for, the gateway down (%s)", i + 1,
+			  why);
+	}
+	rc = secinfo_change_enroll(change, SECINFO_KIND_SMS, &request, &e);
+	secinfo_enrollment_clear(&e);
+	CHECK_INT(rc, SECINFO_ERR_DENIED, "the sixth code in the hour is refused");
+	CHECK(strstr(why, "max_sends_per_hour") != NULL, "and says why: %s", why);
+	CHECK_INT(sent, 5, "five sends were asked for, not six");
+	request.limit_sends = 0;
+	rc = secinfo_change_enroll(change, SECINFO_KIND_SMS, &request, &e);
+	secinfo_enrollment_clear(&e);
+	CHECK_INT(rc, SECINFO_ERR_IO, "without the limit (root) the send is asked for");
+}
+
 int
 main(void)
 {
@@ -203,6 +250,8 @@ main(void)
 		  "delete bob's only method");
 	CHECK_INT(default_of("bob"), 0, "bob has no default now");
 	secinfo_user_free(user);
+
+	test_send_limit(&as_user);
 
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
