@@ -220,6 +220,10 @@ main(int argc, char **argv)
 	/* No core file of a process that holds the key and the decrypted details. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	umask(077);
+	if (secinfo_setuid_limits() != 0) {
+		fputs("secinfo: cannot set the resource limits and signals it needs\n", stderr);
+		return 1;
+	}
 	rc = secinfo_cmd_main(&cmd, argc, argv);
 	secinfo_store_close(cmd.store);
 	secinfo_conf_free(cmd.conf);

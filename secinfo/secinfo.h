@@ -51,6 +51,11 @@ void secinfo_setuid_fds(void);
  * Returns 0 or SECINFO_ERR_NOMEM. */
 int secinfo_setuid_environment(void);
 
+/* Sets the resource limits a write to the store needs (no file size limit) and no core file,
+ * puts back the default action of the signals a caller may have ignored and unblocks them all,
+ * as a set-user-id program must not inherit them. Returns 0 or SECINFO_ERR_INTERNAL. */
+int secinfo_setuid_limits(void);
+
 /* Blocks the signals a person or a closed terminal can send (INT, QUIT, TSTP, HUP, TERM, PIPE)
  * into *saved, around a write transaction. */
 void secinfo_setuid_signals_block(sigset_t *saved);

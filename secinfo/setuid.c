@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -75,6 +76,42 @@ secinfo_setuid_environment(void)
 			rc = SECINFO_ERR_NOMEM;
 		free(keep[i]);
 	}
+	return rc;
+}
+
+int
+secinfo_setuid_limits(void)
+{
+	static const struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY}, none = {0, 0};
+	struct rlimit fsize;
+	static const int signals[] = {SIGXFSZ, SIGPIPE, SIGINT,  SIGQUIT, SIGTSTP,
+				      SIGHUP,  SIGTERM, SIGALRM, SIGCHLD};
+	sigset_t all;
+	int rc = 0;
+
+	/* A caller's 'ulimit -f' must not cut a write to the shared store short (root may lift
+	 * even the hard limit; without CAP_SYS_RESOURCE, as in some containers, the soft limit
+	 * goes up to the hard one, and a write past that is refused as a whole by sqlite), nor
+	 * a core file hold what this process read. */
+	if (setrlimit(RLIMIT_FSIZE, &unlimited) != 0) {
+		if (getrlimit(RLIMIT_FSIZE, &fsize) == 0) {
+			fsize.rlim_cur = fsize.rlim_max;
+			if (setrlimit(RLIMIT_FSIZE, &fsize) != 0)
+				rc = SECINFO_ERR_INTERNAL;
+		} else {
+			rc = SECINFO_ERR_INTERNAL;
+		}
+	}
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		rc = SECINFO_ERR_INTERNAL;
+	/* Signals as the system sets them, not as the caller left them: an ignored SIGXFSZ or
+	 * SIGPIPE changes what a failed write does, a blocked one when it happens. */
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (signal(signals[i], SIG_DFL) == SIG_ERR)
+			rc = SECINFO_ERR_INTERNAL;
+	sigemptyset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, NULL) != 0)
+		rc = SECINFO_ERR_INTERNAL;
 	return rc;
 }
 

@@ -184,6 +184,14 @@ OUT=$("$SECINFO" --user "$fay" --json) || fail "(c) root's --user: $OUT"
 expect_in "$OUT" "\"user\": \"$fay\""
 pass "(c) -c and --user: refused for $fay before any prompt (exit 1); root may use them"
 
+# A caller's resource limits and ignored signals are not inherited: with no file size allowed
+# (the soft limit, which any user may lower) and SIGXFSZ ignored, opening the store (its -shm
+# is rebuilt, written) would fail.
+OUT=$(sh -c 'ulimit -S -f 0; trap "" XFSZ PIPE; exec "$0" --user "$1" --json' "$SECINFO" "$fay" 2>&1) ||
+	fail "(c) secinfo under 'ulimit -f 0' with SIGXFSZ ignored: $OUT"
+expect_in "$OUT" "\"user\": \"$fay\""
+pass "(c) a caller's file size limit and ignored SIGXFSZ are not inherited"
+
 # ---- (d) a hostile environment ----------------------------------------------------------------
 mark=$BIN/preloaded
 OWN_FILES="$OWN_FILES $mark"
