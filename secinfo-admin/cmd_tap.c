@@ -108,9 +108,12 @@ secinfo_admin_cmd_tap_issue(struct secinfo_admin *admin, const struct secinfo_ad
 					     admin->now, &id);
 	rc = secinfo_admin_end(admin, rc, name, "tap", "tap-issue");
 	secinfo_wipe(pass, sizeof(pass));
-	if (rc == 0)
+	if (rc == 0) {
 		secinfo_admin_tap_print(name, printed, id, admin->now + lifetime, uses, replaced);
-	else
+		/* A pass is a way in: the user hears of it as of any method added, so that one
+		 * issued to someone who talked the helpdesk round does not go unnoticed. */
+		secinfo_admin_notify(admin, name, NULL, SECINFO_NOTIFY_METHOD_ADDED, id);
+	} else
 		rc = secinfo_admin_error(rc, "cannot issue a pass to %s: %s; nothing issued", name,
 					 secinfo_strerror(rc));
 	secinfo_wipe(printed, sizeof(printed));

@@ -113,6 +113,17 @@ expect_mail "e['rcpt_tos']" "['alice2@example.net']"
 expect_mail "'removed from your security info: email to a***@example.net.' in body" True
 pass "method delete: method-deleted to each address, the deleted one included"
 
+# tap issue: a pass is a way in; the user is told as of any method added (never the pass).
+before=$(mails)
+issued=$(admin tap issue alice 2>&1) || fail "tap issue: $issued"
+[ "$(mails)" = $((before + 1)) ] || fail "tap issue: expected one notice, got $(($(mails) - before))"
+expect_notice "Security info changed" "A sign-in method was added to your security info: temporary access pass" secinfo-admin
+tap=$(printf '%s\n' "$issued" | grep -o -E '[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}' | head -n 1)
+[ -n "$tap" ] || fail "tap issue printed no pass: $issued"
+expect_mail "'$tap' not in e['data'] and '$(printf '%s' "$tap" | tr -d -)' not in e['data']" True
+admin tap revoke alice >/dev/null
+pass "tap issue: the user is told a temporary access pass was added; the notice never holds the pass"
+
 # No email address: the first sms method gets a text message instead; email wins when there is one.
 before=$(texts)
 mbefore=$(mails)
