@@ -27,35 +27,17 @@ secinfo_store_code_set(struct secinfo_store *store, long long method_id, const c
 	return rc;
 }
 
-/* Compares a stored code hash with the hash of the answer, in constant time. */
-struct secinfo_code_compare {
-	const unsigned char *given;
-	int right;
-};
-
-static int
-secinfo_code_compare_row(const struct secinfo_sql_row *row, void *data)
-{
-	struct secinfo_code_compare *compare = data;
-	size_t len = 0;
-	const void *stored = secinfo_sql_row_blob(row, 0, &len);
-
-	compare->right = len == SECINFO_CODE_HASH_BYTES &&
-			 secinfo_equal(stored, compare->given, SECINFO_CODE_HASH_BYTES);
-	return 0;
-}
-
 int
 secinfo_store_code_check(struct secinfo_store *store, long long method_id, const char *code,
 			 time_t now, unsigned max_attempts)
 {
 	unsigned char given[SECINFO_CODE_HASH_BYTES];
-	struct secinfo_code_compare compare = {given, 0};
+	struct secinfo_sql_hash_compare compare = {given, sizeof(given), 0};
 	struct secinfo_sql query = {
 		.sql = "SELECT hash FROM codes WHERE method_id = ?1 AND expires > ?2"
 		       " AND attempts < ?3",
 		.columns = "b",
-		.row = secinfo_code_compare_row,
+		.row = secinfo_sql_hash_compare_row,
 		.data = &compare,
 	};
 	int rc, changes = 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "error.h"
 #include "store_sql.h"
 
@@ -256,4 +257,15 @@ secinfo_sql_row_blob(const struct secinfo_sql_row *row, int column, size_t *len)
 
 	*len = blob != NULL ? (size_t)sqlite3_column_bytes(row->stmt, column) : 0;
 	return blob;
+}
+
+int
+secinfo_sql_hash_compare_row(const struct secinfo_sql_row *row, void *data)
+{
+	struct secinfo_sql_hash_compare *compare = data;
+	size_t len = 0;
+	const void *stored = secinfo_sql_row_blob(row, 0, &len);
+
+	compare->right = len == compare->len && secinfo_equal(stored, compare->given, len);
+	return 0;
 }

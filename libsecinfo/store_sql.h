@@ -105,6 +105,15 @@ long long secinfo_sql_row_int(const struct secinfo_sql_row *row, int column);
 const char *secinfo_sql_row_text(const struct secinfo_sql_row *row, int column);
 const void *secinfo_sql_row_blob(const struct secinfo_sql_row *row, int column, size_t *len);
 
+/* A stored keyed hash (a one-time code's, a pass's) in column 0, compared with GIVEN (LEN
+ * bytes) in constant time: secinfo_sql_hash_compare_row sets RIGHT. */
+struct secinfo_sql_hash_compare {
+	const unsigned char *given;
+	size_t len;
+	int right;
+};
+int secinfo_sql_hash_compare_row(const struct secinfo_sql_row *row, void *data);
+
 /* Returns 1 when sqlite ended (rolled back) a transaction that a caller still has open. */
 int secinfo_store_aborted(const struct secinfo_store *store);
 

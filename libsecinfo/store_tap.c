@@ -58,35 +58,17 @@ secinfo_store_tap_revoke(struct secinfo_store *store, const char *name, time_t n
 	return rc != 0 ? rc : active > 0 ? 0 : SECINFO_ERR_NOT_FOUND;
 }
 
-/* Compares a stored pass hash with the hash of the answer, in constant time. */
-struct secinfo_tap_compare {
-	const unsigned char *given;
-	int right;
-};
-
-static int
-secinfo_tap_compare_row(const struct secinfo_sql_row *row, void *data)
-{
-	struct secinfo_tap_compare *compare = data;
-	size_t len = 0;
-	const void *stored = secinfo_sql_row_blob(row, 0, &len);
-
-	compare->right = len == SECINFO_TAP_HASH_BYTES &&
-			 secinfo_equal(stored, compare->given, SECINFO_TAP_HASH_BYTES);
-	return 0;
-}
-
 int
 secinfo_store_tap_check(struct secinfo_store *store, long long method_id, const char *pass,
 			time_t now)
 {
 	unsigned char given[SECINFO_TAP_HASH_BYTES];
-	struct secinfo_tap_compare compare = {given, 0};
+	struct secinfo_sql_hash_compare compare = {given, sizeof(given), 0};
 	struct secinfo_sql query = {
 		.sql = "SELECT detail FROM methods WHERE id = ?1 AND kind = 'tap'"
 		       " AND expires > ?2 AND uses > 0 AND detail IS NOT NULL",
 		.columns = "b",
-		.row = secinfo_tap_compare_row,
+		.row = secinfo_sql_hash_compare_row,
 		.data = &compare,
 	};
 	int rc, changes = 0;
