@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "change.h"
 #include "json.h"
+#include "kind.h"
+#include "method.h"
 
 /* Returns the length of the valid UTF-8 sequence at S (1..4), or 0 when it is not valid
  * (overlong forms, surrogates and code points above U+10FFFF are not valid). */
@@ -103,4 +106,55 @@ secinfo_json_key(FILE *out, const char *key)
 {
 	secinfo_json_string(out, key);
 	fputs(": ", out);
+}
+
+static void
+secinfo_json_method(FILE *out, const struct secinfo_conf *conf, const struct secinfo_method *m,
+		    int full)
+{
+	unsigned usable = secinfo_method_usable_for(conf, m->kind);
+	char detail[320];
+
+	if (full && m->detail != NULL)
+		snprintf(detail, sizeof(detail), "%s", m->detail);
+	else
+		secinfo_change_detail_masked(m, detail, sizeof(detail));
+	fprintf(out, "{\"id\": %lld, ", m->id);
+	secinfo_json_key(out, "kind");
+	secinfo_json_string(out, secinfo_kind_name(m->kind));
+	fputs(", ", out);
+	secinfo_json_key(out, "detail");
+	secinfo_json_string(out, detail);
+	fprintf(out, ", \"usable_for\": [%s%s%s], ", usable & SECINFO_PURPOSE_2FA ? "\"2fa\"" : "",
+		usable == (SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET) ? ", " : "",
+		usable & SECINFO_PURPOSE_RESET ? "\"reset\"" : "");
+	secinfo_json_key(out, "created");
+	secinfo_json_time(out, m->created);
+	fputs(", ", out);
+	secinfo_json_key(out, "last_used");
+	secinfo_json_time(out, m->last_used);
+	fputc('}', out);
+}
+
+void
+secinfo_json_user(FILE *out, const struct secinfo_conf *conf, const char *name,
+		  const struct secinfo_user *user, long long locked_until, int full)
+{
+	size_t n = user != NULL ? user->n_methods : 0;
+
+	fputc('{', out);
+	secinfo_json_key(out, "user");
+	secinfo_json_string(out, name);
+	fputs(", ", out);
+	secinfo_json_key(out, "locked_until");
+	secinfo_json_time(out, locked_until);
+	if (user != NULL && secinfo_user_method(user, user->default_method) != NULL)
+		fprintf(out, ", \"default\": %lld, \"methods\": [", user->default_method);
+	else
+		fputs(", \"default\": null, \"methods\": [", out);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i == 0 ? "\n    " : ",\n    ", out);
+		secinfo_json_method(out, conf, &user->methods[i], full);
+	}
+	fputs(n > 0 ? "\n  ]}\n" : "]}\n", out);
 }

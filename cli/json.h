@@ -17,4 +17,17 @@ void secinfo_json_time(FILE *out, long long t);
 /* Writes KEY as a string literal followed by ": ". */
 void secinfo_json_key(FILE *out, const char *key);
 
+struct secinfo_conf;
+struct secinfo_user;
+
+/*
+ * Writes user NAME's security info USER (NULL: none yet) in the shape of 'user show --json'
+ * (SPEC 7), one object and a newline: details in full for administrators (FULL), masked for
+ * the user's own eyes (secinfo, SPEC 12: "+1 XXXXXXXX34", "a***@example.net"); a pass's
+ * detail is "expires ISO-8601" (SPEC 14); usable_for under CONF's policy. LOCKED_UNTIL is 0
+ * when the user is not locked now.
+ */
+void secinfo_json_user(FILE *out, const struct secinfo_conf *conf, const char *name,
+		       const struct secinfo_user *user, long long locked_until, int full);
+
 #endif

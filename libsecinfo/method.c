@@ -49,6 +49,12 @@ secinfo_method_allowed(const struct secinfo_conf *conf, enum secinfo_kind kind)
 }
 
 unsigned
+secinfo_method_usable_for(const struct secinfo_conf *conf, enum secinfo_kind kind)
+{
+	return secinfo_method_allowed(conf, kind) ? secinfo_kind_purposes(kind) : 0;
+}
+
+unsigned
 secinfo_method_usable_kinds(const struct secinfo_conf *conf, unsigned args_kinds,
 			    enum secinfo_purpose purpose)
 {

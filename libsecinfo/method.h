@@ -167,6 +167,10 @@ const struct secinfo_method_ops *secinfo_method_ops_by_name(const char *name);
  * temporary kind (tap), which is allowed whenever an administrator issued one. */
 int secinfo_method_allowed(const struct secinfo_conf *conf, enum secinfo_kind kind);
 
+/* Returns the SECINFO_PURPOSE_* bits a method of KIND serves under CONF's policy: none when the
+ * organisation does not allow the kind now ('usable_for' of user show --json). */
+unsigned secinfo_method_usable_for(const struct secinfo_conf *conf, enum secinfo_kind kind);
+
 /*
  * Returns the SECINFO_KIND_BIT mask of kinds usable for PURPOSE here: allowed by the policy
  * (secinfo_method_allowed), kept by the service's methods= mask ARGS_KINDS, able to serve

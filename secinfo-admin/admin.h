@@ -157,9 +157,6 @@ int secinfo_admin_since_parse(const char *text, time_t now, long long *since);
 /* Writes the kinds in PURPOSES as "2fa, reset" (or "-" for none). */
 void secinfo_admin_purposes_text(unsigned purposes, char *out, size_t size);
 
-/* The purposes a method of KIND serves under the current policy: none when disallowed. */
-unsigned secinfo_admin_usable_for(const struct secinfo_conf *conf, enum secinfo_kind kind);
-
 /* Says which method is now USER's default, on stdout. */
 void secinfo_admin_say_default(const struct secinfo_user *user);
 

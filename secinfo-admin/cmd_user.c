@@ -85,58 +85,11 @@ secinfo_admin_cmd_user_list(struct secinfo_admin *admin, const struct secinfo_ad
 	return SECINFO_OK;
 }
 
-/* Prints one method of 'user show --json'. */
-static void
-secinfo_admin_method_json(const struct secinfo_admin *admin, const struct secinfo_method *m)
-{
-	unsigned usable = secinfo_admin_usable_for(admin->conf, m->kind);
-	const char *sep = "";
-	char expires[64] = "";
-
-	/* A pass has no detail of its own: SPEC 14 shows "expires ISO-8601". */
-	if (secinfo_kind_is_temporary(m->kind))
-		secinfo_method_describe(m, 1, expires, sizeof(expires));
-
-	printf("{\"id\": %lld, ", m->id);
-	secinfo_json_key(stdout, "kind");
-	secinfo_json_string(stdout, secinfo_kind_name(m->kind));
-	fputs(", ", stdout);
-	secinfo_json_key(stdout, "detail");
-	secinfo_json_string(stdout, m->detail != NULL ? m->detail : expires);
-	fputs(", \"usable_for\": [", stdout);
-	if (usable & SECINFO_PURPOSE_2FA) {
-		fputs("\"2fa\"", stdout);
-		sep = ", ";
-	}
-	if (usable & SECINFO_PURPOSE_RESET)
-		printf("%s\"reset\"", sep);
-	fputs("], ", stdout);
-	secinfo_json_key(stdout, "created");
-	secinfo_json_time(stdout, m->created);
-	fputs(", ", stdout);
-	secinfo_json_key(stdout, "last_used");
-	secinfo_json_time(stdout, m->last_used);
-	fputc('}', stdout);
-}
-
 static void
 secinfo_admin_user_show_json(const struct secinfo_admin *admin, const struct secinfo_user *user)
 {
-	fputc('{', stdout);
-	secinfo_json_key(stdout, "user");
-	secinfo_json_string(stdout, user->name);
-	fputs(", ", stdout);
-	secinfo_json_key(stdout, "locked_until");
-	secinfo_json_time(stdout, secinfo_admin_locked_until(admin, user->locked_until));
-	if (secinfo_user_method(user, user->default_method) != NULL)
-		printf(", \"default\": %lld, \"methods\": [", user->default_method);
-	else
-		fputs(", \"default\": null, \"methods\": [", stdout);
-	for (size_t i = 0; i < user->n_methods; i++) {
-		fputs(i == 0 ? "\n    " : ",\n    ", stdout);
-		secinfo_admin_method_json(admin, &user->methods[i]);
-	}
-	fputs(user->n_methods > 0 ? "\n  ]}\n" : "]}\n", stdout);
+	secinfo_json_user(stdout, admin->conf, user->name, user,
+			  secinfo_admin_locked_until(admin, user->locked_until), 1);
 }
 
 /* What the DETAIL column shows: the number or address, or an app's code parameters. */
@@ -197,7 +150,7 @@ secinfo_admin_user_show_text(const struct secinfo_admin *admin, const struct sec
 		const struct secinfo_method *m = &user->methods[i];
 		snprintf(id, sizeof(id), "%lld%s", m->id, m == def ? "*" : "");
 		secinfo_admin_method_detail(m, detail, sizeof(detail));
-		secinfo_admin_purposes_text(secinfo_admin_usable_for(admin->conf, m->kind), usable,
+		secinfo_admin_purposes_text(secinfo_method_usable_for(admin->conf, m->kind), usable,
 					    sizeof(usable));
 		secinfo_admin_time(m->created, 0, created, sizeof(created));
 		if (m->last_used != 0)

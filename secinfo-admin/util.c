@@ -288,14 +288,6 @@ secinfo_admin_purposes_text(unsigned purposes, char *out, size_t size)
 						  : "");
 }
 
-unsigned
-secinfo_admin_usable_for(const struct secinfo_conf *conf, enum secinfo_kind kind)
-{
-	if (!secinfo_method_allowed(conf, kind))
-		return 0;
-	return secinfo_kind_purposes(kind);
-}
-
 void
 secinfo_admin_say_default(const struct secinfo_user *user)
 {

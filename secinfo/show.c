@@ -10,13 +10,6 @@
 #include "method.h"
 #include "secinfo.h"
 
-/* The purposes a method of KIND serves under the current policy: none when disallowed. */
-static unsigned
-secinfo_cmd_usable_for(const struct secinfo_cmd *cmd, enum secinfo_kind kind)
-{
-	return secinfo_change_kind_allowed(cmd->conf, kind) == 0 ? secinfo_kind_purposes(kind) : 0;
-}
-
 static void
 secinfo_cmd_time(long long t, char *out, size_t size)
 {
@@ -27,53 +20,14 @@ secinfo_cmd_time(long long t, char *out, size_t size)
 		snprintf(out, size, "%lld", t);
 }
 
-static void
-secinfo_cmd_method_json(const struct secinfo_cmd *cmd, const struct secinfo_method *m)
-{
-	unsigned usable = secinfo_cmd_usable_for(cmd, m->kind);
-	char masked[320];
-
-	secinfo_change_detail_masked(m, masked, sizeof(masked));
-	printf("{\"id\": %lld, ", m->id);
-	secinfo_json_key(stdout, "kind");
-	secinfo_json_string(stdout, secinfo_kind_name(m->kind));
-	fputs(", ", stdout);
-	secinfo_json_key(stdout, "detail");
-	secinfo_json_string(stdout, masked);
-	printf(", \"usable_for\": [%s%s%s], ", usable & SECINFO_PURPOSE_2FA ? "\"2fa\"" : "",
-	       usable == (SECINFO_PURPOSE_2FA | SECINFO_PURPOSE_RESET) ? ", " : "",
-	       usable & SECINFO_PURPOSE_RESET ? "\"reset\"" : "");
-	secinfo_json_key(stdout, "created");
-	secinfo_json_time(stdout, m->created);
-	fputs(", ", stdout);
-	secinfo_json_key(stdout, "last_used");
-	secinfo_json_time(stdout, m->last_used);
-	fputc('}', stdout);
-}
-
 /* The shape of 'secinfo-admin user show --json' (SPEC 7), details masked. */
 static void
 secinfo_cmd_show_json(const struct secinfo_cmd *cmd, const struct secinfo_user *user)
 {
-	long long locked =
-		user != NULL && user->locked_until > (long long)cmd->now ? user->locked_until : 0;
-	size_t n = user != NULL ? user->n_methods : 0;
-
-	fputc('{', stdout);
-	secinfo_json_key(stdout, "user");
-	secinfo_json_string(stdout, cmd->user);
-	fputs(", ", stdout);
-	secinfo_json_key(stdout, "locked_until");
-	secinfo_json_time(stdout, locked);
-	if (user != NULL && secinfo_user_method(user, user->default_method) != NULL)
-		printf(", \"default\": %lld, \"methods\": [", user->default_method);
-	else
-		fputs(", \"default\": null, \"methods\": [", stdout);
-	for (size_t i = 0; i < n; i++) {
-		fputs(i == 0 ? "\n    " : ",\n    ", stdout);
-		secinfo_cmd_method_json(cmd, &user->methods[i]);
-	}
-	fputs(n > 0 ? "\n  ]}\n" : "]}\n", stdout);
+	secinfo_json_user(
+		stdout, cmd->conf, cmd->user, user,
+		user != NULL && user->locked_until > (long long)cmd->now ? user->locked_until : 0,
+		0);
 }
 
 void
@@ -125,7 +79,7 @@ secinfo_cmd_show_text(const struct secinfo_cmd *cmd, const struct secinfo_user *
 	putchar('\n');
 	for (size_t i = 0; i < user->n_methods; i++) {
 		const struct secinfo_method *m = &user->methods[i];
-		unsigned usable = secinfo_cmd_usable_for(cmd, m->kind);
+		unsigned usable = secinfo_method_usable_for(cmd->conf, m->kind);
 
 		secinfo_method_describe(m, 0, text, sizeof(text));
 		secinfo_cmd_time(m->created, created, sizeof(created));
