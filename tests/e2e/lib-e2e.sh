@@ -312,6 +312,20 @@ ssh_as() {
 }
 KBD="-o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no"
 
+# start_register_sshd NAME: sshd with keyboard-interactive and the service sshd-NAME: the
+# password, then pam_secinfo.so register (SPEC 13).
+start_register_sshd() {
+	setup_sshd
+	install_service "$E2E_PREFIX-sshd-$1" <<PAM
+@include common-auth
+auth       required     $MODULE config=$CONF register
+account    required     pam_nologin.so
+@include common-account
+session    required     pam_unix.so
+PAM
+	start_sshd "sshd-$1" keyboard-interactive
+}
+
 # ---- secinfo, the users' own command (SPEC 12) -----------------------------------------------
 # secinfo reads its compiled-in configuration (/etc/security/secinfo.conf with
 # scripts/build.sh, --sysconfdir=/etc): install_system_conf puts $CONF there for the test's

@@ -27,15 +27,7 @@ CONF
 install_system_conf
 admin init >/dev/null
 shipped_service secinfo | replace_service secinfo
-setup_sshd
-install_service $E2E_PREFIX-sshd-new <<PAM
-@include common-auth
-auth       required     $MODULE config=$CONF register
-account    required     pam_nologin.so
-@include common-account
-session    required     pam_unix.so
-PAM
-start_sshd sshd-new keyboard-interactive
+start_register_sshd new
 
 add_user rosa
 rosa=$U

@@ -16,15 +16,7 @@ tries = 2
 max_failures = 50
 CONF
 admin init >/dev/null
-setup_sshd
-install_service $E2E_PREFIX-sshd-reg <<PAM
-@include common-auth
-auth       required     $MODULE config=$CONF register
-account    required     pam_nologin.so
-@include common-account
-session    required     pam_unix.so
-PAM
-start_sshd sshd-reg keyboard-interactive
+start_register_sshd reg
 
 # The answer command: the code of the secret in the last otpauth:// URI the client printed
 # (ptydrive.py gives it the transcript on standard input); the code is kept in $T/reg.code.
