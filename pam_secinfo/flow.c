@@ -16,6 +16,25 @@
 /* A bound on "?" menus per verification, so a conversation always ends. */
 #define SECINFO_FLOW_MAX_SWITCHES 10
 
+/* Appends one audit row of this verification (the user, service and remote host of
+ * flow->audit), EVENT and RESULT for METHOD at WHEN, to the open transaction (or on its own);
+ * with WRITE 0 (its transaction could not begin) the row is only logged as lost. A lost row
+ * is logged, never fatal: these rows explain a decision, whose own row is what must not go
+ * missing. */
+static void
+secinfo_flow_audit_row(struct secinfo_flow *flow, const char *event, const char *method,
+		       const char *result, long long when, int write)
+{
+	struct secinfo_audit_entry e = flow->audit;
+
+	e.time = when;
+	e.event = event;
+	e.method = method;
+	e.result = result;
+	if (!write || secinfo_store_audit(flow->store, &e) != 0)
+		secinfo_audit_lost(flow->pamh, &e, "");
+}
+
 void
 secinfo_flow_steps_write(struct secinfo_flow *flow)
 {
@@ -25,15 +44,9 @@ secinfo_flow_steps_write(struct secinfo_flow *flow)
 		return;
 	/* A savepoint inside the try's transaction, or a transaction of its own at the end. */
 	rc = secinfo_store_begin(flow->store);
-	for (unsigned i = 0; i < flow->n_steps; i++) {
-		struct secinfo_audit_entry e = flow->audit;
-		e.time = flow->steps[i].time;
-		e.event = flow->steps[i].event;
-		e.method = flow->steps[i].method;
-		e.result = "success";
-		if (rc != 0 || secinfo_store_audit(flow->store, &e) != 0)
-			secinfo_audit_lost(flow->pamh, &e, "");
-	}
+	for (unsigned i = 0; i < flow->n_steps; i++)
+		secinfo_flow_audit_row(flow, flow->steps[i].event, flow->steps[i].method, "success",
+				       flow->steps[i].time, rc == 0);
 	if (rc == 0 && secinfo_store_commit(flow->store) != 0)
 		secinfo_store_rollback(flow->store);
 	flow->n_steps = 0;
@@ -216,23 +229,6 @@ secinfo_flow_audit(struct secinfo_flow *flow, const struct secinfo_method *metho
 	return step;
 }
 
-/* Appends one audit row of this verification, EVENT and RESULT for METHOD, to the open
- * transaction (or on its own). A row that cannot be written is logged as lost: these rows
- * only explain a decision, whose own row is what must not go missing. */
-static void
-secinfo_flow_audit_row(struct secinfo_flow *flow, const char *event, const char *method,
-		       const char *result, long long when)
-{
-	struct secinfo_audit_entry e = flow->audit;
-
-	e.time = when;
-	e.event = event;
-	e.method = method;
-	e.result = result;
-	if (secinfo_store_audit(flow->store, &e) != 0)
-		secinfo_audit_lost(flow->pamh, &e, "");
-}
-
 /*
  * Records the outcome RC of one try inside its transaction, and ends it: the deciding success
  * clears the failures and sets the last use (unless a concurrent failure locked the user
@@ -267,10 +263,10 @@ secinfo_flow_settle(struct secinfo_flow *flow, const struct secinfo_method *meth
 	secinfo_flow_steps_write(flow);
 	if (wrong)
 		secinfo_flow_audit_row(flow, "wrong", decoy ? "" : secinfo_kind_name(method->kind),
-				       "failure", (long long)flow->now);
+				       "failure", (long long)flow->now, 1);
 	if (wrong && rc == SECINFO_ERR_LOCKED)
 		secinfo_flow_audit_row(flow, "locked", secinfo_kind_name(method->kind), "locked",
-				       (long long)flow->now);
+				       (long long)flow->now, 1);
 	if (secinfo_flow_decisive(flow, rc, last_try)) {
 		step = secinfo_flow_audit(flow, method, decoy, rc);
 		flow->audited = step == 0;
@@ -383,20 +379,14 @@ secinfo_flow_delivery_failed(struct secinfo_flow *flow, const struct secinfo_met
 {
 	const char *result = rc == SECINFO_ERR_DENIED ? "send-limit" : "send-failed";
 	char user[128], detail[300];
-	struct secinfo_audit_entry e = flow->audit; /* user, service, remote host */
-
-	e.time = (long long)flow->now;
-	e.method = secinfo_kind_name(method->kind);
-	e.event = "delivery";
-	e.result = result;
 
 	secinfo_escape(flow->user->name, user, sizeof(user));
 	secinfo_escape(flow->delivery.detail, detail, sizeof(detail));
 	pam_syslog(flow->pamh, LOG_WARNING,
 		   "delivery user=%s method=%s result=%s gateway_status=%ld detail=%s", user,
-		   e.method, result, flow->delivery.http_status, detail);
-	if (secinfo_store_audit(flow->store, &e) != 0)
-		secinfo_audit_lost(flow->pamh, &e, "");
+		   secinfo_kind_name(method->kind), result, flow->delivery.http_status, detail);
+	secinfo_flow_audit_row(flow, "delivery", secinfo_kind_name(method->kind), result,
+			       (long long)flow->now, 1);
 }
 
 /*

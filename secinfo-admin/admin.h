@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "change.h"
 #include "conf.h"
 #include "method.h"
 #include "error.h"
@@ -93,6 +94,9 @@ int secinfo_admin_method_store(struct secinfo_admin *admin, const char *user,
 			       const struct secinfo_enrollment *enrollment);
 
 /* --- notify.c ---------------------------------------------------------------------------- */
+
+/* The change layer (change.h) acting as root through secinfo-admin. */
+struct secinfo_change secinfo_admin_change(const struct secinfo_admin *admin);
 
 /* After a committed change to user NAME: sends the notice of EVENT (SPEC 15) about method
  * METHOD_ID when [notify] events lists it, to USER's addresses (NULL: NAME as stored now; a

@@ -120,20 +120,6 @@ secinfo_admin_secret_read(const char *path, char **secret)
 	return SECINFO_OK;
 }
 
-/* The change layer, acting as root through secinfo-admin. */
-static struct secinfo_change
-secinfo_admin_change(const struct secinfo_admin *admin)
-{
-	struct secinfo_change change = {
-		.store = admin->store,
-		.conf = admin->conf,
-		.now = admin->now,
-		.service = "secinfo-admin",
-		.actor = "root",
-	};
-	return change;
-}
-
 int
 secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {

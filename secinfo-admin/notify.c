@@ -9,9 +9,8 @@
 #include "change.h"
 #include "term.h"
 
-void
-secinfo_admin_notify(struct secinfo_admin *admin, const char *name, const struct secinfo_user *user,
-		     enum secinfo_notify_event event, long long method_id)
+struct secinfo_change
+secinfo_admin_change(const struct secinfo_admin *admin)
 {
 	struct secinfo_change change = {
 		.store = admin->store,
@@ -20,6 +19,14 @@ secinfo_admin_notify(struct secinfo_admin *admin, const char *name, const struct
 		.service = "secinfo-admin",
 		.actor = "root",
 	};
+	return change;
+}
+
+void
+secinfo_admin_notify(struct secinfo_admin *admin, const char *name, const struct secinfo_user *user,
+		     enum secinfo_notify_event event, long long method_id)
+{
+	struct secinfo_change change = secinfo_admin_change(admin);
 	char why[512] = "";
 	int rc;
 
