@@ -735,8 +735,9 @@ test_unimplemented_kinds(void)
 		  problems.count > 0 ? ", first: " : "",
 		  problems.count > 0 ? problems.text[0] : "");
 	if (conf != NULL)
-		CHECK_INT(conf->methods, SECINFO_KIND_BIT(SECINFO_KIND_APP),
-			  "the shipped configuration allows app alone");
+		CHECK_INT(conf->methods,
+			  SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_KEY),
+			  "the shipped configuration allows app and key (issue 11)");
 	secinfo_conf_free(conf);
 	secinfo_problems_free(&problems);
 }
