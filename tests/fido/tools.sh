@@ -258,3 +258,16 @@ plain_open=$(fido2-token -I /dev/softfido 2>&1 || true)
 shim_open=$(env -u SOFTFIDO_STATE LD_PRELOAD="$SHIM" fido2-token -I /dev/softfido 2>&1 || true)
 [ "$plain_open" = "$shim_open" ] || fail "without SOFTFIDO_STATE the shim opens: $shim_open"
 pass "without SOFTFIDO_STATE the shim lists and opens what libfido2 does"
+
+# ---- the shim in a process that dlopens libfido2, and in one that never loads it ---------------
+rm -f "$STATE"
+"$CTL" "$STATE" init --pin 1234
+OUT=$(key "$top_builddir/tests/fido/dlopen_probe" "$top_builddir/tests/fido/.libs/plugin.so" 2>&1) ||
+	fail "a plugin dlopened with RTLD_LOCAL did not open the key: $OUT"
+expect_in "$OUT" "path=/dev/softfido"
+expect_in "$OUT" "fido2=1 pin=1"
+pass "a plugin linked with libfido2 and dlopened RTLD_LOCAL lists and opens the key"
+maps=$(key sh -c 'cat /proc/$$/maps')
+expect_in "$maps" "softfido.so"
+expect_not_in "$maps" "libfido2"
+pass "a process under the shim that does not use libfido2 does not map it"
