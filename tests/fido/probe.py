@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """One libfido2 getAssertion with a timeout, through ctypes (the tools have no timeout).
 
-probe.py CREDENTIAL_ID_BASE64 TIMEOUT_MS [PIN]: prints "<fido_strerr> <milliseconds>" for
-fido_dev_get_assert on /dev/softfido with fido_dev_set_timeout(TIMEOUT_MS). Run it under the
+probe.py CREDENTIAL_ID_BASE64 TIMEOUT_MS [CANCEL_AFTER_MS]: prints "<fido_strerr> <milliseconds>"
+for fido_dev_get_assert on /dev/softfido with fido_dev_set_timeout(TIMEOUT_MS) (-1: none), and
+fido_dev_cancel from another thread after CANCEL_AFTER_MS if given. Run it under the
 softfido shim: libfido2 is loaded RTLD_GLOBAL and called through the global scope, so the
 shim's fido_dev_open is the one called, as it is for a program linked with libfido2.
 """
@@ -10,6 +11,7 @@ import base64
 import ctypes
 import os
 import sys
+import threading
 import time
 
 lib = ctypes.CDLL("libfido2.so.1", mode=ctypes.RTLD_GLOBAL)
@@ -19,7 +21,7 @@ fido.fido_assert_new.restype = ctypes.c_void_p
 fido.fido_strerr.restype = ctypes.c_char_p
 for name in ("fido_dev_open", "fido_dev_set_timeout", "fido_dev_get_assert",
              "fido_assert_set_rp", "fido_assert_set_clientdata_hash",
-             "fido_assert_allow_cred", "fido_dev_close"):
+             "fido_assert_allow_cred", "fido_dev_close", "fido_dev_cancel"):
     getattr(fido, name).argtypes = None
 
 fido.fido_init(0)
@@ -35,9 +37,10 @@ cdh = os.urandom(32)
 fido.fido_assert_set_rp(a, b"secinfo")
 fido.fido_assert_set_clientdata_hash(a, cdh, ctypes.c_size_t(32))
 fido.fido_assert_allow_cred(a, cred, ctypes.c_size_t(len(cred)))
-pin = sys.argv[3].encode() if len(sys.argv) > 3 else None
+if len(sys.argv) > 3:
+    threading.Timer(int(sys.argv[3]) / 1000, lambda: fido.fido_dev_cancel(dev)).start()
 start = time.monotonic()
-r = fido.fido_dev_get_assert(dev, a, pin)
+r = fido.fido_dev_get_assert(dev, a, None)
 elapsed = int((time.monotonic() - start) * 1000)
 print(fido.fido_strerr(r).decode(), elapsed)
 fido.fido_dev_close(dev)

@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,10 @@
 
 struct softfido {
 	char *state_path;
+	/* libfido2 may cancel from another thread while one waits in read: one lock, and a
+	 * condition that a write signals (a real device's poll(2) wakes up the same way) */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
 	int opened;
 	uint32_t last_cid;
 	/* the message being received */
@@ -1179,15 +1184,6 @@ elapsed_ms(const struct timespec *since)
 }
 
 static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static void
 run_cbor(struct softfido *dev, const unsigned char cid[4], int touched)
 {
 	size_t len = 0;
@@ -1261,8 +1257,8 @@ unplugged(const struct softfido *dev)
 	return !read_knobs(dev->state_path, &st) || st.unplug;
 }
 
-int
-softfido_write(struct softfido *dev, const unsigned char *report, size_t len)
+static int
+write_locked(struct softfido *dev, const unsigned char *report, size_t len)
 {
 	const unsigned char *frame = report;
 	size_t n;
@@ -1361,15 +1357,34 @@ keepalive(struct softfido *dev, unsigned char *report)
 	return REPORT_LEN;
 }
 
-int
-softfido_read(struct softfido *dev, unsigned char *report, size_t len, int ms)
+/* Waits up to ms milliseconds or until a write wakes us; returns the milliseconds waited. */
+static long
+wait_locked(struct softfido *dev, long ms)
+{
+	struct timespec start, deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline = start;
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	while (pthread_cond_timedwait(&dev->wake, &dev->lock, &deadline) == EINTR)
+		;
+	return elapsed_ms(&start);
+}
+
+static int
+read_locked(struct softfido *dev, unsigned char *report, size_t len, int ms)
 {
 	struct softfido_state st;
 
 	if (len != REPORT_LEN || unplugged(dev))
 		return -1;
 	for (;;) {
-		long elapsed, wait;
+		long elapsed, wait, waited;
 
 		if (dev->sending)
 			return send_frame(dev, report);
@@ -1392,13 +1407,57 @@ softfido_read(struct softfido *dev, unsigned char *report, size_t len, int ms)
 		if (st.touch == SOFTFIDO_TOUCH_SLOW && st.touch_ms - elapsed < wait)
 			wait = st.touch_ms - elapsed;
 		if (ms >= 0 && wait > ms) {
-			sleep_ms(ms); /* as poll(2) on a real device: nothing came in time */
-			return -1;
+			/* as poll(2) on a real device: nothing came in time (unless a cancel did) */
+			wait_locked(dev, ms);
+			return dev->sending ? send_frame(dev, report) : -1;
 		}
-		sleep_ms(wait);
+		waited = wait_locked(dev, wait);
 		if (ms >= 0)
-			ms -= (int)wait;
+			ms = waited >= ms ? 0 : ms - (int)waited;
 	}
+}
+
+int
+softfido_read(struct softfido *dev, unsigned char *report, size_t len, int ms)
+{
+	int n;
+
+	pthread_mutex_lock(&dev->lock);
+	n = read_locked(dev, report, len, ms);
+	pthread_mutex_unlock(&dev->lock);
+	return n;
+}
+
+int
+softfido_write(struct softfido *dev, const unsigned char *report, size_t len)
+{
+	int n;
+
+	pthread_mutex_lock(&dev->lock);
+	n = write_locked(dev, report, len);
+	pthread_cond_broadcast(&dev->wake);
+	pthread_mutex_unlock(&dev->lock);
+	return n;
+}
+
+static int
+init_sync(struct softfido *dev)
+{
+	pthread_condattr_t attr;
+	int ok;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return -1;
+	ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+	     pthread_cond_init(&dev->wake, &attr) == 0;
+	pthread_condattr_destroy(&attr);
+	if (!ok)
+		return -1;
+	if (pthread_mutex_init(&dev->lock, NULL) != 0) {
+		pthread_cond_destroy(&dev->wake);
+		return -1;
+	}
+	return 0;
 }
 
 struct softfido *
@@ -1409,8 +1468,13 @@ softfido_open(const char *state_path)
 
 	if (state_path == NULL || !read_knobs(state_path, &st) || st.absent)
 		return NULL;
-	if ((dev = calloc(1, sizeof(*dev))) == NULL ||
-	    (dev->state_path = strdup(state_path)) == NULL ||
+	if ((dev = calloc(1, sizeof(*dev))) == NULL)
+		return NULL;
+	if (init_sync(dev) != 0) {
+		free(dev);
+		return NULL;
+	}
+	if ((dev->state_path = strdup(state_path)) == NULL ||
 	    RAND_bytes(dev->pin_token, sizeof(dev->pin_token)) != 1 ||
 	    RAND_bytes((unsigned char *)&dev->last_cid, sizeof(dev->last_cid)) != 1 ||
 	    new_agreement_key(dev) != 0) {
@@ -1434,6 +1498,8 @@ softfido_close(struct softfido *dev)
 		return;
 	EVP_PKEY_free(dev->agreement_key);
 	free(dev->state_path);
+	pthread_cond_destroy(&dev->wake);
+	pthread_mutex_destroy(&dev->lock);
 	OPENSSL_cleanse(dev, sizeof(*dev));
 	free(dev);
 }

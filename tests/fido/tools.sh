@@ -146,8 +146,9 @@ SOFTFIDO_STATE="$STATE" LD_PRELOAD="$SHIM" timeout 2 setsid -w fido2-assert -G -
 [ "$RC" = 124 ] || fail "touch=none: fido2-assert ended with $RC not killed by timeout(1) after 2 s"
 [ "$(show counter)" = "$before" ] || fail "touch=none: the counter moved"
 pass "touch=none: fido2-assert waits (keepalives) until its timeout kills it; no signature"
-# probe TIMEOUT_MS [PIN]: one fido_dev_get_assert with fido_dev_set_timeout (tests/fido/probe.py)
-# with the plain credential; PROBE_ERR is libfido2's answer, PROBE_MS how long it took.
+# probe TIMEOUT_MS [CANCEL_AFTER_MS]: one fido_dev_get_assert with fido_dev_set_timeout (and
+# fido_dev_cancel from another thread) with the plain credential (tests/fido/probe.py);
+# PROBE_ERR is libfido2's answer, PROBE_MS how long it took.
 probe() {
 	set -- $(key python3 "$top_srcdir/tests/fido/probe.py" "$(sed -n 5p "$T/plain.cred")" "$@")
 	PROBE_ERR=$1
@@ -159,6 +160,21 @@ probe 1000
 	fail "touch=none: libfido2 gave up after $PROBE_MS ms, not its 1000 ms timeout"
 [ "$(show counter)" = "$before" ] || fail "touch=none: the counter moved"
 pass "touch=none: libfido2 with a 1000 ms timeout says FIDO_ERR_RX after $PROBE_MS ms"
+probe -1 400
+[ "$PROBE_ERR" = FIDO_ERR_KEEPALIVE_CANCEL ] ||
+	fail "touch=none, fido_dev_cancel after 400 ms: libfido2 said $PROBE_ERR"
+pass "touch=none: fido_dev_cancel (CTAPHID_CANCEL) ends the wait: FIDO_ERR_KEEPALIVE_CANCEL"
+# The key re-reads its state while it waits: setting touch=auto then is a touch.
+key python3 "$top_srcdir/tests/fido/probe.py" "$(sed -n 5p "$T/plain.cred")" 10000 \
+	> "$T/probe.out" &
+sleep 1.5
+[ "$(show counter)" = "$before" ] || fail "touch=none: the key signed before it was touched"
+"$CTL" "$STATE" set touch=auto
+wait $!
+read -r PROBE_ERR PROBE_MS < "$T/probe.out"
+[ "$PROBE_ERR" = FIDO_ERR_SUCCESS ] || fail "touched while waiting: libfido2 said $PROBE_ERR"
+[ "$(show counter)" = $((before + 1)) ] || fail "touched while waiting: counter $(show counter)"
+pass "set touch=auto while the key waits is a touch (after $PROBE_MS ms)"
 
 "$CTL" "$STATE" set touch=slow:600
 probe 3000
