@@ -71,6 +71,7 @@
 #define CTAP2_ERR_PIN_INVALID           0x31
 #define CTAP2_ERR_PIN_BLOCKED           0x32
 #define CTAP2_ERR_PIN_AUTH_INVALID      0x33
+#define CTAP2_ERR_PIN_AUTH_BLOCKED      0x34
 #define CTAP2_ERR_PIN_NOT_SET           0x35
 #define CTAP2_ERR_PIN_REQUIRED          0x36
 #define CTAP2_ERR_PIN_POLICY_VIOLATION  0x37
@@ -123,6 +124,7 @@ struct softfido {
 	/* clientPIN protocol 1: both made at power-up (here: when the device is opened) */
 	EVP_PKEY *agreement_key;
 	unsigned char pin_token[PIN_TOKEN_LEN];
+	int pin_mismatches; /* in a row, since power-up: 3 block PIN checks until the next */
 };
 
 /* ---- crypto (libcrypto) ------------------------------------------------------------------ */
@@ -706,6 +708,17 @@ check_pin_auth(const struct softfido *dev, const struct softfido_state *st,
 	return 0;
 }
 
+/* A zero-length pinAuth: the platform only wants a touch (fido_dev_get_touch_begin); the key
+ * waits for it and then says PIN_NOT_SET or PIN_INVALID (CTAP2.0). */
+static int
+touch_probe(const cbor_item_t *pin_auth)
+{
+	const unsigned char *p = NULL;
+	size_t n = 1;
+
+	return pin_auth != NULL && bytes_of(pin_auth, &p, &n) == 0 && n == 0;
+}
+
 /* The rp id hash of a text item. */
 static int
 rp_id_hash(const cbor_item_t *rp_id, unsigned char out[32])
@@ -852,6 +865,10 @@ make_credential(struct softfido *dev, struct softfido_state *st, const cbor_item
 		return CTAP2_ERR_UNSUPPORTED_ALGORITHM;
 	if ((status = check_options(st, get(params, 7), &up)) != 0)
 		return status;
+	if (touch_probe(get(params, 8)))
+		return !touched      ? NEEDS_TOUCH
+		       : st->pin_set ? CTAP2_ERR_PIN_INVALID
+				     : CTAP2_ERR_PIN_NOT_SET;
 	if ((status = check_pin_auth(dev, st, get(params, 8), get(params, 9), cdh, &uv)) != 0)
 		return status;
 	if (get(params, 8) == NULL && st->uv && st->pin_set)
@@ -883,6 +900,10 @@ get_assertion(struct softfido *dev, struct softfido_state *st, const cbor_item_t
 		return status;
 	if ((status = check_options(st, get(params, 5), &up)) != 0)
 		return status;
+	if (touch_probe(get(params, 6)))
+		return !touched      ? NEEDS_TOUCH
+		       : st->pin_set ? CTAP2_ERR_PIN_INVALID
+				     : CTAP2_ERR_PIN_NOT_SET;
 	if ((status = check_pin_auth(dev, st, get(params, 6), get(params, 7), cdh, &uv)) != 0)
 		return status;
 	key = credential_find(st, get(params, 3), rp_hash, &alg, &id, &id_len);
@@ -946,6 +967,8 @@ check_pin_hash(struct softfido *dev, struct softfido_state *st, const unsigned c
 		return CTAP2_ERR_MISSING_PARAMETER;
 	if (st->retries <= 0)
 		return CTAP2_ERR_PIN_BLOCKED;
+	if (dev->pin_mismatches >= 3)
+		return CTAP2_ERR_PIN_AUTH_BLOCKED;
 	st->retries--;
 	*dirty = 1;
 	if (n != 16 || aes256_cbc(0, shared, p, n, hash) != 0)
@@ -955,8 +978,12 @@ check_pin_hash(struct softfido *dev, struct softfido_state *st, const unsigned c
 	if (bad) {
 		if (new_agreement_key(dev) != 0)
 			return CTAP2_ERR_OTHER;
-		return st->retries == 0 ? CTAP2_ERR_PIN_BLOCKED : CTAP2_ERR_PIN_INVALID;
+		if (st->retries == 0)
+			return CTAP2_ERR_PIN_BLOCKED;
+		return ++dev->pin_mismatches >= 3 ? CTAP2_ERR_PIN_AUTH_BLOCKED
+						  : CTAP2_ERR_PIN_INVALID;
 	}
+	dev->pin_mismatches = 0;
 	st->retries = SOFTFIDO_MAX_RETRIES;
 	return 0;
 }

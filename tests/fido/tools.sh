@@ -125,6 +125,18 @@ expect_in "$OUT" "pin retries: 0"
 pass "at 0 retries the key says PIN blocked, even to the right PIN"
 "$CTL" "$STATE" set retries=8
 
+# Three wrong PINs in a row on one open device block PIN checks until it is opened again
+# (CTAP2.0's power cycle), the retries going down only for the three.
+OUT=$(key python3 "$top_srcdir/tests/fido/probe.py" pins "$(sed -n 5p "$T/plain.cred")" \
+	1111 2222 3333 1234 | tr '\n' ' ')
+[ "$OUT" = "FIDO_ERR_PIN_INVALID FIDO_ERR_PIN_INVALID FIDO_ERR_PIN_AUTH_BLOCKED FIDO_ERR_PIN_AUTH_BLOCKED " ] ||
+	fail "three wrong PINs on one open device: $OUT"
+[ "$(show retries)" = 5 ] || fail "three wrong PINs left $(show retries) retries, not 5"
+OUT=$(key python3 "$top_srcdir/tests/fido/probe.py" pins "$(sed -n 5p "$T/plain.cred")" 1234)
+[ "$OUT" = FIDO_ERR_SUCCESS ] || fail "the right PIN after opening the key again: $OUT"
+[ "$(show retries)" = 8 ] || fail "the right PIN left $(show retries) retries, not 8"
+pass "three wrong PINs in a row: FIDO_ERR_PIN_AUTH_BLOCKED until the key is opened again"
+
 # ---- the knobs -------------------------------------------------------------------------------
 "$CTL" "$STATE" set absent=1
 run fido2-token -L
@@ -150,7 +162,8 @@ pass "touch=none: fido2-assert waits (keepalives) until its timeout kills it; no
 # fido_dev_cancel from another thread) with the plain credential (tests/fido/probe.py);
 # PROBE_ERR is libfido2's answer, PROBE_MS how long it took.
 probe() {
-	set -- $(key python3 "$top_srcdir/tests/fido/probe.py" "$(sed -n 5p "$T/plain.cred")" "$@")
+	set -- $(key python3 "$top_srcdir/tests/fido/probe.py" assert "$(sed -n 5p "$T/plain.cred")" \
+		"$@")
 	PROBE_ERR=$1
 	PROBE_MS=$2
 }
@@ -165,7 +178,7 @@ probe -1 400
 	fail "touch=none, fido_dev_cancel after 400 ms: libfido2 said $PROBE_ERR"
 pass "touch=none: fido_dev_cancel (CTAPHID_CANCEL) ends the wait: FIDO_ERR_KEEPALIVE_CANCEL"
 # The key re-reads its state while it waits: setting touch=auto then is a touch.
-key python3 "$top_srcdir/tests/fido/probe.py" "$(sed -n 5p "$T/plain.cred")" 10000 \
+key python3 "$top_srcdir/tests/fido/probe.py" assert "$(sed -n 5p "$T/plain.cred")" 10000 \
 	> "$T/probe.out" &
 sleep 1.5
 [ "$(show counter)" = "$before" ] || fail "touch=none: the key signed before it was touched"
@@ -176,7 +189,17 @@ read -r PROBE_ERR PROBE_MS < "$T/probe.out"
 [ "$(show counter)" = $((before + 1)) ] || fail "touched while waiting: counter $(show counter)"
 pass "set touch=auto while the key waits is a touch (after $PROBE_MS ms)"
 
+"$CTL" "$STATE" set touch=none
+OUT=$(key python3 "$top_srcdir/tests/fido/probe.py" touch 800)
+expect_in "$OUT" "untouched"
+pass "touch=none: fido_dev_get_touch_status never says touched"
+
 "$CTL" "$STATE" set touch=slow:600
+OUT=$(key python3 "$top_srcdir/tests/fido/probe.py" touch 3000)
+expect_in "$OUT" "touched"
+expect_not_in "$OUT" "untouched"
+[ "${OUT#touched }" -ge 600 ] || fail "touch=slow:600: touched after ${OUT#touched } ms"
+pass "touch=slow:600: fido_dev_get_touch_status says touched after ${OUT#touched } ms"
 probe 3000
 [ "$PROBE_ERR" = FIDO_ERR_SUCCESS ] || fail "touch=slow:600: libfido2 said $PROBE_ERR"
 [ "$PROBE_MS" -ge 600 ] || fail "touch=slow:600: answered after $PROBE_MS ms"
