@@ -36,6 +36,16 @@ secinfo_fido_init(void)
 static int secinfo_fido_why(char *why, size_t why_size, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Milliseconds on the monotonic clock, to tell a timeout from an unplugged key. */
+static long long
+secinfo_fido_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int
 secinfo_fido_why(char *why, size_t why_size, int rc, const char *fmt, ...)
 {
@@ -159,9 +169,12 @@ secinfo_fido_probe(const struct secinfo_conf *conf, struct secinfo_fido_device *
  * a sentence for the person. A wrong PIN is SECINFO_ERR_WRONG; everything else fails closed.
  */
 static int
-secinfo_fido_error(const struct secinfo_conf *conf, int r, time_t start, char *why, size_t why_size)
+secinfo_fido_error(const struct secinfo_conf *conf, int r, long long start, char *why,
+		   size_t why_size)
 {
-	int timed_out = time(NULL) - start >= conf->key_timeout;
+	/* libfido2 answers FIDO_ERR_RX when [key] timeout ran out while the key sent keepalives:
+	 * an error that came that late is the missing touch, one that came early a lost key. */
+	int timed_out = secinfo_fido_now_ms() - start >= conf->key_timeout * 1000 - 200;
 
 	switch (r) {
 	case FIDO_ERR_PIN_INVALID:
@@ -285,7 +298,7 @@ secinfo_fido_make_credential(const struct secinfo_conf *conf, const char *user, 
 {
 	fido_dev_t *dev = NULL;
 	fido_cred_t *cred = NULL;
-	time_t start;
+	long long start;
 	int rc, r;
 
 	memset(out, 0, sizeof(*out));
@@ -303,7 +316,7 @@ secinfo_fido_make_credential(const struct secinfo_conf *conf, const char *user, 
 				      "cannot prepare the registration: %s", fido_strerr(r));
 		goto out;
 	}
-	start = time(NULL);
+	start = secinfo_fido_now_ms();
 	r = fido_dev_make_cred(dev, cred, pin);
 	if (r != FIDO_OK) {
 		rc = secinfo_fido_error(conf, r, start, why, why_size);
@@ -420,7 +433,7 @@ secinfo_fido_get_assertion(const struct secinfo_conf *conf, const char *pin, int
 {
 	fido_dev_t *dev = NULL;
 	fido_assert_t *assert = NULL;
-	time_t start;
+	long long start;
 	int rc, r, builtin_uv;
 
 	if (n == 0)
@@ -447,7 +460,7 @@ secinfo_fido_get_assertion(const struct secinfo_conf *conf, const char *pin, int
 				      "cannot prepare the sign-in: %s", fido_strerr(r));
 		goto out;
 	}
-	start = time(NULL);
+	start = secinfo_fido_now_ms();
 	r = fido_dev_get_assert(dev, assert, pin);
 	if (r != FIDO_OK) {
 		rc = secinfo_fido_error(conf, r, start, why, why_size);
