@@ -293,7 +293,8 @@ secinfo_fido_cred_setup(const struct secinfo_conf *conf, fido_dev_t *dev, fido_c
 
 static int
 secinfo_fido_make_credential(const struct secinfo_conf *conf, const char *user, const char *pin,
-			     int uv, struct secinfo_fido_credential *out, char *why,
+			     int uv, const struct secinfo_fido_credential *exclude,
+			     size_t n_exclude, struct secinfo_fido_credential *out, char *why,
 			     size_t why_size)
 {
 	fido_dev_t *dev = NULL;
@@ -311,6 +312,8 @@ secinfo_fido_make_credential(const struct secinfo_conf *conf, const char *user, 
 		goto out;
 	}
 	r = secinfo_fido_cred_setup(conf, dev, cred, user, uv && pin == NULL);
+	for (size_t i = 0; r == FIDO_OK && i < n_exclude; i++)
+		r = fido_cred_exclude(cred, exclude[i].id, exclude[i].id_len);
 	if (r != FIDO_OK) {
 		rc = secinfo_fido_why(why, why_size, SECINFO_ERR_INVALID,
 				      "cannot prepare the registration: %s", fido_strerr(r));

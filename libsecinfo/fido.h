@@ -53,10 +53,13 @@ struct secinfo_fido_ops {
 	/* Makes a credential for [key] rp_id and USER (random user id), with user presence, user
 	 * verification as UV asks (then PIN, NULL when the key has none), ES256 (EdDSA or RS256
 	 * when the key offers them and not ES256), not resident, bounded by [key] timeout;
-	 * verifies its attestation (self-attestation accepted). Fills OUT (free it with
+	 * verifies its attestation (self-attestation accepted). The N_EXCLUDE credentials of
+	 * EXCLUDE (the user's keys) are the exclude list: a key holding one of them refuses
+	 * (SECINFO_ERR_EXISTS, "registered already"). Fills OUT (free it with
 	 * secinfo_fido_credential_clear). */
 	int (*make_credential)(const struct secinfo_conf *conf, const char *user, const char *pin,
-			       int uv, struct secinfo_fido_credential *out, char *why,
+			       int uv, const struct secinfo_fido_credential *exclude,
+			       size_t n_exclude, struct secinfo_fido_credential *out, char *why,
 			       size_t why_size);
 	/* Asks the key for one assertion over a fresh random challenge for the N CREDENTIALS
 	 * (the allow list), with PIN (NULL: none), user presence, and checks it with the stored

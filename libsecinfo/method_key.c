@@ -91,6 +91,18 @@ secinfo_key_ask_pin(const struct secinfo_enroll_request *request, char **pin)
 	return 0;
 }
 
+static int secinfo_key_credentials(const struct secinfo_method *list, size_t count,
+				   struct secinfo_fido_credential *creds, long long *ids);
+
+/* The credentials of USER's keys (none when USER is NULL), for the exclude list. */
+static int
+secinfo_key_user_credentials(const struct secinfo_user *user, struct secinfo_fido_credential *creds,
+			     long long *ids)
+{
+	return user != NULL ? secinfo_key_credentials(user->methods, user->n_methods, creds, ids)
+			    : 0;
+}
+
 /* Makes the credential (PIN when the key has one, the touch) and keeps it in OUT. */
 static int
 secinfo_key_register(const struct secinfo_enroll_request *request,
@@ -98,7 +110,9 @@ secinfo_key_register(const struct secinfo_enroll_request *request,
 		     struct secinfo_enrollment *out)
 {
 	const struct secinfo_conf *conf = request->conf;
-	struct secinfo_fido_credential credential = {0};
+	struct secinfo_fido_credential credential = {0}, exclude[SECINFO_KEY_MAX_CREDENTIALS];
+	long long ids[SECINFO_KEY_MAX_CREDENTIALS];
+	int n = 0;
 	int uv = conf->key_user_verification == SECINFO_UV_REQUIRED ||
 		 (conf->key_user_verification == SECINFO_UV_PREFERRED && device->supports_uv);
 	char *pin = NULL, why[256] = "";
@@ -108,12 +122,19 @@ secinfo_key_register(const struct secinfo_enroll_request *request,
 		rc = secinfo_key_ask_pin(request, &pin);
 	if (rc == 0)
 		rc = request->io->say(request->io->data, "Touch your security key.");
+	if (rc == 0)
+		n = secinfo_key_user_credentials(request->existing, exclude, ids);
+	if (n < 0)
+		rc = secinfo_enroll_refuse(request, n, "cannot read the keys registered for %s: %s",
+					   request->user, secinfo_strerror(n));
 	if (rc == 0) {
-		rc = fido->make_credential(conf, request->user, pin, uv, &credential, why,
-					   sizeof(why));
+		rc = fido->make_credential(conf, request->user, pin, uv, exclude, (size_t)n,
+					   &credential, why, sizeof(why));
 		if (rc != 0)
 			rc = secinfo_enroll_refuse(request, rc, "%s Nothing added.", why);
 	}
+	while (n > 0)
+		secinfo_fido_credential_clear(&exclude[--n]);
 	if (rc == 0) {
 		rc = secinfo_fido_credential_pack(&credential, &out->secret, &out->secret_len);
 		if (rc != 0)
@@ -192,18 +213,16 @@ secinfo_key_challenge(const struct secinfo_method_ctx *ctx, const struct secinfo
 	return 0; /* the PIN prompt comes first, then the touch */
 }
 
-/* Loads the credentials of the owner's keys (M alone without an owner) into CREDS and their
- * method ids into IDS. Returns the count, or a negative SECINFO_ERR_* code. */
+/* Loads the credentials of the key methods among the COUNT methods of LIST into CREDS and
+ * their method ids into IDS. Returns the count, or a negative SECINFO_ERR_* code. */
 static int
-secinfo_key_credentials(const struct secinfo_method_ctx *ctx, const struct secinfo_method *m,
+secinfo_key_credentials(const struct secinfo_method *list, size_t count,
 			struct secinfo_fido_credential *creds, long long *ids)
 {
-	const struct secinfo_method *list = ctx->owner != NULL ? ctx->owner->methods : m;
-	size_t count = ctx->owner != NULL ? ctx->owner->n_methods : 1;
 	int n = 0, rc;
 
-	for (size_t i = 0; i < count && n < SECINFO_KEY_MAX_CREDENTIALS; i++) {
-		if (list[i].kind != m->kind)
+	for (size_t i = 0; list != NULL && i < count && n < SECINFO_KEY_MAX_CREDENTIALS; i++) {
+		if (list[i].kind != secinfo_method_key.kind)
 			continue;
 		rc = secinfo_fido_credential_unpack(list[i].secret, list[i].secret_len, &creds[n]);
 		if (rc != 0) {
@@ -236,7 +255,10 @@ secinfo_key_device(const struct secinfo_method_ctx *ctx, const struct secinfo_me
 	fido = secinfo_key_fido(ctx->fido_load, ctx->fido_data, ctx->why, ctx->why_size);
 	if (fido == NULL)
 		return SECINFO_ERR_IO;
-	n = secinfo_key_credentials(ctx, m, creds, ids);
+	/* One assertion over all of the user's keys (M alone for a caller without the user). */
+	n = ctx->owner != NULL ? secinfo_key_credentials(ctx->owner->methods, ctx->owner->n_methods,
+							 creds, ids)
+			       : secinfo_key_credentials(m, 1, creds, ids);
 	if (n <= 0)
 		return n < 0 ? n : SECINFO_ERR_NOT_FOUND;
 	rc = ctx->io->say(ctx->io->data, "Touch your security key.");

@@ -275,6 +275,29 @@ expect_key success "1234" "$S" "" k alice authenticate
 pass "two keys of one user both sign in (one assertion, allow list); the one that answered is used"
 
 
+before=$(ids alice key)
+kadmin "$S2" method add alice key <<'EOF'
+5678
+EOF
+[ "$RC" != 0 ] || fail "the same key was registered twice for alice: $OUT"
+expect_in "$OUT" "This security key is registered already."
+[ "$(ids alice key)" = "$before" ] || fail "a second registration of one key added a method"
+pass "a key registered already is refused (exclude list); another user's credential id: tests/unit/test_key"
+
+# ---- no write lock while the key waits for a touch --------------------------------------------
+"$CTL" "$S" set touch=slow:3000
+sed -i 's/^timeout = 1s$/timeout = 10s/' "$CONF"
+echo 1234 | kpam "$S" "" k alice authenticate > "$T/slow.out" 2>&1 &
+slow=$!
+sleep 1
+start=$(date +%s)
+admin method add erin app --secret "$SECRET_DEFAULT" --no-verify >/dev/null 2>&1 ||
+	fail "secinfo-admin could not write while a sign-in waited for a touch"
+[ $(($(date +%s) - start)) -le 1 ] || fail "secinfo-admin waited for the sign-in's touch"
+wait "$slow" || fail "the slow touch did not sign in: $(cat "$T/slow.out")"
+"$CTL" "$S" set touch=auto
+pass "no write lock is held while the key waits for the touch"
+
 # ---- cost: an app sign-in never loads libfido2 -----------------------------------------------
 enroll_app paula
 fresh_step
