@@ -112,10 +112,11 @@ counter_after=$(field "$key_hana" counter)
 pass "1. login: the password, the key's PIN (echo off) and a touch start the user's shell"
 
 # 2. A wrong PIN: the key refuses it (and counts it), the module counts a wrong answer, and
-# with tries = 1 login says "Login incorrect" and asks for a user name again; Ctrl-D ends it.
+# with tries = 1 login says "Login incorrect" and asks for a user name again (Ctrl-D there
+# is one more failed attempt, so login waits for a name until ptydrive's timeout ends it).
 retries_before=$(field "$key_hana" retries)
 wrong_before=$(audit_count "$hana" wrong failure key)
-pty 40 "Password:" "$PW" "PIN for your security key:" "$WRONG_PIN" "login:" "^D" -- \
+pty 12 "Password:" "$PW" "PIN for your security key:" "$WRONG_PIN" "login:" "^D" -- \
 	$(with_key "$key_hana" "$LOGIN" "$hana")
 expect_in "$OUT" "Login incorrect"
 expect_not_in "$OUT" "e2e-42"
