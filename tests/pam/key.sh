@@ -123,6 +123,12 @@ expect_not_in "$LAST_OUT" "1234"
 [ "$(last_used alice "$KEY1")" != None ] || fail "last use of the key not recorded"
 pass "2fa with the key: the PIN prompt is echo off, then the touch message; the PIN never logged"
 
+service k-echo echo_code
+expect_key success "1234" "$S" "" k-echo alice authenticate
+expect_in "$LAST_OUT" "[prompt] PIN for your security key: "
+expect_not_in "$LAST_OUT" "[prompt-echo]"
+pass "the PIN prompt is echo off even with echo_code"
+
 expect_key success "1234" "$S" "" k-reset alice authenticate
 expect_in "$LAST_OUT" "method=key result=success"
 pass "password reset (purpose=reset) with the key"
@@ -201,6 +207,16 @@ expect_key success "$(totp $SECRET_DEFAULT 1)" "$S" "" app-key bob authenticate
 expect_in "$LAST_OUT" "No security key here; using the authenticator app."
 "$CTL" "$S" set absent=0
 pass "no device present: the next method, with the message"
+
+echo "devices = /dev/hidraw*" >> "$CONF"
+expect_key "Authentication failure" "1234" "$S" "" k-null alice authenticate
+expect_in "$LAST_OUT" "No security key here, and no other method"
+sed -i '/^devices = /d' "$CONF"
+echo "devices = /dev/soft*" >> "$CONF"
+expect_key success "1234" "$S" "" k-null alice authenticate
+expect_in "$LAST_OUT" "method=key result=success"
+sed -i '/^devices = /d' "$CONF"
+pass "[key] devices: a key whose path the glob does not match is not used"
 
 expect_key "Authentication failure" "1234" "$S" 203.0.113.5 k-null alice authenticate
 expect_in "$LAST_OUT" "No security key here, and no other method of yours can be used here"
