@@ -245,6 +245,24 @@ expect_in "$LAST_OUT" "signature counter did not grow"
 expect_in "$(audit_results alice verify)" "cloned-key"
 pass "a cloned key (a copy of the state) is refused once the original signed in; audited cloned-key"
 
+# Two sign-ins at once with one assertion's counter (the key and its copy, touched together):
+# the counter is accepted atomically, so exactly one passes.
+cp "$S" "$T/clone2.state"
+"$CTL" "$S" set touch=slow:500
+"$CTL" "$T/clone2.state" set touch=slow:500
+echo 1234 | kpam "$S" "" k alice authenticate > "$T/one.out" 2>&1 &
+one=$!
+echo 1234 | kpam "$T/clone2.state" "" k alice authenticate > "$T/two.out" 2>&1 &
+two=$!
+wait "$one" && r1=0 || r1=1
+wait "$two" && r2=0 || r2=1
+[ $((r1 + r2)) = 1 ] ||
+	fail "one counter value passed $((2 - r1 - r2)) concurrent sign-ins: $(cat "$T/one.out" "$T/two.out")"
+"$CTL" "$S" set touch=auto
+cat "$T/one.out" "$T/two.out" | grep -q "signature counter did not grow" ||
+	fail "the refused sign-in did not say why"
+pass "two concurrent sign-ins with one counter value: exactly one passes"
+
 F="$T/frozen.state"
 "$CTL" "$F" init --pin 4321
 "$CTL" "$F" set counter=frozen
