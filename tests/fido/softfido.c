@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@
 #define CTAP2_ERR_PIN_INVALID           0x31
 #define CTAP2_ERR_PIN_BLOCKED           0x32
 #define CTAP2_ERR_PIN_AUTH_INVALID      0x33
+#define CTAP2_ERR_PIN_AUTH_BLOCKED      0x34
 #define CTAP2_ERR_PIN_NOT_SET           0x35
 #define CTAP2_ERR_PIN_REQUIRED          0x36
 #define CTAP2_ERR_PIN_POLICY_VIOLATION  0x37
@@ -94,6 +96,10 @@
 
 struct softfido {
 	char *state_path;
+	/* libfido2 may cancel from another thread while one waits in read: one lock, and a
+	 * condition that a write signals (a real device's poll(2) wakes up the same way) */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
 	int opened;
 	uint32_t last_cid;
 	/* the message being received */
@@ -118,6 +124,7 @@ struct softfido {
 	/* clientPIN protocol 1: both made at power-up (here: when the device is opened) */
 	EVP_PKEY *agreement_key;
 	unsigned char pin_token[PIN_TOKEN_LEN];
+	int pin_mismatches; /* in a row, since power-up: 3 block PIN checks until the next */
 };
 
 /* ---- crypto (libcrypto) ------------------------------------------------------------------ */
@@ -701,6 +708,17 @@ check_pin_auth(const struct softfido *dev, const struct softfido_state *st,
 	return 0;
 }
 
+/* A zero-length pinAuth: the platform only wants a touch (fido_dev_get_touch_begin); the key
+ * waits for it and then says PIN_NOT_SET or PIN_INVALID (CTAP2.0). */
+static int
+touch_probe(const cbor_item_t *pin_auth)
+{
+	const unsigned char *p = NULL;
+	size_t n = 1;
+
+	return pin_auth != NULL && bytes_of(pin_auth, &p, &n) == 0 && n == 0;
+}
+
 /* The rp id hash of a text item. */
 static int
 rp_id_hash(const cbor_item_t *rp_id, unsigned char out[32])
@@ -847,6 +865,10 @@ make_credential(struct softfido *dev, struct softfido_state *st, const cbor_item
 		return CTAP2_ERR_UNSUPPORTED_ALGORITHM;
 	if ((status = check_options(st, get(params, 7), &up)) != 0)
 		return status;
+	if (touch_probe(get(params, 8)))
+		return !touched      ? NEEDS_TOUCH
+		       : st->pin_set ? CTAP2_ERR_PIN_INVALID
+				     : CTAP2_ERR_PIN_NOT_SET;
 	if ((status = check_pin_auth(dev, st, get(params, 8), get(params, 9), cdh, &uv)) != 0)
 		return status;
 	if (get(params, 8) == NULL && st->uv && st->pin_set)
@@ -878,6 +900,10 @@ get_assertion(struct softfido *dev, struct softfido_state *st, const cbor_item_t
 		return status;
 	if ((status = check_options(st, get(params, 5), &up)) != 0)
 		return status;
+	if (touch_probe(get(params, 6)))
+		return !touched      ? NEEDS_TOUCH
+		       : st->pin_set ? CTAP2_ERR_PIN_INVALID
+				     : CTAP2_ERR_PIN_NOT_SET;
 	if ((status = check_pin_auth(dev, st, get(params, 6), get(params, 7), cdh, &uv)) != 0)
 		return status;
 	key = credential_find(st, get(params, 3), rp_hash, &alg, &id, &id_len);
@@ -941,6 +967,8 @@ check_pin_hash(struct softfido *dev, struct softfido_state *st, const unsigned c
 		return CTAP2_ERR_MISSING_PARAMETER;
 	if (st->retries <= 0)
 		return CTAP2_ERR_PIN_BLOCKED;
+	if (dev->pin_mismatches >= 3)
+		return CTAP2_ERR_PIN_AUTH_BLOCKED;
 	st->retries--;
 	*dirty = 1;
 	if (n != 16 || aes256_cbc(0, shared, p, n, hash) != 0)
@@ -950,8 +978,12 @@ check_pin_hash(struct softfido *dev, struct softfido_state *st, const unsigned c
 	if (bad) {
 		if (new_agreement_key(dev) != 0)
 			return CTAP2_ERR_OTHER;
-		return st->retries == 0 ? CTAP2_ERR_PIN_BLOCKED : CTAP2_ERR_PIN_INVALID;
+		if (st->retries == 0)
+			return CTAP2_ERR_PIN_BLOCKED;
+		return ++dev->pin_mismatches >= 3 ? CTAP2_ERR_PIN_AUTH_BLOCKED
+						  : CTAP2_ERR_PIN_INVALID;
 	}
+	dev->pin_mismatches = 0;
 	st->retries = SOFTFIDO_MAX_RETRIES;
 	return 0;
 }
@@ -1175,16 +1207,10 @@ elapsed_ms(const struct timespec *since)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	/* whole milliseconds, rounded down: never counts a wait as done early */
+	return (long)(((long long)(now.tv_sec - since->tv_sec) * 1000000000LL +
+		       (now.tv_nsec - since->tv_nsec)) /
+		      1000000LL);
 }
 
 static void
@@ -1261,8 +1287,8 @@ unplugged(const struct softfido *dev)
 	return !read_knobs(dev->state_path, &st) || st.unplug;
 }
 
-int
-softfido_write(struct softfido *dev, const unsigned char *report, size_t len)
+static int
+write_locked(struct softfido *dev, const unsigned char *report, size_t len)
 {
 	const unsigned char *frame = report;
 	size_t n;
@@ -1361,15 +1387,34 @@ keepalive(struct softfido *dev, unsigned char *report)
 	return REPORT_LEN;
 }
 
-int
-softfido_read(struct softfido *dev, unsigned char *report, size_t len, int ms)
+/* Waits up to ms milliseconds or until a write wakes us; returns the milliseconds waited. */
+static long
+wait_locked(struct softfido *dev, long ms)
+{
+	struct timespec start, deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline = start;
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	while (pthread_cond_timedwait(&dev->wake, &dev->lock, &deadline) == EINTR)
+		;
+	return elapsed_ms(&start);
+}
+
+static int
+read_locked(struct softfido *dev, unsigned char *report, size_t len, int ms)
 {
 	struct softfido_state st;
 
 	if (len != REPORT_LEN || unplugged(dev))
 		return -1;
 	for (;;) {
-		long elapsed, wait;
+		long elapsed, wait, waited;
 
 		if (dev->sending)
 			return send_frame(dev, report);
@@ -1392,13 +1437,57 @@ softfido_read(struct softfido *dev, unsigned char *report, size_t len, int ms)
 		if (st.touch == SOFTFIDO_TOUCH_SLOW && st.touch_ms - elapsed < wait)
 			wait = st.touch_ms - elapsed;
 		if (ms >= 0 && wait > ms) {
-			sleep_ms(ms); /* as poll(2) on a real device: nothing came in time */
-			return -1;
+			/* as poll(2) on a real device: nothing came in time (unless a cancel did) */
+			wait_locked(dev, ms);
+			return dev->sending ? send_frame(dev, report) : -1;
 		}
-		sleep_ms(wait);
+		waited = wait_locked(dev, wait);
 		if (ms >= 0)
-			ms -= (int)wait;
+			ms = waited >= ms ? 0 : ms - (int)waited;
 	}
+}
+
+int
+softfido_read(struct softfido *dev, unsigned char *report, size_t len, int ms)
+{
+	int n;
+
+	pthread_mutex_lock(&dev->lock);
+	n = read_locked(dev, report, len, ms);
+	pthread_mutex_unlock(&dev->lock);
+	return n;
+}
+
+int
+softfido_write(struct softfido *dev, const unsigned char *report, size_t len)
+{
+	int n;
+
+	pthread_mutex_lock(&dev->lock);
+	n = write_locked(dev, report, len);
+	pthread_cond_broadcast(&dev->wake);
+	pthread_mutex_unlock(&dev->lock);
+	return n;
+}
+
+static int
+init_sync(struct softfido *dev)
+{
+	pthread_condattr_t attr;
+	int ok;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return -1;
+	ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+	     pthread_cond_init(&dev->wake, &attr) == 0;
+	pthread_condattr_destroy(&attr);
+	if (!ok)
+		return -1;
+	if (pthread_mutex_init(&dev->lock, NULL) != 0) {
+		pthread_cond_destroy(&dev->wake);
+		return -1;
+	}
+	return 0;
 }
 
 struct softfido *
@@ -1409,8 +1498,13 @@ softfido_open(const char *state_path)
 
 	if (state_path == NULL || !read_knobs(state_path, &st) || st.absent)
 		return NULL;
-	if ((dev = calloc(1, sizeof(*dev))) == NULL ||
-	    (dev->state_path = strdup(state_path)) == NULL ||
+	if ((dev = calloc(1, sizeof(*dev))) == NULL)
+		return NULL;
+	if (init_sync(dev) != 0) {
+		free(dev);
+		return NULL;
+	}
+	if ((dev->state_path = strdup(state_path)) == NULL ||
 	    RAND_bytes(dev->pin_token, sizeof(dev->pin_token)) != 1 ||
 	    RAND_bytes((unsigned char *)&dev->last_cid, sizeof(dev->last_cid)) != 1 ||
 	    new_agreement_key(dev) != 0) {
@@ -1434,6 +1528,8 @@ softfido_close(struct softfido *dev)
 		return;
 	EVP_PKEY_free(dev->agreement_key);
 	free(dev->state_path);
+	pthread_cond_destroy(&dev->wake);
+	pthread_mutex_destroy(&dev->lock);
 	OPENSSL_cleanse(dev, sizeof(*dev));
 	free(dev);
 }
