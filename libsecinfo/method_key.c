@@ -66,13 +66,15 @@ static int
 secinfo_key_available(const struct secinfo_method_ctx *ctx)
 {
 	const struct secinfo_fido_ops *fido;
+	int n;
 
 	if (!secinfo_key_local(ctx->rhost))
 		return 0; /* the key is where the person is, not here */
 	fido = secinfo_key_fido(ctx->fido_load, ctx->fido_data, ctx->why, ctx->why_size);
 	if (fido == NULL)
 		return SECINFO_ERR_IO;
-	return fido->present(ctx->conf) > 0;
+	n = fido->present(ctx->conf);
+	return n < 0 ? n : n > 0; /* an error is not "no key": it fails the sign-in */
 }
 
 /* Asks for the key's PIN with echo off. Returns 0 with *PIN, or a refusal. */

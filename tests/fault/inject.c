@@ -206,12 +206,31 @@ fault_site(void)
 	return key;
 }
 
+/* Whether the current call stack passes through the test's software key (device_lo..hi). */
+static __attribute__((noinline)) int
+fault_from_device(const struct fault_state *s)
+{
+	void *frames[64];
+	int n;
+
+	fault_busy++;
+	n = backtrace(frames, 64);
+	fault_busy--;
+	for (int i = 2; i < n; i++)
+		if ((unsigned long)frames[i] >= s->device_lo &&
+		    (unsigned long)frames[i] < s->device_hi)
+			return 1;
+	return 0;
+}
+
 FAULT_EXPORT __attribute__((noinline)) int
 fault_hit(int fclass, const char *name)
 {
 	struct fault_state *s = fault;
 
 	if (s == NULL || !s->armed || s->paused || !fault_thread || fault_busy)
+		return 0;
+	if (s->device_hi != 0 && fault_from_device(s))
 		return 0;
 	s->seq++;
 	if (fclass == FAULT_MEM && s->record_sites && s->calls[FAULT_MEM] < FAULT_SITES_MAX)

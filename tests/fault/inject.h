@@ -42,6 +42,10 @@ struct fault_state {
 	long last_read_seq;         /* seq of the last step of a read-only statement
 					    * that worked (SQLITE_ROW or SQLITE_DONE) */
 	char injected_name[48];     /* the function that was failed */
+	/* The code of the test's software FIDO2 key (tests/fido/softfido.so), [device_lo,
+	 * device_hi): a call made with it on the call stack is the key's work, as a real key's
+	 * is done on the key, and is neither counted nor failed. 0, 0: none. */
+	unsigned long device_lo, device_hi;
 	/* record_sites: the run keeps, for each memory call, a key of its call stack (the
 	 * harness then fails the first call of each distinct stack only). */
 	int record_sites;

@@ -1207,7 +1207,10 @@ elapsed_ms(const struct timespec *since)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+	/* whole milliseconds, rounded down: never counts a wait as done early */
+	return (long)(((long long)(now.tv_sec - since->tv_sec) * 1000000000LL +
+		       (now.tv_nsec - since->tv_nsec)) /
+		      1000000LL);
 }
 
 static void

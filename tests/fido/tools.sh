@@ -55,6 +55,29 @@ counter_of() {
 
 "$CTL" "$STATE" init --pin 1234 || fail "softfido-ctl init failed"
 
+# ---- softfido-ctl: bad input is refused with a message and changes nothing ---------------------
+cp "$STATE" "$T/state.before"
+for bad in touch=sometimes absent=2 counter=-1 uv=yes retries=9 unplug= nonsense=1 noequals; do
+	OUT=$("$CTL" "$STATE" set touch=none "$bad" 2>&1) && RC=0 || RC=$?
+	[ "$RC" = 2 ] || fail "softfido-ctl set $bad: exit $RC, not 2"
+	expect_in "$OUT" "cannot set '$bad'"
+	cmp -s "$STATE" "$T/state.before" || fail "softfido-ctl set $bad changed the state"
+done
+OUT=$("$CTL" "$STATE" init 2>&1) && fail "softfido-ctl init replaced a key"
+expect_in "$OUT" "remove it first"
+OUT=$("$CTL" "$T/short.state" init --pin 123 2>&1) && fail "softfido-ctl init took a 3-digit PIN"
+expect_in "$OUT" "4 to 63"
+OUT=$("$CTL" "$T/alg.state" init --alg es512 2>&1) && fail "softfido-ctl init took --alg es512"
+expect_in "$OUT" "es256, eddsa, rs256"
+[ ! -e "$T/short.state" ] && [ ! -e "$T/alg.state" ] || fail "a refused init left a state file"
+cmp -s "$STATE" "$T/state.before" || fail "a refused init changed the state"
+pass "softfido-ctl refuses bad knobs and options (exit 2, a message) and changes nothing"
+printf 'secret=zz\n' > "$T/broken.state"
+OUT=$(SOFTFIDO_STATE="$T/broken.state" LD_PRELOAD="$SHIM" fido2-token -L 2>&1 || true)
+expect_not_in "$OUT" "/dev/softfido:"
+expect_in "$OUT" "broken.state:1: not a state line"
+pass "a damaged state file: no device, and a message naming the file and line"
+
 run fido2-token -L
 expect_in "$OUT" "/dev/softfido"
 pass "fido2-token -L lists /dev/softfido"

@@ -123,6 +123,12 @@ expect_not_in "$LAST_OUT" "1234"
 [ "$(last_used alice "$KEY1")" != None ] || fail "last use of the key not recorded"
 pass "2fa with the key: the PIN prompt is echo off, then the touch message; the PIN never logged"
 
+service k-echo echo_code
+expect_key success "1234" "$S" "" k-echo alice authenticate
+expect_in "$LAST_OUT" "[prompt] PIN for your security key: "
+expect_not_in "$LAST_OUT" "[prompt-echo]"
+pass "the PIN prompt is echo off even with echo_code"
+
 expect_key success "1234" "$S" "" k-reset alice authenticate
 expect_in "$LAST_OUT" "method=key result=success"
 pass "password reset (purpose=reset) with the key"
@@ -202,6 +208,16 @@ expect_in "$LAST_OUT" "No security key here; using the authenticator app."
 "$CTL" "$S" set absent=0
 pass "no device present: the next method, with the message"
 
+echo "devices = /dev/hidraw*" >> "$CONF"
+expect_key "Authentication failure" "1234" "$S" "" k-null alice authenticate
+expect_in "$LAST_OUT" "No security key here, and no other method"
+sed -i '/^devices = /d' "$CONF"
+echo "devices = /dev/soft*" >> "$CONF"
+expect_key success "1234" "$S" "" k-null alice authenticate
+expect_in "$LAST_OUT" "method=key result=success"
+sed -i '/^devices = /d' "$CONF"
+pass "[key] devices: a key whose path the glob does not match is not used"
+
 expect_key "Authentication failure" "1234" "$S" 203.0.113.5 k-null alice authenticate
 expect_in "$LAST_OUT" "No security key here, and no other method of yours can be used here"
 expect_not_in "$LAST_OUT" "PIN for your security key"
@@ -228,6 +244,24 @@ expect_key "Authentication failure" "1234" "$T/clone.state" "" k alice authentic
 expect_in "$LAST_OUT" "signature counter did not grow"
 expect_in "$(audit_results alice verify)" "cloned-key"
 pass "a cloned key (a copy of the state) is refused once the original signed in; audited cloned-key"
+
+# Two sign-ins at once with one assertion's counter (the key and its copy, touched together):
+# the counter is accepted atomically, so exactly one passes.
+cp "$S" "$T/clone2.state"
+"$CTL" "$S" set touch=slow:500
+"$CTL" "$T/clone2.state" set touch=slow:500
+echo 1234 | kpam "$S" "" k alice authenticate > "$T/one.out" 2>&1 &
+one=$!
+echo 1234 | kpam "$T/clone2.state" "" k alice authenticate > "$T/two.out" 2>&1 &
+two=$!
+wait "$one" && r1=0 || r1=1
+wait "$two" && r2=0 || r2=1
+[ $((r1 + r2)) = 1 ] ||
+	fail "one counter value passed $((2 - r1 - r2)) concurrent sign-ins: $(cat "$T/one.out" "$T/two.out")"
+"$CTL" "$S" set touch=auto
+cat "$T/one.out" "$T/two.out" | grep -q "signature counter did not grow" ||
+	fail "the refused sign-in did not say why"
+pass "two concurrent sign-ins with one counter value: exactly one passes"
 
 F="$T/frozen.state"
 "$CTL" "$F" init --pin 4321
