@@ -39,6 +39,7 @@ struct secinfo_flow {
 	struct secinfo_audit_entry audit;
 	int audited;
 	int locked_now; /* a wrong answer of this verification set the lock: a notice goes */
+	long long registered_id; /* the method a registration at sign-in stored, or 0 */
 	/* Audit rows of steps (a code sent, a method switched with "?") waiting for the next
 	 * transaction, so that they cost no commit of their own. */
 	struct secinfo_flow_step {

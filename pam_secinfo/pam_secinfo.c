@@ -327,7 +327,6 @@ static void
 secinfo_call_notify_registered(struct secinfo_call *call, struct secinfo_flow *flow, int rc)
 {
 	struct secinfo_user *now = NULL;
-	const struct secinfo_method *app = NULL;
 
 	if (rc != 0 || !(call->conf->notify_events & SECINFO_NOTIFY_METHOD_ADDED))
 		return;
@@ -338,10 +337,10 @@ secinfo_call_notify_registered(struct secinfo_call *call, struct secinfo_flow *f
 			   call->log_user);
 		return;
 	}
-	for (size_t i = 0; i < now->n_methods; i++)
-		if (now->methods[i].kind == SECINFO_KIND_APP)
-			app = &now->methods[i]; /* the newest: methods are oldest first */
-	secinfo_call_notice(call, flow, SECINFO_NOTIFY_METHOD_ADDED, now, app, "pam_secinfo");
+	/* The method the registration stored (NULL when it is gone again: the notice then
+	 * names no method). */
+	secinfo_call_notice(call, flow, SECINFO_NOTIFY_METHOD_ADDED, now,
+			    secinfo_user_method(now, flow->registered_id), "pam_secinfo");
 	secinfo_user_free(now);
 }
 
@@ -411,6 +410,9 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 		rc = secinfo_register(&flow, call->username, 1);
 		secinfo_call_record(call, flow.method_name, secinfo_register_result(rc),
 				    flow.audited);
+		/* The factor this sign-in proved is the pass (secinfo reads it: SPEC 12, 14). */
+		if (rc == 0 && secinfo_factor_set(call->pamh, secinfo_method_tap.name))
+			rc = SECINFO_ERR_NOMEM;
 		secinfo_call_notify_registered(call, &flow, rc);
 		return secinfo_pam_exhausted(call->pamh, &call->args, rc, secinfo_pam_code(rc, 0));
 	}

@@ -166,6 +166,7 @@ secinfo_register_store(struct secinfo_flow *flow, const char *user,
 									       : rc;
 	}
 	flow->audited = 1;
+	flow->registered_id = id;
 	return 0;
 }
 

@@ -27,6 +27,11 @@ secinfo_cmd_change(const struct secinfo_cmd *cmd)
 	return change;
 }
 
+/* What a change that cannot be guarded says (nothing is changed). */
+#define SECINFO_CMD_UNGUARDED                                                                      \
+	"cannot block signals and set the process's user ids around the change (an internal "      \
+	"error); nothing changed: report this to your administrator"
+
 /* After a committed change: the notice of EVENT (SPEC 15) to the user's addresses. A failure
  * is a warning: the change stands. */
 static void
@@ -147,7 +152,7 @@ secinfo_cmd_add(struct secinfo_cmd *cmd)
 		.why_size = sizeof(why),
 	};
 	long long id = 0, duplicate = 0;
-	sigset_t saved;
+	struct secinfo_setuid_guard guard;
 	int rc;
 
 	if (ops == NULL)
@@ -162,15 +167,18 @@ secinfo_cmd_add(struct secinfo_cmd *cmd)
 		secinfo_enrollment_clear(&enrollment);
 		return secinfo_cmd_fail("%s", why[0] ? why : secinfo_strerror(rc));
 	}
-	secinfo_setuid_signals_block(&saved);
+	if (secinfo_setuid_guard_raise(&guard) != 0) {
+		secinfo_enrollment_clear(&enrollment);
+		return secinfo_cmd_fail("%s", SECINFO_CMD_UNGUARDED);
+	}
 	rc = secinfo_change_method_add(&change, cmd->user, &enrollment, &id, &duplicate);
-	secinfo_setuid_signals_restore(&saved);
 	if (rc != 0) {
 		rc = secinfo_cmd_add_failed(&enrollment, rc, duplicate);
 	} else {
 		secinfo_cmd_report_added(cmd, id);
 		secinfo_cmd_notify(cmd, NULL, SECINFO_NOTIFY_METHOD_ADDED, id);
 	}
+	secinfo_setuid_guard_lower(&guard);
 	secinfo_enrollment_clear(&enrollment);
 	return rc;
 }
@@ -211,7 +219,7 @@ secinfo_cmd_delete(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 	struct secinfo_user *after = NULL;
 	struct secinfo_method *m = NULL;
 	char text[320], question[512];
-	sigset_t saved;
+	struct secinfo_setuid_guard guard;
 	int rc, was_default;
 
 	if (cmd->n_words != 2)
@@ -229,18 +237,21 @@ secinfo_cmd_delete(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 	if (!(cmd->options & SECINFO_CMD_YES) && !secinfo_term_confirm(question))
 		return secinfo_cmd_fail("nothing deleted");
 	was_default = user->default_method == m->id;
-	secinfo_setuid_signals_block(&saved);
+	if (secinfo_setuid_guard_raise(&guard) != 0)
+		return secinfo_cmd_fail("%s", SECINFO_CMD_UNGUARDED);
 	rc = secinfo_change_method_delete(&change, user->name, m);
-	secinfo_setuid_signals_restore(&saved);
-	if (rc != 0)
+	if (rc != 0) {
+		secinfo_setuid_guard_lower(&guard);
 		return secinfo_cmd_fail("cannot delete method %lld: %s; nothing deleted", m->id,
 					secinfo_strerror(rc));
+	}
 	printf("Deleted %s (id %lld).\n", text, m->id);
 	if (was_default && secinfo_store_user_get(cmd->store, user->name, &after) == 0)
 		secinfo_cmd_say_default(after);
 	secinfo_user_free(after);
 	/* The user as before: an address being deleted is told too. */
 	secinfo_cmd_notify(cmd, user, SECINFO_NOTIFY_METHOD_DELETED, m->id);
+	secinfo_setuid_guard_lower(&guard);
 	return 0;
 }
 
@@ -250,7 +261,7 @@ secinfo_cmd_default(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 	struct secinfo_change change = secinfo_cmd_change(cmd);
 	struct secinfo_user *after = NULL;
 	struct secinfo_method *m = NULL;
-	sigset_t saved;
+	struct secinfo_setuid_guard guard;
 	int rc, changed;
 
 	if (cmd->n_words != 2)
@@ -273,16 +284,19 @@ secinfo_cmd_default(struct secinfo_cmd *cmd, const struct secinfo_user *user)
 					"another method as the default",
 					secinfo_kind_name(m->kind));
 	changed = user->default_method != m->id;
-	secinfo_setuid_signals_block(&saved);
+	if (secinfo_setuid_guard_raise(&guard) != 0)
+		return secinfo_cmd_fail("%s", SECINFO_CMD_UNGUARDED);
 	rc = secinfo_change_default_set(&change, user, m);
-	secinfo_setuid_signals_restore(&saved);
-	if (rc != 0)
+	if (rc != 0) {
+		secinfo_setuid_guard_lower(&guard);
 		return secinfo_cmd_fail("cannot change the default: %s", secinfo_strerror(rc));
+	}
 	rc = secinfo_store_user_get(cmd->store, user->name, &after);
 	if (rc == 0)
 		secinfo_cmd_say_default(after);
 	secinfo_user_free(after);
 	if (changed)
 		secinfo_cmd_notify(cmd, NULL, SECINFO_NOTIFY_DEFAULT_CHANGED, m->id);
+	secinfo_setuid_guard_lower(&guard);
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "change.h"
 #include "conf.h"
+#include "shield.h"
 #include "store.h"
 #include "username.h"
 
@@ -56,12 +57,26 @@ int secinfo_setuid_environment(void);
  * as a set-user-id program must not inherit them. Returns 0 or SECINFO_ERR_INTERNAL. */
 int secinfo_setuid_limits(void);
 
-/* Blocks the signals a person or a closed terminal can send (INT, QUIT, TSTP, HUP, TERM, PIPE)
- * into *saved, around a write transaction. */
-void secinfo_setuid_signals_block(sigset_t *saved);
+/* What secinfo_setuid_guard_raise changed, for secinfo_setuid_guard_lower to give back. */
+struct secinfo_setuid_guard {
+	sigset_t saved;
+	struct secinfo_shield shield;
+};
 
-/* Restores the signal mask saved by secinfo_setuid_signals_block. */
-void secinfo_setuid_signals_restore(const sigset_t *saved);
+/*
+ * Around a change and its notice (SPEC 15): blocks the signals a person or a closed terminal
+ * can send (INT, QUIT, TSTP, HUP, TERM, PIPE) and raises the shield of shield.h (the real and
+ * saved uid root, so that the caller's own kill(2), SIGKILL included, fails with EPERM). The
+ * person who made the change cannot end the process between the commit and the notice to the
+ * user's addresses: an intruder in the user's session could otherwise add their own number
+ * and suppress the notice that tells the user. The wait is bounded by the gateway's and the
+ * mail server's timeouts. Returns 0, or SECINFO_ERR_INTERNAL with nothing changed.
+ */
+int secinfo_setuid_guard_raise(struct secinfo_setuid_guard *guard);
+
+/* Gives back what secinfo_setuid_guard_raise changed; signals that came meanwhile are then
+ * delivered. */
+void secinfo_setuid_guard_lower(struct secinfo_setuid_guard *guard);
 
 /* Prints "secinfo: MESSAGE" on stderr. Returns SECINFO_ERR_DENIED. */
 int secinfo_cmd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -115,8 +115,8 @@ secinfo_setuid_limits(void)
 	return rc;
 }
 
-void
-secinfo_setuid_signals_block(sigset_t *saved)
+int
+secinfo_setuid_guard_raise(struct secinfo_setuid_guard *guard)
 {
 	sigset_t set;
 
@@ -127,13 +127,20 @@ secinfo_setuid_signals_block(sigset_t *saved)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &set, saved);
+	if (sigprocmask(SIG_BLOCK, &set, &guard->saved) != 0)
+		return SECINFO_ERR_INTERNAL;
+	if (secinfo_shield_raise(&guard->shield) != 0) {
+		sigprocmask(SIG_SETMASK, &guard->saved, NULL);
+		return SECINFO_ERR_INTERNAL;
+	}
+	return 0;
 }
 
 void
-secinfo_setuid_signals_restore(const sigset_t *saved)
+secinfo_setuid_guard_lower(struct secinfo_setuid_guard *guard)
 {
-	sigprocmask(SIG_SETMASK, saved, NULL);
+	secinfo_shield_lower(&guard->shield);
+	sigprocmask(SIG_SETMASK, &guard->saved, NULL);
 }
 
 static void secinfo_cmd_vsay(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));

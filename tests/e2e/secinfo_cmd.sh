@@ -14,6 +14,9 @@
 #       written: the store is unchanged or fully changed; during the write they wait.
 #   (f) [registration] first_method = tap: a user without a method cannot add one after the
 #       password alone, and can with a temporary access pass verified in the same PAM run.
+#   (g) the password alone adds a first method only.
+#   (h) between the commit of a change and its notice (SPEC 15), the user cannot kill secinfo:
+#       an intruder in their session cannot make a change and suppress the notice.
 #
 # secinfo reads its compiled-in configuration (/etc/security/secinfo.conf with
 # scripts/build.sh): the test writes it for its duration (saved first, put back after). The
@@ -33,7 +36,8 @@ $(cat)
 $(twilio_section sms)
 default_country = 1
 [email]
-smtp_url = smtp://127.0.0.1:9
+smtp_url = ${SMTP_URL:-smtp://127.0.0.1:9}
+starttls = off
 from = secinfo@example.net
 blocked_domains = corp.example.org
 CONF
@@ -265,7 +269,8 @@ for delay in 0.06 0.09 0.15; do
 done
 # Deterministic: another writer holds the database's write lock for 3 s, so secinfo waits in
 # its transaction ([database] busy_timeout, 5 s) while fay's signals arrive: they wait too, the
-# change is written whole, and only then does secinfo end (by SIGHUP, the first of them).
+# change is written whole, said and its notice tried (see (h)), and only then does secinfo end
+# (by SIGHUP, the first of them).
 LOCKED=$T/locked
 cat > "$T/locker.py" <<'PY'
 import sqlite3, sys, time
@@ -284,7 +289,7 @@ has=$(j "len([m for m in j['methods'] if m['detail'] == '+14255550299'])")
 row=$(audit_rows | grep -c "method-add sms" || true)
 [ "$has" = 1 ] && [ $((row - base)) = 1 ] && [ "$RC" = 129 ] ||
 	fail "(e) signals while the change waits for the lock: $has methods, $((row - base)) audit rows, exit $RC (want 1, 1, 129): $OUT"
-expect_not_in "$OUT" "Added"
+expect_in "$OUT" "Added text message"
 OUT=$(admin check 2>&1) || fail "(e) the store after the signals: $OUT"
 pass "(e) signals around a change: the method and its audit row are both stored or both absent (stored/exit status per run:$stored); signals during the write wait until it is whole"
 
@@ -356,3 +361,61 @@ expect_not_in "$OUT" "otpauth://"
 [ "$(admin user show "$ivo" --json | python3 -c 'import json, sys; print([m["kind"] for m in json.load(sys.stdin)["methods"]])')" = "['sms']" ] ||
 	fail "(g) ivo's methods changed: $(admin user show "$ivo" --json)"
 pass "(g) the password alone adds a first method only: no delete, and no app in place of a second factor the policy disallows"
+
+# ---- (h) no kill between the change and its notice ---------------------------------------------
+# kim changes her default; the notice goes to her address through a mail server that holds the
+# message 4 s before it answers. Two seconds into that wait, kim's own kill -KILL of her
+# secinfo fails (the guard of secinfo/setuid.c: the real uid is root from the transaction to
+# the notice), secinfo finishes, and the notice is delivered. The same kill(2) permission check
+# (kill -0) from kim succeeds while secinfo waits for her password: without the guard she could
+# end it at any moment.
+kim_conf() {
+	set_conf <<CONF
+[policy]
+methods = app sms email
+tries = 1
+max_failures = 50
+CONF
+}
+kim_conf
+add_user kim
+kim=$U
+KIM_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+printf '%s\n' "$KIM_SECRET" > "$T/kim.secret"
+admin method add "$kim" app --secret-file "$T/kim.secret" --no-verify >/dev/null 2>&1
+admin method add "$kim" sms +14255550188 --no-verify >/dev/null 2>&1
+admin method add "$kim" email kim@example.net --no-verify >/dev/null 2>&1
+start_smtp slowmail --hang 4
+SLOWMAIL_LOG=$LOG
+SMTP_URL=smtp://127.0.0.1:$PORT
+PORT=$(cat "$T/gw.port") # the gateway's, for twilio_section
+kim_conf
+cat > "$T/killer.sh" <<SH
+p=\$(pgrep -U $kim -x secinfo)
+sleep 2
+runuser -u $kim -- kill -KILL \$p 2> "$T/kill.err"
+echo \$? > "$T/kill.rc"
+kill -0 \$p 2>/dev/null && echo alive > "$T/alive"
+SH
+cat > "$T/probe.sh" <<SH
+runuser -u $kim -- kill -0 \$(pgrep -U $kim -x secinfo)
+echo \$? > "$T/probe.rc"
+SH
+rm -f "$T/kill.rc" "$T/alive" "$T/probe.rc"
+fresh_step
+pty 30 "Password:" "!sh $T/probe.sh >/dev/null 2>&1; echo '$PW'" \
+	"Verification code:" "!( sh $T/killer.sh & ) >/dev/null 2>&1; oathtool --totp -b $KIM_SECRET" \
+	-- runuser -u "$kim" -- "$SECINFO" default sms
+[ "$(cat "$T/probe.rc" 2>/dev/null)" = 0 ] ||
+	fail "(h) kim could not signal her secinfo at the password prompt (the check proves nothing): $(cat "$T/probe.rc" 2>/dev/null)"
+[ -s "$T/kill.rc" ] || fail "(h) the kill was never tried: $OUT"
+[ "$(cat "$T/kill.rc")" != 0 ] || fail "(h) kim killed secinfo while its notice was being sent: $OUT"
+expect_in "$(cat "$T/kill.err")" "not permitted"
+[ "$(cat "$T/alive" 2>/dev/null)" = alive ] || fail "(h) secinfo was gone after kim's kill: $OUT"
+[ "$RC" = 0 ] || fail "(h) default sms with the slow mail server: exit $RC: $OUT"
+[ "$(wc -l < "$SLOWMAIL_LOG" | tr -d ' ')" = 1 ] || fail "(h) not one notice: $(cat "$SLOWMAIL_LOG")"
+python3 -c 'import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["rcpt_tos"] == ["kim@example.net"], r["rcpt_tos"]
+assert "default" in r["data"], r["data"]' "$SLOWMAIL_LOG" || fail "(h) the notice: $(cat "$SLOWMAIL_LOG")"
+pass "(h) from the change's commit until its notice is delivered, the user's kill -KILL gets EPERM; at the password prompt their kill(2) is allowed"
