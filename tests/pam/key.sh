@@ -244,7 +244,8 @@ cp "$S" "$T/clone.state"
 expect_key success "1234" "$S" "" k alice authenticate
 expect_key "Authentication failure" "1234" "$T/clone.state" "" k alice authenticate
 expect_in "$LAST_OUT" "signature counter did not grow"
-expect_in "$(audit_results alice verify)" "cloned-key"
+expect_in "$(audit_results alice auth)" "cloned-key"
+expect_in "$LAST_OUT" "result=cloned-key"
 pass "a cloned key (a copy of the state) is refused once the original signed in; audited cloned-key"
 
 # Two sign-ins at once with one assertion's counter (the key and its copy, touched together):
