@@ -389,17 +389,11 @@ secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method **curr
 	return rc == SECINFO_ERR_NOT_FOUND ? SECINFO_ERR_DB : rc;
 }
 
-/* Writes the audit row of a refused signature counter (a possible cloned key) on its own: the
- * try's transaction was rolled back. */
+/* Logs a refused signature counter (a possible cloned key); the decision's audit row says
+ * cloned-key (pam_secinfo.c). */
 static void
 secinfo_flow_cloned(struct secinfo_flow *flow, const struct secinfo_method *method)
 {
-	int rc = secinfo_store_begin(flow->store);
-
-	secinfo_flow_audit_row(flow, "verify", secinfo_kind_name(method->kind), "cloned-key",
-			       (long long)flow->now, rc == 0);
-	if (rc == 0 && secinfo_store_commit(flow->store) != 0)
-		secinfo_store_rollback(flow->store);
 	pam_syslog(flow->pamh, LOG_WARNING,
 		   "security key method=%lld: the signature counter did not grow (a possible "
 		   "cloned key); refused",

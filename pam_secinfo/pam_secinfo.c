@@ -432,7 +432,10 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 		secinfo_call_record(call, "", denied ? "reset-denied" : secinfo_result_name(rc, 0),
 				    flow.audited);
 	} else {
-		secinfo_call_record(call, flow.method_name, secinfo_result_name(rc, 1),
+		/* A security key's counter that did not grow names itself (SPEC 11). */
+		secinfo_call_record(call, flow.method_name,
+				    rc != 0 && flow.proof.cloned ? "cloned-key"
+								 : secinfo_result_name(rc, 1),
 				    flow.audited);
 	}
 	if (rc == 0 && purpose == SECINFO_PURPOSE_RESET &&
