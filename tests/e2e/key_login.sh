@@ -12,9 +12,11 @@
 #      grew and the audit trail has the key's success;
 #   2. a wrong PIN: "Login incorrect", no shell; the key counted the wrong PIN and so did the
 #      lockout (an audit row "wrong");
-#   3. a user with a key (the default) and an app, the key not plugged in: "No security key
+#   3. a copy of the key (its state file copied) after the key signed in: refused, the
+#      signature counter did not grow, and the audit row's result is cloned-key;
+#   4. a user with a key (the default) and an app, the key not plugged in: "No security key
 #      here; using the authenticator app.", then the app's code logs in;
-#   4. the key plugged in but the login remote (login -h: PAM_RHOST a remote host): the same
+#   5. the key plugged in but the login remote (login -h: PAM_RHOST a remote host): the same
 #      fallback to the app; the key is not asked.
 # login always uses the PAM service "login": /etc/pam.d/login is replaced for the test, saved
 # before and put back afterwards (compared byte for byte).
@@ -128,7 +130,24 @@ expect_not_in "$OUT" "$hana@"
 [ "$(audit_count "$hana" auth success key)" = 1 ] || fail "2. a second success was recorded"
 pass "2. login: the right password with a wrong PIN is refused, counted by the key and by the lockout"
 
-# 3. A key (the default: registered first) and an app; the key is not plugged in.
+# 3. A copy of the key (its state file copied: the same device secret and counter). The key
+# signs in, then the copy answers with a counter that did not grow: refused, and the
+# decision's audit row says cloned-key.
+cp -p "$key_hana" "$T/hana-copy.softfido"
+pty 40 "Password:" "$PW" "PIN for your security key:" "$PIN" \
+	"$hana@" 'echo e2e-$((6*7)); exit' -- $(with_key "$key_hana" "$LOGIN" "$hana")
+[ "$RC" = 0 ] || fail "3. login with the key before its copy failed (exit $RC): $OUT"
+expect_in "$OUT" "e2e-42"
+pty 12 "Password:" "$PW" "PIN for your security key:" "$PIN" "login:" "^D" -- \
+	$(with_key "$T/hana-copy.softfido" "$LOGIN" "$hana")
+expect_in "$OUT" "signature counter did not grow"
+expect_in "$OUT" "Login incorrect"
+expect_not_in "$OUT" "e2e-42"
+[ "$(audit_count "$hana" auth cloned-key key)" = 1 ] ||
+	fail "3. no audit row with the result cloned-key: $(admin audit --user "$hana")"
+pass "3. login with a copy of the key after the key itself: refused (counter did not grow), audited cloned-key"
+
+# 4. A key (the default: registered first) and an app; the key is not plugged in.
 add_user ivan
 ivan=$U
 key_ivan="$T/ivan.softfido"
@@ -137,23 +156,23 @@ s_ivan=$(enroll_app "$ivan")
 admin user show "$ivan" --json | python3 -c 'import json, sys; u = json.load(sys.stdin)
 d = [m for m in u["methods"] if m["id"] == u["default"]]
 assert len(d) == 1 and d[0]["kind"] == "key", u' ||
-	fail "3. the key is not $ivan's default: $(admin user show "$ivan" --json)"
+	fail "4. the key is not $ivan's default: $(admin user show "$ivan" --json)"
 softfido "$key_ivan" set absent=1
 counter_before=$(field "$key_ivan" counter)
 fresh_step
 pty 40 "Password:" "$PW" "Verification code:" "$(totp_cmd "$s_ivan")" \
 	"$ivan@" 'echo e2e-$((6*7)); exit' -- $(with_key "$key_ivan" "$LOGIN" "$ivan")
-[ "$RC" = 0 ] || fail "3. login with the app where no key is plugged in failed (exit $RC): $OUT"
+[ "$RC" = 0 ] || fail "4. login with the app where no key is plugged in failed (exit $RC): $OUT"
 expect_in "$OUT" "No security key here; using the authenticator app."
 expect_in "$OUT" "e2e-42"
 expect_not_in "$OUT" "PIN for your security key:"
 expect_not_in "$OUT" "Touch your security key."
-[ "$(field "$key_ivan" counter)" = "$counter_before" ] || fail "3. the absent key was used"
+[ "$(field "$key_ivan" counter)" = "$counter_before" ] || fail "4. the absent key was used"
 [ "$(audit_count "$ivan" auth success app)" = 1 ] ||
-	fail "3. no audit row of the app's success: $(admin audit --user "$ivan")"
-pass "3. login: no key plugged in: \"No security key here; using the authenticator app.\", then the app's code"
+	fail "4. no audit row of the app's success: $(admin audit --user "$ivan")"
+pass "4. login: no key plugged in: \"No security key here; using the authenticator app.\", then the app's code"
 
-# 4. The key plugged in, but the login remote: login -h sets PAM_RHOST (as telnetd would).
+# 5. The key plugged in, but the login remote: login -h sets PAM_RHOST (as telnetd would).
 # Another user with a key (the default) and an app, so that a fresh TOTP step is at hand.
 add_user jana
 jana=$U
@@ -164,13 +183,13 @@ counter_before=$(field "$key_jana" counter)
 fresh_step
 pty 40 "Password:" "$PW" "Verification code:" "$(totp_cmd "$s_jana")" \
 	"$jana@" 'echo e2e-$((6*7)); exit' -- $(with_key "$key_jana" "$LOGIN" -h remote.example.org "$jana")
-[ "$RC" = 0 ] || fail "4. remote login with the app failed (exit $RC): $OUT"
+[ "$RC" = 0 ] || fail "5. remote login with the app failed (exit $RC): $OUT"
 expect_in "$OUT" "No security key here; using the authenticator app."
 expect_in "$OUT" "e2e-42"
 expect_not_in "$OUT" "PIN for your security key:"
-[ "$(field "$key_jana" counter)" = "$counter_before" ] || fail "4. the key was used for a remote login"
+[ "$(field "$key_jana" counter)" = "$counter_before" ] || fail "5. the key was used for a remote login"
 admin audit --user "$jana" --json | python3 -c 'import json, sys
 rows = [x for x in json.load(sys.stdin) if x["event"] == "auth" and x["result"] == "success"]
 assert len(rows) == 1 and rows[0]["method"] == "app" and rows[0]["rhost"] == "remote.example.org", rows' ||
-	fail "4. the remote sign-in's audit row: $(admin audit --user "$jana" --json)"
-pass "4. login -h remote.example.org: the key plugged in is not offered to a remote sign-in; the app is used"
+	fail "5. the remote sign-in's audit row: $(admin audit --user "$jana" --json)"
+pass "5. login -h remote.example.org: the key plugged in is not offered to a remote sign-in; the app is used"
