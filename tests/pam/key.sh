@@ -343,7 +343,8 @@ out=$(totp $SECRET_DEFAULT | LD_DEBUG=files kpam "$S" "" k paula authenticate 2>
 expect_in "$out" "pam_secinfo.so"
 expect_not_in "$out" "libfido2"
 # Without the shim (which links libcrypto for the key it plays): not libcrypto either.
-out=$(totp $SECRET_DEFAULT 1 | LD_DEBUG=files LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+out=$(totp $SECRET_DEFAULT 1 | LD_DEBUG=files \
+	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so" PAM_WRAPPER=1 \
 	PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 "$PAMDRIVE" \
 	k paula authenticate 2>&1) || fail "paula's app sign-in failed: $out"
 expect_in "$out" "pam_secinfo.so"
