@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -55,13 +56,34 @@ secinfo_term_confirm(const char *question)
 	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
 }
 
+/* Asks QUESTION with the terminal's echo off (a PIN): as secinfo_term_ask, which it calls as is
+ * when standard input is not a terminal. */
+static int
+secinfo_term_ask_hidden(const char *question, char *answer, size_t size)
+{
+	struct termios saved, quiet;
+	int rc;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved) != 0)
+		return secinfo_term_ask(question, answer, size);
+	quiet = saved;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL; /* the newline still ends the line */
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
+		return -1; /* never ask for a secret that would be echoed */
+	rc = secinfo_term_ask(question, answer, size);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	return rc;
+}
+
 static int
 secinfo_term_io_ask(void *data, int echo, const char *prompt, char **answer)
 {
 	char line[1024];
 
 	*answer = NULL;
-	if (secinfo_term_ask(prompt, line, sizeof(line)) != 0)
+	if ((echo ? secinfo_term_ask(prompt, line, sizeof(line))
+		  : secinfo_term_ask_hidden(prompt, line, sizeof(line))) != 0)
 		return SECINFO_ERR_CONV;
 	*answer = strdup(line);
 	secinfo_wipe(line, sizeof(line));

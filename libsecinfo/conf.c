@@ -100,6 +100,8 @@ static const struct secinfo_conf_key secinfo_conf_keys[] = {
 	{"key", "rp_id", T_STRING, OFF(key_rp_id), 1, 0, NULL, USE_ANY},
 	{"key", "user_verification", T_CHOICE, OFF(key_user_verification), 0, 0, secinfo_uv_values,
 	 USE_ANY},
+	{"key", "timeout", T_DURATION, OFF(key_timeout), 1, 300, NULL, USE_ANY},
+	{"key", "devices", T_STRING, OFF(key_devices), 1, 0, NULL, USE_ANY},
 	{"registration", "users", T_STRING, OFF(registration_users), 0, 0, NULL, USE_ANY},
 	{"registration", "first_method", T_CHOICE, OFF(registration_first_method), 0, 0,
 	 secinfo_first_methods, USE_ANY},
@@ -277,6 +279,7 @@ secinfo_conf_set_defaults(struct secinfo_conf *conf, const char *path)
 	conf->key_user_verification = SECINFO_UV_REQUIRED;
 	conf->registration_first_method = SECINFO_FIRST_METHOD_PASSWORD;
 	conf->tap_lifetime = 3600;
+	conf->key_timeout = 30;
 	conf->notify_events = SECINFO_NOTIFY_ALL;
 	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "secinfo");

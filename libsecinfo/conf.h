@@ -58,6 +58,8 @@ struct secinfo_conf {
 	/* [key] */
 	char *key_rp_id;
 	int key_user_verification;
+	long key_timeout;  /* seconds a touch may take, at sign-in and registration */
+	char *key_devices; /* glob of device paths to use; NULL: every FIDO2 device */
 	/* [registration] (SPEC 12, 13) */
 	char *registration_users;      /* user names and @groups; "*": everyone */
 	int registration_first_method; /* enum secinfo_first_method */

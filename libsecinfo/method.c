@@ -216,6 +216,46 @@ secinfo_user_method_same(const struct secinfo_user *user, const struct secinfo_e
 	return 0;
 }
 
+/* The scan of secinfo_enroll_unique: one user's methods against the enrollment. */
+struct secinfo_enroll_scan {
+	struct secinfo_store *store;
+	const struct secinfo_enrollment *e;
+	long long duplicate;
+};
+
+static int
+secinfo_enroll_scan_user(const char *name, void *data)
+{
+	struct secinfo_enroll_scan *scan = data;
+	const struct secinfo_method_ops *ops = secinfo_method_ops(scan->e->kind);
+	struct secinfo_user *user = NULL;
+	int rc = secinfo_store_user_get(scan->store, name, &user);
+
+	for (size_t i = 0; rc == 0 && scan->duplicate == 0 && i < user->n_methods; i++) {
+		const struct secinfo_method *m = &user->methods[i];
+		if (m->kind == scan->e->kind && m->secret != NULL &&
+		    ops->same_secret(m->secret, m->secret_len, scan->e->secret,
+				     scan->e->secret_len))
+			scan->duplicate = m->id;
+	}
+	secinfo_user_free(user);
+	return rc == SECINFO_ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* For a kind whose secret is unique in the store (a key's credential): decrypts every user's
+ * methods of the kind and compares, inside the caller's transaction. Returns 0 and *DUPLICATE
+ * (0 or the method holding the same secret), or a negative SECINFO_ERR_* code. */
+static int
+secinfo_enroll_unique(struct secinfo_store *store, const struct secinfo_enrollment *e,
+		      long long *duplicate)
+{
+	struct secinfo_enroll_scan scan = {store, e, 0};
+	int rc = secinfo_store_user_names(store, secinfo_enroll_scan_user, &scan);
+
+	*duplicate = scan.duplicate;
+	return rc;
+}
+
 int
 secinfo_enroll_store(struct secinfo_store *store, const char *name,
 		     const struct secinfo_enrollment *e, time_t now, long long *id,
@@ -234,6 +274,8 @@ secinfo_enroll_store(struct secinfo_store *store, const char *name,
 		rc = 0;
 	if (rc == 0)
 		*duplicate = secinfo_user_method_same(user, e);
+	if (rc == 0 && *duplicate == 0 && ops->same_secret != NULL && e->secret != NULL)
+		rc = secinfo_enroll_unique(store, e, duplicate);
 	if (rc == 0 && *duplicate != 0)
 		rc = SECINFO_ERR_EXISTS;
 	if (rc == 0)

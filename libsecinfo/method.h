@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "delivery.h"
+#include "fido.h"
 #include "kind.h"
 #include "questions.h"
 #include "store.h"
@@ -45,6 +46,24 @@ struct secinfo_method_ctx {
 	void *sender;
 	struct secinfo_delivery_result *delivery; /* what the gateway said, for the log */
 	const struct secinfo_method_io *io;       /* for methods that converse */
+	/* For the security key: the user's methods (one assertion over all of their keys; NULL
+	 * for the decoy), the remote host (PAM_RHOST, NULL when none), and how to reach
+	 * libfido2 (the module loads its plugin on first use). */
+	const struct secinfo_user *owner;
+	const char *rhost;
+	secinfo_fido_load_fn *fido_load;
+	void *fido_data;
+	/* What a device operation proved (see device below), and its sentence for the person. */
+	struct secinfo_method_proof *proof;
+	char *why;
+	size_t why_size;
+};
+
+/* What a method's device operation found out before the try is settled in the store. */
+struct secinfo_method_proof {
+	long long method_id;        /* the user's method whose credential answered */
+	unsigned long long counter; /* the signature counter it reported */
+	int cloned;                 /* set by verify: the counter did not grow */
 };
 
 /* Enrollment options (SPEC 7: method add). */
@@ -70,6 +89,8 @@ struct secinfo_enroll_request {
 	secinfo_send_fn *send;
 	void *sender;
 	const struct secinfo_method_io *io;
+	secinfo_fido_load_fn *fido_load; /* key: how to reach libfido2 */
+	void *fido_data;
 	/* app: how many codes the person may type for the one secret (0: 3), and the prompt for
 	 * them (NULL: "Enter the code shown by the app: "). The sign-in's registration asks
 	 * [policy] tries times, as a sign-in does. */
@@ -149,6 +170,22 @@ struct secinfo_method_ops {
 	 * it counts as one try. Returns 0 (all right), SECINFO_ERR_WRONG (without saying which
 	 * answer was wrong), or another error. */
 	int (*converse)(const struct secinfo_method_ctx *ctx, const struct secinfo_method *m);
+	/* For a method that is only usable where a device is (key): returns 1 when it is usable
+	 * for this sign-in (not remote, a device present), 0 when not, or a negative
+	 * SECINFO_ERR_* code. NULL: usable wherever the kind is allowed. */
+	int (*available)(const struct secinfo_method_ctx *ctx);
+	/* For a method whose answer goes to a device (key: the PIN): the exchange with the device,
+	 * which may wait [key] timeout for a touch, so the flow counts the attempt and commits
+	 * before, and holds no write lock meanwhile. Fills ctx->proof; then verify, called inside
+	 * the try's transaction with the same ctx, settles what it proved. Returns 0,
+	 * SECINFO_ERR_WRONG (a wrong PIN: a wrong answer), or another error with ctx->why for the
+	 * person. NULL: verify does everything. */
+	int (*device)(const struct secinfo_method_ctx *ctx, const struct secinfo_method *m,
+		      const char *answer);
+	/* For a kind whose secret must be unique in the whole store (a key's credential id):
+	 * returns 1 when secrets A and B hold the same credential. NULL: not checked. */
+	int (*same_secret)(const unsigned char *a, size_t a_len, const unsigned char *b,
+			   size_t b_len);
 	/* Checks ANSWER; accepting consumes it. Returns 0, SECINFO_ERR_WRONG, or another
 	 * negative SECINFO_ERR_* code. */
 	int (*verify)(const struct secinfo_method_ctx *ctx, const struct secinfo_method *m,

@@ -139,6 +139,12 @@ int secinfo_store_method_set_default(struct secinfo_store *store, const char *na
 int secinfo_store_counter_accept(struct secinfo_store *store, long long id, long long counter)
 	__attribute__((warn_unused_result));
 
+/* As secinfo_store_counter_accept, for a security key's signature counter (SPEC 11): greater
+ * than the stored one, or both zero (a key without a counter always reports 0). Returns 0,
+ * SECINFO_ERR_WRONG (did not grow: a possible cloned key) or another error. */
+int secinfo_store_signature_counter_accept(struct secinfo_store *store, long long id,
+					   long long counter) __attribute__((warn_unused_result));
+
 /*
  * Counts an attempt of user ID at NOW before its answer is checked, so that every guess is
  * counted even if the process dies mid-way. It is refused while the user is locked, and when

@@ -157,3 +157,15 @@ secinfo_store_counter_accept(struct secinfo_store *store, long long id, long lon
 		"ii", counter, id);
 	return rc != 0 ? rc : changes == 1 ? 0 : SECINFO_ERR_WRONG;
 }
+
+int
+secinfo_store_signature_counter_accept(struct secinfo_store *store, long long id, long long counter)
+{
+	int changes = 0, rc;
+
+	rc = secinfo_store_sql_exec(store, &changes,
+				    "UPDATE methods SET counter = ?1 WHERE id = ?2 AND "
+				    "(counter < ?1 OR (?1 = 0 AND counter = 0))",
+				    "ii", counter, id);
+	return rc != 0 ? rc : changes == 1 ? 0 : SECINFO_ERR_WRONG;
+}

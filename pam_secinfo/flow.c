@@ -70,7 +70,7 @@ secinfo_flow_usable(const struct secinfo_flow *flow)
 {
 	/* A reset with two methods needs two different kinds: a kind used once is done. */
 	return secinfo_method_usable_kinds(flow->conf, flow->args->methods, flow->purpose) &
-	       ~flow->used_kinds;
+	       ~flow->used_kinds & ~flow->unavailable_kinds;
 }
 
 /* SPEC §4.2 step 2: an active temporary access pass first (SPEC 14: the helpdesk issued it
@@ -326,11 +326,24 @@ secinfo_flow_ctx(struct secinfo_flow *flow, int decoy, struct secinfo_method_ctx
 	ctx->send = secinfo_plugin_send;
 	ctx->sender = &flow->plugin;
 	ctx->delivery = &flow->delivery;
+	ctx->owner = decoy ? NULL : flow->user;
+	ctx->rhost = flow->audit.rhost;
+	ctx->fido_load = secinfo_plugin_fido;
+	ctx->fido_data = &flow->plugin;
+	ctx->proof = &flow->proof;
+	flow->why[0] = '\0';
+	ctx->why = flow->why;
+	ctx->why_size = sizeof(flow->why);
 	flow->io.ask = secinfo_flow_ask;
 	flow->io.say = secinfo_flow_say;
 	flow->io.data = flow;
 	ctx->io = &flow->io;
 }
+
+static int secinfo_flow_device(struct secinfo_flow *flow, struct secinfo_method_ctx *ctx,
+			       const struct secinfo_method **current, const char *answer,
+			       int last_try);
+static void secinfo_flow_cloned(struct secinfo_flow *flow, const struct secinfo_method *method);
 
 /*
  * Checks ANSWER for METHOD at this moment: one transaction, begun after the answer arrived,
@@ -341,16 +354,19 @@ secinfo_flow_ctx(struct secinfo_flow *flow, int decoy, struct secinfo_method_ctx
  * Returns 0, SECINFO_ERR_WRONG, SECINFO_ERR_LOCKED or another error.
  */
 static int
-secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *method, int decoy,
+secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method **current, int decoy,
 		   const char *answer, int last_try)
 {
+	const struct secinfo_method *method = *current;
 	const struct secinfo_method_ops *ops = secinfo_method_ops(method->kind);
 	struct secinfo_method_ctx ctx;
 	int rc;
 
 	flow->now = time(NULL); /* a prompt may have been open for a long time */
 	secinfo_flow_ctx(flow, decoy, &ctx);
-	if (ops->converse != NULL) {
+	if (ops->device != NULL && !decoy) {
+		rc = secinfo_flow_device(flow, &ctx, current, answer, last_try);
+	} else if (ops->converse != NULL) {
 		rc = secinfo_flow_attempt(flow, decoy);
 		if (rc == 0)
 			rc = ops->converse(&ctx, method); /* its own questions */
@@ -371,6 +387,59 @@ secinfo_flow_check(struct secinfo_flow *flow, const struct secinfo_method *metho
 	}
 	/* The user's row vanishing mid-way is a database problem, never "not enrolled". */
 	return rc == SECINFO_ERR_NOT_FOUND ? SECINFO_ERR_DB : rc;
+}
+
+/* Logs a refused signature counter (a possible cloned key); the decision's audit row says
+ * cloned-key (pam_secinfo.c). */
+static void
+secinfo_flow_cloned(struct secinfo_flow *flow, const struct secinfo_method *method)
+{
+	pam_syslog(flow->pamh, LOG_WARNING,
+		   "security key method=%lld: the signature counter did not grow (a possible "
+		   "cloned key); refused",
+		   method->id);
+}
+
+/*
+ * A try of a method whose answer goes to a device (a security key): the attempt is counted and
+ * committed first, so no write lock is held while the key waits for a touch; then the device;
+ * then one transaction settles what it proved. The credential that answered decides which
+ * method was used (*CURRENT). Returns as secinfo_flow_check.
+ */
+static int
+secinfo_flow_device(struct secinfo_flow *flow, struct secinfo_method_ctx *ctx,
+		    const struct secinfo_method **current, const char *answer, int last_try)
+{
+	const struct secinfo_method_ops *ops = secinfo_method_ops((*current)->kind);
+	const struct secinfo_method *answered;
+	int rc;
+
+	rc = secinfo_flow_attempt(flow, 0);
+	if (rc == 0)
+		rc = ops->device(ctx, *current, answer);
+	if (rc == 0) {
+		answered = secinfo_user_method(flow->user, flow->proof.method_id);
+		if (answered == NULL || answered->kind != (*current)->kind)
+			rc = SECINFO_ERR_INTERNAL;
+		else
+			*current = answered;
+	}
+	if (rc != 0 && rc != SECINFO_ERR_WRONG && rc != SECINFO_ERR_LOCKED) {
+		if (flow->why[0] != '\0')
+			secinfo_conv_say(flow->pamh, 1, flow->why);
+		return rc;
+	}
+	flow->now = time(NULL);
+	if (secinfo_store_begin(flow->store) != 0)
+		return SECINFO_ERR_DB;
+	if (rc == 0)
+		rc = ops->verify(ctx, *current, answer);
+	rc = secinfo_flow_settle(flow, *current, 0, rc, last_try);
+	if (rc == SECINFO_ERR_DENIED && flow->proof.cloned)
+		secinfo_flow_cloned(flow, *current);
+	if (rc == SECINFO_ERR_DENIED && flow->why[0] != '\0')
+		secinfo_conv_say(flow->pamh, 1, flow->why);
+	return rc;
 }
 
 /* Logs and audits a code that could not be sent (never the code, never the full number). */
@@ -462,8 +531,10 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 				challenged = method;
 		}
 		if (!other_way && ops->converse == NULL) {
-			rc = secinfo_conv_ask(flow->pamh, flow->args->echo_code, ops->prompt,
-					      &answer);
+			/* A PIN never echoes, whatever echo_code says of codes. */
+			rc = secinfo_conv_ask(flow->pamh,
+					      ops->device != NULL ? 0 : flow->args->echo_code,
+					      ops->prompt, &answer);
 			if (rc != 0)
 				break;
 			other_way = strcmp(answer, "?") == 0;
@@ -477,7 +548,7 @@ secinfo_flow_converse(struct secinfo_flow *flow, const struct secinfo_method *me
 				break;
 			continue;
 		}
-		rc = secinfo_flow_check(flow, method, decoy, answer != NULL ? answer : "?",
+		rc = secinfo_flow_check(flow, &method, decoy, answer != NULL ? answer : "?",
 					tries_left == 1);
 		secinfo_conv_free(answer);
 		answer = NULL;
@@ -528,6 +599,93 @@ secinfo_flow_second_method(struct secinfo_flow *flow)
 	return rc;
 }
 
+/* Asks each of the user's kinds that has an availability op (a security key: not remote, a
+ * device present) whether it is usable for this sign-in; a sign-in of a user without such a
+ * method asks nothing (and never loads libfido2). Returns 0 or a negative SECINFO_ERR_* code. */
+static int
+secinfo_flow_where(struct secinfo_flow *flow)
+{
+	unsigned usable = secinfo_flow_usable(flow), asked = 0;
+	struct secinfo_method_ctx ctx;
+	int rc;
+
+	for (size_t i = 0; i < flow->user->n_methods; i++) {
+		enum secinfo_kind kind = flow->user->methods[i].kind;
+		const struct secinfo_method_ops *ops = secinfo_method_ops(kind);
+		if (ops == NULL || ops->available == NULL || !(usable & SECINFO_KIND_BIT(kind)) ||
+		    (asked & SECINFO_KIND_BIT(kind)))
+			continue;
+		asked |= SECINFO_KIND_BIT(kind);
+		secinfo_flow_ctx(flow, 0, &ctx);
+		rc = ops->available(&ctx);
+		if (rc < 0) {
+			pam_syslog(flow->pamh, LOG_ERR, "%s methods cannot be used: %s", ops->name,
+				   flow->why[0] != '\0' ? flow->why : secinfo_strerror(rc));
+			return rc;
+		}
+		if (rc == 0)
+			flow->unavailable_kinds |= SECINFO_KIND_BIT(kind);
+	}
+	return 0;
+}
+
+/* When the method the user would have got (WOULD) is not usable where they are: says so and
+ * which method is used instead (METHOD), or that none is. */
+static void
+secinfo_flow_say_elsewhere(struct secinfo_flow *flow, const struct secinfo_method *would,
+			   const struct secinfo_method *method)
+{
+	const char *noun = method != NULL ? secinfo_method_ops(method->kind)->noun : "";
+	char text[256];
+
+	if (method != NULL)
+		snprintf(text, sizeof(text), "No %s here; using %s%s.",
+			 secinfo_method_ops(would->kind)->noun,
+			 strncmp(noun, "the ", 4) == 0 ? "" : "a ", noun);
+	else
+		snprintf(text, sizeof(text),
+			 "No %s here, and no other method of yours can be used here: sign in "
+			 "where your %s is plugged in, or ask your administrator for another "
+			 "method.",
+			 secinfo_method_ops(would->kind)->noun,
+			 secinfo_method_ops(would->kind)->noun);
+	secinfo_conv_say(flow->pamh, method == NULL, text);
+}
+
+/*
+ * The first method for this sign-in where the user is (SPEC 11: a key is only usable where it
+ * is plugged in): *METHOD, or NULL when none is usable. When the user would have got a method
+ * that is not usable here, says so. Returns 0, SECINFO_ERR_DENIED when the user has enough
+ * methods but not here (never "not enrolled": nullok must not pass them), or another error.
+ */
+static int
+secinfo_flow_first_here(struct secinfo_flow *flow, unsigned required,
+			const struct secinfo_method **method)
+{
+	const struct secinfo_method *would;
+	unsigned unavailable;
+	int rc, enough;
+
+	flow->unavailable_kinds = 0;
+	*method = NULL;
+	rc = secinfo_flow_where(flow);
+	if (rc != 0)
+		return rc;
+	*method = secinfo_flow_first(flow);
+	if (flow->unavailable_kinds == 0)
+		return 0;
+	unavailable = flow->unavailable_kinds;
+	flow->unavailable_kinds = 0; /* what the user would have got anywhere */
+	would = secinfo_flow_first(flow);
+	enough = secinfo_flow_usable_kinds_of_user(flow) >= required;
+	flow->unavailable_kinds = unavailable;
+	if (secinfo_flow_usable_kinds_of_user(flow) < required)
+		*method = NULL;
+	if (would != NULL && (unavailable & SECINFO_KIND_BIT(would->kind)))
+		secinfo_flow_say_elsewhere(flow, would, *method);
+	return *method == NULL && enough ? SECINFO_ERR_DENIED : 0;
+}
+
 int
 secinfo_flow_verify(struct secinfo_flow *flow)
 {
@@ -540,7 +698,9 @@ secinfo_flow_verify(struct secinfo_flow *flow)
 	flow->used_kinds = 0;
 	if (flow->user == NULL)
 		return SECINFO_ERR_NOT_ENROLLED;
-	method = secinfo_flow_first(flow);
+	rc = secinfo_flow_first_here(flow, required, &method);
+	if (rc != 0)
+		return rc;
 	if (method == NULL || secinfo_flow_usable_kinds_of_user(flow) < required)
 		return SECINFO_ERR_NOT_ENROLLED; /* too few methods for this purpose */
 	/* What counts is the method the user proved, whatever they switched to with "?". */

@@ -27,8 +27,13 @@ struct secinfo_flow {
 	struct secinfo_delivery_result delivery; /* what the gateway said last */
 	struct secinfo_plugin plugin;            /* loaded at the first send; unload at the end */
 	unsigned used_kinds; /* kinds already verified in this reset (SECINFO_KIND_BIT mask) */
-	struct secinfo_method_io io; /* how methods talk to the user: the conversation */
-	unsigned methods_left;       /* methods still to verify (a reset may need two) */
+	/* Kinds that are not usable for this sign-in because of where it is (a security key:
+	 * remote, or no device), asked once of the user's kinds that have an availability op. */
+	unsigned unavailable_kinds;
+	struct secinfo_method_proof proof; /* what a device proved (key) */
+	char why[512];                     /* a method's sentence for the person */
+	struct secinfo_method_io io;       /* how methods talk to the user: the conversation */
+	unsigned methods_left;             /* methods still to verify (a reset may need two) */
 	/* The decision's audit row: the entry point fills user, service, rhost and event; the
 	 * try that decides writes it in its own transaction and sets AUDITED. */
 	struct secinfo_audit_entry audit;

@@ -258,6 +258,10 @@ secinfo_result_name(int rc, int enrolled)
 	case SECINFO_ERR_WRONG: return enrolled ? "failure" : "not-enrolled";
 	case SECINFO_ERR_LOCKED: return "locked";
 	case SECINFO_ERR_CONV: return "conversation-failed";
+	/* Refused for another reason than a wrong answer: a security key that did not verify
+	 * its user where that is required, answered for another credential, or cannot be used
+	 * where the user is. */
+	case SECINFO_ERR_DENIED: return "denied";
 	default: return "error";
 	}
 }
@@ -432,7 +436,10 @@ secinfo_verify(struct secinfo_call *call, enum secinfo_purpose purpose)
 		secinfo_call_record(call, "", denied ? "reset-denied" : secinfo_result_name(rc, 0),
 				    flow.audited);
 	} else {
-		secinfo_call_record(call, flow.method_name, secinfo_result_name(rc, 1),
+		/* A security key's counter that did not grow names itself (SPEC 11). */
+		secinfo_call_record(call, flow.method_name,
+				    rc != 0 && flow.proof.cloned ? "cloned-key"
+								 : secinfo_result_name(rc, 1),
 				    flow.audited);
 	}
 	if (rc == 0 && purpose == SECINFO_PURPOSE_RESET &&

@@ -1,15 +1,22 @@
-/* pam_secinfo: the delivery plugin (secinfo-delivery.so), loaded only when a code is sent. */
+/* pam_secinfo: the plugins beside the module, each loaded only when first needed: the delivery
+ * plugin (secinfo-delivery.so: libcurl) when a code is sent, the key plugin (secinfo-key.so:
+ * libfido2) when a security key is used. One loader checks and loads both. */
 #ifndef SECINFO_PLUGIN_H
 #define SECINFO_PLUGIN_H
 
+#include <stddef.h>
+
 #include "conf.h"
 #include "delivery.h"
+#include "fido.h"
 
-/* The plugin of one PAM call: loaded at the first send, unloaded at the end of the call. */
+/* The plugins of one PAM call: each loaded at its first use, unloaded at the end of the call. */
 struct secinfo_plugin {
-	void *handle;
+	void *handle; /* secinfo-delivery.so */
 	int (*send)(const struct secinfo_conf *conf, const struct secinfo_delivery_request *request,
 		    struct secinfo_delivery_result *result);
+	void *key_handle; /* secinfo-key.so */
+	const struct secinfo_fido_ops *fido;
 };
 
 /*
@@ -23,7 +30,11 @@ int secinfo_plugin_send(void *plugin, const struct secinfo_conf *conf,
 			const struct secinfo_delivery_request *request,
 			struct secinfo_delivery_result *result);
 
-/* Unloads the plugin if it was loaded. */
+/* A secinfo_fido_load_fn: loads secinfo-key.so the same way on first use. Returns its table, or
+ * NULL with WHY naming the file and the problem. PLUGIN is a struct secinfo_plugin. */
+const struct secinfo_fido_ops *secinfo_plugin_fido(void *plugin, char *why, size_t why_size);
+
+/* Unloads the plugins that were loaded. */
 void secinfo_plugin_unload(struct secinfo_plugin *plugin);
 
 #endif

@@ -4,11 +4,12 @@
 set -eu
 
 SECINFO_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config \
-libpam0g-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev liboath-dev libqrencode-dev"
+libpam0g-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev liboath-dev libqrencode-dev \
+libfido2-dev libcbor-dev"
 SECINFO_TEST_PACKAGES="libpam-wrapper libpamtest0-dev pamtester oathtool sqlite3 python3 \
 valgrind binutils libpam-modules clang-format openssl debhelper lintian rsync \
 openssh-server openssh-client sudo login passwd util-linux procps python3-aiosmtpd libfaketime \
-libnss-wrapper libpam-pwquality cracklib-runtime"
+libnss-wrapper libpam-pwquality cracklib-runtime fido2-tools"
 # The fuzzers (fuzz/README.md): clang and its runtime libraries, which hold libFuzzer.
 SECINFO_FUZZ_PACKAGES="clang libclang-rt-14-dev"
 

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "crypto.h"
 #include "delivery.h"
+#include "fido.h"
 #include "kind.h"
 #include "method.h"
 
@@ -33,6 +34,12 @@ secinfo_admin_add_usage(const struct secinfo_admin_args *args, const struct seci
 	if ((args->options & SECINFO_OPT_ANSWERS_FILE) &&
 	    !(ops->enroll_options & SECINFO_ENROLL_ANSWERS_FILE))
 		return secinfo_admin_usage_fail("--answers-file is only for questions");
+	if ((args->options & SECINFO_OPT_NO_VERIFY) && ops->enroll != NULL &&
+	    !(ops->enroll_options & SECINFO_ENROLL_NO_VERIFY) &&
+	    !(ops->enroll_options & SECINFO_ENROLL_ANSWERS_FILE))
+		return secinfo_admin_usage_fail("--no-verify does not apply to %s methods: the %s "
+						"itself must be present to be registered",
+						ops->name, ops->noun);
 	if ((args->options & SECINFO_OPT_NO_VERIFY) && ops->enroll != NULL &&
 	    !(ops->enroll_options & SECINFO_ENROLL_NO_VERIFY))
 		return secinfo_admin_usage_fail("%s are registered with --answers-file, not "
@@ -135,6 +142,7 @@ secinfo_admin_cmd_method_add(struct secinfo_admin *admin, const struct secinfo_a
 		.options = secinfo_admin_enroll_options(args),
 		.send = secinfo_term_send,
 		.io = &secinfo_term_io,
+		.fido_load = secinfo_fido_linked,
 		.why = why,
 		.why_size = sizeof(why),
 	};
@@ -220,6 +228,10 @@ secinfo_admin_method_store(struct secinfo_admin *admin, const char *name,
 	struct secinfo_change change = secinfo_admin_change(admin);
 
 	rc = secinfo_change_method_add(&change, name, e, &id, &duplicate);
+	if (rc == SECINFO_ERR_EXISTS && ops->same_secret != NULL)
+		return secinfo_admin_fail("this %s is registered already (method id %lld): a "
+					  "credential can be registered only once; nothing added",
+					  ops->noun, duplicate);
 	if (rc == SECINFO_ERR_EXISTS && ops->one_per_user)
 		return secinfo_admin_fail("%s already has %s (method id %lld); nothing added", name,
 					  ops->noun, duplicate);

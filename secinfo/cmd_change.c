@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "kind.h"
+#include "fido.h"
 #include "method.h"
 #include "notify.h"
 #include "secinfo.h"
@@ -145,6 +146,7 @@ secinfo_cmd_add(struct secinfo_cmd *cmd)
 		.options = cmd->options & SECINFO_CMD_HOTP ? SECINFO_ENROLL_HOTP : 0,
 		.send = secinfo_term_send,
 		.io = &secinfo_term_io,
+		.fido_load = secinfo_fido_linked,
 		.limit_sends = !cmd->as_root, /* codes to any number, at the user's will */
 		.why = why,
 		.why_size = sizeof(why),

@@ -287,9 +287,9 @@ before=$(show alice)
 expect 1 '' -- method add alice questions
 says "the organisation does not allow questions"
 expect 1 '' -- method add alice key
-says "not available in this version"
+says "No security key found: plug your security key in and try again. Nothing added."
 unchanged alice "$before"
-pass "a kind the policy does not allow, and kinds of later versions, are refused"
+pass "a kind the policy does not allow, and a key with no key plugged in, are refused"
 
 # --- default method rules -----------------------------------------------------------------
 expect 0 '' -- method add dave email dave@example.net --no-verify

@@ -20,7 +20,7 @@ start_smtp mail
 SMTP_LOG=$LOG
 write_conf <<CONF
 [policy]
-methods = app sms email questions
+methods = app sms email questions key
 tries = 3
 max_failures = 50
 $sms
@@ -36,6 +36,8 @@ ask = 1
 min_answer_length = 3
 [reset]
 methods_required = 2
+[key]
+timeout = 5s
 CONF
 admin init >/dev/null
 # The questions and answers the harness knows (test_fault.c: fault_answers).
@@ -52,6 +54,20 @@ admin method add carol questions --answers-file "$T/answers" >/dev/null
 enroll_app dave
 admin method add erin sms +14255551299 --no-verify >/dev/null
 enroll_app erin
+# frank: a security key (SPEC 11), played by the software key of tests/fido/ when it is built;
+# the harness preloads it and copies the key's state back before every run.
+SHIM="$top_builddir/tests/fido/.libs/softfido.so"
+CTL="$top_builddir/tests/fido/softfido-ctl"
+KEY_PRELOAD=
+if [ -f "$SHIM" ] && [ -x "$CTL" ]; then
+	"$CTL" "$T/key.template" init --pin 1234 || fail "softfido-ctl init"
+	echo 1234 | SOFTFIDO_STATE="$T/key.template" LD_PRELOAD="$SHIM" admin method add frank key \
+		>/dev/null 2>&1 || fail "cannot register frank's key"
+	cp "$T/key.template" "$T/key.state"
+	KEY_PRELOAD=" $SHIM"
+	export FAULT_KEY_STATE="$T/key.state" FAULT_KEY_TEMPLATE="$T/key.template"
+	export SOFTFIDO_STATE="$T/key.state"
+fi
 cp "$DB" "$T/template.db"
 
 # In sanitizer builds (SECINFO_TEST_PRELOAD: the ASan runtime) the runtime comes first and
@@ -62,7 +78,7 @@ cp "$DB" "$T/template.db"
 # (test_fault.c says why).
 rc=0
 FAULT_LEAK_EVERY=${FAULT_LEAK_EVERY:-1} \
-	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }$INJECT" \
+	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }$INJECT$KEY_PRELOAD" \
 	FAULT_CONF="$CONF" FAULT_DB="$DB" FAULT_TEMPLATE="$T/template.db" FAULT_MODULE="$MODULE" \
 	FAULT_INJECT="$INJECT" FAULT_GW_LOG="$GW_LOG" FAULT_SMTP_LOG="$SMTP_LOG" \
 	FAULT_PAM_DIR="$T/pam.d" \

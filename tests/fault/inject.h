@@ -19,6 +19,8 @@ enum fault_class {
 	FAULT_SODIUM,    /* the libsodium calls: -1 or NULL, sodium_memcmp: "different" */
 	FAULT_OATH,      /* the liboath calls: OATH_CRYPTO_ERROR */
 	FAULT_PAM,       /* pam_get_item pam_get_user pam_get_data pam_set_data: PAM_SYSTEM_ERR */
+	FAULT_FIDO,      /* the libfido2 calls of the security key: an error code, NULL, or an
+			  * answer a broken key could give (no flags, a counter of 0, no id) */
 	FAULT_CONV,      /* the conversation function returns PAM_CONV_ERR */
 	FAULT_CONV_NULL, /* the conversation function returns no reply (Ctrl-D, sudo -n) */
 	FAULT_NCLASSES
@@ -42,6 +44,10 @@ struct fault_state {
 	long last_read_seq;         /* seq of the last step of a read-only statement
 					    * that worked (SQLITE_ROW or SQLITE_DONE) */
 	char injected_name[48];     /* the function that was failed */
+	/* The code of the test's software FIDO2 key (tests/fido/softfido.so), [device_lo,
+	 * device_hi): a call made with it on the call stack is the key's work, as a real key's
+	 * is done on the key, and is neither counted nor failed. 0, 0: none. */
+	unsigned long device_lo, device_hi;
 	/* record_sites: the run keeps, for each memory call, a key of its call stack (the
 	 * harness then fails the first call of each distinct stack only). */
 	int record_sites;

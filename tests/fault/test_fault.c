@@ -6,8 +6,8 @@
  * loopback SMS gateway and SMTP server, then runs this program with tests/fault/inject.c
  * preloaded. For each scenario and each class of calls (inject.h: memory,
  * file I/O, sqlite prepare/step/exec/open, a column read back as NULL, libsodium, liboath,
- * pam_get_item/pam_get_user/pam_get_data/pam_set_data, the conversation failing, the
- * conversation giving no reply) it runs the scenario with the Nth call of that class failed,
+ * pam_get_item/pam_get_user/pam_get_data/pam_set_data, libfido2, the conversation failing,
+ * the conversation giving no reply) it runs the scenario with the Nth call of that class failed,
  * N = 1, 2, ... until a run injects nothing (the class had fewer than N calls).
  *
  * The bound: memory calls are thousands per sign-in that sends a code (libcurl and OpenSSL
@@ -55,8 +55,9 @@
  *  5. Counters, every run: each answer the user was told was wrong ("Wrong code", "Not all
  *     answers were right") is counted in the user's failures; R = PAM_AUTH_ERR for an enrolled
  *     user after [policy] tries - 1 answers were told wrong (the last try decides) means every
- *     try was counted and an audit row says "failure" (a PAM_AUTH_ERR of another cause, such
- *     as pam_get_user or pam_get_data failing, has no answer to count);
+ *     try was counted and an audit row says "failure" ("denied" when the last try was refused
+ *     for another reason, such as a security key that did not verify its user; a PAM_AUTH_ERR
+ *     of another cause, such as pam_get_user or pam_get_data failing, has no answer to count);
  *     R = PAM_MAXTRIES means the user is locked; a locked user stays locked; a code that
  *     reached the gateway or the mail server is counted toward max_sends_per_hour.
  * It prints, per scenario and class, the number of injection points exercised (runs that
@@ -71,6 +72,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <execinfo.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +98,7 @@
 #define FAULT_SECRET     "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 static const char *const fault_class_names[FAULT_NCLASSES] = {
-	"mem", "io", "sqlite", "null", "sodium", "oath", "pam", "conv", "conv-null"};
+	"mem", "io", "sqlite", "null", "sodium", "oath", "pam", "fido", "conv", "conv-null"};
 
 enum fault_entry { ENTRY_AUTH, ENTRY_ACCOUNT, ENTRY_CHAUTHTOK };
 
@@ -111,19 +113,28 @@ struct fault_scenario {
 	int enrolled;     /* the user has methods: AUTH_ERR must have counted every try */
 	const char *kind; /* the method whose use a success must record */
 	int sends;        /* the scenario sends a code (sms, email) */
+	int local;        /* no PAM_RHOST: a security key is usable (key scenarios) */
 };
 
 static const struct fault_scenario fault_scenarios[] = {
-	{"app-right", ENTRY_AUTH, "alice", "nullok", PAM_SUCCESS, 1, 1, "app", 0},
-	{"app-wrong", ENTRY_AUTH, "alice", "nullok", PAM_AUTH_ERR, 0, 1, "app", 0},
-	{"sms", ENTRY_AUTH, "bob", "", PAM_SUCCESS, 1, 1, "sms", 1},
+	{"app-right", ENTRY_AUTH, "alice", "nullok", PAM_SUCCESS, 1, 1, "app", 0, 0},
+	{"app-wrong", ENTRY_AUTH, "alice", "nullok", PAM_AUTH_ERR, 0, 1, "app", 0, 0},
+	{"sms", ENTRY_AUTH, "bob", "", PAM_SUCCESS, 1, 1, "sms", 1, 0},
 	{"reset-email-questions", ENTRY_AUTH, "carol", "purpose=reset", PAM_SUCCESS, 1, 1,
-	 "questions", 1},
-	{"account-locked", ENTRY_ACCOUNT, "dave", "", PAM_PERM_DENIED, 0, 1, NULL, 0},
-	{"chauthtok-sms-app", ENTRY_CHAUTHTOK, "erin", "", PAM_SUCCESS, 1, 1, "app", 1},
-	{"unenrolled", ENTRY_AUTH, "nobody", "", PAM_AUTH_ERR, 0, 0, NULL, 0},
-	{"unenrolled-nullok", ENTRY_AUTH, "nobody", "nullok", PAM_IGNORE, 0, 0, NULL, 0},
+	 "questions", 1, 0},
+	{"account-locked", ENTRY_ACCOUNT, "dave", "", PAM_PERM_DENIED, 0, 1, NULL, 0, 0},
+	{"chauthtok-sms-app", ENTRY_CHAUTHTOK, "erin", "", PAM_SUCCESS, 1, 1, "app", 1, 0},
+	{"unenrolled", ENTRY_AUTH, "nobody", "", PAM_AUTH_ERR, 0, 0, NULL, 0, 0},
+	{"unenrolled-nullok", ENTRY_AUTH, "nobody", "nullok", PAM_IGNORE, 0, 0, NULL, 0, 0},
+	/* A security key (SPEC 11), played by tests/fido/softfido.so when fault.sh found it
+	 * (FAULT_KEY_STATE): the injected calls include libfido2's and the key's own. */
+	{"key-right", ENTRY_AUTH, "frank", "nullok", PAM_SUCCESS, 1, 1, "key", 0, 1},
+	{"key-wrong", ENTRY_AUTH, "frank", "nullok", PAM_AUTH_ERR, 0, 1, "key", 0, 1},
 };
+
+/* The PIN of frank's key (fault.sh), and the key's state file and its template. */
+#define FAULT_KEY_PIN "1234"
+static const char *fault_key_state, *fault_key_template;
 
 /* The security questions of fault.sh and their answers. */
 static const char *const fault_answers[][2] = {{"first pet", "Rex"},
@@ -215,6 +226,8 @@ fault_reset_files(void)
 	snprintf(path, sizeof(path), "%s-shm", fault_db);
 	unlink(path);
 	fault_copy(fault_template, fault_db);
+	if (fault_key_state != NULL)
+		fault_copy(fault_key_template, fault_key_state); /* the key as registered */
 	if (truncate(fault_gw_log, 0) != 0 || truncate(fault_smtp_log, 0) != 0)
 		fault_die("truncate the gateway logs");
 }
@@ -327,6 +340,10 @@ fault_answer(struct fault_conv *c, const char *prompt)
 			c->answers++;
 			return strdup(fault_answers[i][1]);
 		}
+	if (strstr(prompt, "PIN for your security key") != NULL) {
+		c->answers++;
+		return strdup(c->scenario->right_code ? FAULT_KEY_PIN : "0000");
+	}
 	if (strstr(prompt, "code") == NULL)
 		return NULL;
 	c->answers++;
@@ -413,7 +430,8 @@ fault_child(const struct fault_scenario *s)
 	(void)getpwnam(s->user);
 	if (pam_start_confdir(s->name, s->user, &pc, fault_pam_dir, &pamh) != PAM_SUCCESS)
 		_exit(99);
-	pam_set_item(pamh, PAM_RHOST, "198.51.100.7");
+	if (!s->local)
+		pam_set_item(pamh, PAM_RHOST, "198.51.100.7");
 	rc = s->entry == ENTRY_AUTH      ? pam_authenticate(pamh, 0)
 	     : s->entry == ENTRY_ACCOUNT ? pam_acct_mgmt(pamh, 0)
 					 : pam_chauthtok(pamh, 0);
@@ -505,9 +523,11 @@ fault_counters(const char *path, const struct fault_scenario *s, struct fault_co
 				       "SELECT count(*) FROM audit WHERE user = ?1 AND result = "
 				       "'success' AND event IN ('auth', 'password')",
 				       s->user);
+	/* A last try refused for another reason than a wrong answer (a security key that did
+	 * not verify its user) is decided as denied. */
 	c->audit_failure = fault_query(db,
-				       "SELECT count(*) FROM audit WHERE user = ?1 AND result = "
-				       "'failure' AND event IN ('auth', 'password')",
+				       "SELECT count(*) FROM audit WHERE user = ?1 AND result IN "
+				       "('failure', 'denied') AND event IN ('auth', 'password')",
 				       s->user);
 	sqlite3_close(db);
 }
@@ -560,6 +580,8 @@ fault_judge(const struct fault_scenario *s, int rc, const struct fault_counters 
 			return "success without its audit row";
 		if (strcmp(s->kind, "app") == 0 && after->counter != step)
 			return "success did not record the accepted TOTP step";
+		if (strcmp(s->kind, "key") == 0 && after->counter <= before->counter)
+			return "success did not record the key's grown signature counter";
 		if (s->sends && after->codes != 0)
 			return "success left the code unspent";
 	}
@@ -785,6 +807,38 @@ fault_template_prepare(void)
 	sqlite3_close(db);
 }
 
+/* Finds the code of the software key (tests/fido/softfido.so) for dl_iterate_phdr. */
+static int
+fault_key_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	if (info->dlpi_name == NULL || strstr(info->dlpi_name, "/softfido.so") == NULL)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		unsigned long lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		fault->device_lo = lo;
+		fault->device_hi = lo + ph->p_memsz;
+	}
+	return 1;
+}
+
+/* The software key is a device, not our process's code: a real key computes on the key. What
+ * its code calls (OpenSSL, libcbor, its state file) is neither counted nor failed (inject.h:
+ * device_lo); libfido2's calls and the module's are. */
+static void
+fault_key_prepare(void)
+{
+	if (fault_key_state == NULL)
+		return;
+	dl_iterate_phdr(fault_key_object, NULL);
+	if (fault->device_hi == 0)
+		fault_die("the software key (softfido.so) is not loaded");
+}
+
 int
 main(void)
 {
@@ -798,6 +852,10 @@ main(void)
 	fault_smtp_log = fault_env("FAULT_SMTP_LOG");
 	snprintf(fault_run_log, sizeof(fault_run_log), "%s.stderr", fault_template);
 	fault_pam_dir = fault_env("FAULT_PAM_DIR");
+	fault_key_state = getenv("FAULT_KEY_STATE");
+	fault_key_template = getenv("FAULT_KEY_TEMPLATE");
+	if (fault_key_template == NULL)
+		fault_key_state = NULL;
 	fault_verbose = getenv("FAULT_VERBOSE") != NULL;
 	fault_mem_all = getenv("FAULT_MEM_ALL") != NULL;
 	if (getenv("FAULT_LEAK_EVERY") != NULL && strtol(getenv("FAULT_LEAK_EVERY"), NULL, 10) > 1)
@@ -831,6 +889,16 @@ main(void)
 	for (size_t i = 0; i < sizeof(fault_scenarios) / sizeof(fault_scenarios[0]); i++) {
 		if (!fault_wanted("FAULT_ONLY", fault_scenarios[i].name))
 			continue;
+		if (fault_scenarios[i].kind != NULL &&
+		    strcmp(fault_scenarios[i].kind, "key") == 0 && fault_key_state == NULL) {
+			printf("fault: %s skipped: the software FIDO2 key is not built\n",
+			       fault_scenarios[i].name);
+			continue;
+		}
+		/* The key's code is told apart (a backtrace per call) only where a key is used. */
+		fault->device_lo = fault->device_hi = 0;
+		if (fault_scenarios[i].kind != NULL && strcmp(fault_scenarios[i].kind, "key") == 0)
+			fault_key_prepare();
 		total += fault_scenario_sweep(&fault_scenarios[i]);
 		scenarios++;
 	}

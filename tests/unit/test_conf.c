@@ -130,6 +130,8 @@ test_defaults(void)
 	CHECK_STR(conf->reset_deny_users, "root", "deny_users default");
 	CHECK_STR(conf->key_rp_id, "secinfo", "rp_id default");
 	CHECK_INT(conf->key_user_verification, SECINFO_UV_REQUIRED, "user_verification default");
+	CHECK_INT(conf->key_timeout, 30, "key timeout default 30s");
+	CHECK(conf->key_devices == NULL, "every FIDO2 device by default");
 	CHECK_STR(conf->registration_users, "*", "registration is offered to everyone by default");
 	CHECK_INT(conf->registration_first_method, SECINFO_FIRST_METHOD_PASSWORD,
 		  "a first method after the password alone by default");
@@ -176,6 +178,8 @@ test_values(void)
 				   "deny_users = root admin, ops\n"
 				   "[key]\n"
 				   "user_verification = discouraged\n"
+				   "timeout = 2m\n"
+				   "devices = /dev/hidraw*\n"
 				   "[registration]\n"
 				   "users = alice @helpdesk\n"
 				   "first_method = TAP\n"
@@ -185,10 +189,8 @@ test_values(void)
 				   "events = locked,method-added  password-reset\n";
 
 	CHECK_INT(parse(text, &conf, &problems), 0, "a configuration with values parses");
-	/* Only the warning that this version does not implement key (test_unimplemented_kinds). */
-	CHECK_INT(problems.count, 1, "and has one problem%s%s", problems.count > 0 ? ": " : "",
+	CHECK_INT(problems.count, 0, "and has no problem%s%s", problems.count > 0 ? ": " : "",
 		  problems.count > 0 ? problems.text[0] : "");
-	CHECK_INT(problems.errors, 0, "which is a warning");
 	if (conf == NULL) {
 		secinfo_problems_free(&problems);
 		return;
@@ -217,6 +219,8 @@ test_values(void)
 	CHECK_INT(conf->questions_ask, 3, "ask equal to register is fine");
 	CHECK_INT(conf->reset_methods_required, 2, "methods_required");
 	CHECK_INT(conf->key_user_verification, SECINFO_UV_DISCOURAGED, "user_verification");
+	CHECK_INT(conf->key_timeout, 120, "key timeout = 2m");
+	CHECK_STR(conf->key_devices, "/dev/hidraw*", "key devices glob");
 	CHECK_STR(conf->registration_users, "alice @helpdesk", "registration users");
 	CHECK_INT(conf->registration_first_method, SECINFO_FIRST_METHOD_TAP,
 		  "first_method is case-insensitive");
@@ -260,6 +264,16 @@ test_values(void)
 	secinfo_problems_free(&problems);
 	CHECK(parse("[tap]\nlifetime = 31d\n", &conf, &problems) != 0 && conf == NULL,
 	      "a pass lifetime over 30 days is refused");
+	secinfo_problems_free(&problems);
+	CHECK(parse("[key]\ntimeout = 0\n", &conf, &problems) != 0 && conf == NULL &&
+		      problems.errors == 1 && strstr(problems.text[0], ":2:") != NULL,
+	      "a key timeout of 0 is refused, naming its line");
+	secinfo_problems_free(&problems);
+	CHECK(parse("[key]\ntimeout = 10m\n", &conf, &problems) != 0 && conf == NULL,
+	      "a key timeout over 5 minutes is refused");
+	secinfo_problems_free(&problems);
+	CHECK(parse("[key]\ndevices =\n", &conf, &problems) != 0 && conf == NULL,
+	      "an empty devices glob is refused (leave it out for every device)");
 	secinfo_problems_free(&problems);
 	CHECK(parse("[registration]\nfirst_method = sms\n", &conf, &problems) != 0 && conf == NULL,
 	      "first_method is password or tap");
@@ -662,8 +676,6 @@ test_spec_example(void)
 		"rp_id = secinfo           # FIDO2 relying party; origin is pam://<rp_id>\n"
 		"user_verification = required   # PIN: required | preferred | discouraged\n";
 	static const char *const warnings[] = {
-		FILE_NAME ":2: [policy] methods allows key, which this version does not implement: "
-			  "key methods can be neither added nor used; remove key from the list",
 		FILE_NAME ": [sms] url is not used by provider = twilio",
 		FILE_NAME ": [sms] method is not used by provider = twilio",
 		FILE_NAME ": [sms] content_type is not used by provider = twilio",
@@ -678,9 +690,8 @@ test_spec_example(void)
 	CHECK_INT(problems.errors, 0, "the SPEC example has no errors%s%s",
 		  problems.errors > 0 ? ", first problem: " : "",
 		  problems.errors > 0 ? problems.text[0] : "");
-	CHECK_INT(problems.count, 7,
-		  "the SPEC example warns about key (not implemented) and the six http-only keys");
-	for (size_t i = 0; i < problems.count && i < 7; i++) {
+	CHECK_INT(problems.count, 6, "the SPEC example warns about the six http-only keys");
+	for (size_t i = 0; i < problems.count && i < 6; i++) {
 		CHECK_STR(problems.text[i], warnings[i], "SPEC example warning %zu", i);
 		CHECK_INT(problems.is_error[i], 0, "SPEC example warning %zu is a warning", i);
 	}
@@ -711,11 +722,7 @@ test_unimplemented_kinds(void)
 	size_t n;
 	FILE *f;
 
-	check_one_warning("[policy]\nmethods = app key\n",
-			  FILE_NAME ":2: [policy] methods allows key, which this version does not "
-				    "implement: key methods can be neither added nor used; remove "
-				    "key from the list",
-			  "methods with key");
+	check_clean("[policy]\nmethods = app key\n", "methods with key (implemented: SPEC 11)");
 	check_clean("[policy]\nmethods = app sms call email questions\n[sms]\nprovider = "
 		    "http\nurl = https://x.example/\n[call]\nprovider = http\nurl = "
 		    "https://x.example/\n[email]\nsmtp_url = smtps://x.example\nfrom = "

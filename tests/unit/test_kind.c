@@ -147,17 +147,17 @@ test_method_table(void)
 	CHECK(secinfo_method_ops_by_name("fax") == NULL, "no row for an unknown name");
 }
 
-/* What the flow may offer: allowed, serving the purpose, implemented (no key yet). */
+/* What the flow may offer: allowed, serving the purpose, implemented. */
 static void
 test_usable_kinds(void)
 {
 	struct secinfo_conf conf = {.methods = SECINFO_KINDS_ALL};
 	unsigned two_fa = SECINFO_KIND_BIT(SECINFO_KIND_APP) | SECINFO_KIND_BIT(SECINFO_KIND_SMS) |
-			  SECINFO_KIND_BIT(SECINFO_KIND_CALL);
+			  SECINFO_KIND_BIT(SECINFO_KIND_CALL) | SECINFO_KIND_BIT(SECINFO_KIND_KEY);
 
 	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_2FA),
 		  two_fa | SECINFO_KIND_BIT(SECINFO_KIND_TAP),
-		  "2fa: app, sms, call, tap (never email or questions; key not yet)");
+		  "2fa: key, app, sms, call, tap (never email or questions)");
 	CHECK_INT(secinfo_method_usable_kinds(&conf, SECINFO_KINDS_ALL, SECINFO_PURPOSE_RESET),
 		  two_fa | SECINFO_KIND_BIT(SECINFO_KIND_EMAIL) |
 			  SECINFO_KIND_BIT(SECINFO_KIND_QUESTIONS),
