@@ -18,7 +18,7 @@
 
 #include "crypto.h"
 #include "error.h"
-#include "fido.h"
+#include "fido_key.h"
 
 /* Devices looked at; a machine has one or two keys plugged in. */
 #define SECINFO_FIDO_MAX_DEVICES 16

@@ -10,7 +10,7 @@
 
 #include "crypto.h"
 #include "error.h"
-#include "fido.h"
+#include "fido_key.h"
 
 #define SECINFO_FIDO_PACK_VERSION 1
 #define SECINFO_FIDO_FIELD_MAX    4096

@@ -12,7 +12,7 @@
 
 #include "conf.h"
 #include "delivery.h"
-#include "fido.h"
+#include "fido_key.h"
 #include "kind.h"
 #include "questions.h"
 #include "store.h"

@@ -13,7 +13,7 @@
 
 #include "crypto.h"
 #include "error.h"
-#include "fido.h"
+#include "fido_key.h"
 #include "method.h"
 
 /* Most keys of one user in one assertion's allow list. */

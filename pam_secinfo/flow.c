@@ -652,6 +652,40 @@ secinfo_flow_say_elsewhere(struct secinfo_flow *flow, const struct secinfo_metho
 	secinfo_conv_say(flow->pamh, method == NULL, text);
 }
 
+/*
+ * The first method for this sign-in where the user is (SPEC 11: a key is only usable where it
+ * is plugged in): *METHOD, or NULL when none is usable. When the user would have got a method
+ * that is not usable here, says so. Returns 0, SECINFO_ERR_DENIED when the user has enough
+ * methods but not here (never "not enrolled": nullok must not pass them), or another error.
+ */
+static int
+secinfo_flow_first_here(struct secinfo_flow *flow, unsigned required,
+			const struct secinfo_method **method)
+{
+	const struct secinfo_method *would;
+	unsigned unavailable;
+	int rc, enough;
+
+	flow->unavailable_kinds = 0;
+	*method = NULL;
+	rc = secinfo_flow_where(flow);
+	if (rc != 0)
+		return rc;
+	*method = secinfo_flow_first(flow);
+	if (flow->unavailable_kinds == 0)
+		return 0;
+	unavailable = flow->unavailable_kinds;
+	flow->unavailable_kinds = 0; /* what the user would have got anywhere */
+	would = secinfo_flow_first(flow);
+	enough = secinfo_flow_usable_kinds_of_user(flow) >= required;
+	flow->unavailable_kinds = unavailable;
+	if (secinfo_flow_usable_kinds_of_user(flow) < required)
+		*method = NULL;
+	if (would != NULL && (unavailable & SECINFO_KIND_BIT(would->kind)))
+		secinfo_flow_say_elsewhere(flow, would, *method);
+	return *method == NULL && enough ? SECINFO_ERR_DENIED : 0;
+}
+
 int
 secinfo_flow_verify(struct secinfo_flow *flow)
 {
@@ -664,26 +698,9 @@ secinfo_flow_verify(struct secinfo_flow *flow)
 	flow->used_kinds = 0;
 	if (flow->user == NULL)
 		return SECINFO_ERR_NOT_ENROLLED;
-	flow->unavailable_kinds = 0;
-	rc = secinfo_flow_where(flow);
+	rc = secinfo_flow_first_here(flow, required, &method);
 	if (rc != 0)
 		return rc;
-	method = secinfo_flow_first(flow);
-	if (flow->unavailable_kinds != 0) {
-		unsigned unavailable = flow->unavailable_kinds, enough;
-		const struct secinfo_method *would;
-		flow->unavailable_kinds = 0;
-		would = secinfo_flow_first(flow);
-		enough = secinfo_flow_usable_kinds_of_user(flow) >= required;
-		flow->unavailable_kinds = unavailable;
-		if (secinfo_flow_usable_kinds_of_user(flow) < required)
-			method = NULL;
-		if (would != NULL && (unavailable & SECINFO_KIND_BIT(would->kind)))
-			secinfo_flow_say_elsewhere(flow, would, method);
-		/* Enrolled, but not for where they are: never "not enrolled" (nullok). */
-		if (method == NULL && enough)
-			return SECINFO_ERR_DENIED;
-	}
 	if (method == NULL || secinfo_flow_usable_kinds_of_user(flow) < required)
 		return SECINFO_ERR_NOT_ENROLLED; /* too few methods for this purpose */
 	/* What counts is the method the user proved, whatever they switched to with "?". */

@@ -258,6 +258,10 @@ secinfo_result_name(int rc, int enrolled)
 	case SECINFO_ERR_WRONG: return enrolled ? "failure" : "not-enrolled";
 	case SECINFO_ERR_LOCKED: return "locked";
 	case SECINFO_ERR_CONV: return "conversation-failed";
+	/* Refused for another reason than a wrong answer: a security key that did not verify
+	 * its user where that is required, answered for another credential, or cannot be used
+	 * where the user is. */
+	case SECINFO_ERR_DENIED: return "denied";
 	default: return "error";
 	}
 }

@@ -8,7 +8,7 @@
 
 #include "conf.h"
 #include "delivery.h"
-#include "fido.h"
+#include "fido_key.h"
 
 /* The plugins of one PAM call: each loaded at its first use, unloaded at the end of the call. */
 struct secinfo_plugin {

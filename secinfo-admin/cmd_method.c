@@ -17,7 +17,7 @@
 #include "error.h"
 #include "crypto.h"
 #include "delivery.h"
-#include "fido.h"
+#include "fido_key.h"
 #include "kind.h"
 #include "method.h"
 

@@ -7,7 +7,7 @@
 
 #include "error.h"
 #include "kind.h"
-#include "fido.h"
+#include "fido_key.h"
 #include "method.h"
 #include "notify.h"
 #include "secinfo.h"

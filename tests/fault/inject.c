@@ -30,6 +30,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fido.h>
+#include <fido/eddsa.h>
+#include <fido/es256.h>
+#include <fido/rs256.h>
 #include <liboath/oath.h>
 #include <security/pam_modules.h>
 #include <security/pam_ext.h>
@@ -937,6 +941,122 @@ oath_base32_decode(const char *in, size_t inlen, char **out, size_t *outlen)
 	if (fault_hit(FAULT_OATH, "oath_base32_decode"))
 		return OATH_MALLOC_ERROR;
 	return real_oath_base32_decode(in, inlen, out, outlen);
+}
+
+/* ---- libfido2 ----------------------------------------------------------------------------
+ * The calls of the security key's plugin (fido/fido.c; the test build links libfido2 shared, and
+ * the plugin, loaded RTLD_LOCAL, finds these definitions first): what fails returns what
+ * libfido2 returns on failure; what a broken or hostile key could answer is answered wrong
+ * (no flags, a signature counter of 0, no credential id, one assertion fewer). */
+#define FAULT_FIDO_INT(name, params, args)                                                         \
+	FAULT_EXPORT int name params                                                               \
+	{                                                                                          \
+		REAL(name);                                                                        \
+		if (fault_hit(FAULT_FIDO, #name))                                                  \
+			return FIDO_ERR_INTERNAL;                                                  \
+		return real_##name args;                                                           \
+	}
+#define FAULT_FIDO_NEW(type, name)                                                                 \
+	FAULT_EXPORT type *name(void)                                                              \
+	{                                                                                          \
+		REAL(name);                                                                        \
+		if (fault_hit(FAULT_FIDO, #name))                                                  \
+			return NULL;                                                               \
+		return real_##name();                                                              \
+	}
+
+FAULT_FIDO_NEW(fido_dev_t, fido_dev_new)
+FAULT_FIDO_NEW(fido_assert_t, fido_assert_new)
+FAULT_FIDO_NEW(fido_cred_t, fido_cred_new)
+FAULT_FIDO_NEW(fido_cbor_info_t, fido_cbor_info_new)
+FAULT_FIDO_NEW(es256_pk_t, es256_pk_new)
+FAULT_FIDO_NEW(eddsa_pk_t, eddsa_pk_new)
+FAULT_FIDO_NEW(rs256_pk_t, rs256_pk_new)
+
+FAULT_EXPORT fido_dev_info_t *
+fido_dev_info_new(size_t n)
+{
+	REAL(fido_dev_info_new);
+	if (fault_hit(FAULT_FIDO, "fido_dev_info_new"))
+		return NULL;
+	return real_fido_dev_info_new(n);
+}
+
+FAULT_FIDO_INT(fido_dev_info_manifest, (fido_dev_info_t * list, size_t max, size_t *n),
+	       (list, max, n))
+FAULT_FIDO_INT(fido_dev_open, (fido_dev_t * dev, const char *path), (dev, path))
+FAULT_FIDO_INT(fido_dev_set_timeout, (fido_dev_t * dev, int ms), (dev, ms))
+FAULT_FIDO_INT(fido_dev_get_cbor_info, (fido_dev_t * dev, fido_cbor_info_t *info), (dev, info))
+FAULT_FIDO_INT(fido_dev_get_assert, (fido_dev_t * dev, fido_assert_t *assert, const char *pin),
+	       (dev, assert, pin))
+FAULT_FIDO_INT(fido_dev_make_cred, (fido_dev_t * dev, fido_cred_t *cred, const char *pin),
+	       (dev, cred, pin))
+FAULT_FIDO_INT(fido_assert_set_rp, (fido_assert_t * assert, const char *id), (assert, id))
+FAULT_FIDO_INT(fido_assert_set_clientdata_hash,
+	       (fido_assert_t * assert, const unsigned char *hash, size_t len), (assert, hash, len))
+FAULT_FIDO_INT(fido_assert_allow_cred,
+	       (fido_assert_t * assert, const unsigned char *id, size_t len), (assert, id, len))
+FAULT_FIDO_INT(fido_assert_set_up, (fido_assert_t * assert, fido_opt_t up), (assert, up))
+FAULT_FIDO_INT(fido_assert_set_uv, (fido_assert_t * assert, fido_opt_t uv), (assert, uv))
+FAULT_FIDO_INT(fido_assert_verify,
+	       (const fido_assert_t *assert, size_t idx, int alg, const void *pk),
+	       (assert, idx, alg, pk))
+FAULT_FIDO_INT(es256_pk_from_ptr, (es256_pk_t * pk, const void *ptr, size_t len), (pk, ptr, len))
+FAULT_FIDO_INT(eddsa_pk_from_ptr, (eddsa_pk_t * pk, const void *ptr, size_t len), (pk, ptr, len))
+FAULT_FIDO_INT(rs256_pk_from_ptr, (rs256_pk_t * pk, const void *ptr, size_t len), (pk, ptr, len))
+
+FAULT_EXPORT const char *
+fido_dev_info_path(const fido_dev_info_t *info)
+{
+	REAL(fido_dev_info_path);
+	if (fault_hit(FAULT_FIDO, "fido_dev_info_path"))
+		return NULL;
+	return real_fido_dev_info_path(info);
+}
+
+FAULT_EXPORT size_t
+fido_assert_count(const fido_assert_t *assert)
+{
+	REAL(fido_assert_count);
+	if (fault_hit(FAULT_FIDO, "fido_assert_count"))
+		return 0;
+	return real_fido_assert_count(assert);
+}
+
+FAULT_EXPORT const unsigned char *
+fido_assert_id_ptr(const fido_assert_t *assert, size_t idx)
+{
+	REAL(fido_assert_id_ptr);
+	if (fault_hit(FAULT_FIDO, "fido_assert_id_ptr"))
+		return NULL;
+	return real_fido_assert_id_ptr(assert, idx);
+}
+
+FAULT_EXPORT uint8_t
+fido_assert_flags(const fido_assert_t *assert, size_t idx)
+{
+	REAL(fido_assert_flags);
+	if (fault_hit(FAULT_FIDO, "fido_assert_flags"))
+		return 0;
+	return real_fido_assert_flags(assert, idx);
+}
+
+FAULT_EXPORT uint32_t
+fido_assert_sigcount(const fido_assert_t *assert, size_t idx)
+{
+	REAL(fido_assert_sigcount);
+	if (fault_hit(FAULT_FIDO, "fido_assert_sigcount"))
+		return 0;
+	return real_fido_assert_sigcount(assert, idx);
+}
+
+FAULT_EXPORT bool
+fido_dev_has_pin(const fido_dev_t *dev)
+{
+	REAL(fido_dev_has_pin);
+	if (fault_hit(FAULT_FIDO, "fido_dev_has_pin"))
+		return false;
+	return real_fido_dev_has_pin(dev);
 }
 
 /* ---- PAM ----------------------------------------------------------------------------------- */

@@ -19,6 +19,8 @@ enum fault_class {
 	FAULT_SODIUM,    /* the libsodium calls: -1 or NULL, sodium_memcmp: "different" */
 	FAULT_OATH,      /* the liboath calls: OATH_CRYPTO_ERROR */
 	FAULT_PAM,       /* pam_get_item pam_get_user pam_get_data pam_set_data: PAM_SYSTEM_ERR */
+	FAULT_FIDO,      /* the libfido2 calls of the security key: an error code, NULL, or an
+			  * answer a broken key could give (no flags, a counter of 0, no id) */
 	FAULT_CONV,      /* the conversation function returns PAM_CONV_ERR */
 	FAULT_CONV_NULL, /* the conversation function returns no reply (Ctrl-D, sudo -n) */
 	FAULT_NCLASSES

@@ -6,8 +6,8 @@
  * loopback SMS gateway and SMTP server, then runs this program with tests/fault/inject.c
  * preloaded. For each scenario and each class of calls (inject.h: memory,
  * file I/O, sqlite prepare/step/exec/open, a column read back as NULL, libsodium, liboath,
- * pam_get_item/pam_get_user/pam_get_data/pam_set_data, the conversation failing, the
- * conversation giving no reply) it runs the scenario with the Nth call of that class failed,
+ * pam_get_item/pam_get_user/pam_get_data/pam_set_data, libfido2, the conversation failing,
+ * the conversation giving no reply) it runs the scenario with the Nth call of that class failed,
  * N = 1, 2, ... until a run injects nothing (the class had fewer than N calls).
  *
  * The bound: memory calls are thousands per sign-in that sends a code (libcurl and OpenSSL
@@ -55,8 +55,9 @@
  *  5. Counters, every run: each answer the user was told was wrong ("Wrong code", "Not all
  *     answers were right") is counted in the user's failures; R = PAM_AUTH_ERR for an enrolled
  *     user after [policy] tries - 1 answers were told wrong (the last try decides) means every
- *     try was counted and an audit row says "failure" (a PAM_AUTH_ERR of another cause, such
- *     as pam_get_user or pam_get_data failing, has no answer to count);
+ *     try was counted and an audit row says "failure" ("denied" when the last try was refused
+ *     for another reason, such as a security key that did not verify its user; a PAM_AUTH_ERR
+ *     of another cause, such as pam_get_user or pam_get_data failing, has no answer to count);
  *     R = PAM_MAXTRIES means the user is locked; a locked user stays locked; a code that
  *     reached the gateway or the mail server is counted toward max_sends_per_hour.
  * It prints, per scenario and class, the number of injection points exercised (runs that
@@ -97,7 +98,7 @@
 #define FAULT_SECRET     "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 static const char *const fault_class_names[FAULT_NCLASSES] = {
-	"mem", "io", "sqlite", "null", "sodium", "oath", "pam", "conv", "conv-null"};
+	"mem", "io", "sqlite", "null", "sodium", "oath", "pam", "fido", "conv", "conv-null"};
 
 enum fault_entry { ENTRY_AUTH, ENTRY_ACCOUNT, ENTRY_CHAUTHTOK };
 
@@ -522,9 +523,11 @@ fault_counters(const char *path, const struct fault_scenario *s, struct fault_co
 				       "SELECT count(*) FROM audit WHERE user = ?1 AND result = "
 				       "'success' AND event IN ('auth', 'password')",
 				       s->user);
+	/* A last try refused for another reason than a wrong answer (a security key that did
+	 * not verify its user) is decided as denied. */
 	c->audit_failure = fault_query(db,
-				       "SELECT count(*) FROM audit WHERE user = ?1 AND result = "
-				       "'failure' AND event IN ('auth', 'password')",
+				       "SELECT count(*) FROM audit WHERE user = ?1 AND result IN "
+				       "('failure', 'denied') AND event IN ('auth', 'password')",
 				       s->user);
 	sqlite3_close(db);
 }

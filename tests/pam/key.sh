@@ -343,7 +343,8 @@ out=$(totp $SECRET_DEFAULT | LD_DEBUG=files kpam "$S" "" k paula authenticate 2>
 expect_in "$out" "pam_secinfo.so"
 expect_not_in "$out" "libfido2"
 # Without the shim (which links libcrypto for the key it plays): not libcrypto either.
-out=$(totp $SECRET_DEFAULT 1 | LD_DEBUG=files LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+out=$(totp $SECRET_DEFAULT 1 | LD_DEBUG=files \
+	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so" PAM_WRAPPER=1 \
 	PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 "$PAMDRIVE" \
 	k paula authenticate 2>&1) || fail "paula's app sign-in failed: $out"
 expect_in "$out" "pam_secinfo.so"
@@ -371,3 +372,21 @@ expect_key "$UNAVAIL" "1234" "$S" "" moved alice authenticate
 chmod 644 "$T/lib/secinfo-key.so"
 expect_key success "1234" "$S" "" moved alice authenticate
 pass "a symlinked or world-writable secinfo-key.so is refused (fail closed, nullok or not)"
+
+# ---- a reset with two methods: the key and the app -----------------------------------------
+register "$S" gina
+enroll_app gina
+printf '[reset]\nmethods_required = 2\n' >> "$CONF"
+service k-reset-null purpose=reset nullok
+fresh_step
+expect_key success "1234
+1
+$(totp $SECRET_DEFAULT)" "$S" "" k-reset gina authenticate
+expect_in "$LAST_OUT" "A password reset needs a second, different method:"
+expect_in "$LAST_OUT" "PIN for your security key: "
+expect_in "$LAST_OUT" "Verification code: "
+expect_key "Authentication failure" "$(totp $SECRET_DEFAULT 1)" "$S" 203.0.113.5 \
+	k-reset-null gina authenticate
+expect_in "$LAST_OUT" "No security key here, and no other method of yours can be used here"
+expect_not_in "$LAST_OUT" "Verification code: "
+pass "a reset with two methods takes the key and the app; remote, the key is missing: refused, nullok or not"

@@ -18,7 +18,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "error.h"
-#include "fido.h"
+#include "fido_key.h"
 #include "method.h"
 #include "store.h"
 

@@ -3,8 +3,8 @@
  * is actually used, so that a sign-in without a key never loads libfido2 and libcrypto.
  * secinfo-admin and secinfo link them directly. The method row (method_key.c) reaches them
  * through the table below, as sending reaches the delivery code through a callback. */
-#ifndef SECINFO_FIDO_H
-#define SECINFO_FIDO_H
+#ifndef SECINFO_FIDO_KEY_H
+#define SECINFO_FIDO_KEY_H
 
 #include <stddef.h>
 
