@@ -223,6 +223,17 @@ expect_in "$LAST_OUT" "Wrong PIN, try again."
 [ "$(knob "$S" retries)" = "$r0" ] || fail "the 11th '?' reached the key: retries $r0 -> $(knob "$S" retries)"
 pass "a '?' past the last switch is refused as a PIN before the key is asked (its retries unchanged)"
 
+# libfido2 writes hex dumps of the device's traffic (credential ids, the encrypted PIN) to
+# standard error when FIDO_DEBUG is in the environment, which the caller of sudo or su sets:
+# the module sets a log handler that writes nothing.
+export FIDO_DEBUG=1
+expect_key success "1234" "$S" "" app-key bob authenticate
+unset FIDO_DEBUG
+expect_in "$LAST_OUT" "method=key result=success"
+expect_not_in "$LAST_OUT" "fido_tx"
+expect_not_in "$LAST_OUT" "fido_rx"
+pass "FIDO_DEBUG in the environment: libfido2 logs nothing"
+
 # ---- who may open the device -----------------------------------------------------------------
 # A set-user-id caller (sudo, su, secinfo) may be signed in over SSH while someone else's key is
 # plugged in at the console: the module uses only a device its real uid may open itself
