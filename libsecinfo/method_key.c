@@ -192,7 +192,8 @@ secinfo_key_enroll(const struct secinfo_enroll_request *request, struct secinfo_
 	return rc;
 }
 
-/* Returns 1 when the stored credentials A and B have the same credential id. */
+/* Returns 1 when the stored credentials A and B have the same credential id, 0 when not, or
+ * SECINFO_ERR_CORRUPT when one cannot be parsed. */
 static int
 secinfo_key_same_secret(const unsigned char *a, size_t a_len, const unsigned char *b, size_t b_len)
 {
@@ -200,10 +201,10 @@ secinfo_key_same_secret(const unsigned char *a, size_t a_len, const unsigned cha
 	int same;
 
 	if (secinfo_fido_credential_unpack(a, a_len, &ca) != 0)
-		return 0;
+		return SECINFO_ERR_CORRUPT;
 	if (secinfo_fido_credential_unpack(b, b_len, &cb) != 0) {
 		secinfo_fido_credential_clear(&ca);
-		return 0;
+		return SECINFO_ERR_CORRUPT;
 	}
 	same = ca.id_len == cb.id_len && memcmp(ca.id, cb.id, ca.id_len) == 0;
 	secinfo_fido_credential_clear(&ca);
