@@ -4,12 +4,15 @@
  * secinfo-admin and secinfo, and into secinfo-key.so, which the module loads on first use. */
 #include "config.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fido.h>
 #include <fido/eddsa.h>
@@ -25,11 +28,22 @@
 
 static int secinfo_fido_initialised;
 
+/* libfido2 logs nothing: fido_init reads FIDO_DEBUG from the environment, which the PAM
+ * application's caller controls (sudo, su), and would then write hex dumps of the device's
+ * traffic (credential ids, the encrypted PIN) to the caller's terminal. */
 static void
+secinfo_fido_log_nothing(const char *line)
+{
+	(void)line;
+}
+
+void
 secinfo_fido_init(void)
 {
-	if (!secinfo_fido_initialised)
-		fido_init(0); /* no debug output: FIDO_DEBUG in the environment is not read */
+	if (!secinfo_fido_initialised) {
+		fido_init(0);
+		fido_set_log_handler(secinfo_fido_log_nothing);
+	}
 	secinfo_fido_initialised = 1;
 }
 
@@ -59,12 +73,34 @@ secinfo_fido_why(char *why, size_t why_size, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* Returns 1 when PATH is one [key] devices lets us use. */
+/*
+ * Returns 1 when the person who started this process may use the device at PATH themselves.
+ * A set-user-id program (secinfo, sudo, su, passwd) runs with the real uid of the person who
+ * started it, who may be signed in over SSH while someone else's key is plugged in at the
+ * console: the device file lets only the console's user in (systemd-logind's uaccess), and a
+ * program running as root must not open it for anyone else, or their wrong PINs would block
+ * that key. access(2) checks the real uid and gid. Root (login, sshd, a getty, secinfo-reset)
+ * is let in: where it runs, PAM_RHOST says whether the person is remote. A path that is not a
+ * file is not a hidraw device (a transport of libfido2's own), and is left to libfido2.
+ */
+static int
+secinfo_fido_path_reachable(const char *path)
+{
+	struct stat st;
+
+	if (getuid() == 0 || (stat(path, &st) != 0 && errno == ENOENT))
+		return 1;
+	return access(path, R_OK | W_OK) == 0;
+}
+
+/* Returns 1 when PATH is one [key] devices lets us use, and the caller may use. */
 static int
 secinfo_fido_path_usable(const struct secinfo_conf *conf, const char *path)
 {
-	return path != NULL && (conf->key_devices == NULL || conf->key_devices[0] == '\0' ||
-				fnmatch(conf->key_devices, path, FNM_PATHNAME) == 0);
+	return path != NULL &&
+	       (conf->key_devices == NULL || conf->key_devices[0] == '\0' ||
+		fnmatch(conf->key_devices, path, FNM_PATHNAME) == 0) &&
+	       secinfo_fido_path_reachable(path);
 }
 
 /* Copies the path of the first usable device into PATH. Returns the number of usable devices,
@@ -118,8 +154,12 @@ secinfo_fido_open(const struct secinfo_conf *conf, fido_dev_t **dev, char *why, 
 	*dev = fido_dev_new();
 	if (*dev == NULL)
 		return SECINFO_ERR_NOMEM;
-	/* fido_dev_new and fido_dev_open: the transport is chosen at open. */
-	r = fido_dev_open(*dev, path);
+	/* [key] timeout bounds the opening too (its handshake would otherwise wait for ever on a
+	 * device that never answers). fido_dev_new and fido_dev_open: the transport is chosen at
+	 * open. */
+	r = fido_dev_set_timeout(*dev, (int)(conf->key_timeout * 1000));
+	if (r == FIDO_OK)
+		r = fido_dev_open(*dev, path);
 	if (r != FIDO_OK) {
 		fido_dev_free(dev);
 		return secinfo_fido_why(why, why_size, SECINFO_ERR_IO,
@@ -127,7 +167,6 @@ secinfo_fido_open(const struct secinfo_conf *conf, fido_dev_t **dev, char *why, 
 					"it in again and try again.",
 					fido_strerr(r));
 	}
-	fido_dev_set_timeout(*dev, (int)(conf->key_timeout * 1000));
 	return 0;
 }
 

@@ -4,10 +4,11 @@
  * libsecinfo/fido.h; secinfo-key.map hides everything else). */
 #include "config.h"
 
-#include <fido.h>
+#include "fido_key.h"
 
+/* libfido2 set up as the commands set it up (fido.c), once per load. */
 __attribute__((constructor)) static void
 secinfo_key_plugin_load(void)
 {
-	fido_init(0); /* once per load; FIDO_DEBUG is not read */
+	secinfo_fido_init();
 }

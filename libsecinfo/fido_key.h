@@ -82,6 +82,10 @@ extern const struct secinfo_fido_ops secinfo_fido;
 /* A secinfo_fido_load_fn for programs that link fido/libsecinfo-fido.la. */
 const struct secinfo_fido_ops *secinfo_fido_linked(void *data, char *why, size_t why_size);
 
+/* Sets libfido2 up once: no log output, whatever FIDO_DEBUG in the environment says. Every
+ * operation of the table calls it first. */
+void secinfo_fido_init(void);
+
 /* Frees what a credential holds; accepts NULL. */
 void secinfo_fido_credential_clear(struct secinfo_fido_credential *credential);
 

@@ -233,9 +233,13 @@ secinfo_enroll_scan_user(const char *name, void *data)
 
 	for (size_t i = 0; rc == 0 && scan->duplicate == 0 && i < user->n_methods; i++) {
 		const struct secinfo_method *m = &user->methods[i];
-		if (m->kind == scan->e->kind && m->secret != NULL &&
-		    ops->same_secret(m->secret, m->secret_len, scan->e->secret,
-				     scan->e->secret_len))
+		int same = m->kind == scan->e->kind && m->secret != NULL
+				   ? ops->same_secret(m->secret, m->secret_len, scan->e->secret,
+						      scan->e->secret_len)
+				   : 0;
+		if (same < 0)
+			rc = same; /* a stored secret that cannot be read: no proof of uniqueness */
+		else if (same)
 			scan->duplicate = m->id;
 	}
 	secinfo_user_free(user);

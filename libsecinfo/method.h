@@ -183,7 +183,9 @@ struct secinfo_method_ops {
 	int (*device)(const struct secinfo_method_ctx *ctx, const struct secinfo_method *m,
 		      const char *answer);
 	/* For a kind whose secret must be unique in the whole store (a key's credential id):
-	 * returns 1 when secrets A and B hold the same credential. NULL: not checked. */
+	 * returns 1 when secrets A and B hold the same credential, 0 when not, or a negative
+	 * SECINFO_ERR_* code when one cannot be read (registration is then refused). NULL: not
+	 * checked. */
 	int (*same_secret)(const unsigned char *a, size_t a_len, const unsigned char *b,
 			   size_t b_len);
 	/* Checks ANSWER; accepting consumes it. Returns 0, SECINFO_ERR_WRONG, or another

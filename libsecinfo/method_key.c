@@ -18,6 +18,8 @@
 
 /* Most keys of one user in one assertion's allow list. */
 #define SECINFO_KEY_MAX_CREDENTIALS 16
+/* CTAP2: a PIN has at least 4 Unicode characters, so at least 4 bytes. */
+#define SECINFO_KEY_PIN_MIN 4
 
 static void
 secinfo_key_describe(const struct secinfo_method *m, int full, char *out, size_t size)
@@ -90,6 +92,11 @@ secinfo_key_ask_pin(const struct secinfo_enroll_request *request, char **pin)
 		return secinfo_enroll_refuse(request, SECINFO_ERR_INVALID,
 					     "the PIN is empty: type the PIN of your security key; "
 					     "nothing added");
+	if (strlen(*pin) < SECINFO_KEY_PIN_MIN)
+		return secinfo_enroll_refuse(request, SECINFO_ERR_INVALID,
+					     "a PIN has at least %d characters: type the PIN of "
+					     "your security key; nothing added",
+					     SECINFO_KEY_PIN_MIN);
 	return 0;
 }
 
@@ -185,7 +192,8 @@ secinfo_key_enroll(const struct secinfo_enroll_request *request, struct secinfo_
 	return rc;
 }
 
-/* Returns 1 when the stored credentials A and B have the same credential id. */
+/* Returns 1 when the stored credentials A and B have the same credential id, 0 when not, or
+ * SECINFO_ERR_CORRUPT when one cannot be parsed. */
 static int
 secinfo_key_same_secret(const unsigned char *a, size_t a_len, const unsigned char *b, size_t b_len)
 {
@@ -193,10 +201,10 @@ secinfo_key_same_secret(const unsigned char *a, size_t a_len, const unsigned cha
 	int same;
 
 	if (secinfo_fido_credential_unpack(a, a_len, &ca) != 0)
-		return 0;
+		return SECINFO_ERR_CORRUPT;
 	if (secinfo_fido_credential_unpack(b, b_len, &cb) != 0) {
 		secinfo_fido_credential_clear(&ca);
-		return 0;
+		return SECINFO_ERR_CORRUPT;
 	}
 	same = ca.id_len == cb.id_len && memcmp(ca.id, cb.id, ca.id_len) == 0;
 	secinfo_fido_credential_clear(&ca);
@@ -249,9 +257,16 @@ secinfo_key_device(const struct secinfo_method_ctx *ctx, const struct secinfo_me
 	int n, rc;
 
 	memset(ctx->proof, 0, sizeof(*ctx->proof));
-	/* Nothing reaches the key without a PIN (pam_u2f's CVE-2021-31924). */
+	/* Nothing reaches the key without a PIN (pam_u2f's CVE-2021-31924); nor what cannot be
+	 * one (CTAP2: at least 4 characters), such as the "?" that asked for another way once
+	 * too often: it would cost one of the key's own PIN retries. */
 	if (answer == NULL || answer[0] == '\0') {
 		snprintf(ctx->why, ctx->why_size, "The PIN is empty.");
+		return SECINFO_ERR_WRONG;
+	}
+	if (strlen(answer) < SECINFO_KEY_PIN_MIN) {
+		snprintf(ctx->why, ctx->why_size, "A PIN has at least %d characters.",
+			 SECINFO_KEY_PIN_MIN);
 		return SECINFO_ERR_WRONG;
 	}
 	fido = secinfo_key_fido(ctx->fido_load, ctx->fido_data, ctx->why, ctx->why_size);

@@ -123,6 +123,39 @@ secinfo_reset_audit(const char *conf_path, const char *user, const char *result)
 	secinfo_problems_free(&problems);
 }
 
+/*
+ * Tells PAM where the person is, as sshd and login do for their sign-ins: PAM_RHOST from the
+ * client address sshd puts first in SSH_CONNECTION (or SSH_CLIENT) when secinfo-reset is the
+ * forced command of an SSH account, and PAM_TTY from standard input. A remote reset must
+ * never reach a security key plugged into this machine (SPEC 11): without PAM_RHOST the
+ * module would take the person for one at the console. sshd sets these variables and the
+ * person cannot change them (PermitUserEnvironment is off by default); one who sets them at
+ * the console only makes themselves remote. Returns a PAM code.
+ */
+static int
+secinfo_reset_where(pam_handle_t *pamh)
+{
+	const char *ssh = getenv("SSH_CONNECTION"), *tty = ttyname(STDIN_FILENO);
+	char rhost[64];
+	size_t n;
+	int rc = PAM_SUCCESS;
+
+	if (ssh == NULL || ssh[0] == '\0')
+		ssh = getenv("SSH_CLIENT");
+	if (ssh != NULL && ssh[0] != '\0') {
+		n = strcspn(ssh, " ");
+		/* Not an address: still remote, named so in the log. */
+		if (n == 0 || n >= sizeof(rhost))
+			snprintf(rhost, sizeof(rhost), "%s", "unknown-ssh-client");
+		else
+			snprintf(rhost, sizeof(rhost), "%.*s", (int)n, ssh);
+		rc = pam_set_item(pamh, PAM_RHOST, rhost);
+	}
+	if (rc == PAM_SUCCESS && tty != NULL)
+		rc = pam_set_item(pamh, PAM_TTY, tty);
+	return rc;
+}
+
 /* Runs the PAM service for USER. Returns the first failing PAM code, or PAM_SUCCESS. */
 static int
 secinfo_reset_run(const char *user)
@@ -134,7 +167,9 @@ secinfo_reset_run(const char *user)
 	rc = pam_start(SECINFO_RESET_SERVICE, user, &conv, &pamh);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	rc = pam_authenticate(pamh, PAM_DISALLOW_NULL_AUTHTOK);
+	rc = secinfo_reset_where(pamh);
+	if (rc == PAM_SUCCESS)
+		rc = pam_authenticate(pamh, PAM_DISALLOW_NULL_AUTHTOK);
 	if (rc == PAM_SUCCESS)
 		rc = pam_acct_mgmt(pamh, PAM_DISALLOW_NULL_AUTHTOK);
 	if (rc == PAM_SUCCESS || rc == PAM_NEW_AUTHTOK_REQD)

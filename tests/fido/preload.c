@@ -7,6 +7,8 @@
  * all of its own CTAPHID and CTAP2 work; every other path goes to the real one unchanged.
  * The state file comes from SOFTFIDO_STATE, read once at load, so that a program that clears
  * its environment (login) still finds it. A process without SOFTFIDO_STATE sees no change.
+ * SOFTFIDO_DEVICE (read at load too) lists the key under another path than /dev/softfido: a
+ * file there stands for the device node, whose owner and mode say who may open it.
  *
  * This library does not link libfido2: it finds libfido2's functions in the process when they
  * are called, so that a process that never loads libfido2 does not load it because of us.
@@ -25,22 +27,28 @@
 #define SOFTFIDO_EXPORT __attribute__((visibility("default")))
 #define FIDO2_SONAME    "libfido2.so.1"
 
-static char *state_path;
+static char *state_path, *device_path;
 
 __attribute__((constructor)) static void
 softfido_preload_init(void)
 {
-	const char *path = getenv("SOFTFIDO_STATE");
+	const char *path = getenv("SOFTFIDO_STATE"), *device = getenv("SOFTFIDO_DEVICE");
 
 	if (path != NULL && path[0] != '\0')
 		state_path = strdup(path);
+	device_path = strdup(device != NULL && device[0] != '\0' ? device : SOFTFIDO_PATH);
+	if (device_path == NULL) {
+		free(state_path);
+		state_path = NULL; /* no device rather than one under the wrong name */
+	}
 }
 
 __attribute__((destructor)) static void
 softfido_preload_fini(void)
 {
 	free(state_path);
-	state_path = NULL;
+	free(device_path);
+	state_path = device_path = NULL;
 }
 
 /* name in libfido2: the next definition after this library, else the copy of libfido2 that
@@ -63,7 +71,7 @@ fido2_symbol(const char *name)
 static void *
 io_open(const char *path)
 {
-	if (state_path == NULL || path == NULL || strcmp(path, SOFTFIDO_PATH) != 0)
+	if (state_path == NULL || path == NULL || strcmp(path, device_path) != 0)
 		return NULL;
 	return softfido_open(state_path);
 }
@@ -118,7 +126,7 @@ fido_dev_info_manifest(fido_dev_info_t *devlist, size_t ilen, size_t *olen)
 	if ((r = real(devlist, ilen, olen)) != FIDO_OK || state_path == NULL)
 		return r;
 	if (*olen < ilen && info_set != NULL && present() &&
-	    info_set(devlist, *olen, SOFTFIDO_PATH, "softfido", "software FIDO2 key (tests)",
+	    info_set(devlist, *olen, device_path, "softfido", "software FIDO2 key (tests)",
 		     &softfido_io, NULL) == FIDO_OK)
 		(*olen)++;
 	return FIDO_OK;
@@ -137,7 +145,7 @@ fido_dev_open(fido_dev_t *dev, const char *path)
 
 	if (real == NULL)
 		return FIDO_ERR_INTERNAL;
-	if (state_path == NULL || path == NULL || strcmp(path, SOFTFIDO_PATH) != 0)
+	if (state_path == NULL || path == NULL || strcmp(path, device_path) != 0)
 		return real(dev, path);
 	if (set_io == NULL || io_handle == NULL)
 		return FIDO_ERR_INTERNAL;

@@ -210,6 +210,58 @@ expect_in "$LAST_OUT" "No security key here; using the authenticator app."
 "$CTL" "$S" set absent=0
 pass "no device present: the next method, with the message"
 
+# "?" once too often (after SECINFO_FLOW_MAX_SWITCHES switches it is taken as the answer) is not
+# a PIN: it never reaches the key, whose own PIN retries stay as they were.
+r0=$(knob "$S" retries)
+answers=
+for i in 1 2 3 4 5 6 7 8 9 10; do answers="$answers?
+1
+"; done
+expect_key success "$answers?
+1234" "$S" "" app-key bob authenticate
+expect_in "$LAST_OUT" "Wrong PIN, try again."
+[ "$(knob "$S" retries)" = "$r0" ] || fail "the 11th '?' reached the key: retries $r0 -> $(knob "$S" retries)"
+pass "a '?' past the last switch is refused as a PIN before the key is asked (its retries unchanged)"
+
+# libfido2 writes hex dumps of the device's traffic (credential ids, the encrypted PIN) to
+# standard error when FIDO_DEBUG is in the environment, which the caller of sudo or su sets:
+# the module sets a log handler that writes nothing.
+export FIDO_DEBUG=1
+expect_key success "1234" "$S" "" app-key bob authenticate
+unset FIDO_DEBUG
+expect_in "$LAST_OUT" "method=key result=success"
+expect_not_in "$LAST_OUT" "fido_tx"
+expect_not_in "$LAST_OUT" "fido_rx"
+pass "FIDO_DEBUG in the environment: libfido2 logs nothing"
+
+# ---- who may open the device -----------------------------------------------------------------
+# A set-user-id caller (sudo, su, secinfo) may be signed in over SSH while someone else's key is
+# plugged in at the console: the module uses only a device its real uid may open itself
+# (access(2); the device node's owner and mode, systemd-logind's uaccess ACL). The key is listed
+# under a file of this test's (SOFTFIDO_DEVICE) standing for the node. Root is let in (login,
+# sshd, a getty: PAM_RHOST tells remote from local there), so this runs as an ordinary user:
+# make check's stage 1 in .ci/run.
+if [ "$(id -u)" = 0 ]; then
+	echo "# skipped: the device access check (access(2) lets root in; .ci/run's stage 1 runs it as an ordinary user)"
+else
+	register "$S" ivan
+	enroll_app ivan
+	DEV="$T/hidraw-soft"
+	: > "$DEV"
+	chmod 000 "$DEV"
+	fresh_step
+	export SOFTFIDO_DEVICE="$DEV"
+	expect_key success "$(totp $SECRET_DEFAULT)" "$S" "" app-key ivan authenticate
+	expect_in "$LAST_OUT" "No security key here; using the authenticator app."
+	expect_not_in "$LAST_OUT" "PIN for your security key"
+	chmod 600 "$DEV"
+	expect_key success "1234" "$S" "" app-key ivan authenticate
+	unset SOFTFIDO_DEVICE
+	expect_in "$LAST_OUT" "PIN for your security key: "
+	expect_in "$LAST_OUT" "method=key result=success"
+	pass "a device the caller's real uid cannot open is not used (the app is, with the message); one it can open is"
+fi
+
 echo "devices = /dev/hidraw*" >> "$CONF"
 expect_key "Authentication failure" "1234" "$S" "" k-null alice authenticate
 expect_in "$LAST_OUT" "No security key here, and no other method"

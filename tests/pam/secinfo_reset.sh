@@ -71,3 +71,44 @@ expect_in "$OUT" 'has no "auth required pam_secinfo.so purpose=reset" line'
 expect_not_in "$OUT" "User name:"
 [ "$(stored alice)" = new-a ] || fail "a password changed"
 pass "no service, or one without pam_secinfo.so purpose=reset: refuses to run, says what is missing"
+
+# ---- where the person is (SPEC 11) --------------------------------------------------------------
+# As the forced command of an SSH account, secinfo-reset's person is remote: PAM_RHOST comes from
+# SSH_CONNECTION (set by sshd), so a security key plugged into this machine is never asked for
+# their guesses; at the console (no SSH_CONNECTION) it is.
+SHIM="$top_builddir/tests/fido/.libs/softfido.so"
+CTL="$top_builddir/tests/fido/softfido-ctl"
+if [ ! -f "$SHIM" ] || [ ! -x "$CTL" ]; then
+	echo "# skipped: the software FIDO2 key is not built (configure found no libcbor, libcrypto 3 or libfido2 headers)"
+	exit 0
+fi
+cp "$T/secinfo-reset.service" "$T/pam.d/secinfo-reset"
+printf '[policy]\nmethods = app key\n' >> "$CONF"
+S="$T/key.state"
+"$CTL" "$S" init --pin 1234 || fail "softfido-ctl init"
+printf 'dora:old-d:secinfo-reset\n' >> "$PASSDB"
+printf '1234\n' | SOFTFIDO_STATE="$S" LD_PRELOAD="$SHIM" admin method add dora key >/dev/null ||
+	fail "cannot register dora's key"
+enroll_app dora
+retries=$("$CTL" "$S" show | sed -n 's/^retries=//p')
+# reset_on_key ENV...: secinfo-reset for dora with the key plugged in and ENV set.
+reset_on_key() {
+	W=$(echo "$WRAPPED" | sed "s|LD_PRELOAD=\([^ ]*\)|LD_PRELOAD=\1:$SHIM|")
+	OUT=$(env SOFTFIDO_STATE="$S" "$@" python3 "$DRIVE" --any 'User name:' dora \
+		'PIN for your security key:' 0000 'Verification code:' "$(totp $SECRET_DEFAULT)" \
+		'Old password:' old-d 'New Password :' new-d 'Verify New Password :' new-d \
+		-- $W "$RESET" -c "$CONF" 2>&1) && RC=0 || RC=$?
+}
+fresh_step
+reset_on_key SSH_CONNECTION="203.0.113.9 50022 192.0.2.1 22"
+[ "$RC" = 0 ] || fail "secinfo-reset over SSH with the app failed ($RC): $OUT"
+expect_in "$OUT" "No security key here; using the authenticator app."
+expect_not_in "$OUT" "PIN for your security key"
+[ "$("$CTL" "$S" show | sed -n 's/^retries=//p')" = "$retries" ] || fail "the key was asked over SSH"
+[ "$(stored dora)" = new-d ] || fail "dora's new password was not stored"
+pass "secinfo-reset over SSH (SSH_CONNECTION): remote, the key is not asked, the app is"
+reset_on_key SSH_CONNECTION=
+expect_in "$OUT" "PIN for your security key"
+[ "$("$CTL" "$S" show | sed -n 's/^retries=//p')" != "$retries" ] ||
+	fail "at the console the key was not asked for the PIN: $OUT"
+pass "secinfo-reset at the console (no SSH_CONNECTION): the key is asked for"

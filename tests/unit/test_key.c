@@ -160,6 +160,30 @@ test_unique_and_counter(struct secinfo_store *store)
 	CHECK_INT(accept_counter(store, id2, 7), SECINFO_ERR_WRONG,
 		  "the counter registration recorded (7) is not accepted again");
 	CHECK_INT(accept_counter(store, id2, 8), 0, "one above it is");
+
+	/* A stored key that cannot be read (damaged, or written by a newer version): no proof that
+	 * a new credential is not the same, so registration is refused, for any user. */
+	{
+		static const unsigned char junk[] = "not a credential";
+		long long bad = 0, id4 = 0;
+		int rc = secinfo_store_begin(store);
+		struct secinfo_fido_credential three;
+		struct secinfo_enrollment e3;
+
+		if (rc == 0)
+			rc = secinfo_store_method_add(store, "dan", SECINFO_KIND_KEY, NULL, junk,
+						      sizeof(junk), NULL, time(NULL), &bad);
+		if (rc == 0)
+			rc = secinfo_store_commit(store);
+		CHECK_INT(rc, 0, "a damaged key row stored for dan");
+		fill(&three, 30);
+		CHECK_INT(enrollment_of(&three, 0, &e3), 0, "enrollment 3");
+		CHECK_INT(store_enrollment(store, "erin", &e3, &id4, &duplicate),
+			  SECINFO_ERR_CORRUPT,
+			  "a new key is refused while a stored one cannot be read");
+		secinfo_enrollment_clear(&e3);
+		secinfo_fido_credential_clear(&three);
+	}
 	secinfo_enrollment_clear(&e1);
 	secinfo_enrollment_clear(&e2);
 	secinfo_fido_credential_clear(&one);
