@@ -124,19 +124,22 @@ secinfo_reset_audit(const char *conf_path, const char *user, const char *result)
 }
 
 /*
- * Tells PAM where the person is, as sshd and login do for their sign-ins: PAM_RHOST from the
- * client address sshd puts first in SSH_CONNECTION (or SSH_CLIENT) when secinfo-reset is the
- * forced command of an SSH account, and PAM_TTY from standard input. A remote reset must
- * never reach a security key plugged into this machine (SPEC 11): without PAM_RHOST the
- * module would take the person for one at the console. sshd sets these variables and the
- * person cannot change them (PermitUserEnvironment is off by default); one who sets them at
- * the console only makes themselves remote. Returns a PAM code.
+ * Tells PAM where the person is, as sshd and login do for their sign-ins, so that a remote reset
+ * never reaches a security key plugged into this machine (SPEC 11); without PAM_RHOST the
+ * module would take the person for one at the console. PAM_RHOST is the client address sshd
+ * puts first in SSH_CONNECTION (or SSH_CLIENT) when secinfo-reset is the forced command of an
+ * SSH account; sshd sets these and the person cannot change them (PermitUserEnvironment is off
+ * by default). Without them, a person on a pseudo-terminal (or on no terminal) may still be
+ * remote: sudo's env_reset drops SSH_CONNECTION on the way here, and a terminal emulator is no
+ * place for someone who forgot their password. Only a real terminal (a console, a virtual or
+ * serial terminal through a getty) counts as local; anything else gets PAM_RHOST "unknown".
+ * PAM_TTY is standard input's terminal. Returns a PAM code.
  */
 static int
 secinfo_reset_where(pam_handle_t *pamh)
 {
 	const char *ssh = getenv("SSH_CONNECTION"), *tty = ttyname(STDIN_FILENO);
-	char rhost[64];
+	char rhost[64] = "";
 	size_t n;
 	int rc = PAM_SUCCESS;
 
@@ -144,13 +147,14 @@ secinfo_reset_where(pam_handle_t *pamh)
 		ssh = getenv("SSH_CLIENT");
 	if (ssh != NULL && ssh[0] != '\0') {
 		n = strcspn(ssh, " ");
-		/* Not an address: still remote, named so in the log. */
-		if (n == 0 || n >= sizeof(rhost))
-			snprintf(rhost, sizeof(rhost), "%s", "unknown-ssh-client");
-		else
+		if (n > 0 && n < sizeof(rhost))
 			snprintf(rhost, sizeof(rhost), "%.*s", (int)n, ssh);
-		rc = pam_set_item(pamh, PAM_RHOST, rhost);
 	}
+	if (rhost[0] == '\0' &&
+	    ((ssh != NULL && ssh[0] != '\0') || tty == NULL || strncmp(tty, "/dev/pts/", 9) == 0))
+		snprintf(rhost, sizeof(rhost), "%s", "unknown");
+	if (rhost[0] != '\0')
+		rc = pam_set_item(pamh, PAM_RHOST, rhost);
 	if (rc == PAM_SUCCESS && tty != NULL)
 		rc = pam_set_item(pamh, PAM_TTY, tty);
 	return rc;

@@ -75,7 +75,9 @@ pass "no service, or one without pam_secinfo.so purpose=reset: refuses to run, s
 # ---- where the person is (SPEC 11) --------------------------------------------------------------
 # As the forced command of an SSH account, secinfo-reset's person is remote: PAM_RHOST comes from
 # SSH_CONNECTION (set by sshd), so a security key plugged into this machine is never asked for
-# their guesses; at the console (no SSH_CONNECTION) it is.
+# their guesses. Without it, a pseudo-terminal (sudo's env_reset drops SSH_CONNECTION) is not
+# taken for the console either: only a real terminal through a getty is, which a test cannot
+# have (ptydrive runs everything on a pseudo-terminal).
 SHIM="$top_builddir/tests/fido/.libs/softfido.so"
 CTL="$top_builddir/tests/fido/softfido-ctl"
 if [ ! -f "$SHIM" ] || [ ! -x "$CTL" ]; then
@@ -91,24 +93,32 @@ printf '1234\n' | SOFTFIDO_STATE="$S" LD_PRELOAD="$SHIM" admin method add dora k
 	fail "cannot register dora's key"
 enroll_app dora
 retries=$("$CTL" "$S" show | sed -n 's/^retries=//p')
-# reset_on_key ENV...: secinfo-reset for dora with the key plugged in and ENV set.
+# reset_on_key STEP ENV...: secinfo-reset for dora with the key plugged in and ENV set, the
+# app's code of STEP steps from now.
 reset_on_key() {
+	step=$1
+	shift
 	W=$(echo "$WRAPPED" | sed "s|LD_PRELOAD=\([^ ]*\)|LD_PRELOAD=\1:$SHIM|")
 	OUT=$(env SOFTFIDO_STATE="$S" "$@" python3 "$DRIVE" --any 'User name:' dora \
-		'PIN for your security key:' 0000 'Verification code:' "$(totp $SECRET_DEFAULT)" \
-		'Old password:' old-d 'New Password :' new-d 'Verify New Password :' new-d \
+		'PIN for your security key:' 0000 'Verification code:' "$(totp $SECRET_DEFAULT "$step")" \
+		'Old password:' "$old" 'New Password :' "$new" 'Verify New Password :' "$new" \
 		-- $W "$RESET" -c "$CONF" 2>&1) && RC=0 || RC=$?
 }
 fresh_step
-reset_on_key SSH_CONNECTION="203.0.113.9 50022 192.0.2.1 22"
+old=old-d new=new-d
+reset_on_key 0 SSH_CONNECTION="203.0.113.9 50022 192.0.2.1 22"
 [ "$RC" = 0 ] || fail "secinfo-reset over SSH with the app failed ($RC): $OUT"
 expect_in "$OUT" "No security key here; using the authenticator app."
 expect_not_in "$OUT" "PIN for your security key"
 [ "$("$CTL" "$S" show | sed -n 's/^retries=//p')" = "$retries" ] || fail "the key was asked over SSH"
 [ "$(stored dora)" = new-d ] || fail "dora's new password was not stored"
 pass "secinfo-reset over SSH (SSH_CONNECTION): remote, the key is not asked, the app is"
-reset_on_key SSH_CONNECTION=
-expect_in "$OUT" "PIN for your security key"
-[ "$("$CTL" "$S" show | sed -n 's/^retries=//p')" != "$retries" ] ||
-	fail "at the console the key was not asked for the PIN: $OUT"
-pass "secinfo-reset at the console (no SSH_CONNECTION): the key is asked for"
+old=new-d new=newer-d
+reset_on_key 1 SSH_CONNECTION=
+[ "$RC" = 0 ] || fail "secinfo-reset on a pseudo-terminal without SSH_CONNECTION: exit $RC: $OUT"
+[ "$(stored dora)" = newer-d ] || fail "dora's newer password was not stored"
+expect_not_in "$OUT" "PIN for your security key"
+expect_in "$OUT" "No security key here; using the authenticator app."
+[ "$("$CTL" "$S" show | sed -n 's/^retries=//p')" = "$retries" ] ||
+	fail "the key was asked on a pseudo-terminal without SSH_CONNECTION"
+pass "secinfo-reset on a pseudo-terminal without SSH_CONNECTION (sudo's env_reset): not the console, the key is not asked"
