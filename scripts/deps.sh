@@ -3,6 +3,9 @@
 # Sourced or run by scripts/demo.sh and scripts/test.sh; safe to run again.
 set -eu
 
+# libfido2-dev: the security key plugin (fido/); libcbor-dev and libssl-dev (libcrypto) also
+# build the tests' software authenticator (tests/fido/); fido2-tools (fido2-token, fido2-cred,
+# fido2-assert) test that authenticator against libfido2's own tools.
 SECINFO_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libpam0g-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev liboath-dev libqrencode-dev \
 libfido2-dev libcbor-dev"

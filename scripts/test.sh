@@ -7,8 +7,10 @@
 #   3. the PAM scenarios under valgrind (no errors, no leaks),
 #   4. make distcheck (the tarball builds, installs and passes its tests),
 #   5. the house style: clang-format and no banned libc functions,
-#   6. end to end with the real sshd, sudo, login and passwd (tests/e2e),
-#   7. the Debian package: dpkg-buildpackage, lintian, install, a sign-in, purge.
+#   6. end to end with the real sshd, sudo, login and passwd (tests/e2e; login with a security
+#      key too, played by the software authenticator of tests/fido),
+#   7. the Debian package: dpkg-buildpackage, lintian, install, a sign-in (app code and
+#      security key), purge.
 #   8. the fuzzers (fuzz/README.md): each target for 60 seconds, two at a time, no finding.
 # The last line is "N passed, M failed"; the exit status is non-zero on any failure.
 set -u
@@ -117,7 +119,7 @@ stage style sh -c 'cd _build && make check-style'
 echo "== 6. end to end with the real clients: sshd, sudo, login, passwd"
 stage e2e sh tests/e2e/run.sh "$top/_build"
 
-echo "== 7. Debian package: build, lintian, install, sign in through it, purge"
+echo "== 7. Debian package: build, lintian, install, sign in through it (app, key), purge"
 stage package sh tests/package/test_package.sh "$top"
 
 echo "== 8. fuzzing: each libFuzzer target for 60 s, two at a time (fuzz/run.sh)"

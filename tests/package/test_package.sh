@@ -4,8 +4,12 @@
 # Builds libpam-secinfo from a copy of SOURCE_TREE (default: this script's tree) with
 # dpkg-buildpackage, runs lintian, installs the .deb with apt-get, checks files, modes and the
 # postinst's key and database, enrolls a user and signs in through the INSTALLED module under
-# pam_wrapper with pamtester, checks that removing the package takes its pam-auth-update
-# profile out of /etc/pam.d/common-auth, then purges and checks that nothing is left.
+# pam_wrapper with pamtester, registers a FIDO2 security key with the installed secinfo-admin
+# and signs in with it through the installed module and its secinfo-key.so (the key is the
+# tests' software authenticator, tests/fido/, built from the same tree and preloaded: it serves
+# libfido2's device list and I/O, and nothing installed chooses it), checks that removing the
+# package takes its pam-auth-update profile out of /etc/pam.d/common-auth, then purges and
+# checks that nothing is left.
 # Prints one line per check and ends with "PACKAGE: N passed, M failed"; exit 0 when all
 # passed, 1 when one failed, 77 when it cannot run here (not root, or secinfo already
 # installed on this machine: the purge would delete its key and database).
@@ -19,6 +23,7 @@ MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 SECDIR=/lib/$MA/security
 MODULE=$SECDIR/pam_secinfo.so
 PLUGIN=$SECDIR/secinfo-delivery.so
+KEYPLUGIN=$SECDIR/secinfo-key.so
 CONF=/etc/security/secinfo.conf
 KEY=/etc/security/secinfo.key
 STATE=/var/lib/secinfo
@@ -31,7 +36,7 @@ skip() {
 	exit 77
 }
 [ "$(id -u)" = 0 ] || skip "needs root: it installs and purges $PKG"
-for c in dpkg-buildpackage dh lintian pamtester oathtool rsync; do
+for c in dpkg-buildpackage dh lintian pamtester oathtool rsync python3; do
 	command -v "$c" >/dev/null || skip "$c is not installed (scripts/deps.sh)"
 done
 [ -n "$(ls /usr/lib/"$MA"/libpam_wrapper.so* 2>/dev/null)" ] || skip "libpam-wrapper is not installed"
@@ -121,7 +126,7 @@ fi
 # ---- the package's contents ----------------------------------------------------------------
 contents=$(dpkg-deb -c "$DEB")
 has() { printf '%s\n' "$contents" | grep -q " \\.$1\$"; }
-for f in "$MODULE" "$PLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$CONF" "$PROFILE" \
+for f in "$MODULE" "$PLUGIN" "$KEYPLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$CONF" "$PROFILE" \
 	/usr/share/man/man8/pam_secinfo.8.gz /usr/share/man/man8/secinfo-admin.8.gz \
 	/usr/share/man/man8/secinfo-reset.8.gz /usr/share/man/man5/secinfo.conf.5.gz \
 	/usr/share/doc/$PKG/copyright /usr/share/doc/$PKG/README.Debian \
@@ -139,6 +144,10 @@ check "/usr/bin/secinfo is shipped set-user-id root (rwsr-xr-x root/root; lintia
 	sh -c "printf '%s\n' \"\$1\" | grep -q '^-rwsr-xr-x root/root .* \./usr/bin/secinfo\$'" _ "$contents"
 check "the package depends on libpam-pwquality (the secinfo-reset service needs pam_pwquality.so)" \
 	sh -c "dpkg-deb -f '$DEB' Depends | grep -q 'libpam-pwquality'"
+check "the package depends on libfido2-1 (shlibs of secinfo-key.so, secinfo-admin, secinfo)" \
+	sh -c "dpkg-deb -f '$DEB' Depends | grep -q 'libfido2-1'"
+check "$KEYPLUGIN is shipped rw-r--r-- root/root (the module loads only a root-owned file others cannot write)" \
+	sh -c "printf '%s\n' \"\$1\" | grep -q '^-rw-r--r-- root/root .* \.$KEYPLUGIN\$'" _ "$contents"
 
 # ---- install -------------------------------------------------------------------------------
 if apt-get install -y -q "$DEB" >"$W/install.log" 2>&1; then
@@ -155,6 +164,11 @@ check "/usr/sbin/secinfo-admin and /usr/sbin/secinfo-reset installed and executa
 	test -x /usr/sbin/secinfo-admin -a -x /usr/sbin/secinfo-reset
 check "the module does not link libcurl (only the delivery plugin does)" \
 	sh -c "! ldd '$MODULE' | grep -q libcurl"
+check "$KEYPLUGIN installed root:root 644" test "$(mode $KEYPLUGIN)" = "root:root 644"
+check "the module does not link libfido2; secinfo-key.so does" \
+	sh -c "! ldd '$MODULE' | grep -q libfido2 && ldd '$KEYPLUGIN' | grep -q libfido2"
+check "secinfo-key.so defines no libfido2 or test symbol of its own" \
+	sh -c "! nm -D --defined-only '$KEYPLUGIN' | grep -qi 'fido_dev\|softfido'"
 check "$CONF installed (root:root 644)" test "$(mode $CONF)" = "root:root 644"
 check "dpkg records $CONF as a conffile" \
 	sh -c "dpkg-query -W -f='\${Conffiles}' $PKG | grep -q ' $CONF '"
@@ -214,6 +228,73 @@ if [ $r = 0 ]; then ok "pamtester: a wrong code is refused"; else
 fi
 check "the audit trail records the sign-in" \
 	sh -c "secinfo-admin audit --user $USER_ | grep -q success"
+# An app sign-in never loads libfido2 (the key plugin is loaded on first use of a key). The
+# code of the step above is spent: wait for the next step.
+while [ "$(oathtool --totp -b $SECRET)" = "$code" ]; do sleep 1; done
+while [ $((30 - $(date +%s) % 30)) -le 3 ]; do sleep 1; done
+code=$(oathtool --totp -b $SECRET)
+out=$(echo "$code" | LD_DEBUG=files pamtest $USER_)
+case $out in *"successfully authenticated"*) r=0 ;; *) r=1 ;; esac
+if [ $r = 0 ] && ! printf '%s\n' "$out" | grep -q 'libfido2\|secinfo-key'; then
+	ok "an app sign-in through the installed module loads neither secinfo-key.so nor libfido2"
+else
+	bad "an app sign-in under LD_DEBUG=files failed, or loaded secinfo-key.so or libfido2"
+	printf '%s\n' "$out" | grep -E 'successfully|fido|secinfo-key|error|fail' | tail -n 30 | sed 's/^/    /'
+fi
+
+# ---- a security key through the installed module -------------------------------------------
+# The software authenticator, built from the tree the package was built from (make check
+# targets; dpkg-buildpackage left that build configured in $SRC).
+BUILT=$SRC
+[ -f "$BUILT/Makefile" ] || BUILT=$(ls -d "$SRC"/obj-* 2>/dev/null | head -n 1)
+SOFTFIDO_LIB=$BUILT/tests/fido/.libs/softfido.so
+SOFTFIDO_CTL=$BUILT/tests/fido/softfido-ctl
+if [ -n "$BUILT" ] && make -C "$BUILT" tests/fido/softfido.la tests/fido/softfido-ctl >"$W/softfido.log" 2>&1 &&
+	[ -f "$SOFTFIDO_LIB" ]; then
+	ok "the software authenticator builds from the package's tree ($SOFTFIDO_LIB)"
+else
+	bad "the software authenticator did not build in ${BUILT:-$SRC} (tests/fido)"
+	tail -n 20 "$W/softfido.log" 2>/dev/null | sed 's/^/    /'
+fi
+KEYUSER=pkgkey
+PIN=4826
+KEYSTATE=$W/softfido.state
+check "softfido-ctl init: a software key with a PIN" "$SOFTFIDO_CTL" "$KEYSTATE" init --pin $PIN
+# secinfo-admin asks for the PIN on a terminal (echo off), then says to touch the key.
+out=$(python3 "$tree/tests/ptydrive.py" --timeout 40 "PIN" "$PIN" -- env LD_PRELOAD="$SOFTFIDO_LIB" \
+	SOFTFIDO_STATE="$KEYSTATE" secinfo-admin method add $KEYUSER key 2>&1) && r=0 || r=$?
+if [ $r = 0 ] && printf '%s' "$out" | grep -q "Touch your security key." &&
+	secinfo-admin user show $KEYUSER --json | grep -q '"kind": "key"'; then
+	ok "the installed secinfo-admin registers a security key for $KEYUSER (PIN, touch)"
+else
+	bad "secinfo-admin method add $KEYUSER key (exit $r)"
+	printf '%s\n' "$out" | tail -n 20 | sed 's/^/    /'
+fi
+# keytest PIN: pamtester signs KEYUSER in through the installed module with the key plugged
+# in, typing PIN at the PIN prompt.
+keytest() {
+	echo "$1" | LD_PRELOAD="libpam_wrapper.so $SOFTFIDO_LIB" SOFTFIDO_STATE="$KEYSTATE" PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$W/pam.d" pamtester secinfo-pkgtest $KEYUSER authenticate 2>&1
+}
+key_counter() { "$SOFTFIDO_CTL" "$KEYSTATE" show 2>/dev/null | sed -n 's/^counter=//p'; }
+counter=$(key_counter)
+out=$(keytest $PIN)
+case $out in *"successfully authenticated"*) r=0 ;; *) r=1 ;; esac
+if [ $r = 0 ] && [ "$(key_counter)" -gt "${counter:-0}" ]; then
+	ok "pamtester signs $KEYUSER in through $MODULE and $KEYPLUGIN with the key's PIN and a touch"
+else
+	bad "pamtester sign-in with the security key (counter ${counter:-?}, then $(key_counter))"
+	printf '%s\n' "$out" | sed 's/^/    /'
+fi
+out=$(keytest 0000) && r=1 || r=0
+case $out in *"successfully authenticated"*) r=1 ;; esac
+if [ $r = 0 ]; then ok "pamtester: a wrong PIN is refused"; else
+	bad "pamtester accepted a wrong PIN"
+	printf '%s\n' "$out" | sed 's/^/    /'
+fi
+check "the audit trail records the key's sign-in (auth, success, key)" \
+	sh -c "secinfo-admin audit --user $KEYUSER --json | python3 -c 'import json, sys
+assert any(r[\"event\"] == \"auth\" and r[\"result\"] == \"success\" and r[\"method\"] == \"key\" for r in json.load(sys.stdin))'"
 
 # ---- the pam-auth-update profile, and removal -----------------------------------------------
 if pam-auth-update --enable secinfo >"$W/pau.log" 2>&1 && grep -q pam_secinfo /etc/pam.d/common-auth; then
@@ -238,7 +319,7 @@ if apt-get purge -y -q $PKG >"$W/purge.log" 2>&1; then ok "apt-get purge $PKG"; 
 	bad "apt-get purge $PKG"
 	tail -n 20 "$W/purge.log" | sed 's/^/    /'
 fi
-for f in "$MODULE" "$PLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$CONF" "$KEY" \
+for f in "$MODULE" "$PLUGIN" "$KEYPLUGIN" /usr/sbin/secinfo-admin /usr/sbin/secinfo-reset "$CONF" "$KEY" \
 	/usr/bin/secinfo /etc/pam.d/secinfo "$STATE" "$PROFILE" /usr/share/doc/$PKG /usr/share/man/man8/pam_secinfo.8.gz \
 	/usr/share/man/man5/secinfo.conf.5.gz; do
 	check "after purge: $f is gone" test ! -e "$f" -a ! -L "$f"
