@@ -45,7 +45,7 @@ static const struct secinfo_admin_command secinfo_admin_commands[] = {
 	 "USER app [--secret-file FILE|-] [--secret BASE32] [--hotp] [--no-verify]\n"
 	 "USER sms|call PHONE [--no-verify]\n"
 	 "USER email ADDRESS [--no-verify]\n"
-	 "USER key [--no-verify]\n"
+	 "USER key (the key plugged in here: PIN and touch)\n"
 	 "USER questions [--answers-file FILE]",
 	 "register a method for a user",
 	 SECINFO_OPT_SECRET | SECINFO_OPT_SECRET_FILE | SECINFO_OPT_HOTP | SECINFO_OPT_NO_VERIFY |

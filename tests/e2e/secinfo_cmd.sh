@@ -17,6 +17,7 @@
 #   (g) the password alone adds a first method only.
 #   (h) between the commit of a change and its notice (SPEC 15), the user cannot kill secinfo:
 #       an intruder in their session cannot make a change and suppress the notice.
+#   (i) add key: the PIN (echo off) and touch of the software key, the credential stored.
 #
 # secinfo reads its compiled-in configuration (/etc/security/secinfo.conf with
 # scripts/build.sh): the test writes it for its duration (saved first, put back after). The
@@ -419,3 +420,32 @@ r = json.loads(open(sys.argv[1]).readline())
 assert r["rcpt_tos"] == ["kim@example.net"], r["rcpt_tos"]
 assert "default" in r["data"], r["data"]' "$SLOWMAIL_LOG" || fail "(h) the notice: $(cat "$SLOWMAIL_LOG")"
 pass "(h) from the change's commit until its notice is delivered, the user's kill -KILL gets EPERM; at the password prompt their kill(2) is allowed"
+
+# ---- (i) add key: the installed secinfo registers a security key --------------------------------
+# The software key of tests/fido/ is preloaded; glibc honours LD_PRELOAD in a set-user-id program
+# only when its caller is root, so root adds the key for kim (--user), with the PIN asked with
+# the terminal's echo off and the touch, and the key then signs kim in through the module.
+SHIM="$top_builddir/tests/fido/.libs/softfido.so"
+CTL="$top_builddir/tests/fido/softfido-ctl"
+[ -f "$SHIM" ] && [ -x "$CTL" ] || fail "(i) the software FIDO2 key is not built: $SHIM (make check builds it)"
+set_conf <<CONF
+[policy]
+methods = app sms email key
+tries = 1
+max_failures = 50
+CONF
+KS="$T/kim-key.state"
+"$CTL" "$KS" init --pin 2468 || fail "(i) softfido-ctl init"
+pty 30 "PIN for your security key:" 2468 -- env LD_PRELOAD="$SHIM" SOFTFIDO_STATE="$KS" \
+	"$SECINFO" --user "$kim" add key
+[ "$RC" = 0 ] || fail "(i) secinfo --user $kim add key: exit $RC: $OUT"
+expect_in "$OUT" "Touch your security key."
+expect_not_in "$OUT" "2468"
+[ "$("$CTL" "$KS" show | sed -n 's/^credentials=//p')" = 1 ] || fail "(i) the key made no credential"
+[ "$(admin user show "$kim" --json | python3 -c 'import json, sys; print(len([m for m in json.load(sys.stdin)["methods"] if m["kind"] == "key"]))')" = 1 ] ||
+	fail "(i) no key method stored for kim: $(admin user show "$kim" --json)"
+admin audit --user "$kim" --json | python3 -c 'import json, sys
+rows = [r for r in json.load(sys.stdin) if r["event"] == "method-add" and r["method"] == "key"]
+assert len(rows) == 1 and rows[0]["actor"] == "root" and rows[0]["result"] == "success", rows' ||
+	fail "(i) the audit row of the key: $(admin audit --user "$kim" --json)"
+pass "(i) secinfo add key (root for kim): PIN not echoed, touch, the credential stored and audited"
