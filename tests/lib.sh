@@ -298,12 +298,15 @@ PAM_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD:}libpam_wrapper.so"
 WRAPPED="env LD_PRELOAD=$PAM_PRELOAD PAM_WRAPPER=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
 PAM_WRAPPER_SERVICE_DIR=$T/pam.d"
 
-# PAM_EXTRA_PRELOAD: more libraries to preload (nss_wrapper, for a name service of the test's).
+# PAM_EXTRA_PRELOAD: more libraries to preload (nss_wrapper, for a name service of the test's;
+# the software FIDO2 key). PAM_DRIVE_RHOST: the PAM_RHOST of the sign-in (unset: 203.0.113.9;
+# empty: none, a sign-in at the console).
 pam() {
+	pam_rhost=${PAM_DRIVE_RHOST-203.0.113.9}
 	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so${PAM_EXTRA_PRELOAD:+ $PAM_EXTRA_PRELOAD}" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
 		PAM_WRAPPER_DEBUGLEVEL=3 $VALGRIND "$PAMDRIVE" \
-		-I rhost=203.0.113.9 "$@"
+		${pam_rhost:+-I rhost=$pam_rhost} "$@"
 }
 
 # expect_pam RESULT ANSWERS SERVICE USER OPERATION: RESULT is "success" or pam_strerror's text

@@ -83,18 +83,7 @@ key_hana="$T/hana.softfido"
 register_key "$hana" "$key_hana"
 pass "secinfo-admin method add $hana key: the PIN (not echoed) and a touch register the key"
 
-# Debian's stock login stack, shortened: the password (common-auth), then the second factor.
-replace_service login <<PAM
-auth       requisite  pam_nologin.so
-@include common-auth
-auth       required   $MODULE config=$CONF
-@include common-account
-session    required   pam_loginuid.so
-session    required   pam_env.so readenv=1
-session    required   pam_limits.so
-session    optional   pam_lastlog.so
-@include common-session
-PAM
+login_service
 
 # 1. Password, PIN, touch: the shell prints e2e-42 only when it runs; then it exits, and login
 # with it.

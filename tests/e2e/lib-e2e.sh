@@ -209,6 +209,22 @@ install_service() {
 	chmod 644 "/etc/pam.d/$1"
 }
 # replace_service NAME: replaces the fixed service /etc/pam.d/NAME (saved first) from stdin.
+# login_service: /etc/pam.d/login as Debian's stock stack, shortened: the password
+# (common-auth), then the module of the build with the test's configuration.
+login_service() {
+	replace_service login <<PAM
+auth       requisite  pam_nologin.so
+@include common-auth
+auth       required   $MODULE config=$CONF
+@include common-account
+session    required   pam_loginuid.so
+session    required   pam_env.so readenv=1
+session    required   pam_limits.so
+session    optional   pam_lastlog.so
+@include common-session
+PAM
+}
+
 replace_service() {
 	save_system_file "/etc/pam.d/$1"
 	cat > "$T/pam.$1"

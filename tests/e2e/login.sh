@@ -24,18 +24,7 @@ add_user ivan
 ivan=$U
 s_ivan=$(enroll_app "$ivan")
 
-# Debian's stock login stack, shortened: the password (common-auth), then the code.
-replace_service login <<PAM
-auth       requisite  pam_nologin.so
-@include common-auth
-auth       required   $MODULE config=$CONF
-@include common-account
-session    required   pam_loginuid.so
-session    required   pam_env.so readenv=1
-session    required   pam_limits.so
-session    optional   pam_lastlog.so
-@include common-session
-PAM
+login_service
 
 # The shell prints e2e-42 only when it runs; then it exits, and login with it.
 fresh_step

@@ -11,31 +11,23 @@ CTL="$top_builddir/tests/fido/softfido-ctl"
 [ -f "$SHIM" ] && [ -x "$CTL" ] ||
 	skip "the software FIDO2 key is not built (configure found no libcbor, libcrypto 3 or libfido2 headers)"
 
-# kpam STATE RHOST SERVICE USER OPERATION: the module under pam_wrapper with the key of STATE
-# plugged in; RHOST empty: a local sign-in (no PAM_RHOST).
+# kpam STATE RHOST SERVICE USER OPERATION: pam (tests/lib.sh) with the key of STATE plugged in
+# (the software key preloaded); RHOST empty: a local sign-in (no PAM_RHOST).
 kpam() {
 	st=$1
 	rh=$2
 	shift 2
-	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so $SHIM" \
-		SOFTFIDO_STATE="$st" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
-		PAM_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DEBUGLEVEL=3 $VALGRIND "$PAMDRIVE" \
-		${rh:+-I rhost=$rh} "$@"
+	SOFTFIDO_STATE=$st PAM_DRIVE_RHOST=$rh PAM_EXTRA_PRELOAD=$SHIM pam "$@"
 }
-# expect_key RESULT ANSWERS STATE RHOST SERVICE USER OPERATION: as expect_pam, through kpam.
+# expect_key RESULT ANSWERS STATE RHOST SERVICE USER OPERATION: expect_pam, through kpam.
 expect_key() {
 	want=$1
 	answers=$2
-	shift 2
-	out=$(printf '%s\n' "$answers" | kpam "$@" 2>&1) && got=success || got=failed
-	if [ "$want" = success ]; then
-		[ "$got" = success ] || fail "expected success for '$*', got: $out"
-	else
-		[ "$got" = failed ] || fail "expected '$want' for '$*', got success: $out"
-		printf '%s\n' "$out" | grep '^pamdrive: [a-z_]*: ' | grep -q -F -- "$want" ||
-			fail "expected '$want' for '$*', got: $out"
-	fi
-	LAST_OUT=$out
+	st=$3
+	rh=$4
+	shift 4
+	SOFTFIDO_STATE=$st PAM_DRIVE_RHOST=$rh PAM_EXTRA_PRELOAD=$SHIM \
+		expect_pam "$want" "$answers" "$@"
 }
 # kadmin STATE ARGS...: secinfo-admin with the key of STATE plugged in; OUT and RC.
 kadmin() {
