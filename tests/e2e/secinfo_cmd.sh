@@ -332,12 +332,16 @@ pass "(f) first_method = tap: with a pass verified in the same run, the first me
 # may add a first method, but not delete the address (an attacker with her password would
 # otherwise remove her recovery path). ivo's only second factor is a text message number the
 # policy no longer allows: the password alone does not let him add an app in its place.
-set_conf <<CONF
+# policy_app_sms_email: the configuration with app, sms and email allowed, one try.
+policy_app_sms_email() {
+	set_conf <<CONF
 [policy]
 methods = app sms email
 tries = 1
 max_failures = 50
 CONF
+}
+policy_app_sms_email
 add_user hana
 hana=$U
 admin method add "$hana" email hana@example.net --no-verify >/dev/null
@@ -370,15 +374,7 @@ pass "(g) the password alone adds a first method only: no delete, and no app in 
 # the notice), secinfo finishes, and the notice is delivered. The same kill(2) permission check
 # (kill -0) from kim succeeds while secinfo waits for her password: without the guard she could
 # end it at any moment.
-kim_conf() {
-	set_conf <<CONF
-[policy]
-methods = app sms email
-tries = 1
-max_failures = 50
-CONF
-}
-kim_conf
+policy_app_sms_email
 add_user kim
 kim=$U
 KIM_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
@@ -390,7 +386,7 @@ start_smtp slowmail --hang 4
 SLOWMAIL_LOG=$LOG
 SMTP_URL=smtp://127.0.0.1:$PORT
 PORT=$(cat "$T/gw.port") # the gateway's, for twilio_section
-kim_conf
+policy_app_sms_email
 cat > "$T/killer.sh" <<SH
 p=\$(pgrep -U $kim -x secinfo)
 sleep 2
