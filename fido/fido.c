@@ -232,6 +232,15 @@ secinfo_fido_error(const struct secinfo_conf *conf, int r, long long start, char
 					"Your security key cannot verify you (no PIN is set on "
 					"it), and verification is required here: set a PIN "
 					"(fido2-token -S) or use another method.");
+	case FIDO_ERR_UV_INVALID:
+		return secinfo_fido_why(why, why_size, SECINFO_ERR_WRONG,
+					"Your security key did not recognise you (its fingerprint "
+					"or other built-in verification failed).");
+	case FIDO_ERR_UV_BLOCKED:
+		return secinfo_fido_why(why, why_size, SECINFO_ERR_DENIED,
+					"Your security key's built-in verification is blocked "
+					"after too many failures: unlock it with its PIN (or as "
+					"its maker says), or use another method.");
 	case FIDO_ERR_NO_CREDENTIALS:
 		return secinfo_fido_why(why, why_size, SECINFO_ERR_DENIED,
 					"This security key is not registered for you here: use "
