@@ -253,7 +253,13 @@ secinfo_smtp_send(const struct secinfo_conf *conf, const struct secinfo_delivery
 						  "password_file", &mail.password, result);
 	if (rc == 0) {
 		secinfo_random(random, sizeof(random));
-		sodium_bin2hex(id, sizeof(id), random, sizeof(random));
+		if (sodium_bin2hex(id, sizeof(id), random, sizeof(random)) == NULL) {
+			snprintf(result->detail, sizeof(result->detail),
+				 "cannot make the message's Message-ID");
+			rc = SECINFO_ERR_CRYPTO;
+		}
+	}
+	if (rc == 0) {
 		secinfo_smtp_date(time(NULL), date, sizeof(date));
 		rc = secinfo_smtp_compose(conf, request, &mail, date, id, result);
 	}
