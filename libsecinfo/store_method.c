@@ -40,7 +40,7 @@ secinfo_store_default_first(struct secinfo_store *store, long long user_id, long
 	int rc;
 
 	rc = secinfo_store_sql_int(store, &default_method,
-				   "SELECT IFNULL(default_method, 0) FROM users WHERE id = ?1", "i",
+				   "SELECT COALESCE(default_method, 0) FROM users WHERE id = ?1", "i",
 				   user_id);
 	if (rc == 0 && default_method == 0)
 		rc = secinfo_store_sql_exec(store, NULL,
