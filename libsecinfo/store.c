@@ -447,7 +447,7 @@ secinfo_store_pg_version(struct secinfo_store *store, int *version)
  * running init at once: the second finds the work done). Returns 0, SECINFO_ERR_UNSUPPORTED
  * (a newer schema) or SECINFO_ERR_DB. */
 static int
-secinfo_store_pg_migrate(struct secinfo_store *store)
+secinfo_store_pg_migrate(struct secinfo_store *store, int *found)
 {
 	char sql[128], status[32];
 	int version = 0, rc;
@@ -458,6 +458,7 @@ secinfo_store_pg_migrate(struct secinfo_store *store)
 		rc = secinfo_store_pg_version(store, &version);
 	if (rc == 0 && (version < 0 || version > SECINFO_PG_SCHEMA_VERSION))
 		rc = SECINFO_ERR_UNSUPPORTED;
+	*found = version; /* another host may have done it while we waited for the lock */
 	for (; rc == 0 && version < SECINFO_PG_SCHEMA_VERSION; version++)
 		rc = secinfo_pg_script(store, secinfo_pg_migrations[version], NULL, 0);
 	if (rc == 0) {
@@ -509,7 +510,8 @@ secinfo_store_open_pg(const struct secinfo_conf *conf, int flags, struct secinfo
 	} else if (rc == 0 && version > SECINFO_PG_SCHEMA_VERSION) {
 		rc = SECINFO_ERR_UNSUPPORTED;
 	} else if (rc == 0 && version != SECINFO_PG_SCHEMA_VERSION) {
-		rc = secinfo_store_pg_migrate(store);
+		rc = secinfo_store_pg_migrate(store, &version);
+		store->created = rc == 0 && version == 0;
 	}
 	if (rc == SECINFO_ERR_UNSUPPORTED)
 		why = "database schema is newer than this version of secinfo";
@@ -530,6 +532,12 @@ secinfo_store_open_pg(const struct secinfo_conf *conf, int flags, struct secinfo
 fail:
 	secinfo_store_close(store);
 	return rc;
+}
+
+int
+secinfo_store_created(const struct secinfo_store *store)
+{
+	return store->created;
 }
 
 const char *
