@@ -56,6 +56,20 @@ expect_pam "Authentication failure" "$(echo "$code")" s2 alice authenticate
 	fail "the audit row does not name this host"
 pass "a sign-in against PostgreSQL; the same TOTP step is refused again, in any service; the audit row names the host"
 
+# ---- another spelling of an enrolled name is never passed over (nullok) ---------------------
+cat > "$T/pam.d/lenient" <<SERVICE
+auth    required $MODULE config=$CONF nullok
+auth    required pam_permit.so
+SERVICE
+expect_pam success "" lenient mallory authenticate
+expect_in "$LAST_OUT" "result=ignored-not-enrolled"
+for spelling in ALICE Alice; do
+	expect_pam "$UNAVAIL" "" lenient "$spelling" authenticate
+	expect_not_in "$LAST_OUT" "ignored-not-enrolled"
+	expect_in "$LAST_OUT" "another spelling of the name is"
+done
+pass "on PostgreSQL too, a name enrolled in other case is not passed over as not enrolled"
+
 # conf_with SED: $CONF as pg_conf writes it, edited by the sed script SED, with the sections the
 # tests below use (connect_timeout 2 s: libpq's least).
 conf_with() {
