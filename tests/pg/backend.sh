@@ -164,6 +164,46 @@ conf_with "s/^port = .*/port = $silent/"
 unavail_within $((2 + SLOW)) "a port that accepts and never answers"
 stop_silent
 
+# A server that goes silent after the connection was made (a proxy that stops forwarding while
+# the module waits for the code): the next statement fails the sign-in closed within
+# busy_timeout plus the module's margin (2 s), never a hang and never success.
+conf_with ""
+enroll_app erin
+rm -f "$T/freeze" "$T/proxy.port"
+python3 "$top_srcdir/tests/pg/blackhole.py" "$T/proxy.port" "$SECINFO_TEST_PG_PORT" "$T/freeze" &
+proxy_pid=$!
+stop_proxy() { kill "$proxy_pid" 2>/dev/null || true; }
+at_exit stop_proxy
+i=0
+while [ ! -s "$T/proxy.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+proxy=$(cat "$T/proxy.port") || fail "the proxy did not start"
+conf_with "s/^port = .*/port = $proxy/"
+fresh_step
+code=$(totp $SECRET_DEFAULT)
+mkfifo "$T/answers"
+pam s erin authenticate < "$T/answers" > "$T/blackhole.out" 2>&1 &
+drive=$!
+exec 9> "$T/answers"
+i=0
+until grep -q "Verification code" "$T/blackhole.out" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+expect_in "$(cat "$T/blackhole.out")" "[prompt] Verification code:"
+touch "$T/freeze"
+start=$(date +%s%N)
+printf '%s\n' "$code" >&9
+exec 9>&-
+wait "$drive" && fail "a sign-in succeeded through a silent server: $(cat "$T/blackhole.out")"
+ms=$((($(date +%s%N) - start) / 1000000))
+out=$(cat "$T/blackhole.out")
+expect_not_in "$out" "pamdrive: authenticate: success"
+# busy_timeout 1 s, the margin 2 s, plus SLOW
+[ "$ms" -le $(((1 + 2 + SLOW) * 1000)) ] || fail "the silent server held the sign-in $ms ms"
+[ "$ms" -ge 1000 ] || fail "the sign-in ended after $ms ms: not by the timeout? $out"
+echo "# a server silent after the connection: the sign-in failed after $ms ms"
+stop_proxy
+[ "$(pg_sql "SELECT counter FROM methods WHERE user_id = (SELECT id FROM users WHERE name = 'erin')")" = -1 ] ||
+	fail "the step was accepted although the sign-in failed"
+pass "a server that goes silent after the connection: the sign-in fails closed within busy_timeout plus a margin"
+
 # A server of its own, stopped.
 pg2=$(mktemp -d /tmp/secinfo-pg2.XXXXXX)
 rmdir "$pg2"
