@@ -381,17 +381,17 @@ secinfo_pg_wait(struct secinfo_store *store, PGresult **out)
 			if (!flushed)
 				fd.events |= POLLOUT;
 		}
-		if (flushed) {
-			if (secinfo_pq.PQconsumeInput(conn) == 0)
-				goto broken;
-			if (!secinfo_pq.PQisBusy(conn)) {
-				res = secinfo_pq.PQgetResult(conn);
-				if (res == NULL)
-					break;
-				secinfo_pq.PQclear(last);
-				last = res;
-				continue;
-			}
+		/* Read what came, also while the send is not done (libpq: the server may answer
+		 * before it has read everything, and must not wait on our reading). */
+		if (secinfo_pq.PQconsumeInput(conn) == 0)
+			goto broken;
+		if (flushed && !secinfo_pq.PQisBusy(conn)) {
+			res = secinfo_pq.PQgetResult(conn);
+			if (res == NULL)
+				break;
+			secinfo_pq.PQclear(last);
+			last = res;
+			continue;
 		}
 		if (left <= 0 || fd.fd < 0)
 			goto broken;
