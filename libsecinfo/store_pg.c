@@ -49,6 +49,7 @@
 	X(PQisBusy)                                                                                \
 	X(PQnfields)                                                                               \
 	X(PQntuples)                                                                               \
+	X(PQresultErrorField)                                                                      \
 	X(PQresultErrorMessage)                                                                    \
 	X(PQresultStatus)                                                                          \
 	X(PQsendQuery)                                                                             \
@@ -420,6 +421,10 @@ secinfo_pg_note_error(struct secinfo_store *store, const PGresult *res)
 {
 	const char *msg = res != NULL ? secinfo_pq.PQresultErrorMessage(res) : NULL;
 
+	const char *state =
+		res != NULL ? secinfo_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(store->pg_sqlstate, sizeof(store->pg_sqlstate), "%s", state != NULL ? state : "");
 	if ((msg == NULL || *msg == '\0') && store->pg != NULL)
 		msg = secinfo_pq.PQerrorMessage(store->pg);
 	secinfo_pg_why(store->pg_error, sizeof(store->pg_error), "%s",

@@ -38,6 +38,24 @@ expect_in "$out" "this key does not match the database"
 cp "$T/key.saved" "$KEY"
 pass "check names the host reached, the schema version and the key check (and a wrong key fails)"
 
+# A database never initialised is refused, never read as "nobody is enrolled".
+first=$PGDB
+pg_newdb
+pg_conf </dev/null
+out=$(admin check 2>&1) && fail "check passed on an empty database: $out"
+expect_in "$out" "127.0.0.1: database is not initialised (run secinfo-admin init)"
+cat > "$T/pam.d/lenient0" <<SERVICE
+auth    required $MODULE config=$CONF nullok
+auth    required pam_permit.so
+SERVICE
+expect_pam "$UNAVAIL" "" lenient0 alice authenticate
+PGDB=$first
+pg_conf <<CONF
+[policy]
+tries = 1
+CONF
+pass "a database never initialised: check says to run init, and the module refuses (not 'not enrolled')"
+
 # ---- a sign-in through the module ------------------------------------------------------------
 enroll_app alice
 service s
