@@ -306,3 +306,35 @@ expect_in "$out" "must hold the database password on one line"
 conf_with ""
 out=$(admin check 2>&1) || fail "check after the password file was made right again: $out"
 pass "the password file: group-readable, a symbolic link or two lines are refused with the file named"
+
+# ---- two hosts running init at once on a new database: one creates, the other finds it done ----
+first=$PGDB
+pg_newdb
+pg_conf </dev/null
+admin init > "$T/init1.out" 2>&1 &
+i1=$!
+admin init > "$T/init2.out" 2>&1 &
+i2=$!
+wait "$i1" || fail "the first of two inits at once failed: $(cat "$T/init1.out")"
+wait "$i2" || fail "the second of two inits at once failed: $(cat "$T/init2.out")"
+[ "$(cat "$T/init1.out" "$T/init2.out" | grep -c "created the schema")" = 1 ] ||
+	fail "not exactly one init created the schema: $(cat "$T/init1.out" "$T/init2.out")"
+[ "$(pg_sql "SELECT count(*) FROM audit WHERE event = 'init'")" = 1 ] ||
+	fail "two inits at once wrote more than one init row"
+admin check >/dev/null 2>&1 || fail "check after two inits at once: $(admin check 2>&1)"
+pass "two inits at once: exactly one creates the schema, the other finds it done"
+
+# ---- a column of another type than the store reads fails closed --------------------------------
+PGDB=$first
+conf_with ""
+pg_sql "ALTER TABLE users ALTER COLUMN failures TYPE text" >/dev/null
+fresh_step
+out=$(printf '%s\n' "$(totp $SECRET_DEFAULT)" | pam s dave authenticate 2>&1) &&
+	fail "a sign-in succeeded with users.failures of type text: $out"
+expect_in "$out" "stored data is corrupt"
+pg_sql "ALTER TABLE users ALTER COLUMN failures TYPE bigint USING failures::bigint" >/dev/null
+pg_sql "ALTER TABLE methods ALTER COLUMN counter TYPE numeric" >/dev/null
+out=$(printf '%s\n' "$(totp $SECRET_DEFAULT)" | pam s dave authenticate 2>&1) &&
+	fail "a sign-in succeeded with methods.counter of type numeric: $out"
+expect_in "$out" "stored data is corrupt"
+pass "a column of a type the store does not read (text, numeric for an integer) fails the sign-in closed"
