@@ -133,7 +133,7 @@ secinfo_store_key_check(struct secinfo_store *store, int flags)
 	};
 	unsigned char *sealed = NULL;
 	size_t sealed_len = 0;
-	int rc;
+	int changes = 0, rc;
 
 	rc = secinfo_store_sql(store, &query, "");
 	if (rc != 0 || query.rows > 0)
@@ -143,11 +143,20 @@ secinfo_store_key_check(struct secinfo_store *store, int flags)
 	rc = secinfo_seal(store->key, SECINFO_KEY_CHECK_AD,
 			  (const unsigned char *)SECINFO_KEY_CHECK_TEXT,
 			  strlen(SECINFO_KEY_CHECK_TEXT), &sealed, &sealed_len);
+	/* Another init may have written its check value meanwhile (two hosts of a fleet at
+	 * once): then that one must match this key. */
 	if (rc == 0)
 		rc = secinfo_store_sql_exec(
-			store, NULL, "INSERT INTO meta (name, value) VALUES ('key_check', ?1)", "b",
-			sealed, sealed_len);
+			store, &changes,
+			"INSERT INTO meta (name, value) VALUES ('key_check', ?1)"
+			" ON CONFLICT (name) DO NOTHING",
+			"b", sealed, sealed_len);
 	free(sealed);
+	if (rc == 0 && changes == 0) {
+		rc = secinfo_store_sql(store, &query, "");
+		if (rc == 0 && query.rows == 0)
+			rc = SECINFO_ERR_CORRUPT;
+	}
 	return rc;
 }
 

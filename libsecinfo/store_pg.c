@@ -54,6 +54,7 @@
 	X(PQresultStatus)                                                                          \
 	X(PQsendQuery)                                                                             \
 	X(PQsendQueryParams)                                                                       \
+	X(PQsetNoticeProcessor)                                                                    \
 	X(PQsetnonblocking)                                                                        \
 	X(PQsocket)                                                                                \
 	X(PQstatus)                                                                                \
@@ -237,6 +238,14 @@ secinfo_pg_password(const struct secinfo_conf *conf, char **password, char *why,
 	return 0;
 }
 
+/* Drops a notice (NOTICE, WARNING from the server: "already exists, skipping"). */
+static void
+secinfo_pg_notice(void *data, const char *message)
+{
+	(void)data;
+	(void)message;
+}
+
 int
 secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 {
@@ -324,6 +333,9 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 		return SECINFO_ERR_DB;
 	}
 	store->pg_host = secinfo_pq.PQhost(store->pg);
+	/* libpq prints the server's notices on stderr: the terminal of whoever runs sudo or
+	 * passwd. None of them is for that person. */
+	secinfo_pq.PQsetNoticeProcessor(store->pg, secinfo_pg_notice, NULL);
 	/* Sends never block: every wait is the poll() below, with its bound. */
 	if (secinfo_pq.PQsetnonblocking(store->pg, 1) != 0) {
 		secinfo_pg_why(why, why_size, "%s: %s", conf->db_host,
