@@ -630,9 +630,9 @@ secinfo_import_summary(const struct secinfo_import *imp)
 {
 	if (imp->unknown > 0)
 		fprintf(stderr,
-			"secinfo-admin: warning: the name service does not know %zu of the users "
-			"(%s%s): check the spelling; the module only sees the names users sign in "
-			"with\n",
+			"secinfo-admin: warning: the name service does not know (or could not "
+			"answer for) %zu of the users (%s%s), imported as the file spells them: "
+			"check the spelling; the module only sees the names users sign in with\n",
 			imp->unknown, imp->unknown_names,
 			imp->unknown > SECINFO_IMPORT_UNKNOWN_SHOWN ? ", ..." : "");
 	if (imp->dry_run)
