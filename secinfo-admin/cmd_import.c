@@ -204,7 +204,7 @@ secinfo_import_secret_check(const struct secinfo_import *imp, unsigned line, siz
 struct secinfo_import_ga {
 	int totp_auth, has_counter, has_step;
 	long long counter, step, used_step; /* used_step: the newest DISALLOW_REUSE step, or -1 */
-	char window[32], rate_limit[64];
+	char window[32], rate_limit[64], skew[32];
 };
 
 /* Parses one '" OPTION ...' line (LINE without the '" '). Returns 0 or SECINFO_ERR_INVALID. */
@@ -247,6 +247,9 @@ secinfo_import_ga_option(const struct secinfo_import *imp, unsigned number, char
 		}
 	} else if (strcmp(word[0], "WINDOW_SIZE") == 0) {
 		snprintf(ga->window, sizeof(ga->window), "WINDOW_SIZE %s", n > 1 ? word[1] : "");
+	} else if (strcmp(word[0], "TIME_SKEW") == 0) {
+		/* the skew google-authenticator learnt from the user's codes, in steps */
+		snprintf(ga->skew, sizeof(ga->skew), "TIME_SKEW %s", n > 1 ? word[1] : "");
 	} else if (strcmp(word[0], "RATE_LIMIT") == 0) {
 		snprintf(ga->rate_limit, sizeof(ga->rate_limit), "RATE_LIMIT %s %s",
 			 n > 1 ? word[1] : "", n > 2 ? word[2] : "");
@@ -254,7 +257,7 @@ secinfo_import_ga_option(const struct secinfo_import *imp, unsigned number, char
 		return secinfo_import_bad(imp, number,
 					  "unknown google-authenticator option '%s': this "
 					  "version knows TOTP_AUTH, HOTP_COUNTER, STEP_SIZE, "
-					  "WINDOW_SIZE, RATE_LIMIT and DISALLOW_REUSE",
+					  "WINDOW_SIZE, RATE_LIMIT, TIME_SKEW and DISALLOW_REUSE",
 					  word[0]);
 	}
 	return SECINFO_OK;
@@ -334,8 +337,9 @@ secinfo_import_ga_parse(struct secinfo_import *imp, const char *user, secinfo_im
 		rc = secinfo_import_ga_params(imp, &ga, &entry);
 	if (rc == SECINFO_OK) {
 		snprintf(entry.user, sizeof(entry.user), "%s", user);
-		snprintf(imp->no_equivalent, sizeof(imp->no_equivalent), "%s%s%s", ga.window,
-			 ga.window[0] && ga.rate_limit[0] ? ", " : "", ga.rate_limit);
+		snprintf(imp->no_equivalent, sizeof(imp->no_equivalent), "%s%s%s%s%s", ga.window,
+			 ga.window[0] && ga.rate_limit[0] ? ", " : "", ga.rate_limit,
+			 (ga.window[0] || ga.rate_limit[0]) && ga.skew[0] ? ", " : "", ga.skew);
 		rc = each(imp, &entry);
 	}
 	secinfo_enrollment_clear(&entry.e);

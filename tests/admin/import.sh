@@ -71,9 +71,12 @@ ga "$T/ga_reuse" -t -d
 fresh_step
 step=$(($(date +%s) / 30))
 sed -i "s/^\" DISALLOW_REUSE.*/\" DISALLOW_REUSE $step/" "$T/ga_reuse"
+# google-authenticator writes the clock skew it learnt from the user's codes as TIME_SKEW.
+sed -i 's/^" TOTP_AUTH$/" TOTP_AUTH\n" TIME_SKEW -1/' "$T/ga_reuse"
 reuse=$(head -n 1 "$T/ga_reuse")
 imp google-authenticator dan "$T/ga_reuse"
 [ "$RC" = 0 ] || fail "import with DISALLOW_REUSE steps failed: $OUT"
+expect_in "$OUT" "No equivalent in secinfo: WINDOW_SIZE 3, RATE_LIMIT 3 30, TIME_SKEW -1;"
 expect_pam "Authentication failure" "$(totp "$reuse")" s dan authenticate
 expect_pam success "$(totp "$reuse" 1)" s dan authenticate
 pass "a step listed in DISALLOW_REUSE is refused after the import; the next one is accepted"
