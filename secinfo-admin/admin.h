@@ -36,6 +36,7 @@ enum secinfo_admin_option {
 	SECINFO_OPT_LIFETIME = 1u << 9,
 	SECINFO_OPT_USES = 1u << 10,
 	SECINFO_OPT_DRY_RUN = 1u << 11,
+	SECINFO_OPT_SKIP_INVALID = 1u << 12,
 };
 
 /* One command's arguments after the command words. */

@@ -51,8 +51,11 @@ struct secinfo_import_entry {
 struct secinfo_import {
 	struct secinfo_admin *admin;
 	const char *path;
-	int dry_run, storing; /* storing: the second pass */
-	char *text;           /* the file, in guarded memory, lines ended by NUL */
+	int dry_run;
+	int skip_invalid; /* --skip-invalid (oath): a bad line is skipped with a warning */
+	int storing;      /* the second pass: bad lines were reported by the first */
+	size_t invalid;   /* lines skipped under --skip-invalid */
+	char *text;       /* the file, in guarded memory, lines ended by NUL */
 	size_t size;
 	size_t added, skipped, unknown;
 	char unknown_names[256];
@@ -119,7 +122,8 @@ secinfo_import_read(struct secinfo_import *imp)
 	return SECINFO_OK;
 }
 
-/* Prints "secinfo-admin: FILE:LINE: MESSAGE; nothing imported" and returns SECINFO_ERR_INVALID. */
+/* Prints "secinfo-admin: FILE:LINE: MESSAGE; nothing imported" (under --skip-invalid, a warning
+ * that the line is skipped, in the first pass only) and returns SECINFO_ERR_INVALID. */
 static int secinfo_import_bad(const struct secinfo_import *imp, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -132,7 +136,11 @@ secinfo_import_bad(const struct secinfo_import *imp, unsigned line, const char *
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	secinfo_admin_fail("%s:%u: %s; nothing imported", imp->path, line, text);
+	if (!imp->skip_invalid)
+		secinfo_admin_fail("%s:%u: %s; nothing imported", imp->path, line, text);
+	else if (!imp->storing)
+		secinfo_admin_fail("warning: %s:%u: %s; line skipped (--skip-invalid)", imp->path,
+				   line, text);
 	return SECINFO_ERR_INVALID;
 }
 
@@ -511,6 +519,11 @@ secinfo_import_oath_parse(struct secinfo_import *imp, secinfo_import_each_fn *ea
 		const char *start = line;
 
 		rc = secinfo_import_line(imp, ++number, p, line);
+		if (rc == SECINFO_ERR_INVALID && imp->skip_invalid) {
+			imp->invalid += !imp->storing;
+			rc = SECINFO_OK;
+			continue;
+		}
 		if (rc != SECINFO_OK)
 			break;
 		start += strspn(line, " \t");
@@ -520,6 +533,10 @@ secinfo_import_oath_parse(struct secinfo_import *imp, secinfo_import_each_fn *ea
 		if (rc == SECINFO_OK)
 			rc = each(imp, &entry);
 		secinfo_enrollment_clear(&entry.e);
+		if (rc == SECINFO_ERR_INVALID && imp->skip_invalid) {
+			imp->invalid += !imp->storing; /* counted once, in the first pass */
+			rc = SECINFO_OK;
+		}
 	}
 	secinfo_secret_free(line);
 	return rc;
@@ -604,8 +621,9 @@ secinfo_import_store_entry(struct secinfo_import *imp, struct secinfo_import_ent
 		       name, duplicate);
 		return SECINFO_OK;
 	}
+	/* Not SECINFO_ERR_INVALID, which --skip-invalid takes for a bad line already reported. */
 	if (rc != 0)
-		return secinfo_admin_error(rc,
+		return secinfo_admin_error(rc == SECINFO_ERR_INVALID ? SECINFO_ERR_DENIED : rc,
 					   "%s:%u: cannot import the secret of %s: %s; nothing "
 					   "imported",
 					   imp->path, entry->line, name, secinfo_strerror(rc));
@@ -639,6 +657,11 @@ secinfo_import_summary(const struct secinfo_import *imp)
 			"check the spelling; the module only sees the names users sign in with\n",
 			imp->unknown, imp->unknown_names,
 			imp->unknown > SECINFO_IMPORT_UNKNOWN_SHOWN ? ", ..." : "");
+	if (imp->invalid > 0)
+		printf("%zu invalid line(s) of %s skipped (--skip-invalid): the warnings above "
+		       "name "
+		       "them.\n",
+		       imp->invalid, imp->path);
 	if (imp->dry_run)
 		printf("Dry run: %zu method(s) would be added, %zu skipped (registered already); "
 		       "nothing was written.\n",
@@ -689,6 +712,7 @@ secinfo_import_run(struct secinfo_admin *admin, const struct secinfo_admin_args 
 		.admin = admin,
 		.path = path,
 		.dry_run = !!(args->options & SECINFO_OPT_DRY_RUN),
+		.skip_invalid = !!(args->options & SECINFO_OPT_SKIP_INVALID),
 	};
 	int rc;
 
@@ -708,6 +732,7 @@ secinfo_import_run(struct secinfo_admin *admin, const struct secinfo_admin_args 
 					 secinfo_strerror(rc));
 	if (rc != SECINFO_OK)
 		goto out;
+	imp.storing = 1;
 	rc = secinfo_import_parse(&imp, user, secinfo_import_store_entry);
 	if (rc == SECINFO_OK && !imp.dry_run && (rc = secinfo_store_commit(admin->store)) != 0)
 		rc = secinfo_admin_error(rc, "cannot commit the import: %s; nothing imported",

@@ -196,6 +196,23 @@ bad "HOTP judy - $K1 1 123456 yesterday" "bad.oath:1: the time 'yesterday'"
 	fail "a user of a refused file was stored"
 pass "bad oath lines (PIN, type, hex, short secret, fields, counter, time): file:line named, nothing written, even the good lines before"
 
+# --skip-invalid: the bad lines are named as warnings and skipped; the good ones are imported.
+printf '%s\n' "$GOOD" "HOTP	judy	1234	$K1" "HOTP/T45	kim	-	$K1" \
+	"HOTP	liam	-	$(printf 'cd%.0s' 1 2 3 4 5 6 7 8 9 10)" > "$T/mixed.oath"
+imp oath "$T/mixed.oath" --skip-invalid
+[ "$RC" = 0 ] || fail "--skip-invalid should import the good lines: $OUT"
+expect_in "$OUT" "warning: $T/mixed.oath:2: user judy has a PIN"
+expect_in "$OUT" "line skipped (--skip-invalid)"
+expect_in "$OUT" "warning: $T/mixed.oath:3: unknown token type 'HOTP/T45'"
+expect_in "$OUT" "2 invalid line(s) of $T/mixed.oath skipped"
+expect_in "$OUT" "Imported 2 method(s)"
+[ "$(count "$OUT" "user judy has a PIN")" = 1 ] || fail "each bad line should be named once: $OUT"
+[ "$(sqlite3 "$DB" "SELECT group_concat(name) FROM (SELECT name FROM users WHERE name IN ('ivan', 'judy', 'kim', 'liam') ORDER BY name)")" = "ivan,liam" ] ||
+	fail "--skip-invalid should store ivan and liam only"
+imp google-authenticator alice "$T/ga_totp" --skip-invalid
+[ "$RC" = 2 ] || fail "--skip-invalid is for import oath only (usage error), got $RC: $OUT"
+pass "import oath --skip-invalid: bad lines named once as warnings and skipped, the good lines imported"
+
 # badga CONTENT EXPECTED-TEXT: as bad, for a google-authenticator file.
 badga() {
 	printf '%s\n' "$1" > "$T/bad_ga"
