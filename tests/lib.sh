@@ -171,7 +171,7 @@ wait_request() {
 	while [ "$(requests)" = "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 }
 # make_certs [DIR]: DIR (default $T/tls, made here, mode 0700) holds ca.pem (a CA),
-# server.pem/server.key (127.0.0.1 and localhost, signed by the CA) and rogue.pem/rogue.key
+# server.pem/server.key (127.0.0.1 only, signed by the CA) and rogue.pem/rogue.key
 # (self-signed for 127.0.0.1: trusted by nobody).
 make_certs() {
 	need openssl openssl
@@ -183,7 +183,7 @@ make_certs() {
 		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 	openssl req $ec -keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=127.0.0.1" \
 		2>/dev/null
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
 		> "$d/server.ext"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
 		-CAcreateserial -out "$d/server.pem" -days 30 -extfile "$d/server.ext" 2>/dev/null

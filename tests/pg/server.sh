@@ -3,8 +3,8 @@
 #
 #   sh tests/pg/server.sh start DIR   prints shell assignments to eval:
 #       SECINFO_TEST_PG_PORT      the port on 127.0.0.1
-#       SECINFO_TEST_PG_CA        the CA that signed the server's certificate (127.0.0.1 and
-#                                 localhost), for sslmode = verify-full
+#       SECINFO_TEST_PG_CA        the CA that signed the server's certificate (127.0.0.1 only),
+#                                 for sslmode = verify-full
 #       SECINFO_TEST_PG_PASSWORD  the password of role "secinfo" (LOGIN CREATEDB; scram-sha-256)
 #       SECINFO_TEST_PG_DIR       DIR
 #   sh tests/pg/server.sh stop DIR    stops it and removes DIR.
@@ -53,8 +53,8 @@ esac
 [ ! -e "$dir" ] || { echo "tests/pg/server.sh: $dir exists; stop it first" >&2; exit 1; }
 mkdir -p "$dir"
 chmod 755 "$dir"
-# The certificates (tests/lib.sh make_certs): a CA and the server's, for 127.0.0.1 and
-# localhost; the CA is copied out of the private directory for the tests to read.
+# The certificates (tests/lib.sh make_certs): a CA and the server's, for 127.0.0.1 only;
+# the CA is copied out of the private directory for the tests to read.
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 SECINFO_LIB=functions . "$top_srcdir/tests/lib.sh"
 make_certs "$dir/tls"
