@@ -288,14 +288,18 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 	SECINFO_PG_PARAM("dbname", conf->db_name);
 	SECINFO_PG_PARAM("user", conf->db_user);
 	SECINFO_PG_PARAM("password", password);
-	/* No password file, service file, client certificate or revocation list of whoever
-	 * runs us: a path that cannot exist (not a directory) is "none" to libpq. */
+	/* No password file, client certificate or revocation list of whoever runs us (libpq
+	 * looks in $HOME/.postgresql otherwise): a path that cannot exist (under a file, not a
+	 * directory) is "none" to libpq. */
 	SECINFO_PG_PARAM("passfile", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslcert", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslkey", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslmode", secinfo_db_sslmode_name(conf->db_sslmode));
 	SECINFO_PG_PARAM("sslrootcert", conf->db_sslrootcert);
-	SECINFO_PG_PARAM("sslcrl", "");
+	/* Given, or libpq 15 reads $HOME/.postgresql/root.crl (HOME is the invoking user's in
+	 * sudo; a FIFO there hung the sign-in) */
+	SECINFO_PG_PARAM("sslcrl", "/dev/null/secinfo-none");
+	SECINFO_PG_PARAM("sslcrldir", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("ssl_min_protocol_version", "TLSv1.2");
 	SECINFO_PG_PARAM("sslsni", "1");
 	SECINFO_PG_PARAM("channel_binding", "prefer");
