@@ -7,11 +7,21 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pg/lib.sh"
 need_pamdrive
+# connect_timeout of these tests: libpq's least, 2 s; under valgrind the TLS handshake and the
+# password's key derivation alone take longer.
+CT=2
+[ "${SECINFO_TEST_VALGRIND:-0}" = 1 ] && CT=20
+# conf_with SED: $CONF as pg_conf writes it, edited by the sed script SED, with connect_timeout
+# $CT, busy_timeout 1 s and [policy] tries = 1.
+conf_with() {
+	{
+		pg_section | sed "$1"
+		printf 'connect_timeout = %ss\nbusy_timeout = 1s\n[policy]\ntries = 1\n' "$CT"
+	} > "$CONF"
+	chmod 644 "$CONF"
+}
 pg_newdb
-pg_conf <<CONF
-[policy]
-tries = 1
-CONF
+conf_with ""
 
 # ---- init and check ---------------------------------------------------------------------------
 out=$(admin init 2>&1) || fail "init: $out"
@@ -41,7 +51,7 @@ pass "check names the host reached, the schema version and the key check (and a 
 # A database never initialised is refused, never read as "nobody is enrolled".
 first=$PGDB
 pg_newdb
-pg_conf </dev/null
+conf_with ""
 out=$(admin check 2>&1) && fail "check passed on an empty database: $out"
 expect_in "$out" "127.0.0.1: database is not initialised (run secinfo-admin init)"
 cat > "$T/pam.d/lenient0" <<SERVICE
@@ -50,10 +60,7 @@ auth    required pam_permit.so
 SERVICE
 expect_pam "$UNAVAIL" "" lenient0 alice authenticate
 PGDB=$first
-pg_conf <<CONF
-[policy]
-tries = 1
-CONF
+conf_with ""
 pass "a database never initialised: check says to run init, and the module refuses (not 'not enrolled')"
 
 # ---- a sign-in through the module ------------------------------------------------------------
@@ -88,15 +95,6 @@ for spelling in ALICE Alice; do
 done
 pass "on PostgreSQL too, a name enrolled in other case is not passed over as not enrolled"
 
-# conf_with SED: $CONF as pg_conf writes it, edited by the sed script SED, with the sections the
-# tests below use (connect_timeout 2 s: libpq's least).
-conf_with() {
-	{
-		pg_section | sed "$1"
-		printf 'connect_timeout = 2s\nbusy_timeout = 1s\n[policy]\ntries = 1\n'
-	} > "$CONF"
-	chmod 644 "$CONF"
-}
 
 # ---- the environment of whoever runs the module changes nothing ------------------------------
 # Every variable libpq reads, pointing somewhere else or weakening, and a service file that
@@ -166,7 +164,7 @@ code=$(totp $SECRET_DEFAULT 1)
 ) &
 fifo_drive=$!
 i=0
-while [ ! -s "$T/fifo.rc" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -s "$T/fifo.rc" ] && [ $i -lt $((SLOW * 75)) ]; do sleep 0.1; i=$((i + 1)); done
 if [ ! -s "$T/fifo.rc" ]; then
 	kill "$fifo_drive" 2>/dev/null || true
 	for f in "$T/service.fifo" "$T"/home/.p*/* "$T"/home/.pg*; do
@@ -189,9 +187,9 @@ unavail_within() {
 	[ "$ms" -le $(($1 * 1000)) ] || fail "$2: PAM_AUTHINFO_UNAVAIL after $ms ms, over $1 s"
 	echo "# $2: PAM_AUTHINFO_UNAVAIL after $ms ms"
 }
-# connect_timeout 2 s, plus SLOW for the process and the sign-in around it
+# connect_timeout, plus SLOW for the process and the sign-in around it
 conf_with "s/^port = .*/port = $closed/"
-unavail_within $((2 + SLOW)) "a closed port"
+unavail_within $((CT + SLOW)) "a closed port"
 silent=$(free_port)
 python3 -c '
 import socket, sys, time
@@ -209,7 +207,7 @@ stop_silent() { kill "$silent_pid" 2>/dev/null || true; }
 at_exit stop_silent
 sleep 0.3
 conf_with "s/^port = .*/port = $silent/"
-unavail_within $((2 + SLOW)) "a port that accepts and never answers"
+unavail_within $((CT + SLOW)) "a port that accepts and never answers"
 stop_silent
 
 # A server that goes silent after the connection was made (a proxy that stops forwarding while
@@ -233,7 +231,7 @@ pam s erin authenticate < "$T/answers" > "$T/blackhole.out" 2>&1 &
 drive=$!
 exec 9> "$T/answers"
 i=0
-until grep -q "Verification code" "$T/blackhole.out" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+until grep -q "Verification code" "$T/blackhole.out" || [ $i -ge $((SLOW * 50)) ]; do sleep 0.1; i=$((i + 1)); done
 expect_in "$(cat "$T/blackhole.out")" "[prompt] Verification code:"
 touch "$T/freeze"
 start=$(date +%s%N)
@@ -272,7 +270,7 @@ enroll_app alice
 fresh_step
 expect_pam success "$(totp $SECRET_DEFAULT)" s alice authenticate
 stop_pg2
-unavail_within $((2 + SLOW)) "the server stopped"
+unavail_within $((CT + SLOW)) "the server stopped"
 printf '%s\n' "$SECINFO_TEST_PG_PASSWORD" > "$T/pg.secret"
 pass "a stopped server, a closed port and a silent one: PAM_AUTHINFO_UNAVAIL within connect_timeout, with a syslog line"
 
@@ -340,7 +338,7 @@ pass "the password file: group-readable, a symbolic link or two lines are refuse
 # ---- two hosts running init at once on a new database: one creates, the other finds it done ----
 first=$PGDB
 pg_newdb
-pg_conf </dev/null
+conf_with ""
 admin init > "$T/init1.out" 2>&1 &
 i1=$!
 admin init > "$T/init2.out" 2>&1 &
