@@ -262,7 +262,11 @@ valgrind_verdict() {
 	cat $bad >&2
 	return 1
 }
-trap 'rc=$?; stop_gateways; valgrind_verdict || rc=1; rm -rf "$T"; exit $rc' EXIT
+# at_exit FUNCTION: runs FUNCTION when the test ends, before $T is removed (last added first).
+EXIT_HOOKS=
+at_exit() { EXIT_HOOKS="$1 $EXIT_HOOKS"; }
+run_exit_hooks() { for hook in $EXIT_HOOKS; do "$hook" || true; done; }
+trap 'rc=$?; stop_gateways; run_exit_hooks; valgrind_verdict || rc=1; rm -rf "$T"; exit $rc' EXIT
 # A service that is not found falls back to "other": make that deny, as a real system should.
 echo "auth required pam_deny.so" > "$T/pam.d/other"
 # The configuration, and the database and key that write_conf names.
