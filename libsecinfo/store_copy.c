@@ -27,36 +27,66 @@ secinfo_store_copy_table_name(enum secinfo_store_copy_table table)
 }
 
 /*
- * Where one SQL text cannot serve both backends: how a table's next id is found and moved on
- * after rows were inserted with their ids. GET (?1 the table) returns the highest id the
- * table's allocator has handed out (no row or 0: none); SET (?1 the table, ?2 the id) makes it
- * hand out ids above ?2 (a NULL-terminated list run in order). TABLES are the tables whose ids
- * an allocator of this backend hands out.
+ * Where one SQL text cannot serve both backends, chosen in this one place.
+ * SEQUENCE_GET (?1 the table) returns the highest id the table's allocator has handed out (no
+ * row, NULL or 0: none); SEQUENCE_SET (?1 the table, ?2 the id) makes it hand out ids above ?2
+ * (a NULL-terminated list run in order); SEQUENCE_TABLES are the tables whose ids such an
+ * allocator hands out. META_GET returns the name and the integer value of each meta row
+ * besides the key check (the count of unenrolled failures); META_SET (?1 name, ?2 value)
+ * writes one.
  */
 struct secinfo_copy_dialect {
-	const char *get;
-	const char *set[3];
-	const char *tables[4];
+	const char *sequence_get;
+	const char *sequence_set[3];
+	const char *sequence_tables[4];
+	const char *meta_get, *meta_set;
 };
 
-/* sqlite: AUTOINCREMENT keeps the highest id ever used in sqlite_sequence (users' ids are
- * rowids, one above the highest row: the copied rows carry them). sqlite_sequence has no
- * unique name, so SET updates the row or adds it. */
-static const struct secinfo_copy_dialect secinfo_copy_sqlite = {
-	.get = "SELECT seq FROM sqlite_sequence WHERE name = ?1",
-	.set = {"UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1 AND seq < ?2",
-		"INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2"
-		" WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?1)",
-		NULL},
-	.tables = {"methods", "questions", NULL},
+static const struct secinfo_copy_dialect secinfo_copy_dialects[] = {
+	/* sqlite: AUTOINCREMENT keeps the highest id ever used in sqlite_sequence, which has no
+	 * unique name: SET updates the row or adds it. Users' ids are rowids, one above the
+	 * highest row, which the copied rows carry. meta.value holds an integer. */
+	[SECINFO_DB_SQLITE] =
+		{
+			.sequence_get = "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+			.sequence_set =
+				{"UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1 AND seq < ?2",
+				 "INSERT INTO sqlite_sequence (name, seq) SELECT ?1, ?2 WHERE NOT"
+				 " EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?1)",
+				 NULL},
+			.sequence_tables = {"methods", "questions", NULL},
+			.meta_get =
+				"SELECT name, value FROM meta WHERE name = 'unenrolled_failures'",
+			.meta_set = "INSERT INTO meta (name, value) VALUES (?1, ?2)"
+				    " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+		},
+	/* PostgreSQL: identity columns (BY DEFAULT, so the copy gives the ids) whose sequences
+	 * an insert with an id does not move; last_value is NULL before the first. meta.value
+	 * is bytea holding the count's decimal digits. */
+	[SECINFO_DB_POSTGRESQL] =
+		{
+			.sequence_get = "SELECT COALESCE(pg_sequence_last_value(CAST("
+					"pg_get_serial_sequence(?1, 'id') AS regclass)), 0)",
+			.sequence_set = {"SELECT setval(CAST(pg_get_serial_sequence(?1, 'id') AS"
+					 " regclass), GREATEST(?2, 1), ?2 > 0)",
+					 NULL},
+			.sequence_tables = {"users", "methods", "questions", NULL},
+			.meta_get =
+				"SELECT name, CAST(convert_from(value, 'UTF8') AS bigint) FROM meta"
+				" WHERE name = 'unenrolled_failures'",
+			.meta_set = "INSERT INTO meta (name, value)"
+				    " VALUES (?1, convert_to(CAST(?2 AS text), 'UTF8'))"
+				    " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+		},
 };
 
-/* The one place that chooses the statements of STORE's backend. */
+/* The statements of STORE's backend. */
 static const struct secinfo_copy_dialect *
 secinfo_copy_dialect(const struct secinfo_store *store)
 {
-	(void)store;
-	return &secinfo_copy_sqlite;
+	return &secinfo_copy_dialects[store->backend == SECINFO_DB_POSTGRESQL
+					      ? SECINFO_DB_POSTGRESQL
+					      : SECINFO_DB_SQLITE];
 }
 
 /* One copy in progress: the row callbacks insert into TO and count. */
@@ -211,9 +241,7 @@ secinfo_copy_meta(const struct secinfo_sql_row *row, void *data)
 {
 	struct secinfo_copy *copy = data;
 
-	return secinfo_store_sql_exec(copy->to, NULL,
-				      "INSERT INTO meta (name, value) VALUES (?1, ?2)"
-				      " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+	return secinfo_store_sql_exec(copy->to, NULL, secinfo_copy_dialect(copy->to)->meta_set,
 				      "ti", secinfo_sql_row_text(row, 0),
 				      secinfo_sql_row_int(row, 1));
 }
@@ -265,9 +293,8 @@ static const struct secinfo_copy_step secinfo_copy_steps[] = {
 	 "SELECT time, \"user\", service, rhost, method, event, result, actor, host FROM audit"
 	 " ORDER BY id",
 	 "itttttttt", secinfo_copy_audit, NULL},
-	{SECINFO_COPY_META,
-	 "SELECT name, value FROM meta WHERE name = 'unenrolled_failures' ORDER BY name", "ti",
-	 secinfo_copy_meta, NULL},
+	{SECINFO_COPY_META, NULL /* the source's dialect's meta_get */, "ti", secinfo_copy_meta,
+	 NULL},
 };
 #define SECINFO_COPY_NSTEPS (sizeof(secinfo_copy_steps) / sizeof(secinfo_copy_steps[0]))
 
@@ -275,7 +302,8 @@ static const struct secinfo_copy_step secinfo_copy_steps[] = {
 static int
 secinfo_copy_sequence_get(struct secinfo_store *store, const char *table, long long *id)
 {
-	int rc = secinfo_store_sql_int(store, id, secinfo_copy_dialect(store)->get, "t", table);
+	int rc = secinfo_store_sql_int(store, id, secinfo_copy_dialect(store)->sequence_get, "t",
+				       table);
 
 	if (rc == SECINFO_ERR_NOT_FOUND) {
 		*id = 0;
@@ -295,25 +323,26 @@ secinfo_copy_sequences(struct secinfo_copy *copy, const long long copied[])
 	const struct secinfo_copy_dialect *to = secinfo_copy_dialect(copy->to);
 	int rc = 0;
 
-	for (size_t t = 0; rc == 0 && to->tables[t] != NULL; t++) {
+	for (size_t t = 0; rc == 0 && to->sequence_tables[t] != NULL; t++) {
 		long long high = 0, from_high = 0, to_high = 0;
 
 		for (size_t s = 0; s < SECINFO_COPY_NSTEPS; s++)
 			if (secinfo_copy_steps[s].sequence != NULL &&
-			    strcmp(secinfo_copy_steps[s].sequence, to->tables[t]) == 0 &&
+			    strcmp(secinfo_copy_steps[s].sequence, to->sequence_tables[t]) == 0 &&
 			    copied[s] > high)
 				high = copied[s];
-		rc = secinfo_copy_sequence_get(copy->from, to->tables[t], &from_high);
+		rc = secinfo_copy_sequence_get(copy->from, to->sequence_tables[t], &from_high);
 		if (rc == 0)
-			rc = secinfo_copy_sequence_get(copy->to, to->tables[t], &to_high);
+			rc = secinfo_copy_sequence_get(copy->to, to->sequence_tables[t], &to_high);
 		high = from_high > high ? from_high : high;
 		high = to_high > high ? to_high : high;
-		for (size_t i = 0; rc == 0 && to->set[i] != NULL; i++)
-			rc = secinfo_store_sql_exec(copy->to, NULL, to->set[i], "ti", to->tables[t],
-						    high);
+		for (size_t i = 0; rc == 0 && to->sequence_set[i] != NULL; i++)
+			rc = secinfo_store_sql_exec(copy->to, NULL, to->sequence_set[i], "ti",
+						    to->sequence_tables[t], high);
 		if (rc != 0)
 			snprintf(copy->why, copy->why_size,
-				 "moving the target's next %s id past %lld", to->tables[t], high);
+				 "moving the target's next %s id past %lld", to->sequence_tables[t],
+				 high);
 	}
 	return rc;
 }
@@ -328,7 +357,11 @@ secinfo_copy_rows(struct secinfo_copy *copy, long long counts[])
 	for (size_t s = 0; rc == 0 && s < SECINFO_COPY_NSTEPS; s++) {
 		const struct secinfo_copy_step *step = &secinfo_copy_steps[s];
 		struct secinfo_sql query = {
-			.sql = step->sql, .columns = step->columns, .row = step->row, .data = copy};
+			.sql = step->sql != NULL ? step->sql
+						 : secinfo_copy_dialect(copy->from)->meta_get,
+			.columns = step->columns,
+			.row = step->row,
+			.data = copy};
 
 		copy->max_id = 0;
 		rc = secinfo_store_sql(copy->from, &query, "");
