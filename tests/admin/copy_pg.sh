@@ -3,7 +3,8 @@
 # (every kind of row) copied into PostgreSQL, compared table by table through psql; sign-ins
 # on PostgreSQL with the same secrets (the used step stays used, the pass, the lockout); new
 # ids there above every id the source used (the identity sequences); refusals there (a
-# user already, the same database); then PostgreSQL copied back into a new sqlite store,
+# user already, the same database) and a copy failing half-way there (a conflicting
+# question) leave it as it was; then PostgreSQL copied back into a new sqlite store,
 # compared again, where the step used on PostgreSQL stays used. Skips without the test server
 # (tests/pg/server.sh).
 . "$top_srcdir/tests/lib.sh"
@@ -32,6 +33,11 @@ $a
 ---
 $b"
 	done
+}
+# pg_tables: every row of every table, to prove that a failure changed nothing.
+pg_tables() {
+	for t in $COPY_TABLES audit; do pg_rows $t; done
+	pg_sql "SELECT name, encode(value, 'hex') FROM meta ORDER BY name"
 }
 src_rows() { sqlite_rows "$DB" "$1"; }
 
@@ -90,6 +96,27 @@ OUT=$("$ADMIN" -c "$T/pg.conf" copy --to "$T/pg.conf" 2>&1) && RC=0 || RC=$?
 [ "$RC" = 1 ] || fail "a copy from PostgreSQL to itself should be refused: $RC $OUT"
 expect_in "$OUT" "nothing was copied"
 pass "refused on PostgreSQL: a target with users, a copy to itself"
+
+# A copy failing half-way on PostgreSQL (a conflicting question, after users and methods):
+# the transaction is undone there too.
+MAIN_DB=$PGDB
+pg_newdb
+{
+	pg_section
+	sed -n '/^\[policy\]/,$p' "$CONF"
+} > "$T/conflict.conf"
+chmod 644 "$T/conflict.conf"
+"$ADMIN" -c "$T/conflict.conf" init >/dev/null
+"$ADMIN" -c "$T/conflict.conf" question add "What is the target's own question?" >/dev/null
+before=$(pg_tables)
+copy_to conflict
+[ "$RC" = 1 ] || fail "a copy failing half-way on PostgreSQL should exit 1, got $RC: $OUT"
+expect_in "$OUT" "copying questions"
+expect_in "$OUT" "nothing was copied"
+[ "$(pg_tables)" = "$before" ] || fail "a copy that failed half-way left rows on PostgreSQL"
+[ "$(pg_sql "SELECT count(*) FROM users")" = 0 ] || fail "the conflicting target has users"
+PGDB=$MAIN_DB
+pass "a copy failing half-way on PostgreSQL leaves the target as it was"
 
 # --- PostgreSQL -> sqlite -------------------------------------------------------------------
 target back "$KEY"
