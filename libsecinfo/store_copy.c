@@ -92,10 +92,29 @@ secinfo_copy_dialect(const struct secinfo_store *store)
 /* One copy in progress: the row callbacks insert into TO and count. */
 struct secinfo_copy {
 	struct secinfo_store *from, *to;
-	long long max_id; /* the highest id copied in the current table */
+	long long max_id;  /* the highest id copied in the current table */
+	int target_failed; /* a statement on the target failed (not the source's reading) */
 	char *why;
 	size_t why_size;
 };
+
+/* Notes that RC, a statement's result on the target, failed there; returns RC. */
+static int
+secinfo_copy_target(struct secinfo_copy *copy, int rc)
+{
+	if (rc != 0)
+		copy->target_failed = 1;
+	return rc;
+}
+
+/* The database's own words about the last failure on STORE, for the administrator. */
+static const char *
+secinfo_copy_db_error(const struct secinfo_store *store)
+{
+	return store->backend == SECINFO_DB_POSTGRESQL ? secinfo_pg_error(store)
+	       : store->db != NULL                     ? sqlite3_errmsg(store->db)
+						       : "no connection";
+}
 
 static void
 secinfo_copy_max(struct secinfo_copy *copy, long long id)
@@ -120,13 +139,15 @@ secinfo_copy_user(const struct secinfo_sql_row *row, void *data)
 
 	secinfo_copy_max(copy, secinfo_sql_row_int(row, 0));
 	/* The default comes later: it names a method, and methods name their user. */
-	return secinfo_store_sql_exec(
-		copy->to, NULL,
-		"INSERT INTO users (id, name, default_method, failures, locked_until, created)"
-		" VALUES (?1, ?2, NULL, ?3, CASE WHEN ?6 = 0 THEN ?4 END, ?5)",
-		"itiiii", secinfo_sql_row_int(row, 0), secinfo_sql_row_text(row, 1),
-		secinfo_sql_row_int(row, 2), secinfo_sql_row_int(row, 3),
-		secinfo_sql_row_int(row, 4), secinfo_sql_row_int(row, 5));
+	return secinfo_copy_target(
+		copy, secinfo_store_sql_exec(
+			      copy->to, NULL,
+			      "INSERT INTO users (id, name, default_method, failures, "
+			      "locked_until, created)"
+			      " VALUES (?1, ?2, NULL, ?3, CASE WHEN ?6 = 0 THEN ?4 END, ?5)",
+			      "itiiii", secinfo_sql_row_int(row, 0), secinfo_sql_row_text(row, 1),
+			      secinfo_sql_row_int(row, 2), secinfo_sql_row_int(row, 3),
+			      secinfo_sql_row_int(row, 4), secinfo_sql_row_int(row, 5)));
 }
 
 static int
@@ -134,9 +155,11 @@ secinfo_copy_default(const struct secinfo_sql_row *row, void *data)
 {
 	struct secinfo_copy *copy = data;
 	int changes = 0;
-	int rc = secinfo_store_sql_exec(copy->to, &changes,
-					"UPDATE users SET default_method = ?2 WHERE id = ?1", "ii",
-					secinfo_sql_row_int(row, 0), secinfo_sql_row_int(row, 1));
+	int rc = secinfo_copy_target(
+		copy,
+		secinfo_store_sql_exec(copy->to, &changes,
+				       "UPDATE users SET default_method = ?2 WHERE id = ?1", "ii",
+				       secinfo_sql_row_int(row, 0), secinfo_sql_row_int(row, 1)));
 
 	return rc == 0 && changes != 1 ? SECINFO_ERR_INTERNAL : rc;
 }
@@ -149,22 +172,28 @@ secinfo_copy_method(const struct secinfo_sql_row *row, void *data)
 	const void *detail = secinfo_copy_blob(row, 3, &len);
 
 	secinfo_copy_max(copy, secinfo_sql_row_int(row, 0));
-	return secinfo_store_sql_exec(
-		copy->to, NULL,
-		"INSERT INTO methods (id, user_id, kind, detail, otp_algorithm, otp_digits,"
-		" otp_period, otp_hotp, counter, created, last_used, expires, uses) VALUES (?1, ?2,"
-		" ?3, CASE WHEN (?14 & 1) = 0 THEN ?4 END, CASE WHEN (?14 & 2) = 0 THEN ?5 END,"
-		" CASE WHEN (?14 & 4) = 0 THEN ?6 END, CASE WHEN (?14 & 8) = 0 THEN ?7 END,"
-		" CASE WHEN (?14 & 16) = 0 THEN ?8 END, ?9, ?10, CASE WHEN (?14 & 32) = 0 THEN ?11 "
-		"END,"
-		" CASE WHEN (?14 & 64) = 0 THEN ?12 END, CASE WHEN (?14 & 128) = 0 THEN ?13 END)",
-		"iitbiiiiiiiiii", secinfo_sql_row_int(row, 0), secinfo_sql_row_int(row, 1),
-		secinfo_sql_row_text(row, 2), detail, len, secinfo_sql_row_int(row, 4),
-		secinfo_sql_row_int(row, 5), secinfo_sql_row_int(row, 6),
-		secinfo_sql_row_int(row, 7), secinfo_sql_row_int(row, 8),
-		secinfo_sql_row_int(row, 9), secinfo_sql_row_int(row, 10),
-		secinfo_sql_row_int(row, 11), secinfo_sql_row_int(row, 12),
-		secinfo_sql_row_int(row, 13));
+	return secinfo_copy_target(
+		copy,
+		secinfo_store_sql_exec(
+			copy->to, NULL,
+			"INSERT INTO methods (id, user_id, kind, detail, otp_algorithm, otp_digits,"
+			" otp_period, otp_hotp, counter, created, last_used, expires, uses) VALUES "
+			"(?1, ?2,"
+			" ?3, CASE WHEN (?14 & 1) = 0 THEN ?4 END, CASE WHEN (?14 & 2) = 0 THEN ?5 "
+			"END,"
+			" CASE WHEN (?14 & 4) = 0 THEN ?6 END, CASE WHEN (?14 & 8) = 0 THEN ?7 END,"
+			" CASE WHEN (?14 & 16) = 0 THEN ?8 END, ?9, ?10, CASE WHEN (?14 & 32) = 0 "
+			"THEN ?11 "
+			"END,"
+			" CASE WHEN (?14 & 64) = 0 THEN ?12 END, CASE WHEN (?14 & 128) = 0 THEN "
+			"?13 END)",
+			"iitbiiiiiiiiii", secinfo_sql_row_int(row, 0), secinfo_sql_row_int(row, 1),
+			secinfo_sql_row_text(row, 2), detail, len, secinfo_sql_row_int(row, 4),
+			secinfo_sql_row_int(row, 5), secinfo_sql_row_int(row, 6),
+			secinfo_sql_row_int(row, 7), secinfo_sql_row_int(row, 8),
+			secinfo_sql_row_int(row, 9), secinfo_sql_row_int(row, 10),
+			secinfo_sql_row_int(row, 11), secinfo_sql_row_int(row, 12),
+			secinfo_sql_row_int(row, 13)));
 }
 
 static int
@@ -174,11 +203,13 @@ secinfo_copy_code(const struct secinfo_sql_row *row, void *data)
 	size_t len = 0;
 	const void *hash = secinfo_copy_blob(row, 1, &len);
 
-	return secinfo_store_sql_exec(copy->to, NULL,
-				      "INSERT INTO codes (method_id, hash, expires, attempts)"
-				      " VALUES (?1, ?2, ?3, ?4)",
-				      "ibii", secinfo_sql_row_int(row, 0), hash, len,
-				      secinfo_sql_row_int(row, 2), secinfo_sql_row_int(row, 3));
+	return secinfo_copy_target(
+		copy,
+		secinfo_store_sql_exec(copy->to, NULL,
+				       "INSERT INTO codes (method_id, hash, expires, attempts)"
+				       " VALUES (?1, ?2, ?3, ?4)",
+				       "ibii", secinfo_sql_row_int(row, 0), hash, len,
+				       secinfo_sql_row_int(row, 2), secinfo_sql_row_int(row, 3)));
 }
 
 static int
@@ -186,10 +217,12 @@ secinfo_copy_send(const struct secinfo_sql_row *row, void *data)
 {
 	struct secinfo_copy *copy = data;
 
-	return secinfo_store_sql_exec(
-		copy->to, NULL, "INSERT INTO sends (user_id, channel, time) VALUES (?1, ?2, ?3)",
-		"iti", secinfo_sql_row_int(row, 0), secinfo_sql_row_text(row, 1),
-		secinfo_sql_row_int(row, 2));
+	return secinfo_copy_target(
+		copy, secinfo_store_sql_exec(
+			      copy->to, NULL,
+			      "INSERT INTO sends (user_id, channel, time) VALUES (?1, ?2, ?3)",
+			      "iti", secinfo_sql_row_int(row, 0), secinfo_sql_row_text(row, 1),
+			      secinfo_sql_row_int(row, 2)));
 }
 
 static int
@@ -198,10 +231,12 @@ secinfo_copy_question(const struct secinfo_sql_row *row, void *data)
 	struct secinfo_copy *copy = data;
 
 	secinfo_copy_max(copy, secinfo_sql_row_int(row, 0));
-	return secinfo_store_sql_exec(
-		copy->to, NULL, "INSERT INTO questions (id, text, active) VALUES (?1, ?2, ?3)",
-		"iti", secinfo_sql_row_int(row, 0), secinfo_sql_row_text(row, 1),
-		secinfo_sql_row_int(row, 2));
+	return secinfo_copy_target(
+		copy, secinfo_store_sql_exec(
+			      copy->to, NULL,
+			      "INSERT INTO questions (id, text, active) VALUES (?1, ?2, ?3)", "iti",
+			      secinfo_sql_row_int(row, 0), secinfo_sql_row_text(row, 1),
+			      secinfo_sql_row_int(row, 2)));
 }
 
 static int
@@ -209,11 +244,13 @@ secinfo_copy_answer(const struct secinfo_sql_row *row, void *data)
 {
 	struct secinfo_copy *copy = data;
 
-	return secinfo_store_sql_exec(
-		copy->to, NULL,
-		"INSERT INTO answers (method_id, question_id, hash) VALUES (?1, ?2, ?3)", "iit",
-		secinfo_sql_row_int(row, 0), secinfo_sql_row_int(row, 1),
-		secinfo_sql_row_text(row, 2));
+	return secinfo_copy_target(
+		copy,
+		secinfo_store_sql_exec(
+			copy->to, NULL,
+			"INSERT INTO answers (method_id, question_id, hash) VALUES (?1, ?2, ?3)",
+			"iit", secinfo_sql_row_int(row, 0), secinfo_sql_row_int(row, 1),
+			secinfo_sql_row_text(row, 2)));
 }
 
 /* Audit rows get the target's next ids, after its own rows (init's): nothing refers to them,
@@ -223,15 +260,17 @@ secinfo_copy_audit(const struct secinfo_sql_row *row, void *data)
 {
 	struct secinfo_copy *copy = data;
 
-	return secinfo_store_sql_exec(
-		copy->to, NULL,
-		"INSERT INTO audit (time, \"user\", service, rhost, method, event, result, actor,"
-		" host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-		"itttttttt", secinfo_sql_row_int(row, 0), secinfo_sql_row_text(row, 1),
-		secinfo_sql_row_text(row, 2), secinfo_sql_row_text(row, 3),
-		secinfo_sql_row_text(row, 4), secinfo_sql_row_text(row, 5),
-		secinfo_sql_row_text(row, 6), secinfo_sql_row_text(row, 7),
-		secinfo_sql_row_text(row, 8));
+	return secinfo_copy_target(
+		copy,
+		secinfo_store_sql_exec(copy->to, NULL,
+				       "INSERT INTO audit (time, \"user\", service, rhost, method, "
+				       "event, result, actor,"
+				       " host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				       "itttttttt", secinfo_sql_row_int(row, 0),
+				       secinfo_sql_row_text(row, 1), secinfo_sql_row_text(row, 2),
+				       secinfo_sql_row_text(row, 3), secinfo_sql_row_text(row, 4),
+				       secinfo_sql_row_text(row, 5), secinfo_sql_row_text(row, 6),
+				       secinfo_sql_row_text(row, 7), secinfo_sql_row_text(row, 8)));
 }
 
 /* The meta rows besides the key check (each store has its own): the count of failures of
@@ -241,9 +280,10 @@ secinfo_copy_meta(const struct secinfo_sql_row *row, void *data)
 {
 	struct secinfo_copy *copy = data;
 
-	return secinfo_store_sql_exec(copy->to, NULL, secinfo_copy_dialect(copy->to)->meta_set,
-				      "ti", secinfo_sql_row_text(row, 0),
-				      secinfo_sql_row_int(row, 1));
+	return secinfo_copy_target(
+		copy, secinfo_store_sql_exec(
+			      copy->to, NULL, secinfo_copy_dialect(copy->to)->meta_set, "ti",
+			      secinfo_sql_row_text(row, 0), secinfo_sql_row_int(row, 1)));
 }
 
 /* Methods with the mask of their NULL columns (bit 1 detail ... 128 uses), as
@@ -369,10 +409,14 @@ secinfo_copy_rows(struct secinfo_copy *copy, long long counts[])
 		if (rc == 0 && step->table >= 0)
 			counts[step->table] = query.rows;
 		if (rc != 0)
-			snprintf(copy->why, copy->why_size, "copying %s (row %lld): %s",
-				 step->table >= 0 ? secinfo_copy_table_names[step->table]
-						  : "the users' default methods",
-				 query.rows, secinfo_strerror(rc));
+			snprintf(
+				copy->why, copy->why_size,
+				"copying %s (row %lld): %s in the %s: %s",
+				step->table >= 0 ? secinfo_copy_table_names[step->table]
+						 : "the users' default methods",
+				query.rows, secinfo_strerror(rc),
+				copy->target_failed ? "target" : "source",
+				secinfo_copy_db_error(copy->target_failed ? copy->to : copy->from));
 	}
 	if (rc == 0)
 		rc = secinfo_copy_sequences(copy, copied);

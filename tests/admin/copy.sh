@@ -71,6 +71,7 @@ copy_to conflict
 [ "$RC" = 1 ] || fail "a copy that fails half-way should exit 1, got $RC: $OUT"
 expect_in "$OUT" "nothing was copied, the target $T/conflict/secinfo.db is as it was"
 expect_in "$OUT" "copying questions"
+expect_in "$OUT" "in the target: UNIQUE constraint failed: questions.id"
 [ "$(dump "$T/conflict/secinfo.db")" = "$before" ] ||
 	fail "a copy that failed at the questions left rows of the tables before them"
 [ "$(dump "$DB")" = "$source_dump" ] || fail "a failed copy changed the source"

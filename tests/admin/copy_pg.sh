@@ -112,6 +112,7 @@ before=$(pg_tables)
 copy_to conflict
 [ "$RC" = 1 ] || fail "a copy failing half-way on PostgreSQL should exit 1, got $RC: $OUT"
 expect_in "$OUT" "copying questions"
+expect_in "$OUT" "in the target: ERROR:  duplicate key value"
 expect_in "$OUT" "nothing was copied"
 [ "$(pg_tables)" = "$before" ] || fail "a copy that failed half-way left rows on PostgreSQL"
 [ "$(pg_sql "SELECT count(*) FROM users")" = 0 ] || fail "the conflicting target has users"
