@@ -140,8 +140,9 @@ secinfo_admin_cmd_copy(struct secinfo_admin *admin, const struct secinfo_admin_a
 		       secinfo_admin_copy_where(target.conf, where, sizeof(where)));
 		for (int t = 0; t < SECINFO_COPY_TABLES; t++)
 			printf("  %-10s %lld\n", secinfo_store_copy_table_name(t), counts[t]);
-		printf("The target's key file %s must stay a copy of %s.\n", target.conf->key_file,
-		       admin->conf->key_file);
+		if (strcmp(target.conf->key_file, admin->conf->key_file) != 0)
+			printf("The target's key file %s must stay a copy of %s.\n",
+			       target.conf->key_file, admin->conf->key_file);
 	}
 	secinfo_admin_close(&target);
 	return rc;
