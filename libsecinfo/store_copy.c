@@ -468,6 +468,7 @@ secinfo_store_copy(struct secinfo_store *from, struct secinfo_store *to,
 	}
 	if (rc == 0) {
 		rc = secinfo_store_commit(to); /* a failed commit rolls back */
+		to->checkpoint_on_close = 1;   /* the whole enrollment: into the file at close */
 		if (rc != 0)
 			snprintf(why, why_size, "committing: %s", secinfo_strerror(rc));
 	} else {
