@@ -421,23 +421,19 @@ secinfo_store_prepare_schema(struct secinfo_store *store, int flags, const char 
 #define SECINFO_PG_LOCK "SELECT pg_advisory_xact_lock(1936024425)"
 
 /* Reads the PostgreSQL schema version into *version: 0 when secinfo_schema does not exist
- * (never initialised). Returns 0 or SECINFO_ERR_DB. */
+ * (never initialised: SQLSTATE 42P01, undefined_table; one round trip for every open, and
+ * outside a transaction, which the error would end). Returns 0 or SECINFO_ERR_DB. */
 static int
 secinfo_store_pg_version(struct secinfo_store *store, int *version)
 {
-	long long exists = 0, v = 0;
+	long long v = 0;
 	int rc;
 
 	*version = 0;
-	rc = secinfo_store_sql_int(store, &exists,
-				   "SELECT COUNT(*) FROM pg_catalog.pg_class c"
-				   " WHERE c.relname = 'secinfo_schema' AND c.relkind = 'r'"
-				   " AND c.relnamespace = to_regnamespace(current_schema())::oid",
-				   "");
-	if (rc != 0 || exists == 0)
-		return rc;
 	rc = secinfo_store_sql_int(store, &v, "SELECT version FROM secinfo_schema", "");
-	if (rc == SECINFO_ERR_NOT_FOUND)
+	if (rc == SECINFO_ERR_NOT_FOUND ||
+	    (rc == SECINFO_ERR_DB && store->depth == 0 && store->pg != NULL &&
+	     strcmp(store->pg_sqlstate, "42P01") == 0))
 		return 0;
 	*version = (int)v;
 	return rc;
