@@ -192,15 +192,61 @@ make_certs() {
 }
 
 # ---- the configuration ($CONF naming $DB and $KEY) and secinfo-admin ($ADMIN) -------------
+# SECINFO_TEST_BACKEND: the store the configuration names, sqlite (the default: the file $DB)
+# or postgresql (a fresh database of the test's own on the tests' server, tests/pg/lib.sh;
+# the test skips when no server is given: SECINFO_TEST_PG_PORT). tests/pg/scenarios.sh runs the
+# PAM scenarios with postgresql.
+SECINFO_TEST_BACKEND=${SECINFO_TEST_BACKEND:-sqlite}
+case $SECINFO_TEST_BACKEND in
+sqlite | postgresql) ;;
+*) fail "SECINFO_TEST_BACKEND is '$SECINFO_TEST_BACKEND': say sqlite or postgresql" ;;
+esac
+# on_sqlite: true when the test's store is the sqlite file $DB (parts of a test that are about
+# that file run only then).
+on_sqlite() { [ "$SECINFO_TEST_BACKEND" = sqlite ]; }
+# pg_backend: the first time, the test's own PostgreSQL database (skips without a server).
+pg_backend() {
+	if [ -z "${PGDB:-}" ]; then
+		. "$top_srcdir/tests/pg/lib.sh"
+		need_pg
+		pg_newdb
+	fi
+}
 # write_conf: the test configuration; extra lines (whole sections) come from standard input.
 write_conf() {
-	{
-		printf '[database]\npath = %s\nkey_file = %s\n' "$DB" "$KEY"
-		cat
-	} > "$CONF"
+	if on_sqlite; then
+		printf '[database]\npath = %s\nkey_file = %s\n' "$DB" "$KEY" > "$CONF"
+	else
+		pg_backend
+		pg_conf "$CONF"
+	fi
+	cat >> "$CONF"
 	chmod 644 "$CONF"
 }
 admin() { "$ADMIN" -c "$CONF" "$@"; }
+# db_query SQL: runs one statement on the test's store (sqlite3's CLI or psql) and prints its
+# rows, one a line, columns separated by '|' (as sqlite3 prints them).
+db_query() {
+	if on_sqlite; then
+		need sqlite3 sqlite3
+		sqlite3 "$DB" "$1"
+	else
+		pg_backend
+		pg_query "$1"
+	fi
+}
+# db_dump: everything the store holds, as it is kept: sqlite's files (after a checkpoint, the
+# WAL and free pages too), or PostgreSQL's rows (pg_dump, data only).
+db_dump() {
+	if on_sqlite; then
+		need sqlite3 sqlite3
+		sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+		cat "$DB"*
+	else
+		pg_backend
+		pg_dump_data
+	fi
+}
 
 [ "${SECINFO_LIB:-}" != functions ] || return 0
 
