@@ -5,16 +5,17 @@ set -eu
 
 # libfido2-dev: the security key plugin (fido/); libcbor-dev and libssl-dev (libcrypto) also
 # build the tests' software authenticator (tests/fido/); fido2-tools (fido2-token, fido2-cred,
-# fido2-assert) test that authenticator against libfido2's own tools.
+# fido2-assert) test that authenticator against libfido2's own tools. libpq-dev: the
+# PostgreSQL store (SPEC 16); postgresql: the tests' private server (tests/pg/server.sh).
 SECINFO_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config \
 libpam0g-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev liboath-dev libqrencode-dev \
-libfido2-dev libcbor-dev"
+libfido2-dev libcbor-dev libpq-dev"
 SECINFO_TEST_PACKAGES="libpam-wrapper libpamtest0-dev pamtester oathtool sqlite3 python3 \
 valgrind binutils libpam-modules clang-format openssl debhelper lintian rsync \
 openssh-server openssh-client sudo login passwd util-linux procps python3-aiosmtpd libfaketime \
-libnss-wrapper libpam-pwquality cracklib-runtime fido2-tools postgresql"
-# postgresql: the server binaries (initdb, pg_ctl, psql) of the tests' private server
-# (tests/pg/server.sh), for the fleet's shared store; its own cluster is not used.
+libnss-wrapper libpam-pwquality cracklib-runtime fido2-tools postgresql postgresql-client"
+# postgresql: the server binaries (initdb, pg_ctl) of the tests' private server
+# (tests/pg/server.sh) and psql, for the fleet's shared store; its own cluster is not used.
 # The fuzzers (fuzz/README.md): clang and its runtime libraries, which hold libFuzzer.
 SECINFO_FUZZ_PACKAGES="clang libclang-rt-14-dev"
 

@@ -58,12 +58,12 @@ sh scripts/build.sh _build || { echo "FAIL: build"; echo "$passed passed, 1 fail
 
 # The PostgreSQL server of the whole run, stopped at exit whatever happens (an interrupted run
 # too: INT and TERM exit through the EXIT trap). Its variables are exported to every stage.
-pg_dir=$(mktemp -d /var/tmp/secinfo-ci-pg.XXXXXX)
+pg_dir=/var/tmp/secinfo-ci-pg.$$ # server.sh makes it (and removes it at stop)
+rm -rf "$pg_dir"
 pg_stop() {
 	[ -n "$pg_dir" ] || return 0
 	sh "$top/tests/pg/server.sh" stop "$pg_dir" >/dev/null 2>&1 ||
 		echo "could not stop the PostgreSQL server of $pg_dir" >&2
-	rm -rf "$pg_dir"
 	pg_dir=
 }
 trap 'pg_stop' EXIT
@@ -110,6 +110,8 @@ if [ -f "$user_top/_build/check.out" ]; then
 	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS):' "$user_top/_build/check.out"
 	count_suite "$user_top/_build/check.out"
 	cp "$user_top/_build/check.out" _build/check-user.out
+	# tests/pg/scenarios.sh's per-scenario lines, for the check after stage 2.
+	cp "$user_top/_build/tests/pg/scenarios.sh.log" _build/pg-scenarios-user.log 2>/dev/null || true
 	# Fault injection's counts (tests/fault/): the points exercised per scenario and in all.
 	grep -h '^fault: ' "$user_top/_build/tests/fault/fault.sh.log" 2>/dev/null || true
 else
@@ -136,6 +138,13 @@ fi
 # Every test ran somewhere: what skips as secinfo-ci (it needs root) must run here as root.
 for t in $(sed -n 's/^SKIP: //p' _build/check-user.out 2>/dev/null); do
 	if ! grep -q "^PASS: $t\$" _build-asan/check.out 2>/dev/null; then
+		failed=$((failed + 1))
+		echo "FAIL: $t skipped as $CI_USER and did not pass as root either"
+	fi
+done
+# The same for each scenario that tests/pg/scenarios.sh runs on PostgreSQL.
+for t in $(sed -n 's/^SKIP: \(pg\/[a-z_]*\).*/\1/p' _build/pg-scenarios-user.log 2>/dev/null); do
+	if ! grep -q "^PASS: $t\$" _build-asan/tests/pg/scenarios.sh.log 2>/dev/null; then
 		failed=$((failed + 1))
 		echo "FAIL: $t skipped as $CI_USER and did not pass as root either"
 	fi

@@ -216,11 +216,11 @@ pg_backend() {
 write_conf() {
 	if on_sqlite; then
 		printf '[database]\npath = %s\nkey_file = %s\n' "$DB" "$KEY" > "$CONF"
+		cat >> "$CONF"
 	else
 		pg_backend
-		pg_conf "$CONF"
+		pg_conf # its [database] section, then standard input
 	fi
-	cat >> "$CONF"
 	chmod 644 "$CONF"
 }
 admin() { "$ADMIN" -c "$CONF" "$@"; }
@@ -232,7 +232,7 @@ db_query() {
 		sqlite3 "$DB" "$1"
 	else
 		pg_backend
-		pg_query "$1"
+		pg_sql "$1"
 	fi
 }
 # db_dump: everything the store holds, as it is kept: sqlite's files (after a checkpoint, the
@@ -244,7 +244,9 @@ db_dump() {
 		cat "$DB"*
 	else
 		pg_backend
-		pg_dump_data
+		env -u PGSERVICE -u PGSERVICEFILE -u PGOPTIONS PGPASSWORD="$SECINFO_TEST_PG_PASSWORD" \
+			pg_dump --data-only "host=127.0.0.1 port=$SECINFO_TEST_PG_PORT user=secinfo \
+dbname=$PGDB sslmode=verify-full sslrootcert=$SECINFO_TEST_PG_CA"
 	fi
 }
 
@@ -308,7 +310,11 @@ valgrind_verdict() {
 	cat $bad >&2
 	return 1
 }
-trap 'rc=$?; stop_gateways; valgrind_verdict || rc=1; rm -rf "$T"; exit $rc' EXIT
+# at_exit FUNCTION: runs FUNCTION when the test ends, before $T is removed (last added first).
+EXIT_HOOKS=
+at_exit() { EXIT_HOOKS="$1 $EXIT_HOOKS"; }
+run_exit_hooks() { for hook in $EXIT_HOOKS; do "$hook" || true; done; }
+trap 'rc=$?; stop_gateways; run_exit_hooks; valgrind_verdict || rc=1; rm -rf "$T"; exit $rc' EXIT
 # A service that is not found falls back to "other": make that deny, as a real system should.
 echo "auth required pam_deny.so" > "$T/pam.d/other"
 # The configuration, and the database and key that write_conf names.
