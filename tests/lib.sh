@@ -352,12 +352,13 @@ PAM_WRAPPER_SERVICE_DIR=$T/pam.d"
 
 # PAM_EXTRA_PRELOAD: more libraries to preload (nss_wrapper, for a name service of the test's;
 # the software FIDO2 key). PAM_DRIVE_RHOST: the PAM_RHOST of the sign-in (unset: 203.0.113.9;
-# empty: none, a sign-in at the console).
+# empty: none, a sign-in at the console). PAM_DRIVE_WRAP: a command that runs the driver (it
+# gets the driver's command line and environment; tests/pg/fleet.sh's other host name).
 pam() {
 	pam_rhost=${PAM_DRIVE_RHOST-203.0.113.9}
 	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so${PAM_EXTRA_PRELOAD:+ $PAM_EXTRA_PRELOAD}" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-		PAM_WRAPPER_DEBUGLEVEL=3 $VALGRIND "$PAMDRIVE" \
+		PAM_WRAPPER_DEBUGLEVEL=3 ${PAM_DRIVE_WRAP:-} $VALGRIND "$PAMDRIVE" \
 		${pam_rhost:+-I rhost=$pam_rhost} "$@"
 }
 
