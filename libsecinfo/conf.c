@@ -30,6 +30,9 @@ static const char *const secinfo_algorithms[] = {"SHA1", "SHA256", "SHA512", NUL
 static const char *const secinfo_starttls_values[] = {"required", "optional", "off", NULL};
 static const char *const secinfo_uv_values[] = {"required", "preferred", "discouraged", NULL};
 static const char *const secinfo_providers[] = {"twilio", "http", NULL};
+static const char *const secinfo_backends[] = {"sqlite", "postgresql", NULL};
+static const char *const secinfo_sslmodes[] = {"verify-full", "verify-ca", "require", "disable",
+					       NULL};
 static const char *const secinfo_first_methods[] = {"password", "tap", NULL};
 /* In the order of enum secinfo_notify_event. */
 static const char *const secinfo_notify_events[] = {
@@ -72,6 +75,15 @@ static const struct secinfo_conf_key secinfo_conf_keys[] = {
 	{"database", "path", T_STRING, OFF(db_path), 1, 0, NULL, USE_ANY},
 	{"database", "key_file", T_STRING, OFF(key_file), 1, 0, NULL, USE_ANY},
 	{"database", "busy_timeout", T_DURATION, OFF(busy_timeout), 1, 600, NULL, USE_ANY},
+	{"database", "backend", T_CHOICE, OFF(db_backend), 0, 0, secinfo_backends, USE_ANY},
+	{"database", "host", T_STRING, OFF(db_host), 1, 0, NULL, USE_ANY},
+	{"database", "port", T_STRING, OFF(db_port), 1, 0, NULL, USE_ANY},
+	{"database", "dbname", T_STRING, OFF(db_name), 1, 0, NULL, USE_ANY},
+	{"database", "user", T_STRING, OFF(db_user), 1, 0, NULL, USE_ANY},
+	{"database", "password_file", T_STRING, OFF(db_password_file), 1, 0, NULL, USE_ANY},
+	{"database", "sslmode", T_CHOICE, OFF(db_sslmode), 0, 0, secinfo_sslmodes, USE_ANY},
+	{"database", "sslrootcert", T_STRING, OFF(db_sslrootcert), 1, 0, NULL, USE_ANY},
+	{"database", "connect_timeout", T_DURATION, OFF(db_connect_timeout), 1, 120, NULL, USE_ANY},
 	{"app", "algorithm", T_CHOICE, OFF(app_algorithm), 0, 0, secinfo_algorithms, USE_ANY},
 	{"app", "digits", T_UINT, OFF(app_digits), 6, 8, NULL, USE_ANY},
 	{"app", "period", T_UINT, OFF(app_period), 10, 300, NULL, USE_ANY},
@@ -245,6 +257,10 @@ secinfo_conf_set_defaults(struct secinfo_conf *conf, const char *path)
 	} strings[] = {
 		{OFF(db_path), SECINFO_DB_PATH},
 		{OFF(key_file), SECINFO_KEY_PATH},
+		{OFF(db_port), "5432"},
+		{OFF(db_name), "secinfo"},
+		{OFF(db_user), "secinfo"},
+		{OFF(db_sslrootcert), "/etc/ssl/certs/ca-certificates.crt"},
 		{OFF(code_message), "Your %{issuer} verification code is %{code}"},
 		{OFF(sms.api_base), "https://api.twilio.com"},
 		{OFF(sms.method), "POST"},
@@ -263,6 +279,9 @@ secinfo_conf_set_defaults(struct secinfo_conf *conf, const char *path)
 	conf->max_failures = 10;
 	conf->lockout = 15 * 60;
 	conf->busy_timeout = 5;
+	conf->db_backend = SECINFO_DB_SQLITE;
+	conf->db_sslmode = SECINFO_SSL_VERIFY_FULL;
+	conf->db_connect_timeout = 3;
 	conf->app_algorithm = SECINFO_OTP_SHA1;
 	conf->app_digits = 6;
 	conf->app_period = 30;
@@ -565,6 +584,155 @@ secinfo_conf_key_line(const unsigned *seen, const char *section, const char *fir
 			 : seen[secinfo_conf_key_find(other_section, other) - secinfo_conf_keys];
 }
 
+const char *
+secinfo_db_sslmode_name(int sslmode)
+{
+	return sslmode >= 0 && sslmode <= SECINFO_SSL_DISABLE ? secinfo_sslmodes[sslmode]
+							      : "verify-full";
+}
+
+/* The number of entries of a comma list; *bad when one is empty or holds white space. */
+static size_t
+secinfo_conf_list_count(const char *list, int *bad)
+{
+	size_t count = 0;
+
+	*bad = 0;
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || strcspn(p, " \t") < n)
+			*bad = 1;
+		count++;
+		p += n;
+		if (*p == '\0')
+			break;
+	}
+	return count;
+}
+
+/* Returns 1 when every host of the comma list is on loopback (127.x.x.x, ::1, localhost). */
+static int
+secinfo_conf_hosts_loopback(const char *hosts)
+{
+	for (const char *p = hosts; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+		int loopback =
+			(n == 3 && strncmp(p, "::1", 3) == 0) ||
+			(n == 9 && strncasecmp(p, "localhost", 9) == 0) ||
+			(n > 4 && strncmp(p, "127.", 4) == 0 && strspn(p, "0123456789.") == n);
+		if (!loopback)
+			return 0;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 1;
+}
+
+/* Returns 1 when every entry of the comma list PORTS is a port number (1-65535). */
+static int
+secinfo_conf_ports_valid(const char *ports)
+{
+	for (const char *p = ports; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+		unsigned long port = 0;
+		if (n == 0 || n > 5 || strspn(p, "0123456789") != n)
+			return 0;
+		for (size_t i = 0; i < n; i++)
+			port = port * 10 + (unsigned long)(p[i] - '0');
+		if (port < 1 || port > 65535)
+			return 0;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 1;
+}
+
+/* [database] for the backend chosen (SPEC 16): the PostgreSQL keys and their relations, and
+ * keys given for the other backend (a warning: they are not used). */
+static int
+secinfo_conf_check_database(const struct secinfo_conf *conf, const char *path, const unsigned *seen,
+			    struct secinfo_problems *problems)
+{
+	static const char *const pg_keys[] = {
+		"host",    "port",        "dbname",          "user", "password_file",
+		"sslmode", "sslrootcert", "connect_timeout", NULL};
+	size_t hosts = 0, ports = 0;
+	int bad_hosts = 0, bad_ports = 0, rc = 0;
+
+	if (conf->db_backend != SECINFO_DB_POSTGRESQL) {
+		for (int i = 0; rc == 0 && pg_keys[i] != NULL; i++)
+			if (seen[secinfo_conf_key_find("database", pg_keys[i]) - secinfo_conf_keys])
+				rc = secinfo_problem_add(
+					problems, 0,
+					"%s: [database] %s is used only with backend = postgresql; "
+					"remove it or set backend = postgresql",
+					path, pg_keys[i]);
+		return rc;
+	}
+	if (seen[secinfo_conf_key_find("database", "path") - secinfo_conf_keys])
+		rc = secinfo_problem_add(problems, 0,
+					 "%s: [database] path is used only with backend = sqlite; "
+					 "remove it",
+					 path);
+	if (rc != 0)
+		return rc;
+	if (conf->db_host == NULL)
+		return secinfo_problem_add(problems, 1,
+					   "%s: [database] backend = postgresql needs host (the "
+					   "database server's name, or a comma list of them)",
+					   path);
+	if (conf->db_password_file == NULL)
+		return secinfo_problem_add(
+			problems, 1,
+			"%s: [database] backend = postgresql needs password_file "
+			"(a file owned by root, mode 0600, holding the password "
+			"of [database] user on one line)",
+			path);
+	hosts = secinfo_conf_list_count(conf->db_host, &bad_hosts);
+	ports = secinfo_conf_list_count(conf->db_port, &bad_ports);
+	if (bad_hosts || conf->db_host[0] == '/' || strchr(conf->db_host, '=') != NULL)
+		return secinfo_problem_add(
+			problems, 1,
+			"%s: [database] host must be a host name or address, or a "
+			"comma list of them without spaces or empty entries (a "
+			"Unix socket directory is not supported: use 127.0.0.1)",
+			path);
+	if (bad_ports || !secinfo_conf_ports_valid(conf->db_port))
+		return secinfo_problem_add(
+			problems, 1,
+			"%s: [database] port must be a port number (1-65535) or a "
+			"comma list of them",
+			path);
+	if (ports != 1 && ports != hosts)
+		return secinfo_problem_add(
+			problems, 1,
+			"%s: [database] port lists %zu ports for %zu hosts: give "
+			"one port for every host, or one per host in the same "
+			"order",
+			path, ports, hosts);
+	if (conf->db_password_file[0] != '/' || conf->db_sslrootcert[0] != '/')
+		return secinfo_problem_add(problems, 1,
+					   "%s: [database] password_file and sslrootcert must be "
+					   "absolute paths",
+					   path);
+	if (conf->db_sslmode == SECINFO_SSL_DISABLE && !secinfo_conf_hosts_loopback(conf->db_host))
+		return secinfo_problem_add(
+			problems, 1,
+			"%s: [database] sslmode = disable sends the password and every secret "
+			"unencrypted, and is allowed only when every host is on loopback "
+			"(127.0.0.1, ::1, localhost): use sslmode = verify-full with the server's "
+			"CA in sslrootcert",
+			path);
+	if (conf->db_sslmode == SECINFO_SSL_REQUIRE)
+		rc = secinfo_problem_add(problems, 0,
+					 "%s: [database] sslmode = require encrypts but does not "
+					 "check who the server is: use verify-full",
+					 path);
+	return rc;
+}
+
 /* Checks what no single line can: required keys and relations between keys. */
 static int
 secinfo_conf_check(const struct secinfo_conf *conf, const char *path, const unsigned *seen,
@@ -614,6 +782,8 @@ secinfo_conf_check(const struct secinfo_conf *conf, const char *path, const unsi
 					 "%s: [database] path and key_file must be "
 					 "absolute paths",
 					 path);
+	if (rc == 0)
+		rc = secinfo_conf_check_database(conf, path, seen, problems);
 	return rc;
 }
 

@@ -12,6 +12,17 @@ enum secinfo_starttls {
 	SECINFO_STARTTLS_OPTIONAL,
 	SECINFO_STARTTLS_OFF
 };
+enum secinfo_db_backend { SECINFO_DB_SQLITE, SECINFO_DB_POSTGRESQL };
+/* In the order of the choices, and libpq's spellings. */
+enum secinfo_db_sslmode {
+	SECINFO_SSL_VERIFY_FULL,
+	SECINFO_SSL_VERIFY_CA,
+	SECINFO_SSL_REQUIRE,
+	SECINFO_SSL_DISABLE
+};
+/* libpq's name of an sslmode. */
+const char *secinfo_db_sslmode_name(int sslmode);
+
 enum secinfo_user_verification {
 	SECINFO_UV_REQUIRED,
 	SECINFO_UV_PREFERRED,
@@ -34,9 +45,15 @@ struct secinfo_conf {
 	unsigned tries, max_failures;
 	long lockout;
 	char *issuer;
-	/* [database] */
+	/* [database] (SPEC 16: backend postgresql and its keys) */
+	int db_backend; /* enum secinfo_db_backend */
 	char *db_path, *key_file;
 	long busy_timeout;
+	char *db_host; /* postgresql: one host or a comma list */
+	char *db_port; /* one port for every host, or a comma list matching db_host */
+	char *db_name, *db_user, *db_password_file, *db_sslrootcert;
+	int db_sslmode;          /* enum secinfo_db_sslmode */
+	long db_connect_timeout; /* seconds, per host */
 	/* [app] */
 	int app_algorithm;
 	unsigned app_digits, app_period, app_window;

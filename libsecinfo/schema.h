@@ -23,4 +23,18 @@ int secinfo_schema_migrate(sqlite3 *db);
  * past TARGET is left alone. Returns 0 or a negative SECINFO_ERR_* code. */
 int secinfo_schema_migrate_to(sqlite3 *db, int target);
 
+/*
+ * PostgreSQL (SPEC 16): its own version, kept in the one row of table secinfo_schema, which
+ * SECINFO_PG_SCHEMA_TABLE creates when it is missing. secinfo_pg_migrations[i] brings version i
+ * to i + 1; the store runs them (store.c) under the fleet-wide advisory lock, in one
+ * transaction, so that two hosts running init at once are safe. Tables and columns are named
+ * as in sqlite, so that the store's SQL is the same for both.
+ */
+#define SECINFO_PG_SCHEMA_VERSION 1
+#define SECINFO_PG_SCHEMA_TABLE                                                                    \
+	"CREATE TABLE IF NOT EXISTS secinfo_schema ("                                              \
+	"  one boolean PRIMARY KEY DEFAULT true CHECK (one),"                                      \
+	"  version integer NOT NULL)"
+extern const char *const secinfo_pg_migrations[SECINFO_PG_SCHEMA_VERSION];
+
 #endif

@@ -415,6 +415,138 @@ secinfo_store_prepare_schema(struct secinfo_store *store, int flags, const char 
 		       : SECINFO_ERR_DB;
 }
 
+/* The fleet-wide write lock of a PostgreSQL store (issue 12): every transaction takes it
+ * first, as sqlite's BEGIN IMMEDIATE takes the database's, and so does the schema's
+ * creation. One fixed key ("seci"). */
+#define SECINFO_PG_LOCK "SELECT pg_advisory_xact_lock(1936024425)"
+
+/* Reads the PostgreSQL schema version into *version: 0 when secinfo_schema does not exist
+ * (never initialised). Returns 0 or SECINFO_ERR_DB. */
+static int
+secinfo_store_pg_version(struct secinfo_store *store, int *version)
+{
+	long long exists = 0, v = 0;
+	int rc;
+
+	*version = 0;
+	rc = secinfo_store_sql_int(store, &exists,
+				   "SELECT COUNT(*) FROM pg_catalog.pg_class c"
+				   " WHERE c.relname = 'secinfo_schema' AND c.relkind = 'r'"
+				   " AND c.relnamespace = to_regnamespace(current_schema())::oid",
+				   "");
+	if (rc != 0 || exists == 0)
+		return rc;
+	rc = secinfo_store_sql_int(store, &v, "SELECT version FROM secinfo_schema", "");
+	if (rc == SECINFO_ERR_NOT_FOUND)
+		return 0;
+	*version = (int)v;
+	return rc;
+}
+
+/* Creates or migrates the PostgreSQL schema in one transaction under the write lock (two hosts
+ * running init at once: the second finds the work done). Returns 0, SECINFO_ERR_UNSUPPORTED
+ * (a newer schema) or SECINFO_ERR_DB. */
+static int
+secinfo_store_pg_migrate(struct secinfo_store *store, int *found)
+{
+	char sql[128], status[32];
+	int version = 0, rc;
+
+	rc = secinfo_pg_script(store, "BEGIN; " SECINFO_PG_LOCK "; " SECINFO_PG_SCHEMA_TABLE, NULL,
+			       0);
+	if (rc == 0)
+		rc = secinfo_store_pg_version(store, &version);
+	if (rc == 0 && (version < 0 || version > SECINFO_PG_SCHEMA_VERSION))
+		rc = SECINFO_ERR_UNSUPPORTED;
+	*found = version; /* another host may have done it while we waited for the lock */
+	for (; rc == 0 && version < SECINFO_PG_SCHEMA_VERSION; version++)
+		rc = secinfo_pg_script(store, secinfo_pg_migrations[version], NULL, 0);
+	if (rc == 0) {
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO secinfo_schema (version) VALUES (%d) ON CONFLICT (one)"
+			 " DO UPDATE SET version = excluded.version",
+			 version);
+		rc = secinfo_pg_script(store, sql, NULL, 0);
+	}
+	if (rc == 0)
+		rc = secinfo_pg_script(store, "COMMIT", status, sizeof(status));
+	if (rc == 0 && strcmp(status, "COMMIT") != 0)
+		rc = SECINFO_ERR_DB;
+	if (rc != 0 && store->pg != NULL)
+		secinfo_pg_script(store, "ROLLBACK", NULL, 0);
+	return rc;
+}
+
+/*
+ * Opens a PostgreSQL store (SPEC 16): the key, the connection (store_pg.c), the schema (init
+ * creates or migrates it; an open migrates an old one, as sqlite's does, and refuses a
+ * database never initialised) and the key check. Messages name the host.
+ */
+static int
+secinfo_store_open_pg(const struct secinfo_conf *conf, int flags, struct secinfo_store **out,
+		      char *why_buf, size_t why_size)
+{
+	struct secinfo_store *store = NULL;
+	const char *why = NULL;
+	int version = 0, rc;
+
+	store = calloc(1, sizeof(*store));
+	if (store == NULL)
+		return SECINFO_ERR_NOMEM;
+	store->conf = conf;
+	store->backend = SECINFO_DB_POSTGRESQL;
+	rc = secinfo_key_load(conf->key_file, &store->key, &why);
+	if (rc != 0) {
+		secinfo_store_why(why_buf, why_size, conf->key_file, why);
+		goto fail;
+	}
+	rc = secinfo_pg_connect(store, why_buf, why_size);
+	if (rc != 0)
+		goto fail;
+	rc = secinfo_store_pg_version(store, &version);
+	if (rc == 0 && version == 0 && !(flags & SECINFO_STORE_CREATE)) {
+		why = "database is not initialised (run secinfo-admin init)";
+		rc = SECINFO_ERR_CORRUPT;
+	} else if (rc == 0 && version > SECINFO_PG_SCHEMA_VERSION) {
+		rc = SECINFO_ERR_UNSUPPORTED;
+	} else if (rc == 0 && version != SECINFO_PG_SCHEMA_VERSION) {
+		rc = secinfo_store_pg_migrate(store, &version);
+		store->created = rc == 0 && version == 0;
+	}
+	if (rc == SECINFO_ERR_UNSUPPORTED)
+		why = "database schema is newer than this version of secinfo";
+	if (rc != 0) {
+		secinfo_store_why(why_buf, why_size, conf->db_host,
+				  why != NULL ? why : secinfo_pg_error(store));
+		goto fail;
+	}
+	rc = secinfo_store_key_check(store, flags);
+	if (rc != 0) {
+		secinfo_store_why(why_buf, why_size, conf->key_file,
+				  rc == SECINFO_ERR_CORRUPT ? "this key does not match the database"
+							    : secinfo_pg_error(store));
+		goto fail;
+	}
+	*out = store;
+	return 0;
+fail:
+	secinfo_store_close(store);
+	return rc;
+}
+
+int
+secinfo_store_created(const struct secinfo_store *store)
+{
+	return store->created;
+}
+
+const char *
+secinfo_store_host(const struct secinfo_store *store)
+{
+	return store->backend == SECINFO_DB_POSTGRESQL && store->pg_host != NULL ? store->pg_host
+										 : NULL;
+}
+
 int
 secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_store **out,
 		   char *why_buf, size_t why_size)
@@ -424,6 +556,8 @@ secinfo_store_open(const struct secinfo_conf *conf, int flags, struct secinfo_st
 	int rc;
 
 	*out = NULL;
+	if (conf->db_backend == SECINFO_DB_POSTGRESQL)
+		return secinfo_store_open_pg(conf, flags, out, why_buf, why_size);
 	rc = secinfo_store_check_files(conf, flags, why_buf, why_size);
 	if (rc != 0)
 		return rc;
@@ -507,6 +641,7 @@ secinfo_store_close(struct secinfo_store *store)
 	if (store->db != NULL && store->checkpoint_on_close)
 		secinfo_store_checkpoint(store);
 	sqlite3_close(store->db);
+	secinfo_pg_close(store);
 	if (shielded)
 		secinfo_store_unshield(store);
 	/* A level left open by a caller's bug must not leave a set-user-id process with a real
@@ -533,17 +668,40 @@ secinfo_store_conf(const struct secinfo_store *store)
 int
 secinfo_store_aborted(const struct secinfo_store *store)
 {
+	if (store->backend == SECINFO_DB_POSTGRESQL)
+		return secinfo_pg_aborted(store);
 	return store->depth > 0 && sqlite3_get_autocommit(store->db);
 }
 
+/* One statement (or several) of a transaction's control: sqlite's or PostgreSQL's. */
+static int
+secinfo_store_control(struct secinfo_store *store, const char *sql)
+{
+	if (store->backend == SECINFO_DB_POSTGRESQL)
+		return secinfo_pg_script(store, sql, NULL, 0);
+	return sqlite3_exec(store->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : SECINFO_ERR_DB;
+}
+
+/* 1 when no transaction is open on the connection (it ended by itself, or never began). */
+static int
+secinfo_store_autocommit(const struct secinfo_store *store)
+{
+	if (store->backend == SECINFO_DB_POSTGRESQL)
+		return secinfo_pg_aborted(store);
+	return sqlite3_get_autocommit(store->db);
+}
+
 /*
- * The outermost level takes the write lock at once (BEGIN IMMEDIATE), so that what a
- * transaction reads cannot change before it writes; the levels inside it are savepoints.
+ * The outermost level takes the write lock at once (sqlite: BEGIN IMMEDIATE; PostgreSQL: the
+ * fleet-wide advisory lock, in the same round trip), so that what a transaction reads cannot
+ * change before it writes; the levels inside it are savepoints.
  */
 int
 secinfo_store_begin(struct secinfo_store *store)
 {
-	const char *sql = store->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT secinfo";
+	const char *sql = store->depth > 0                          ? "SAVEPOINT secinfo"
+			  : store->backend == SECINFO_DB_POSTGRESQL ? "BEGIN; " SECINFO_PG_LOCK
+								    : "BEGIN IMMEDIATE";
 	int rc;
 
 	if (secinfo_store_aborted(store))
@@ -551,7 +709,10 @@ secinfo_store_begin(struct secinfo_store *store)
 	rc = secinfo_store_shield(store); /* each level holds one, lowered when it ends */
 	if (rc != 0)
 		return rc;
-	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+	if (secinfo_store_control(store, sql) != 0) {
+		/* PostgreSQL: a BEGIN whose lock failed left a transaction open */
+		if (store->depth == 0 && store->backend == SECINFO_DB_POSTGRESQL && store->pg)
+			secinfo_pg_script(store, "ROLLBACK", NULL, 0);
 		secinfo_store_unshield(store);
 		return SECINFO_ERR_DB;
 	}
@@ -562,13 +723,23 @@ secinfo_store_begin(struct secinfo_store *store)
 int
 secinfo_store_commit(struct secinfo_store *store)
 {
-	const char *sql = store->depth == 1 ? "COMMIT" : "RELEASE secinfo";
+	const char *sql = store->depth == 1 ? "COMMIT" : "RELEASE SAVEPOINT secinfo";
+	char status[32] = "";
+	int rc;
 
 	if (store->depth == 0 || secinfo_store_aborted(store))
 		return SECINFO_ERR_DB; /* the caller's rollback closes the level */
-	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+	if (store->backend == SECINFO_DB_POSTGRESQL)
+		/* PostgreSQL answers COMMIT with ROLLBACK when the transaction had failed */
+		rc = secinfo_pg_script(store, sql, status, sizeof(status)) != 0 ||
+				     (store->depth == 1 && strcmp(status, "COMMIT") != 0)
+			     ? SECINFO_ERR_DB
+			     : 0;
+	else
+		rc = secinfo_store_control(store, sql);
+	if (rc != 0) {
 		/* A failed COMMIT that ended the transaction leaves nothing to roll back. */
-		if (store->depth == 1 && sqlite3_get_autocommit(store->db)) {
+		if (store->depth == 1 && secinfo_store_autocommit(store)) {
 			store->depth = 0;
 			secinfo_store_unshield(store);
 		}
@@ -584,14 +755,17 @@ secinfo_store_rollback(struct secinfo_store *store)
 {
 	if (store->depth == 0)
 		return;
-	if (!sqlite3_get_autocommit(store->db)) {
+	/* PostgreSQL: a failed statement leaves the transaction open but failed; ROLLBACK TO
+	 * makes it whole again, as sqlite's statement rollback does. */
+	if (store->backend == SECINFO_DB_POSTGRESQL ? store->pg != NULL
+						    : !sqlite3_get_autocommit(store->db)) {
 		if (store->depth == 1)
-			sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-		else if (sqlite3_exec(store->db, "ROLLBACK TO secinfo; RELEASE secinfo", NULL, NULL,
-				      NULL) != SQLITE_OK)
+			secinfo_store_control(store, "ROLLBACK");
+		else if (secinfo_store_control(store, "ROLLBACK TO SAVEPOINT secinfo; "
+						      "RELEASE SAVEPOINT secinfo") != 0)
 			/* Never leave a level's writes in place for the levels around it to
 			 * commit: undo everything; their commits then fail. */
-			sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+			secinfo_store_control(store, "ROLLBACK");
 	}
 	store->depth--;
 	secinfo_store_unshield(store);
@@ -648,6 +822,10 @@ secinfo_store_integrity(struct secinfo_store *store, char *why, size_t why_size)
 	int rc;
 
 	why[0] = '\0';
+	/* sqlite's only: PostgreSQL keeps its indexes and foreign keys whole itself (and has no
+	 * integrity pragma; amcheck is the database administrator's). */
+	if (store->backend == SECINFO_DB_POSTGRESQL)
+		return 0;
 	rc = secinfo_store_sql(store, &integrity, "");
 	if (rc == 0 && check.problems == 0)
 		rc = secinfo_store_sql(store, &foreign, "");

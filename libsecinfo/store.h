@@ -94,6 +94,12 @@ int secinfo_store_user_confirm(struct secinfo_store *store, const char *name, co
  * first problem in WHY, or another negative SECINFO_ERR_* code. */
 int secinfo_store_integrity(struct secinfo_store *store, char *why, size_t why_size);
 
+/* Returns 1 when the open (SECINFO_STORE_CREATE) created the schema of a PostgreSQL store. */
+int secinfo_store_created(const struct secinfo_store *store);
+
+/* The host that a PostgreSQL store is connected to (as libpq names it), NULL for sqlite. */
+const char *secinfo_store_host(const struct secinfo_store *store);
+
 /* Frees a user and wipes the secrets; accepts NULL. */
 void secinfo_user_free(struct secinfo_user *user);
 

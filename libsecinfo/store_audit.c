@@ -24,7 +24,7 @@ secinfo_store_audit(struct secinfo_store *store, const struct secinfo_audit_entr
 		secinfo_audit_host(host, sizeof(host));
 	return secinfo_store_sql_exec(
 		store, NULL,
-		"INSERT INTO audit (time, user, service, rhost, method, event,"
+		"INSERT INTO audit (time, \"user\", service, rhost, method, event,"
 		" result, actor, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 		"itttttttt", e->time, e->user, e->service ? e->service : "",
 		e->rhost ? e->rhost : "", e->method ? e->method : "", e->event, e->result,
@@ -35,7 +35,7 @@ int
 secinfo_store_audit_check(struct secinfo_store *store)
 {
 	struct secinfo_sql query = {
-		.sql = "SELECT time, user, service, rhost, method, event, result, actor, host"
+		.sql = "SELECT time, \"user\", service, rhost, method, event, result, actor, host"
 		       " FROM audit LIMIT 0",
 		.columns = "",
 	};
@@ -72,8 +72,8 @@ secinfo_store_audit_list(struct secinfo_store *store, const char *user, long lon
 {
 	struct secinfo_audit_each each = {fn, data};
 	struct secinfo_sql query = {
-		.sql = "SELECT time, user, service, rhost, method, event, result, actor, host"
-		       " FROM audit WHERE (?1 IS NULL OR user = ?1) AND time >= ?2"
+		.sql = "SELECT time, \"user\", service, rhost, method, event, result, actor, host"
+		       " FROM audit WHERE (?1 IS NULL OR \"user\" = ?1) AND time >= ?2"
 		       " ORDER BY time, id",
 		.columns = "itttttttt",
 		.row = secinfo_audit_row,

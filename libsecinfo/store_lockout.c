@@ -9,7 +9,7 @@ static int
 secinfo_store_locked_until(struct secinfo_store *store, long long user_id, long long *until)
 {
 	int rc = secinfo_store_sql_int(store, until,
-				       "SELECT IFNULL(locked_until, 0) FROM users WHERE id = ?1",
+				       "SELECT COALESCE(locked_until, 0) FROM users WHERE id = ?1",
 				       "i", user_id);
 
 	return rc == SECINFO_ERR_NOT_FOUND ? SECINFO_ERR_DB : rc; /* the user vanished */
@@ -27,7 +27,7 @@ secinfo_store_attempt(struct secinfo_store *store, long long user_id, unsigned m
 	rc = secinfo_store_sql_exec(
 		store, &changes,
 		"UPDATE users SET failures = failures + 1"
-		" WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2 AND failures < ?3",
+		" WHERE id = ?1 AND COALESCE(locked_until, 0) <= ?2 AND failures < ?3",
 		"iii", user_id, (long long)now, (long long)max_failures);
 	if (rc != 0 || changes == 1)
 		return rc;
@@ -36,7 +36,7 @@ secinfo_store_attempt(struct secinfo_store *store, long long user_id, unsigned m
 	 * beyond the limit is never checked. */
 	rc = secinfo_store_sql_exec(store, &changes,
 				    "UPDATE users SET locked_until = ?3, failures = 0"
-				    " WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2",
+				    " WHERE id = ?1 AND COALESCE(locked_until, 0) <= ?2",
 				    "iii", user_id, (long long)now, until);
 	if (rc != 0)
 		return rc;
@@ -84,7 +84,7 @@ secinfo_store_success(struct secinfo_store *store, long long user_id, long long 
 		return rc;
 	rc = secinfo_store_sql_exec(store, &changes,
 				    "UPDATE users SET failures = 0"
-				    " WHERE id = ?1 AND IFNULL(locked_until, 0) <= ?2",
+				    " WHERE id = ?1 AND COALESCE(locked_until, 0) <= ?2",
 				    "ii", user_id, (long long)now);
 	if (rc == 0 && changes != 1) {
 		rc = secinfo_store_locked_until(store, user_id, locked_until);
@@ -105,9 +105,18 @@ secinfo_store_success(struct secinfo_store *store, long long user_id, long long 
 int
 secinfo_store_failure_unenrolled(struct secinfo_store *store)
 {
-	return secinfo_store_sql_exec(
-		store, NULL,
-		"INSERT INTO meta (name, value) VALUES ('unenrolled_failures', 1)"
-		" ON CONFLICT (name) DO UPDATE SET value = value + 1",
-		"");
+	/* The one statement per backend of this file: sqlite's meta.value holds the count as an
+	 * integer; PostgreSQL's is bytea, which holds its decimal digits. */
+	static const char *const sql[] = {
+		[SECINFO_DB_SQLITE] =
+			"INSERT INTO meta (name, value) VALUES ('unenrolled_failures', 1)"
+			" ON CONFLICT (name) DO UPDATE SET value = value + 1",
+		[SECINFO_DB_POSTGRESQL] =
+			"INSERT INTO meta (name, value)"
+			" VALUES ('unenrolled_failures', convert_to('1', 'UTF8'))"
+			" ON CONFLICT (name) DO UPDATE SET value = convert_to(CAST("
+			"CAST(convert_from(meta.value, 'UTF8') AS bigint) + 1 AS text), 'UTF8')",
+	};
+
+	return secinfo_store_sql_exec(store, NULL, sql[store->backend], "");
 }

@@ -40,8 +40,8 @@ secinfo_store_default_first(struct secinfo_store *store, long long user_id, long
 	int rc;
 
 	rc = secinfo_store_sql_int(store, &default_method,
-				   "SELECT IFNULL(default_method, 0) FROM users WHERE id = ?1", "i",
-				   user_id);
+				   "SELECT COALESCE(default_method, 0) FROM users WHERE id = ?1",
+				   "i", user_id);
 	if (rc == 0 && default_method == 0)
 		rc = secinfo_store_sql_exec(store, NULL,
 					    "UPDATE users SET default_method = ?1 WHERE id = ?2",

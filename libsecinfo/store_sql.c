@@ -1,4 +1,5 @@
-/* secinfo: the one way the store runs SQL: prepare, bind, step, check and read each row. */
+/* secinfo: the one way the store runs SQL: prepare, bind, step, check and read each row. The
+ * sqlite path is here; the PostgreSQL path is store_pg.c, chosen in secinfo_store_sql_v. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -101,7 +102,7 @@ static int
 secinfo_store_sql_v(struct secinfo_store *store, struct secinfo_sql *query, const char *types,
 		    va_list ap)
 {
-	struct secinfo_sql_row row = {NULL};
+	struct secinfo_sql_row row = {NULL, NULL, 0};
 	sqlite3_stmt *stmt = NULL;
 	int rc, step = SQLITE_DONE;
 
@@ -112,6 +113,11 @@ secinfo_store_sql_v(struct secinfo_store *store, struct secinfo_sql *query, cons
 	rc = secinfo_store_shield(store); /* a statement outside a transaction takes its locks */
 	if (rc != 0)
 		return rc;
+	if (store->backend == SECINFO_DB_POSTGRESQL) {
+		rc = secinfo_pg_query(store, query, types, ap);
+		secinfo_store_unshield(store);
+		return rc;
+	}
 	rc = secinfo_sql_prepare(store, query, types, ap, &stmt);
 	row.stmt = stmt;
 	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -241,19 +247,27 @@ secinfo_store_sql_array(struct secinfo_store *store, struct secinfo_sql_array *a
 long long
 secinfo_sql_row_int(const struct secinfo_sql_row *row, int column)
 {
+	if (row->res != NULL)
+		return secinfo_pg_row_int(row, column);
 	return sqlite3_column_int64(row->stmt, column);
 }
 
 const char *
 secinfo_sql_row_text(const struct secinfo_sql_row *row, int column)
 {
+	if (row->res != NULL)
+		return secinfo_pg_row_text(row, column);
 	return (const char *)sqlite3_column_text(row->stmt, column);
 }
 
 const void *
 secinfo_sql_row_blob(const struct secinfo_sql_row *row, int column, size_t *len)
 {
-	const void *blob = sqlite3_column_blob(row->stmt, column);
+	const void *blob;
+
+	if (row->res != NULL)
+		return secinfo_pg_row_blob(row, column, len);
+	blob = sqlite3_column_blob(row->stmt, column);
 
 	*len = blob != NULL ? (size_t)sqlite3_column_bytes(row->stmt, column) : 0;
 	return blob;

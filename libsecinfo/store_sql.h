@@ -1,11 +1,16 @@
 /*
  * secinfo: what the store's files share, and nothing outside them sees. The one place that
- * knows that the store is sqlite: the connection, the key, and the one helper through which
- * every statement is prepared, bound, stepped and read.
+ * knows the backend (sqlite or PostgreSQL, SPEC 16): the connection, the key, and the one
+ * helper through which every statement is prepared, bound, stepped and read. The statements
+ * of the store_*.c files are written once, in SQL that both accept (see issue 12's design):
+ * numbered parameters ?1 ?2 (the PostgreSQL path rewrites them to $1 $2; no '?' inside a
+ * string literal), COALESCE, "user" quoted, <> instead of IS NOT, the time as a parameter,
+ * RETURNING and ON CONFLICT.
  */
 #ifndef SECINFO_STORE_SQL_H
 #define SECINFO_STORE_SQL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -16,7 +21,15 @@
 #include "kind.h"
 #include "store.h"
 
+struct pg_conn;   /* libpq's PGconn: only store_pg.c includes <libpq-fe.h> */
+struct pg_result; /* libpq's PGresult */
+
 struct secinfo_store {
+	int backend;         /* enum secinfo_db_backend */
+	struct pg_conn *pg;  /* PostgreSQL: the connection, NULL once dropped */
+	const char *pg_host; /* PostgreSQL: the host connected to (libpq's), for messages */
+	char pg_error[256];  /* PostgreSQL: the last error, for the log */
+	int created;         /* PostgreSQL: this open created the schema */
 	sqlite3 *db;
 	unsigned char *key;
 	const struct secinfo_conf *conf;
@@ -41,7 +54,9 @@ void secinfo_store_unshield(struct secinfo_store *store);
 
 /* One result row, valid only during the callback that receives it. */
 struct secinfo_sql_row {
-	sqlite3_stmt *stmt;
+	sqlite3_stmt *stmt;          /* sqlite */
+	const struct pg_result *res; /* PostgreSQL: the result and the row in it */
+	int index;
 };
 
 /*
@@ -123,9 +138,35 @@ int secinfo_store_user_ensure(struct secinfo_store *store, const char *name, tim
 			      long long *user_id);
 
 /* The condition, on a methods row, that it is not a pass that expired or was used up: readers
- * see no such pass (SPEC 14: it is gone). */
-#define SECINFO_SQL_METHOD_ACTIVE                                                                  \
-	"(kind IS NOT 'tap' OR (expires > CAST(strftime('%s', 'now') AS INTEGER) AND uses > 0))"
+ * see no such pass (SPEC 14: it is gone). NOW names the parameter that holds the time ("?2").
+ * A damaged row with no kind stays in (COALESCE): its reader fails closed on it. */
+#define SECINFO_SQL_METHOD_ACTIVE(now)                                                             \
+	"(COALESCE(kind, '') <> 'tap' OR (expires > " now " AND uses > 0))"
+
+/*
+ * The PostgreSQL path (store_pg.c), which secinfo_store_sql and the transaction functions call
+ * when store->backend is SECINFO_DB_POSTGRESQL.
+ * secinfo_pg_connect: connects as CONF says, with libpq's environment removed for the time of
+ * the connect and every parameter explicit; 0 or SECINFO_ERR_DB/IO/CONFIG with WHY filled.
+ * secinfo_pg_query: runs QUERY as secinfo_store_sql does (typed parameters, binary results
+ * checked against QUERY->columns), each wait bounded by busy_timeout plus a margin.
+ * secinfo_pg_script: runs SQL without parameters or rows (several statements: BEGIN, the
+ * schema), bounded likewise; *status gets the last command's tag when not NULL.
+ * secinfo_pg_aborted: 1 when a transaction the caller opened is no longer open and whole (a
+ * failed statement, a dropped connection).
+ * secinfo_pg_error: libpq's last message, or a static text.
+ */
+int secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size);
+void secinfo_pg_close(struct secinfo_store *store);
+int secinfo_pg_query(struct secinfo_store *store, struct secinfo_sql *query, const char *types,
+		     va_list ap);
+int secinfo_pg_script(struct secinfo_store *store, const char *sql, char *status,
+		      size_t status_size);
+int secinfo_pg_aborted(const struct secinfo_store *store);
+const char *secinfo_pg_error(const struct secinfo_store *store);
+long long secinfo_pg_row_int(const struct secinfo_sql_row *row, int column);
+const char *secinfo_pg_row_text(const struct secinfo_sql_row *row, int column);
+const void *secinfo_pg_row_blob(const struct secinfo_sql_row *row, int column, size_t *len);
 
 /* Writes the associated data that binds an encrypted detail to its user and kind.
  * Returns 0 or SECINFO_ERR_INVALID (too long). */

@@ -149,8 +149,8 @@ secinfo_store_methods_load(struct secinfo_store *store, struct secinfo_user *use
 		store, &array,
 		"SELECT id, kind, detail, otp_algorithm, otp_digits, otp_period, otp_hotp, counter,"
 		" created, last_used, expires, uses FROM methods WHERE user_id = ?1"
-		" AND " SECINFO_SQL_METHOD_ACTIVE,
-		"itBIIIIiiIII", "i", user->id);
+		" AND " SECINFO_SQL_METHOD_ACTIVE("?2"),
+		"itBIIIIiiIII", "ii", user->id, (long long)time(NULL));
 	/* The user owns what was loaded, even on failure: secinfo_user_free wipes it. */
 	user->methods = array.array;
 	user->n_methods = array.count;
@@ -230,10 +230,28 @@ secinfo_store_user_confirm(struct secinfo_store *store, const char *name, const 
 			   const struct secinfo_user *user)
 {
 	struct secinfo_user_rows rows = {0, 0};
+	/* The scans per backend, in this one place: sqlite's read the tables past their indexes
+	 * (NOT INDEXED), so that a damaged index cannot hide a row; PostgreSQL keeps its indexes
+	 * whole itself. The other spelling is found on both: another case (ASCII, as sqlite's
+	 * NOCASE; PostgreSQL's lower() folds more, which only refuses more) or the name as
+	 * typed. */
+	static const char *const users_sql[] = {
+		[SECINFO_DB_SQLITE] = "SELECT COALESCE(SUM(name = ?1), 0),"
+				      " COALESCE(SUM(name = ?1 COLLATE NOCASE OR name = ?2), 0)"
+				      " FROM users NOT INDEXED",
+		[SECINFO_DB_POSTGRESQL] =
+			"SELECT COALESCE(SUM(CASE WHEN name = ?1 THEN 1 ELSE 0 END), 0),"
+			" COALESCE(SUM(CASE WHEN lower(name) = lower(?1) OR name = ?2"
+			" THEN 1 ELSE 0 END), 0) FROM users",
+	};
+	static const char *const methods_sql[] = {
+		[SECINFO_DB_SQLITE] = "SELECT COUNT(*) FROM methods NOT INDEXED WHERE user_id = ?1"
+				      " AND " SECINFO_SQL_METHOD_ACTIVE("?2"),
+		[SECINFO_DB_POSTGRESQL] = "SELECT COUNT(*) FROM methods WHERE user_id = ?1"
+					  " AND " SECINFO_SQL_METHOD_ACTIVE("?2"),
+	};
 	struct secinfo_sql scan = {
-		.sql = "SELECT IFNULL(SUM(name = ?1), 0),"
-		       " IFNULL(SUM(name = ?1 COLLATE NOCASE OR name = ?2), 0)"
-		       " FROM users NOT INDEXED",
+		.sql = users_sql[store->backend],
 		.columns = "ii",
 		.row = secinfo_user_rows_fill,
 		.data = &rows,
@@ -243,11 +261,8 @@ secinfo_store_user_confirm(struct secinfo_store *store, const char *name, const 
 
 	rc = secinfo_store_sql(store, &scan, "tt", name, typed != NULL ? typed : name);
 	if (rc == 0)
-		rc = secinfo_store_sql_int(
-			store, &methods,
-			"SELECT COUNT(*) FROM methods NOT INDEXED WHERE user_id = ?1"
-			" AND " SECINFO_SQL_METHOD_ACTIVE,
-			"i", user != NULL ? user->id : -1);
+		rc = secinfo_store_sql_int(store, &methods, methods_sql[store->backend], "ii",
+					   user != NULL ? user->id : -1, (long long)time(NULL));
 	if (rc != 0)
 		return rc;
 	if (rows.exact != (user != NULL ? 1 : 0) ||
@@ -338,14 +353,16 @@ secinfo_store_user_summaries(struct secinfo_store *store,
 	struct secinfo_summary_each each = {fn, data};
 	struct secinfo_sql query = {
 		.sql = "SELECT u.name, (SELECT COUNT(*) FROM methods m WHERE m.user_id = u.id"
-		       " AND " SECINFO_SQL_METHOD_ACTIVE "),"
-		       " (SELECT kind FROM methods d WHERE d.id = u.default_method"
-		       " AND d.user_id = u.id), IFNULL(u.locked_until, 0), u.failures"
-		       " FROM users u ORDER BY u.name",
+		       " AND " SECINFO_SQL_METHOD_ACTIVE(
+			       "?1") "),"
+				     " (SELECT kind FROM methods d WHERE d.id = u.default_method"
+				     " AND d.user_id = u.id), COALESCE(u.locked_until, 0), "
+				     "u.failures"
+				     " FROM users u ORDER BY u.name",
 		.columns = "tiTii",
 		.row = secinfo_user_summary_row,
 		.data = &each,
 	};
 
-	return secinfo_store_sql(store, &query, "");
+	return secinfo_store_sql(store, &query, "i", (long long)time(NULL));
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "schema.h"
 #include "check_sshd.h"
 #include "crypto.h"
 #include "error.h"
@@ -220,6 +221,14 @@ secinfo_admin_check_database(struct secinfo_admin_check *check)
 		secinfo_admin_check_say(check, 1, "%s (%s)", why, secinfo_strerror(rc));
 		return;
 	}
+	/* PostgreSQL: the open connected (TLS as sslmode says), found the schema of this
+	 * version and proved the key against the database's key check. */
+	if (admin->conf->db_backend == SECINFO_DB_POSTGRESQL)
+		printf("database %s on %s (PostgreSQL, port %s, sslmode %s): reached; schema "
+		       "version %d; the key %s matches the database\n",
+		       admin->conf->db_name, secinfo_store_host(admin->store), admin->conf->db_port,
+		       secinfo_db_sslmode_name(admin->conf->db_sslmode), SECINFO_PG_SCHEMA_VERSION,
+		       admin->conf->key_file);
 	rc = secinfo_store_integrity(admin->store, why, sizeof(why));
 	if (rc == SECINFO_ERR_CORRUPT)
 		secinfo_admin_check_say(check, 1,
@@ -292,7 +301,10 @@ secinfo_admin_cmd_check(struct secinfo_admin *admin, const struct secinfo_admin_
 					  check.errors, check.errors == 1 ? "" : "s");
 	}
 	secinfo_admin_check_key(&check);
-	if (secinfo_admin_check_files(&check) == 0 && check.errors == 0)
+	/* PostgreSQL has no files here to check: the password file is checked by the open. */
+	if ((admin->conf->db_backend == SECINFO_DB_POSTGRESQL ||
+	     secinfo_admin_check_files(&check) == 0) &&
+	    check.errors == 0)
 		secinfo_admin_check_database(&check);
 	secinfo_admin_check_sshd_config(&check);
 	secinfo_admin_check_reset_service(&check);

@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "error.h"
 #include "safefile.h"
+#include "schema.h"
 
 /* Writes the directory part of PATH into DIR ("/" for a file in the root). Returns 0 or -1. */
 static int
@@ -112,6 +113,54 @@ secinfo_admin_init_database(struct secinfo_admin *admin, int db_exists, int *cha
 	return SECINFO_OK;
 }
 
+/*
+ * PostgreSQL (SPEC 16): no directory nor file to make; the key as for sqlite (the first host
+ * makes it, the others get a copy); the schema created or migrated by the store's open under
+ * the fleet's lock, so that running init again, or on two hosts at once, is safe.
+ */
+static int
+secinfo_admin_init_pg(struct secinfo_admin *admin)
+{
+	const struct secinfo_conf *conf = admin->conf;
+	char why[1024] = "";
+	struct stat st;
+	int key_made = 0, rc;
+
+	if (lstat(conf->key_file, &st) != 0 && errno == ENOENT)
+		key_made = 1;
+	rc = secinfo_admin_init_key(admin, 0, &key_made);
+	if (rc != SECINFO_OK)
+		return rc;
+	rc = secinfo_store_open(conf, SECINFO_STORE_CREATE, &admin->store, why, sizeof(why));
+	if (rc == SECINFO_ERR_CORRUPT && key_made) {
+		/* the database has a key already: the one just made is of no use */
+		unlink(conf->key_file);
+		return secinfo_admin_error(
+			rc,
+			"the database %s on %s was initialised with another key: "
+			"copy the fleet's key file to %s (owner root, mode 0600) "
+			"and run init again",
+			conf->db_name, conf->db_host, conf->key_file);
+	}
+	if (rc != 0)
+		return secinfo_admin_error(rc, "cannot initialise the database %s: %s (%s)",
+					   conf->db_name, why, secinfo_strerror(rc));
+	if (secinfo_store_created(admin->store)) {
+		rc = secinfo_admin_end(admin, secinfo_store_begin(admin->store), "", "", "init");
+		if (rc != 0)
+			return secinfo_admin_error(rc, "cannot write to the new database: %s",
+						   secinfo_strerror(rc));
+		printf("created the schema (version %d) in database %s on %s\n",
+		       SECINFO_PG_SCHEMA_VERSION, conf->db_name, secinfo_store_host(admin->store));
+	} else {
+		printf("%sthe database %s on %s holds the schema (version %d) and matches the key "
+		       "%s\n",
+		       key_made ? "" : "nothing to do: ", conf->db_name,
+		       secinfo_store_host(admin->store), SECINFO_PG_SCHEMA_VERSION, conf->key_file);
+	}
+	return SECINFO_OK;
+}
+
 int
 secinfo_admin_cmd_init(struct secinfo_admin *admin, const struct secinfo_admin_args *args)
 {
@@ -122,6 +171,8 @@ secinfo_admin_cmd_init(struct secinfo_admin *admin, const struct secinfo_admin_a
 	 * files must be root's. */
 	umask(077);
 	rc = secinfo_admin_load_conf(admin);
+	if (rc == SECINFO_OK && admin->conf->db_backend == SECINFO_DB_POSTGRESQL)
+		return secinfo_admin_init_pg(admin);
 	if (rc == SECINFO_OK)
 		rc = secinfo_admin_init_dir(admin, &changed);
 	if (rc != SECINFO_OK)

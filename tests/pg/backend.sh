@@ -1,0 +1,229 @@
+#!/bin/sh
+# The PostgreSQL backend (SPEC 16, issue 12 item 1): init (twice: idempotent) and check; a
+# sign-in through the module against the server; a TOTP step accepted once; libpq takes
+# nothing from the environment; a dead, closed or silent server fails closed in bounded time;
+# a statement that waits on a lock longer than busy_timeout fails closed; a wrong CA fails;
+# sslmode = disable with a host that is not on loopback is a configuration error.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/pg/lib.sh"
+need_pamdrive
+pg_newdb
+pg_conf <<CONF
+[policy]
+tries = 1
+CONF
+
+# ---- init and check ---------------------------------------------------------------------------
+out=$(admin init 2>&1) || fail "init: $out"
+expect_in "$out" "created key $KEY"
+expect_in "$out" "created the schema (version 1) in database $PGDB on 127.0.0.1"
+[ "$(pg_sql 'SELECT version FROM secinfo_schema')" = 1 ] || fail "no schema version row"
+tables=$(pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+out=$(admin init 2>&1) || fail "init again: $out"
+expect_in "$out" "nothing to do: the database $PGDB on 127.0.0.1 holds the schema (version 1)"
+[ "$(pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = "$tables" ] ||
+	fail "init again changed the tables"
+[ "$(pg_sql "SELECT count(*) FROM audit WHERE event = 'init'")" = 1 ] ||
+	fail "init again wrote another init row"
+pass "init creates the schema once; again it changes nothing and says so"
+
+out=$(admin check 2>&1) || fail "check: $out"
+expect_in "$out" "database $PGDB on 127.0.0.1 (PostgreSQL, port $SECINFO_TEST_PG_PORT, sslmode verify-full): reached; schema version 1; the key $KEY matches the database"
+expect_in "$out" "configuration, key and database are fine"
+# another key: check says it does not match
+cp "$KEY" "$T/key.saved"
+head -c 32 /dev/urandom > "$KEY"
+out=$(admin check 2>&1) && fail "check passed with another key: $out"
+expect_in "$out" "this key does not match the database"
+cp "$T/key.saved" "$KEY"
+pass "check names the host reached, the schema version and the key check (and a wrong key fails)"
+
+# ---- a sign-in through the module ------------------------------------------------------------
+enroll_app alice
+service s
+service s2
+fresh_step
+code=$(totp $SECRET_DEFAULT)
+start=$(date +%s%N)
+expect_pam success "$(echo "$code")" s alice authenticate
+end=$(date +%s%N)
+echo "# a right-code sign-in against PostgreSQL took $(((end - start) / 1000000)) ms (pamdrive process included)"
+expect_pam "Authentication failure" "$(echo "$code")" s alice authenticate
+expect_pam "Authentication failure" "$(echo "$code")" s2 alice authenticate
+[ "$(pg_sql "SELECT count(*) FROM audit WHERE \"user\" = 'alice' AND result = 'success'")" -ge 1 ] ||
+	fail "no successful audit row for alice"
+[ "$(pg_sql "SELECT host FROM audit WHERE \"user\" = 'alice' ORDER BY id DESC LIMIT 1")" = "$(hostname)" ] ||
+	fail "the audit row does not name this host"
+pass "a sign-in against PostgreSQL; the same TOTP step is refused again, in any service; the audit row names the host"
+
+# ---- another spelling of an enrolled name is never passed over (nullok) ---------------------
+cat > "$T/pam.d/lenient" <<SERVICE
+auth    required $MODULE config=$CONF nullok
+auth    required pam_permit.so
+SERVICE
+expect_pam success "" lenient mallory authenticate
+expect_in "$LAST_OUT" "result=ignored-not-enrolled"
+for spelling in ALICE Alice; do
+	expect_pam "$UNAVAIL" "" lenient "$spelling" authenticate
+	expect_not_in "$LAST_OUT" "ignored-not-enrolled"
+	expect_in "$LAST_OUT" "another spelling of the name is"
+done
+pass "on PostgreSQL too, a name enrolled in other case is not passed over as not enrolled"
+
+# conf_with SED: $CONF as pg_conf writes it, edited by the sed script SED, with the sections the
+# tests below use (connect_timeout 2 s: libpq's least).
+conf_with() {
+	{
+		pg_section | sed "$1"
+		printf 'connect_timeout = 2s\nbusy_timeout = 1s\n[policy]\ntries = 1\n'
+	} > "$CONF"
+	chmod 644 "$CONF"
+}
+
+# ---- the environment of whoever runs the module changes nothing ------------------------------
+# Every variable libpq reads, pointing somewhere else or weakening, and a service file that
+# would send the connection elsewhere.
+make_certs
+closed=$(free_port)
+printf 'garbage\n' > "$T/junk.pem"
+mkdir "$T/sysconf"
+cat > "$T/sysconf/pg_service.conf" <<SVC
+[secinfo]
+host=192.0.2.1
+port=$closed
+dbname=postgres
+sslmode=disable
+SVC
+cp "$T/sysconf/pg_service.conf" "$T/service.conf"
+printf '*:*:*:*:wrong\n' > "$T/pgpass"
+chmod 600 "$T/pgpass"
+hostile() {
+	PGHOST=192.0.2.1 PGPORT=$closed PGDATABASE=postgres PGUSER=nobody PGPASSWORD=wrong \
+		PGPASSFILE="$T/pgpass" PGSERVICE=secinfo PGSERVICEFILE="$T/service.conf" \
+		PGSYSCONFDIR="$T/sysconf" PGSSLMODE=disable PGSSLROOTCERT="$T/tls/rogue.pem" \
+		PGSSLCERT="$T/junk.pem" PGSSLKEY="$T/junk.pem" PGSSLCRL="$T/junk.pem" \
+		PGOPTIONS="-c default_transaction_read_only=on -c statement_timeout=1" \
+		PGAPPNAME=evil PGCONNECT_TIMEOUT=600 PGTARGETSESSIONATTRS=read-only \
+		PGHOSTADDR=192.0.2.1 PGREQUIRESSL=0 PGGSSENCMODE=require PGCHANNELBINDING=disable \
+		PGCLIENTENCODING=LATIN1 PGTZ=Mars/Olympus PGDATESTYLE=Postgres PGGEQO=off \
+		PGSSLMINPROTOCOLVERSION=TLSv1 PGKRBSRVNAME=evil PGLOCALEDIR="$T" "$@"
+}
+conf_with ""
+enroll_app bob
+fresh_step
+code=$(totp $SECRET_DEFAULT)
+out=$(printf '%s\n' "$code" | hostile pam s bob authenticate 2>&1) ||
+	fail "the sign-in failed with a hostile environment: $out"
+[ "$(pg_sql "SELECT count(*) FROM audit WHERE \"user\" = 'bob' AND result = 'success'")" -ge 1 ] ||
+	fail "the sign-in with a hostile environment did not reach the configured database"
+# The same environment cannot rescue a configuration that names a port nothing listens on.
+conf_with "s/^port = .*/port = $closed/"
+(
+	PGHOST=127.0.0.1 PGPORT=$SECINFO_TEST_PG_PORT PGDATABASE=$PGDB PGUSER=secinfo
+	PGPASSWORD=$SECINFO_TEST_PG_PASSWORD PGSSLROOTCERT=$SECINFO_TEST_PG_CA
+	export PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD PGSSLROOTCERT
+	expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+	expect_in "$LAST_OUT" "port $closed"
+)
+pass "libpq takes nothing from the environment: a hostile one changes nothing, a helpful one rescues nothing"
+hostile sh -c 'env | grep -q "^PGSSLCERT=$0/junk.pem\$"' "$T" ||
+	fail "the environment was not put back"
+
+# ---- a dead, closed or silent server fails closed in bounded time ------------------------------
+# unavail_within SECONDS WHAT: a sign-in answers PAM_AUTHINFO_UNAVAIL within SECONDS, with a
+# syslog line that names the host.
+unavail_within() {
+	start=$(date +%s%N)
+	expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+	ms=$((($(date +%s%N) - start) / 1000000))
+	expect_in "$LAST_OUT" "SYSLOG"
+	expect_in "$LAST_OUT" "cannot connect to the database at 127.0.0.1"
+	[ "$ms" -le $(($1 * 1000)) ] || fail "$2: PAM_AUTHINFO_UNAVAIL after $ms ms, over $1 s"
+	echo "# $2: PAM_AUTHINFO_UNAVAIL after $ms ms"
+}
+# connect_timeout 2 s, plus SLOW for the process and the sign-in around it
+conf_with "s/^port = .*/port = $closed/"
+unavail_within $((2 + SLOW)) "a closed port"
+silent=$(free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)  # accepted, never answered
+' "$silent" &
+silent_pid=$!
+stop_silent() { kill "$silent_pid" 2>/dev/null || true; }
+at_exit stop_silent
+sleep 0.3
+conf_with "s/^port = .*/port = $silent/"
+unavail_within $((2 + SLOW)) "a port that accepts and never answers"
+stop_silent
+
+# A server of its own, stopped.
+pg2=$(mktemp -d /tmp/secinfo-pg2.XXXXXX)
+rmdir "$pg2"
+stop_pg2() { sh "$top_srcdir/tests/pg/server.sh" stop "$pg2" >/dev/null 2>&1 || true; }
+at_exit stop_pg2
+pg2_env=$(sh "$top_srcdir/tests/pg/server.sh" start "$pg2") || fail "could not start a second server"
+pg2_port=$(printf '%s\n' "$pg2_env" | sed -n 's/^SECINFO_TEST_PG_PORT=\([0-9]*\);.*/\1/p')
+pg2_password=$(printf '%s\n' "$pg2_env" | sed -n 's/^SECINFO_TEST_PG_PASSWORD=\([0-9a-f]*\);.*/\1/p')
+(
+	SECINFO_TEST_PG_PORT=$pg2_port SECINFO_TEST_PG_CA=$pg2/ca.pem
+	SECINFO_TEST_PG_PASSWORD=$pg2_password
+	pg_psql postgres -c "CREATE DATABASE secinfo" >/dev/null
+) || fail "could not create a database on the second server"
+conf_with "s/^port = .*/port = $pg2_port/; s/^dbname = .*/dbname = secinfo/; s|^sslrootcert = .*|sslrootcert = $pg2/ca.pem|"
+printf '%s\n' "$pg2_password" > "$T/pg.secret"
+out=$(admin init 2>&1) || fail "init on the second server: $out"
+enroll_app alice
+fresh_step
+expect_pam success "$(totp $SECRET_DEFAULT)" s alice authenticate
+stop_pg2
+unavail_within $((2 + SLOW)) "the server stopped"
+printf '%s\n' "$SECINFO_TEST_PG_PASSWORD" > "$T/pg.secret"
+pass "a stopped server, a closed port and a silent one: PAM_AUTHINFO_UNAVAIL within connect_timeout, with a syslog line"
+
+# ---- a lock held longer than busy_timeout fails closed -----------------------------------------
+conf_with ""
+enroll_app carol
+pg_psql "$PGDB" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1936024425)" -c "SELECT pg_sleep(8)" \
+	-c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+sleep 1
+fresh_step
+start=$(date +%s%N)
+out=$(printf '%s\n' "$(totp $SECRET_DEFAULT)" | pam s carol authenticate 2>&1) &&
+	fail "a sign-in succeeded while the write lock was held: $out"
+ms=$((($(date +%s%N) - start) / 1000000))
+wait "$holder" || true
+# busy_timeout 1 s, plus SLOW
+[ "$ms" -le $(((1 + SLOW) * 1000)) ] || fail "the wait for the lock took $ms ms"
+expect_not_in "$out" "pamdrive: authenticate: success"
+echo "# a sign-in behind a held lock failed after $ms ms"
+fresh_step
+expect_pam success "$(totp $SECRET_DEFAULT)" s carol authenticate
+pass "a statement that waits on the lock longer than busy_timeout fails closed, and the next sign-in works"
+
+# ---- TLS: a wrong CA fails; sslmode = disable only on loopback --------------------------------
+conf_with "s|^sslrootcert = .*|sslrootcert = $T/tls/ca.pem|"
+expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+expect_in "$LAST_OUT" "certificate verify failed"
+pass "verify-full against a CA that did not sign the server's certificate fails"
+
+conf_with "s/^host = .*/host = db.example.org/; s/^sslmode = .*/sslmode = disable/"
+out=$(admin check 2>&1) && fail "check accepted sslmode = disable for a remote host: $out"
+expect_in "$out" "sslmode = disable sends the password and every secret unencrypted"
+expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+conf_with "s/^sslmode = .*/sslmode = disable/"
+enroll_app dave
+fresh_step
+expect_pam success "$(totp $SECRET_DEFAULT)" s dave authenticate
+conf_with "s/^host = .*/host = 127.0.0.1,127.0.0.1/; s/^port = .*/port = 1,2,3/"
+out=$(admin check 2>&1) && fail "check accepted 3 ports for 2 hosts: $out"
+expect_in "$out" "port lists 3 ports for 2 hosts"
+pass "sslmode = disable is a configuration error unless every host is on loopback; ports must match hosts"
