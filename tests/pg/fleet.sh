@@ -6,12 +6,11 @@
 # B; failures spread over both lock the user on both, and both say "locked"; 20 sign-ins at
 # once with one code, 10 on each host, give exactly one success; the text messages' send
 # limit counts the sends of both; the audit trail holds both hosts' rows, each with its host.
+SECINFO_TEST_BACKEND=postgresql
 . "$top_srcdir/tests/lib.sh"
 need_pamdrive
-. "$top_srcdir/tests/pg/lib.sh"
-need_pg
 need unshare util-linux
-pg_newdb
+pg_backend # the test's own database (PGDB), tests/pg/lib.sh
 
 # The host names: a UTS namespace per sign-in (as an ordinary user inside a user namespace of
 # its own, where the test's files look root-owned, which the test build trusts anyway).
