@@ -20,6 +20,15 @@ if on_sqlite; then
 	pass "the syslog line names the file and the problem"
 	chmod 600 "$DB"
 	chmod 777 "$T/db"; expect_unavail "world-writable database directory"; chmod 700 "$T/db"
+else # PostgreSQL's password file is checked like the key (SPEC 16)
+	chmod 640 "$T/pg.secret"; expect_unavail "password file readable by its group"
+	expect_in "$LAST_OUT" "$T/pg.secret"
+	chmod 600 "$T/pg.secret"
+	mv "$T/pg.secret" "$T/pg.real"; ln -s "$T/pg.real" "$T/pg.secret"
+	expect_unavail "symlinked password file"
+	rm "$T/pg.secret"; mv "$T/pg.real" "$T/pg.secret"
+	mv "$T/pg.secret" "$T/pg.real"; expect_unavail "missing password file"
+	mv "$T/pg.real" "$T/pg.secret"
 fi
 chmod 640 "$KEY"; expect_unavail "key readable by its group"; chmod 600 "$KEY"
 mv "$KEY" "$KEY.real"; expect_unavail "missing key"
