@@ -13,7 +13,8 @@
 # secinfo on PostgreSQL is measured too: against the server that SECINFO_TEST_PG_PORT,
 # SECINFO_TEST_PG_CA and SECINFO_TEST_PG_PASSWORD name (tests/pg/server.sh's variables), or
 # else a private one that this script starts with tests/pg/server.sh and stops at exit
-# (SECINFO_BENCH_PG=0: no PostgreSQL rows).
+# (SECINFO_BENCH_PG=0: no PostgreSQL rows). SECINFO_BENCH_PG_SSLMODE: the configuration's
+# sslmode (default verify-full; disable for a PgBouncer on this host, bench/pgbouncer.sh).
 # Options (see bench/README.md): -n 1000,100000  -r 200  -w 20  -p 30  -c 10  -f 20  -C 50
 #                                -d /var/tmp  -k  -s
 set -eu

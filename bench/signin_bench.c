@@ -99,7 +99,7 @@ struct bench {
 	int reps, warmup, process_reps, callgrind_reps, strace_reps, concurrent, keep;
 	int with_sms; /* -s: text messages allowed, and the measured user also has one */
 	/* PostgreSQL (from the environment, or NULL): port, CA file, password of role secinfo */
-	const char *pg_port, *pg_ca, *pg_password;
+	const char *pg_port, *pg_ca, *pg_password, *pg_sslmode;
 	char pg_conf[320], pg_conf2[320], pg_secret[320];
 	unsigned char secret[SECINFO_OTP_SECRET_BYTES]; /* the HOTP user's secret */
 	long long next_counter;                         /* its next unused HOTP counter */
@@ -224,9 +224,9 @@ bench_setup(struct bench *b, const char *parent)
 		bench_write(b->pg_secret, text, 0600);
 		snprintf(text, sizeof(text),
 			 "[database]\nbackend = postgresql\nhost = 127.0.0.1\nport = %s\n"
-			 "dbname = %s\nuser = secinfo\npassword_file = %s\nsslmode = verify-full\n"
+			 "dbname = %s\nuser = secinfo\npassword_file = %s\nsslmode = %s\n"
 			 "sslrootcert = %s\nkey_file = %s\n",
-			 b->pg_port, BENCH_PG_DB, b->pg_secret, b->pg_ca, b->key);
+			 b->pg_port, BENCH_PG_DB, b->pg_secret, b->pg_sslmode, b->pg_ca, b->key);
 		snprintf(b->pg_conf, sizeof(b->pg_conf), "%s/secinfo-pg.conf", b->dir);
 		snprintf(b->pg_conf2, sizeof(b->pg_conf2), "%s/secinfo-pg2.conf", b->dir);
 		bench_write_conf(b, b->pg_conf, text);
@@ -1231,10 +1231,11 @@ bench_targets(void)
 
 /* PostgreSQL beside sqlite, and what the connection of every PAM call costs. */
 static void
-bench_pg_notes(void)
+bench_pg_notes(const char *pg_sslmode)
 {
-	printf("\nPostgreSQL (secinfo (pg): the same module and users on the local server, TLS "
-	       "verify-full, scram-sha-256) beside sqlite:\n");
+	printf("\nPostgreSQL (secinfo (pg): the same module and users on the local server, "
+	       "sslmode = %s, scram-sha-256) beside sqlite:\n",
+	       pg_sslmode);
 	for (int i = 0; i < bench_n_conns; i++) {
 		const struct bench_conn *c = &bench_conns[i];
 		const struct bench_row *lite = NULL, *pg = NULL;
@@ -1259,7 +1260,8 @@ bench_pg_notes(void)
 		       "sqlite %.3f ms",
 		       c->users, c->sqlite_us / 1e3);
 		if (!isnan(c->pg_us))
-			printf(", PostgreSQL %.3f ms (TCP, TLS, scram, schema version, key check)",
+			printf(", PostgreSQL %.3f ms (TCP, TLS unless sslmode = disable, scram, "
+			       "schema version, key check)",
 			       c->pg_us / 1e3);
 		if (!isnan(c->pg_us) && pg != NULL)
 			printf(" = %.0f%% of its sign-in in one process", 100 * c->pg_us / pg->p50);
@@ -1432,6 +1434,10 @@ main(int argc, char **argv)
 	b.pg_password = getenv("SECINFO_TEST_PG_PASSWORD");
 	if (b.pg_port == NULL || b.pg_ca == NULL || b.pg_password == NULL)
 		b.pg_port = NULL;
+	/* disable: a PgBouncer on this host (bench/pgbouncer.sh), loopback only */
+	b.pg_sslmode = getenv("SECINFO_BENCH_PG_SSLMODE");
+	if (b.pg_sslmode == NULL)
+		b.pg_sslmode = "verify-full";
 	atexit(bench_etc_remove);
 	atexit(bench_syslog_stop);
 	syslog_text = bench_syslog_start();
@@ -1456,7 +1462,8 @@ main(int argc, char **argv)
 	       b.strace_reps, b.concurrent);
 	bench_table();
 	bench_targets();
-	bench_pg_notes();
+	if (b.pg_port != NULL)
+		bench_pg_notes(b.pg_sslmode);
 	fflush(stdout);
 	bench_cleanup(&b);
 	free(b.secrets);
