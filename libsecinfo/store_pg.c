@@ -49,10 +49,12 @@
 	X(PQisBusy)                                                                                \
 	X(PQnfields)                                                                               \
 	X(PQntuples)                                                                               \
+	X(PQresultErrorField)                                                                      \
 	X(PQresultErrorMessage)                                                                    \
 	X(PQresultStatus)                                                                          \
 	X(PQsendQuery)                                                                             \
 	X(PQsendQueryParams)                                                                       \
+	X(PQsetNoticeProcessor)                                                                    \
 	X(PQsetnonblocking)                                                                        \
 	X(PQsocket)                                                                                \
 	X(PQstatus)                                                                                \
@@ -236,6 +238,14 @@ secinfo_pg_password(const struct secinfo_conf *conf, char **password, char *why,
 	return 0;
 }
 
+/* Drops a notice (NOTICE, WARNING from the server: "already exists, skipping"). */
+static void
+secinfo_pg_notice(void *data, const char *message)
+{
+	(void)data;
+	(void)message;
+}
+
 int
 secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 {
@@ -323,6 +333,9 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 		return SECINFO_ERR_DB;
 	}
 	store->pg_host = secinfo_pq.PQhost(store->pg);
+	/* libpq prints the server's notices on stderr: the terminal of whoever runs sudo or
+	 * passwd. None of them is for that person. */
+	secinfo_pq.PQsetNoticeProcessor(store->pg, secinfo_pg_notice, NULL);
 	/* Sends never block: every wait is the poll() below, with its bound. */
 	if (secinfo_pq.PQsetnonblocking(store->pg, 1) != 0) {
 		secinfo_pg_why(why, why_size, "%s: %s", conf->db_host,
@@ -381,17 +394,17 @@ secinfo_pg_wait(struct secinfo_store *store, PGresult **out)
 			if (!flushed)
 				fd.events |= POLLOUT;
 		}
-		if (flushed) {
-			if (secinfo_pq.PQconsumeInput(conn) == 0)
-				goto broken;
-			if (!secinfo_pq.PQisBusy(conn)) {
-				res = secinfo_pq.PQgetResult(conn);
-				if (res == NULL)
-					break;
-				secinfo_pq.PQclear(last);
-				last = res;
-				continue;
-			}
+		/* Read what came, also while the send is not done (libpq: the server may answer
+		 * before it has read everything, and must not wait on our reading). */
+		if (secinfo_pq.PQconsumeInput(conn) == 0)
+			goto broken;
+		if (flushed && !secinfo_pq.PQisBusy(conn)) {
+			res = secinfo_pq.PQgetResult(conn);
+			if (res == NULL)
+				break;
+			secinfo_pq.PQclear(last);
+			last = res;
+			continue;
 		}
 		if (left <= 0 || fd.fd < 0)
 			goto broken;
@@ -420,6 +433,10 @@ secinfo_pg_note_error(struct secinfo_store *store, const PGresult *res)
 {
 	const char *msg = res != NULL ? secinfo_pq.PQresultErrorMessage(res) : NULL;
 
+	const char *state =
+		res != NULL ? secinfo_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(store->pg_sqlstate, sizeof(store->pg_sqlstate), "%s", state != NULL ? state : "");
 	if ((msg == NULL || *msg == '\0') && store->pg != NULL)
 		msg = secinfo_pq.PQerrorMessage(store->pg);
 	secinfo_pg_why(store->pg_error, sizeof(store->pg_error), "%s",
