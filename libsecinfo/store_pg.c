@@ -1,7 +1,7 @@
 /*
  * secinfo: the PostgreSQL path of the store (SPEC 16): the connection, taken from the
- * configuration alone, and every statement, with its waits bounded. The only file besides the
- * connection code that includes <libpq-fe.h>.
+ * configuration alone, and every statement, with its waits bounded. The only file that
+ * includes <libpq-fe.h>; store_sql.c chooses it, store.c opens and runs transactions with it.
  */
 #include "config.h"
 
@@ -105,12 +105,14 @@ secinfo_pq_load(void)
 #define SECINFO_PG_PASSWORD_MAX 1024
 
 /*
- * The variables libpq reads besides those that secinfo_pq.PQconndefaults() names as envvar: the service
+ * The variables libpq reads besides those that PQconndefaults() names as envvar: the service
  * file and its directory, the message catalogue, and the settings it sends to the server at
- * startup (PGDATESTYLE, PGTZ, PGGEQO).
+ * startup (PGDATESTYLE, PGTZ, PGGEQO). The service ones come first and go before
+ * PQconndefaults() runs: it reads the service file they name (a FIFO there would hang it).
  */
 static const char *const secinfo_pg_more_env[] = {
-	"PGSERVICEFILE", "PGSYSCONFDIR", "PGLOCALEDIR", "PGDATESTYLE", "PGTZ", "PGGEQO", NULL};
+	"PGSERVICE",   "PGSERVICEFILE", "PGSYSCONFDIR", "PGLOCALEDIR",
+	"PGDATESTYLE", "PGTZ",          "PGGEQO",       NULL};
 
 /* One removed variable: its name and value, put back after the connect. */
 struct secinfo_pg_saved_env {
@@ -156,23 +158,24 @@ secinfo_pg_env_remove(struct secinfo_pg_env *env, const char *name)
 /*
  * Removes every variable through which libpq would take a connection parameter from the
  * environment (the module runs in sudo and passwd, whose environment is the invoking user's):
- * those secinfo_pq.PQconndefaults() names, and secinfo_pg_more_env. Every parameter is given explicitly
+ * those PQconndefaults() names, and secinfo_pg_more_env. Every parameter is given explicitly
  * too; this also covers a parameter that a later libpq adds. Returns 0, or SECINFO_ERR_NOMEM
  * (what was removed is put back by secinfo_pg_env_restore all the same).
  */
 static int
 secinfo_pg_env_clear(struct secinfo_pg_env *env)
 {
-	PQconninfoOption *options = secinfo_pq.PQconndefaults();
+	PQconninfoOption *options;
 
+	for (size_t i = 0; secinfo_pg_more_env[i] != NULL; i++)
+		secinfo_pg_env_remove(env, secinfo_pg_more_env[i]);
+	options = secinfo_pq.PQconndefaults();
 	if (options == NULL)
 		return SECINFO_ERR_NOMEM;
 	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
 		if (o->envvar != NULL)
 			secinfo_pg_env_remove(env, o->envvar);
 	secinfo_pq.PQconninfoFree(options);
-	for (size_t i = 0; secinfo_pg_more_env[i] != NULL; i++)
-		secinfo_pg_env_remove(env, secinfo_pg_more_env[i]);
 	return env->failed ? SECINFO_ERR_NOMEM : 0;
 }
 
@@ -285,14 +288,18 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 	SECINFO_PG_PARAM("dbname", conf->db_name);
 	SECINFO_PG_PARAM("user", conf->db_user);
 	SECINFO_PG_PARAM("password", password);
-	/* No password file, service file, client certificate or revocation list of whoever
-	 * runs us: a path that cannot exist (not a directory) is "none" to libpq. */
+	/* No password file, client certificate or revocation list of whoever runs us (libpq
+	 * looks in $HOME/.postgresql otherwise): a path that cannot exist (under a file, not a
+	 * directory) is "none" to libpq. */
 	SECINFO_PG_PARAM("passfile", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslcert", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslkey", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslmode", secinfo_db_sslmode_name(conf->db_sslmode));
 	SECINFO_PG_PARAM("sslrootcert", conf->db_sslrootcert);
-	SECINFO_PG_PARAM("sslcrl", "");
+	/* Given, or libpq 15 reads $HOME/.postgresql/root.crl (HOME is the invoking user's in
+	 * sudo; a FIFO there hung the sign-in) */
+	SECINFO_PG_PARAM("sslcrl", "/dev/null/secinfo-none");
+	SECINFO_PG_PARAM("sslcrldir", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("ssl_min_protocol_version", "TLSv1.2");
 	SECINFO_PG_PARAM("sslsni", "1");
 	SECINFO_PG_PARAM("channel_binding", "prefer");

@@ -146,6 +146,36 @@ conf_with "s/^port = .*/port = $closed/"
 pass "libpq takes nothing from the environment: a hostile one changes nothing, a helpful one rescues nothing"
 hostile sh -c 'env | grep -q "^PGSSLCERT=$0/junk.pem\$"' "$T" ||
 	fail "the environment was not put back"
+# A service file that is a FIFO, and FIFOs where libpq looks in $HOME (a revocation list,
+# a client certificate and key, root certificates, a password file): nothing may open them
+# (each would hang the sign-in; a CRL or certificate there would be the invoking user's).
+conf_with ""
+mkfifo "$T/service.fifo"
+mkdir -p "$T/home/.postgresql"
+for f in .postgresql/root.crl .postgresql/postgresql.crt .postgresql/postgresql.key \
+	.postgresql/root.crt .pgpass .pg_service.conf; do
+	mkfifo "$T/home/$f"
+done
+code=$(totp $SECRET_DEFAULT 1)
+(
+	PGSERVICE=secinfo PGSERVICEFILE="$T/service.fifo" HOME="$T/home"
+	export PGSERVICE PGSERVICEFILE HOME
+	rc=0
+	printf '%s\n' "$code" | pam s bob authenticate > "$T/fifo.out" 2>&1 || rc=$?
+	echo "$rc" > "$T/fifo.rc"
+) &
+fifo_drive=$!
+i=0
+while [ ! -s "$T/fifo.rc" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+if [ ! -s "$T/fifo.rc" ]; then
+	kill "$fifo_drive" 2>/dev/null || true
+	for f in "$T/service.fifo" "$T"/home/.p*/* "$T"/home/.pg*; do
+		[ -p "$f" ] && { : > "$f" & } # lets a reader that hangs on it go
+	done
+	fail "a sign-in hung with PGSERVICEFILE naming a FIFO, or FIFOs in HOME"
+fi
+[ "$(cat "$T/fifo.rc")" = 0 ] ||
+	fail "the sign-in failed with FIFOs in PGSERVICEFILE and HOME: $(cat "$T/fifo.out")"
 
 # ---- a dead, closed or silent server fails closed in bounded time ------------------------------
 # unavail_within SECONDS WHAT: a sign-in answers PAM_AUTHINFO_UNAVAIL within SECONDS, with a
