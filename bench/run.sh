@@ -10,6 +10,11 @@
 # pkg-config with the -dev packages of libsodium, sqlite3, liboath and libpam; installs with
 # apt-get what else it needs and is missing: pam_wrapper, google-authenticator's and
 # pam_oath's modules, pamtester, strace and valgrind.
+# secinfo on PostgreSQL is measured too: against the server that SECINFO_TEST_PG_PORT,
+# SECINFO_TEST_PG_CA and SECINFO_TEST_PG_PASSWORD name (tests/pg/server.sh's variables), or
+# else a private one that this script starts with tests/pg/server.sh and stops at exit
+# (SECINFO_BENCH_PG=0: no PostgreSQL rows). SECINFO_BENCH_PG_SSLMODE: the configuration's
+# sslmode (default verify-full; disable for a PgBouncer on this host, bench/pgbouncer.sh).
 # Options (see bench/README.md): -n 1000,100000  -r 200  -w 20  -p 30  -c 10  -f 20  -C 50
 #                                -d /var/tmp  -k  -s
 set -eu
@@ -45,7 +50,7 @@ $CC $CFLAGS -o "$OUT/signin_drive" "$SRC/bench/signin_drive.c" -lpam
 # shellcheck disable=SC2046
 $CC $CFLAGS -I"$SRC/libsecinfo" $(pkg-config --cflags libsodium sqlite3 liboath) \
 	-o "$OUT/signin_bench" "$SRC/bench/signin_bench.c" "$LIB" \
-	$(pkg-config --libs libsodium sqlite3 liboath) -lm
+	$(pkg-config --libs libsodium sqlite3 liboath) -lm -ldl
 
 # Instruction counts when callgrind can be told to count only the measured sign-ins;
 # "-c 0" on the command line turns them off (the last -c wins).
@@ -59,5 +64,21 @@ if readelf -d "$MODULE" | grep -q 'NEEDED.*libsqlite3'; then
 else
 	echo "pam_secinfo.so: sqlite3, libsodium and liboath linked in from their archives"
 fi
+# The PostgreSQL server: the one given, or a private one for this run.
+pg_dir=
+if [ "${SECINFO_BENCH_PG:-1}" = 0 ]; then
+	unset SECINFO_TEST_PG_PORT SECINFO_TEST_PG_CA SECINFO_TEST_PG_PASSWORD
+elif [ -z "${SECINFO_TEST_PG_PORT:-}" ]; then
+	pg_dir=$OUT/pg.$$
+	trap 'sh "$SRC/tests/pg/server.sh" stop "$pg_dir"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	eval "$(sh "$SRC/tests/pg/server.sh" start "$pg_dir")"
+	echo "PostgreSQL: a private server on 127.0.0.1:$SECINFO_TEST_PG_PORT ($pg_dir)"
+fi
+[ -z "${SECINFO_TEST_PG_PORT:-}" ] ||
+	echo "PostgreSQL: $(PGPASSWORD=$SECINFO_TEST_PG_PASSWORD psql -X -A -t "host=127.0.0.1 \
+port=$SECINFO_TEST_PG_PORT user=secinfo dbname=postgres sslmode=verify-full \
+sslrootcert=$SECINFO_TEST_PG_CA" -c 'SELECT version()')"
 # shellcheck disable=SC2086
-exec "$OUT/signin_bench" -m "$MODULE" -D "$OUT/signin_drive" $CALLGRIND "$@"
+"$OUT/signin_bench" -m "$MODULE" -D "$OUT/signin_drive" $CALLGRIND "$@"

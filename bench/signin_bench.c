@@ -14,6 +14,13 @@
  * three more rows: one user (the one in the middle, with an HOTP app) signing in again and
  * again, an unknown user (the decoy) and an enrolled user with 3 wrong codes.
  *
+ * With a PostgreSQL server (SECINFO_TEST_PG_PORT, _CA, _PASSWORD in the environment, as
+ * tests/pg/server.sh prints them; bench/run.sh starts one) the same users are also enrolled
+ * in a fresh database on it, and "secinfo (pg)" signs in like the others; its concurrent
+ * sign-ins are spread over two "hosts" (two configurations, two services) and every counter
+ * is checked afterwards; and a store open and close alone (the connection each PAM call
+ * makes) is timed beside the sign-in, for sqlite and PostgreSQL.
+ *
  * usage: signin_bench -m MODULE [-b MODULE] -D DRIVER [-d PARENT_DIR] [-n N,N,...]
  *                     [-r REPS] [-w WARMUP] [-p PROCESS_REPS] [-c CALLGRIND_REPS]
  *                     [-f STRACE_REPS] [-C CONCURRENT] [-k] [-s]
@@ -60,25 +67,30 @@ enum bench_module {
 	BENCH_GA_RO, /* google-authenticator without them: it never writes the secret file */
 	BENCH_OATH,
 	BENCH_SECINFO,
-	BENCH_SECINFO_B, /* -b: another build of pam_secinfo.so on the same database */
+	BENCH_SECINFO_B,  /* -b: another build of pam_secinfo.so on the same database */
+	BENCH_SECINFO_PG, /* the same module and users on PostgreSQL (a server is given) */
 	BENCH_MODULES
 };
 
 static const char *const bench_module_name[BENCH_MODULES] = {
 	"pam_permit", "google-authenticator", "google-authenticator", "pam_oath",
-	"secinfo",    "secinfo (-b)"};
-static const char *const bench_service[BENCH_MODULES] = {"permit-bench",  "ga-bench",
-							 "ga-ro-bench",   "oath-bench",
-							 "secinfo-bench", "secinfo-b-bench"};
+	"secinfo",    "secinfo (-b)",         "secinfo (pg)"};
+static const char *const bench_service[BENCH_MODULES] = {
+	"permit-bench",  "ga-bench",        "ga-ro-bench",     "oath-bench",
+	"secinfo-bench", "secinfo-b-bench", "secinfo-pg-bench"};
 
 static const char *const bench_what[BENCH_MODULES] = {
-	"", "right code", "right code, no reuse check", "right code", "right code", "right code"};
+	"",           "right code", "right code, no reuse check", "right code", "right code",
+	"right code", "right code"};
 
 /* The syslog sink this bench runs when the machine has no /dev/log, or 0. */
 static pid_t bench_syslog_pid;
 
-/* The services written to /etc/pam.d, removed at exit. */
-static char bench_etc_service[BENCH_MODULES][64];
+/* The services written to /etc/pam.d, removed at exit; the last one is PostgreSQL's second
+ * "host" (its own configuration file on the same database). */
+static char bench_etc_service[BENCH_MODULES + 1][64];
+#define BENCH_PG_HOST2 BENCH_MODULES
+#define BENCH_PG_DB    "secinfo_bench"
 
 struct bench {
 	char dir[256], conf[320], db[320], key[320], pamd[320], oath_file[320];
@@ -86,6 +98,9 @@ struct bench {
 	const char *module, *module_b, *driver;
 	int reps, warmup, process_reps, callgrind_reps, strace_reps, concurrent, keep;
 	int with_sms; /* -s: text messages allowed, and the measured user also has one */
+	/* PostgreSQL (from the environment, or NULL): port, CA file, password of role secinfo */
+	const char *pg_port, *pg_ca, *pg_password, *pg_sslmode;
+	char pg_conf[320], pg_conf2[320], pg_secret[320];
 	unsigned char secret[SECINFO_OTP_SECRET_BYTES]; /* the HOTP user's secret */
 	long long next_counter;                         /* its next unused HOTP counter */
 	char user[32];
@@ -118,10 +133,21 @@ struct bench_row {
 	double concurrent_s;
 	int concurrent, concurrent_bad; /* processes at once, how many of them failed */
 	long audit_rows; /* secinfo: audit rows of the concurrent sign-ins; -1 elsewhere */
+	/* PostgreSQL: methods whose counter moved, and failures counted, in the concurrent
+	 * sign-ins (each user once: concurrent and 0 when every counter is exact); -1 elsewhere */
+	long counters_moved, failures_added;
 };
 
 static struct bench_row bench_rows[BENCH_MAX_ROWS];
 static int bench_n_rows;
+
+/* What a connection per PAM call costs: store open + close alone, per user count. */
+struct bench_conn {
+	long users;
+	double sqlite_us, pg_us; /* medians; NAN when not measured */
+};
+static struct bench_conn bench_conns[BENCH_MAX_COUNTS];
+static int bench_n_conns;
 
 static void __attribute__((noreturn, format(printf, 1, 2))) bench_die(const char *fmt, ...)
 {
@@ -153,6 +179,22 @@ bench_write(const char *path, const char *text, mode_t mode)
 		bench_die("%s: %s", path, strerror(errno));
 }
 
+/* A configuration at PATH: the shipped defaults with DATABASE as its [database] section. */
+static void
+bench_write_conf(const struct bench *b, const char *path, const char *database)
+{
+	char text[2048];
+
+	/* The shipped defaults, except max_failures: the wrong-code rows must not lock the
+	 * measured user out half-way. */
+	snprintf(text, sizeof(text),
+		 "[policy]\nmethods = app key%s\ntries = 3\nmax_failures = 1000\nlockout = 15m\n"
+		 "%s[app]\nwindow = 1\n%s",
+		 b->with_sms ? " sms" : "", database,
+		 b->with_sms ? "[sms]\nprovider = http\nurl = http://127.0.0.1:9/send\n" : "");
+	bench_write(path, text, 0644);
+}
+
 /* The root-owned 0700 directory with configuration, key, database directory and services. */
 static void
 bench_setup(struct bench *b, const char *parent)
@@ -172,14 +214,24 @@ bench_setup(struct bench *b, const char *parent)
 	snprintf(b->db, sizeof(b->db), "%s/db/secinfo.db", b->dir);
 	snprintf(b->key, sizeof(b->key), "%s/secinfo.key", b->dir);
 	snprintf(b->conf, sizeof(b->conf), "%s/secinfo.conf", b->dir);
-	/* The shipped defaults, except max_failures: the wrong-code rows must not lock the
-	 * measured user out half-way. */
-	snprintf(text, sizeof(text),
-		 "[policy]\nmethods = app key%s\ntries = 3\nmax_failures = 1000\nlockout = 15m\n"
-		 "[database]\npath = %s\nkey_file = %s\n[app]\nwindow = 1\n%s",
-		 b->with_sms ? " sms" : "", b->db, b->key,
-		 b->with_sms ? "[sms]\nprovider = http\nurl = http://127.0.0.1:9/send\n" : "");
-	bench_write(b->conf, text, 0644);
+	snprintf(text, sizeof(text), "[database]\npath = %s\nkey_file = %s\n", b->db, b->key);
+	bench_write_conf(b, b->conf, text);
+	if (b->pg_port != NULL) {
+		/* Two "hosts" of one fleet: two configuration files naming the one database
+		 * and the same key, as SPEC 16 sets a fleet up (TLS verify-full, scram). */
+		snprintf(b->pg_secret, sizeof(b->pg_secret), "%s/pg.secret", b->dir);
+		snprintf(text, sizeof(text), "%s\n", b->pg_password);
+		bench_write(b->pg_secret, text, 0600);
+		snprintf(text, sizeof(text),
+			 "[database]\nbackend = postgresql\nhost = 127.0.0.1\nport = %s\n"
+			 "dbname = %s\nuser = secinfo\npassword_file = %s\nsslmode = %s\n"
+			 "sslrootcert = %s\nkey_file = %s\n",
+			 b->pg_port, BENCH_PG_DB, b->pg_secret, b->pg_sslmode, b->pg_ca, b->key);
+		snprintf(b->pg_conf, sizeof(b->pg_conf), "%s/secinfo-pg.conf", b->dir);
+		snprintf(b->pg_conf2, sizeof(b->pg_conf2), "%s/secinfo-pg2.conf", b->dir);
+		bench_write_conf(b, b->pg_conf, text);
+		bench_write_conf(b, b->pg_conf2, text);
+	}
 	if (secinfo_key_create(b->key, &why) != 0)
 		bench_die("%s: %s", b->key, why != NULL ? why : "cannot create");
 	/* google-authenticator: one secret file per user, owned by root (user=root) as the
@@ -201,15 +253,25 @@ bench_setup(struct bench *b, const char *parent)
 		else if (m == BENCH_OATH)
 			snprintf(text, sizeof(text),
 				 "auth required pam_oath.so usersfile=%s window=1\n", b->oath_file);
-		else if (m == BENCH_SECINFO_B && b->module_b == NULL)
+		else if ((m == BENCH_SECINFO_B && b->module_b == NULL) ||
+			 (m == BENCH_SECINFO_PG && b->pg_port == NULL))
 			continue;
 		else
 			snprintf(text, sizeof(text), "auth required %s config=%s\n",
-				 m == BENCH_SECINFO ? b->module : b->module_b, b->conf);
+				 m == BENCH_SECINFO_B ? b->module_b : b->module,
+				 m == BENCH_SECINFO_PG ? b->pg_conf : b->conf);
 		bench_write(path, text, 0644);
 		snprintf(bench_etc_service[m], sizeof(bench_etc_service[m]), "%s-%ld",
 			 bench_service[m], (long)getpid());
 		snprintf(path, sizeof(path), "/etc/pam.d/%s", bench_etc_service[m]);
+		bench_write(path, text, 0644);
+	}
+	if (b->pg_port != NULL) { /* the second host, for the concurrent sign-ins */
+		snprintf(text, sizeof(text), "auth required %s config=%s\n", b->module,
+			 b->pg_conf2);
+		snprintf(bench_etc_service[BENCH_PG_HOST2], sizeof(bench_etc_service[0]),
+			 "secinfo-pg2-bench-%ld", (long)getpid());
+		snprintf(path, sizeof(path), "/etc/pam.d/%s", bench_etc_service[BENCH_PG_HOST2]);
 		bench_write(path, text, 0644);
 	}
 	snprintf(path, sizeof(path), "%s/other", b->pamd);
@@ -222,10 +284,10 @@ bench_etc_remove(void)
 {
 	char path[400];
 
-	for (int m = 0; m < BENCH_MODULES; m++) {
+	for (int m = 0; m <= BENCH_PG_HOST2; m++) {
 		if (bench_etc_service[m][0] == '\0')
 			continue;
-		snprintf(path, sizeof(path), "/etc/pam.d/%s", bench_etc_service[m]);
+		snprintf(path, sizeof(path), "/etc/pam.d/%.63s", bench_etc_service[m]);
 		if (unlink(path) != 0 && errno != ENOENT)
 			fprintf(stderr, "could not remove %s\n", path);
 	}
@@ -299,16 +361,16 @@ bench_cleanup(struct bench *b)
 }
 
 static struct secinfo_store *
-bench_store_open(struct bench *b, struct secinfo_conf **conf, int flags)
+bench_store_open(const char *path, struct secinfo_conf **conf, int flags)
 {
 	struct secinfo_problems problems = {0};
 	struct secinfo_store *store = NULL;
 	char why[512] = "";
 
-	if (secinfo_conf_load(b->conf, conf, &problems) != 0) {
+	if (secinfo_conf_load(path, conf, &problems) != 0) {
 		for (size_t i = 0; i < problems.count; i++)
 			fprintf(stderr, "%s\n", problems.text[i]);
-		bench_die("cannot load %s", b->conf);
+		bench_die("cannot load %s", path);
 	}
 	secinfo_problems_free(&problems);
 	if (secinfo_store_open(*conf, flags, &store, why, sizeof(why)) != 0)
@@ -316,38 +378,57 @@ bench_store_open(struct bench *b, struct secinfo_conf **conf, int flags)
 	return store;
 }
 
-/*
- * A fresh database with N users, each with one app method (TOTP, its own random secret, kept
- * in b->secrets for the other modules), all in one transaction. The user in the middle gets
- * an HOTP method instead, so that one user can sign in hundreds of times within a second (a
- * TOTP step is accepted only once). Returns the seconds the enrollment took.
- */
-static double
-bench_enroll(struct bench *b, long n)
+/* Runs psql on PostgreSQL's database DB with ARGS (already quoted for the shell); its
+ * output goes to OUT (NULL: /dev/null). Returns psql's exit status. */
+static int
+bench_psql(const struct bench *b, const char *db, const char *args, char *out, size_t size)
 {
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	char cmd[2048];
+	FILE *p;
+	size_t used = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "PGPASSWORD='%s' psql -X -q -A -t -v ON_ERROR_STOP=1 'host=127.0.0.1 port=%s "
+		 "user=secinfo dbname=%s sslmode=verify-full sslrootcert=%s' %s 2>&1",
+		 b->pg_password, b->pg_port, db, b->pg_ca, args);
+	fflush(NULL);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	while (out != NULL && used + 1 < size && fgets(out + used, (int)(size - used), p) != NULL)
+		used += strlen(out + used);
+	if (out != NULL)
+		out[used] = '\0';
+	while (fgetc(p) != EOF)
+		;
+	return pclose(p);
+}
+
+/* One number that SQL selects from the bench's PostgreSQL database. */
+static long
+bench_pg_value(const struct bench *b, const char *sql)
+{
+	char args[1024], out[256];
+
+	snprintf(args, sizeof(args), "-c \"%s\"", sql);
+	if (bench_psql(b, BENCH_PG_DB, args, out, sizeof(out)) != 0)
+		bench_die("psql: %s: %s", sql, out);
+	return strtol(out, NULL, 10);
+}
+
+/* Users 0..N-1 (the secrets of b->secrets, the HOTP user b->secret) in the store that the
+ * configuration PATH names, created fresh, in one transaction. */
+static void
+bench_enroll_store(struct bench *b, const char *path, long n)
+{
 	struct secinfo_otp_params totp = {SECINFO_OTP_SHA1, 6, 30, 0};
 	struct secinfo_otp_params hotp = {SECINFO_OTP_SHA1, 6, 30, 1};
 	struct secinfo_conf *conf = NULL;
 	struct secinfo_store *store;
-	char path[400], name[32];
 	time_t now = time(NULL);
-	double t0;
+	char name[32];
 
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", b->db, suffixes[i]);
-		if (unlink(path) != 0 && errno != ENOENT)
-			bench_die("%s: %s", path, strerror(errno));
-	}
-	t0 = bench_now();
-	store = bench_store_open(b, &conf, SECINFO_STORE_CREATE);
-	secinfo_random(b->secret, sizeof(b->secret));
-	snprintf(b->user, sizeof(b->user), "user%07ld", n / 2);
-	b->next_counter = 0;
-	free(b->secrets);
-	b->secrets = calloc((size_t)n, sizeof(*b->secrets));
-	if (b->secrets == NULL)
-		bench_die("out of memory");
+	store = bench_store_open(path, &conf, SECINFO_STORE_CREATE);
 	if (secinfo_store_begin(store) != 0)
 		bench_die("BEGIN failed");
 	for (long i = 0; i < n; i++) {
@@ -355,7 +436,6 @@ bench_enroll(struct bench *b, long n)
 		int target = i == n / 2, rc;
 
 		snprintf(name, sizeof(name), "user%07ld", i);
-		secinfo_random(b->secrets[i], sizeof(b->secrets[i]));
 		rc = secinfo_store_method_add(
 			store, name, SECINFO_KIND_APP, NULL, target ? b->secret : b->secrets[i],
 			sizeof(b->secrets[i]), target ? &hotp : &totp, now, &id);
@@ -371,7 +451,51 @@ bench_enroll(struct bench *b, long n)
 		bench_die("COMMIT failed");
 	secinfo_store_close(store);
 	secinfo_conf_free(conf);
-	return bench_now() - t0;
+}
+
+/*
+ * A fresh database with N users, each with one app method (TOTP, its own random secret, kept
+ * in b->secrets for the other modules), all in one transaction. The user in the middle gets
+ * an HOTP method instead, so that one user can sign in hundreds of times within a second (a
+ * TOTP step is accepted only once). With a PostgreSQL server, the same users in a fresh
+ * database there (its seconds in *PG_SECONDS). Returns the seconds the sqlite enrollment took.
+ */
+static double
+bench_enroll(struct bench *b, long n, double *pg_seconds)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	char path[400], out[512];
+	double t0, seconds;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", b->db, suffixes[i]);
+		if (unlink(path) != 0 && errno != ENOENT)
+			bench_die("%s: %s", path, strerror(errno));
+	}
+	secinfo_random(b->secret, sizeof(b->secret));
+	snprintf(b->user, sizeof(b->user), "user%07ld", n / 2);
+	b->next_counter = 0;
+	free(b->secrets);
+	b->secrets = calloc((size_t)n, sizeof(*b->secrets));
+	if (b->secrets == NULL)
+		bench_die("out of memory");
+	for (long i = 0; i < n; i++)
+		secinfo_random(b->secrets[i], sizeof(b->secrets[i]));
+	t0 = bench_now();
+	bench_enroll_store(b, b->conf, n);
+	seconds = bench_now() - t0;
+	*pg_seconds = NAN;
+	if (b->pg_port != NULL) {
+		if (bench_psql(b, "postgres",
+			       "-c 'DROP DATABASE IF EXISTS " BENCH_PG_DB " WITH (FORCE)' "
+			       "-c 'CREATE DATABASE " BENCH_PG_DB "'",
+			       out, sizeof(out)) != 0)
+			bench_die("cannot make the database %s: %s", BENCH_PG_DB, out);
+		t0 = bench_now();
+		bench_enroll_store(b, b->pg_conf, n);
+		*pg_seconds = bench_now() - t0;
+	}
+	return seconds;
 }
 
 /* Writes the next COUNT HOTP codes of the measured user to PATH and consumes them. */
@@ -731,9 +855,9 @@ bench_processes(const char *service, const char *codefile, int reps)
 }
 
 /* The highest audit row id, or with AFTER >= 0 how many distinct users have a successful
- * audit row after id AFTER. */
+ * audit row after id AFTER; in PostgreSQL's database with PG. */
 static long
-bench_audit(const struct bench *b, long after)
+bench_audit(const struct bench *b, long after, int pg)
 {
 	const char *sql = after < 0 ? "SELECT coalesce(max(id), 0) FROM audit"
 				    : "SELECT count(DISTINCT user) FROM audit WHERE id > ?1 AND "
@@ -741,7 +865,18 @@ bench_audit(const struct bench *b, long after)
 	sqlite3_stmt *stmt = NULL;
 	sqlite3 *db = NULL;
 	long value = -1;
+	char text[256];
 
+	if (pg) {
+		snprintf(text, sizeof(text), "%s", sql);
+		if (after >= 0)
+			snprintf(
+				text, sizeof(text),
+				"SELECT count(DISTINCT \\\"user\\\") FROM audit WHERE id > %ld AND "
+				"result = 'success'",
+				after);
+		return bench_pg_value(b, text);
+	}
 	if (sqlite3_open_v2(b->db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
 	    sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
@@ -763,8 +898,8 @@ bench_row_new(enum bench_module module, long users, const char *what)
 	if (bench_n_rows == BENCH_MAX_ROWS)
 		bench_die("too many rows");
 	row = &bench_rows[bench_n_rows++];
-	*row = (struct bench_row){module, users,        what, NAN, NAN, NAN, NAN,
-				  NAN,    {0, 0, 0, 0}, 0,    NAN, 0,   0,   -1};
+	*row = (struct bench_row){module,       users, what, NAN, NAN, NAN, NAN, NAN,
+				  {0, 0, 0, 0}, 0,     NAN,  0,   0,   -1,  -1,  -1};
 	return row;
 }
 
@@ -843,10 +978,12 @@ bench_module(struct bench *b, enum bench_module module, struct bench_row *row, i
 {
 	const char *service = bench_service[module];
 
-	int audited = module == BENCH_SECINFO || module == BENCH_SECINFO_B;
+	int audited =
+		module == BENCH_SECINFO || module == BENCH_SECINFO_B || module == BENCH_SECINFO_PG;
+	int pg = module == BENCH_SECINFO_PG;
 	struct bench_result r;
-	char codes[400];
-	long audit_before = 0;
+	char codes[400], services[160];
+	long audit_before = 0, used_before = 0, failures_before = 0;
 
 	if (row == NULL)
 		row = bench_row_new(module, module == BENCH_PERMIT ? -1 : b->users,
@@ -867,23 +1004,42 @@ bench_module(struct bench *b, enum bench_module module, struct bench_row *row, i
 			    BENCH_CALLGRIND, &r, NULL);
 		row->instructions = r.instructions >= 0 ? r.instructions : NAN;
 	}
-	if (b->strace_reps > 0) {
+	/* PostgreSQL's syncs are the server's, not the signing-in process's: not counted */
+	if (b->strace_reps > 0 && !pg) {
 		bench_codes_totp(b, module, codes, b->strace_reps);
 		bench_drive(b, service, BENCH_UNKNOWN, codes, 0, b->strace_reps, "success",
 			    BENCH_STRACE, &r, &row->fsyncs);
 		row->fsyncs_counted = 1;
 	}
 	if (b->concurrent > 0) {
+		/* PostgreSQL: every other process signs in on the second "host" */
+		snprintf(services, sizeof(services), "%s%s%s", bench_etc_service[module],
+			 pg ? "," : "", pg ? bench_etc_service[BENCH_PG_HOST2] : "");
 		if (audited)
-			audit_before = bench_audit(b, -1);
+			audit_before = bench_audit(b, -1, pg);
+		if (pg) {
+			used_before = bench_pg_value(
+				b, "SELECT count(*) FROM methods WHERE counter <> -1");
+			failures_before =
+				bench_pg_value(b, "SELECT COALESCE(sum(failures), 0) FROM users");
+		}
 		bench_codes_totp(b, module, codes, b->concurrent);
 		row->concurrent = b->concurrent;
 		row->concurrent_bad =
-			bench_drive(b, bench_etc_service[module], BENCH_UNKNOWN, codes, 0,
-				    b->concurrent, "success", BENCH_CONCURRENT, &r, NULL);
+			bench_drive(b, services, BENCH_UNKNOWN, codes, 0, b->concurrent, "success",
+				    BENCH_CONCURRENT, &r, NULL);
 		row->concurrent_s = r.median / 1e6;
 		if (audited)
-			row->audit_rows = bench_audit(b, audit_before);
+			row->audit_rows = bench_audit(b, audit_before, pg);
+		if (pg) {
+			row->counters_moved =
+				bench_pg_value(b,
+					       "SELECT count(*) FROM methods WHERE counter <> -1") -
+				used_before;
+			row->failures_added =
+				bench_pg_value(b, "SELECT COALESCE(sum(failures), 0) FROM users") -
+				failures_before;
+		}
 	}
 }
 
@@ -985,7 +1141,7 @@ bench_table(void)
 		const struct bench_row *r = &bench_rows[i];
 		const struct bench_row *ga = bench_ga_row(r->users);
 		char users[24] = "-", p50[16], p90[16], proc[16], ratio[16], pratio[16];
-		char ir[24] = "-", fs[64] = "-", conc[48] = "-";
+		char ir[24] = "-", fs[64] = "-", conc[128] = "-";
 
 		if (r->users >= 0)
 			snprintf(users, sizeof(users), "%ld", r->users);
@@ -999,8 +1155,12 @@ bench_table(void)
 			int n = snprintf(conc, sizeof(conc), "%d: %.3f s, %d failed", r->concurrent,
 					 r->concurrent_s, r->concurrent_bad);
 			if (r->audit_rows >= 0 && n > 0)
-				snprintf(conc + n, sizeof(conc) - (size_t)n, ", %ld audit rows",
-					 r->audit_rows);
+				n += snprintf(conc + n, sizeof(conc) - (size_t)n,
+					      ", %ld audit rows", r->audit_rows);
+			if (r->counters_moved >= 0 && n > 0)
+				snprintf(conc + n, sizeof(conc) - (size_t)n,
+					 ", 2 hosts, %ld counters moved, %+ld failures",
+					 r->counters_moved, r->failures_added);
 		}
 		printf("%-20s %6s %-29s %7s %7s %6s %8s %6s %12s %-30s %s\n",
 		       bench_module_name[r->module], users, r->what,
@@ -1069,6 +1229,46 @@ bench_targets(void)
 	}
 }
 
+/* PostgreSQL beside sqlite, and what the connection of every PAM call costs. */
+static void
+bench_pg_notes(const char *pg_sslmode)
+{
+	printf("\nPostgreSQL (secinfo (pg): the same module and users on the local server, "
+	       "sslmode = %s, scram-sha-256) beside sqlite:\n",
+	       pg_sslmode);
+	for (int i = 0; i < bench_n_conns; i++) {
+		const struct bench_conn *c = &bench_conns[i];
+		const struct bench_row *lite = NULL, *pg = NULL;
+
+		for (int k = 0; k < bench_n_rows; k++) {
+			const struct bench_row *r = &bench_rows[k];
+
+			if (r->users != c->users || strcmp(r->what, "right code") != 0)
+				continue;
+			if (r->module == BENCH_SECINFO)
+				lite = r;
+			if (r->module == BENCH_SECINFO_PG)
+				pg = r;
+		}
+		if (lite != NULL && pg != NULL)
+			printf("  %7ld users: right code in one process %.3f ms (%.1fx sqlite), "
+			       "whole "
+			       "process %.3f ms (%.1fx sqlite)\n",
+			       c->users, pg->p50 / 1e3, pg->p50 / lite->p50, pg->process_p50 / 1e3,
+			       pg->process_p50 / lite->process_p50);
+		printf("  %7ld users: store open + close alone (the connection of each PAM call): "
+		       "sqlite %.3f ms",
+		       c->users, c->sqlite_us / 1e3);
+		if (!isnan(c->pg_us))
+			printf(", PostgreSQL %.3f ms (TCP, TLS unless sslmode = disable, scram, "
+			       "schema version, key check)",
+			       c->pg_us / 1e3);
+		if (!isnan(c->pg_us) && pg != NULL)
+			printf(" = %.0f%% of its sign-in in one process", 100 * c->pg_us / pg->p50);
+		printf("\n");
+	}
+}
+
 /* Parses "10,1000,100000" into COUNTS. Returns how many. */
 static int
 bench_counts(const char *text, long *counts)
@@ -1117,26 +1317,58 @@ bench_usage(void)
 	exit(2);
 }
 
+#define BENCH_CONN_REPS 101
+
+/* The median microseconds of secinfo_store_open + secinfo_store_close on the configuration
+ * PATH, in this process (libpq, once loaded, stays: the module loads it again in every
+ * process, which the sign-in rows include). */
+static double
+bench_open_cost(const char *path)
+{
+	double times[BENCH_CONN_REPS];
+	struct secinfo_conf *conf = NULL;
+	struct secinfo_store *store;
+
+	secinfo_store_close(bench_store_open(path, &conf, 0)); /* warm-up, loads libpq */
+	secinfo_conf_free(conf);
+	for (int i = 0; i < BENCH_CONN_REPS; i++) {
+		double t0;
+
+		conf = NULL;
+		t0 = bench_now();
+		store = bench_store_open(path, &conf, 0);
+		secinfo_store_close(store);
+		times[i] = (bench_now() - t0) * 1e6;
+		secinfo_conf_free(conf);
+	}
+	return bench_median(times, BENCH_CONN_REPS);
+}
+
 /* Measures every module for one user count. */
 static void
 bench_one(struct bench *b, long users, int with_callgrind)
 {
 	struct bench_row *rows[BENCH_MODULES] = {NULL};
-	double seconds, others;
+	double seconds, others, pg_seconds;
+	struct bench_conn *conn = &bench_conns[bench_n_conns++];
 	struct stat st;
 
 	b->users = users;
 	memset(b->cursor, 0, sizeof(b->cursor));
-	seconds = bench_enroll(b, users);
+	seconds = bench_enroll(b, users, &pg_seconds);
 	if (stat(b->db, &st) != 0)
 		bench_die("%s: %s", b->db, strerror(errno));
 	others = bench_enroll_others(b);
 	fprintf(stderr,
-		"%ld users enrolled in %.1f s (%.1f MB database), their google-authenticator "
-		"files and pam_oath usersfile written in %.1f s\n",
-		users, seconds, (double)st.st_size / 1e6, others);
+		"%ld users enrolled in %.1f s (%.1f MB database; PostgreSQL: %.1f s), their "
+		"google-authenticator files and pam_oath usersfile written in %.1f s\n",
+		users, seconds, (double)st.st_size / 1e6, pg_seconds, others);
+	conn->users = users;
+	conn->sqlite_us = bench_open_cost(b->conf);
+	conn->pg_us = b->pg_port != NULL ? bench_open_cost(b->pg_conf) : NAN;
 	for (int m = BENCH_GA; m < BENCH_MODULES; m++)
-		rows[m] = m == BENCH_SECINFO_B && b->module_b == NULL
+		rows[m] = (m == BENCH_SECINFO_B && b->module_b == NULL) ||
+					  (m == BENCH_SECINFO_PG && b->pg_port == NULL)
 				  ? NULL
 				  : bench_row_new((enum bench_module)m, users, bench_what[m]);
 	fprintf(stderr, "  in one process and as whole processes, %d rounds\n", BENCH_ROUNDS);
@@ -1196,6 +1428,16 @@ main(int argc, char **argv)
 	if (secinfo_crypto_init() != 0 || secinfo_otp_init() != 0)
 		bench_die("cannot initialise libsodium or liboath");
 	n_counts = bench_counts(count_list, counts);
+	/* A PostgreSQL server as tests/pg/server.sh describes it: secinfo (pg) rows too. */
+	b.pg_port = getenv("SECINFO_TEST_PG_PORT");
+	b.pg_ca = getenv("SECINFO_TEST_PG_CA");
+	b.pg_password = getenv("SECINFO_TEST_PG_PASSWORD");
+	if (b.pg_port == NULL || b.pg_ca == NULL || b.pg_password == NULL)
+		b.pg_port = NULL;
+	/* disable: a PgBouncer on this host (bench/pgbouncer.sh), loopback only */
+	b.pg_sslmode = getenv("SECINFO_BENCH_PG_SSLMODE");
+	if (b.pg_sslmode == NULL)
+		b.pg_sslmode = "verify-full";
 	atexit(bench_etc_remove);
 	atexit(bench_syslog_stop);
 	syslog_text = bench_syslog_start();
@@ -1220,6 +1462,8 @@ main(int argc, char **argv)
 	       b.strace_reps, b.concurrent);
 	bench_table();
 	bench_targets();
+	if (b.pg_port != NULL)
+		bench_pg_notes(b.pg_sslmode);
 	fflush(stdout);
 	bench_cleanup(&b);
 	free(b.secrets);

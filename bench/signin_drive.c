@@ -13,7 +13,9 @@
  *   EXPECT    "success" or "failure": what pam_authenticate must return every time
  *   -p        concurrent: after WARMUP sign-ins in this process, fork REPS processes that
  *             wait for one signal and then each run one sign-in (lines WARMUP.. of CODEFILE)
- *             at once, as sshd's processes do; the times are those of the whole batch
+ *             at once, as sshd's processes do; the times are those of the whole batch.
+ *             SERVICE may then be a comma list: process i uses service i modulo its length
+ *             (two "hosts" of a fleet: two services naming two configurations)
  *
  * Prints one line: "ok BAD PROMPTS MEAN MEDIAN P10 P90 MIN MAX" (times in microseconds per
  * sign-in, PROMPTS the prompts seen per sign-in) or "error TEXT". Under valgrind's callgrind
@@ -148,6 +150,20 @@ bench_signin_line(const char *service, const char *user, const struct bench_line
 	return bench_signin(service, l->user[0] != '\0' ? l->user : user, l->code, prompts);
 }
 
+/* The I-th name of the comma list LIST (cyclically) in OUT. */
+static void
+bench_service_of(const char *list, int i, char *out, size_t size)
+{
+	int n = 1;
+	const char *p = list;
+
+	for (const char *c = list; *c != '\0'; c++)
+		n += *c == ',';
+	for (i %= n; i > 0; i--)
+		p = strchr(p, ',') + 1;
+	snprintf(out, size, "%.*s", (int)strcspn(p, ","), p);
+}
+
 /*
  * REPS processes, each one sign-in, released at once through a pipe. Fills TIMES[0] with the
  * microseconds from the release to the end of the last one. Returns how many did not end
@@ -170,13 +186,14 @@ bench_concurrent(const char *service, const char *user, const struct bench_line 
 		if (pid < 0)
 			return reps;
 		if (pid == 0) {
+			char name[128];
 			int p = 0;
 
 			close(gate[1]);
+			bench_service_of(service, i, name, sizeof(name));
 			if (read(gate[0], &go, 1) < 0)
 				_exit(3);
-			_exit(bench_signin_line(service, user, lines, n_lines, first + i, &p) ==
-					      want
+			_exit(bench_signin_line(name, user, lines, n_lines, first + i, &p) == want
 				      ? 0
 				      : 1);
 		}

@@ -11,7 +11,15 @@
 #      key too, played by the software authenticator of tests/fido),
 #   7. the Debian package: dpkg-buildpackage, lintian, install, a sign-in (app code and
 #      security key), purge.
-#   8. the fuzzers (fuzz/README.md): each target for 60 seconds, two at a time, no finding.
+#   8. the fuzzers (fuzz/README.md): each target for 45 seconds, two at a time, no finding.
+# One private PostgreSQL server (tests/pg/server.sh: 127.0.0.1 only, TLS, its own data
+# directory) runs for the whole run: its SECINFO_TEST_PG_* variables reach every stage, so the
+# tests of tests/pg (the fleet's shared store, the PAM scenarios on PostgreSQL) run in stages 1
+# and 2 (and distcheck); it is stopped when the script exits, on failure too.
+# Time: the run took 40 minutes before the PostgreSQL tests and must stay under 45; the room
+# comes from the fuzzers (45 s per target instead of 60: 4 rounds of two, 1 minute) and from
+# running the scenarios on PostgreSQL only in stages 1 and 2, not under valgrind (stage 3 runs
+# them on sqlite as before; the store code that differs is libpq's, not the module's).
 # The last line is "N passed, M failed"; the exit status is non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +56,30 @@ stage() {
 # The root build: stages 3 to 5 use it (stage 1 builds its own copy as secinfo-ci).
 sh scripts/build.sh _build || { echo "FAIL: build"; echo "$passed passed, 1 failed"; exit 1; }
 
+# The PostgreSQL server of the whole run, stopped at exit whatever happens (an interrupted run
+# too: INT and TERM exit through the EXIT trap). Its variables are exported to every stage.
+pg_dir=/var/tmp/secinfo-ci-pg.$$ # server.sh makes it (and removes it at stop)
+rm -rf "$pg_dir"
+pg_stop() {
+	[ -n "$pg_dir" ] || return 0
+	sh "$top/tests/pg/server.sh" stop "$pg_dir" >/dev/null 2>&1 ||
+		echo "could not stop the PostgreSQL server of $pg_dir" >&2
+	pg_dir=
+}
+trap 'pg_stop' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if pg_vars=$(sh tests/pg/server.sh start "$pg_dir" 2>_build/pg-server.err); then
+	eval "$pg_vars"
+	export SECINFO_TEST_PG_PORT SECINFO_TEST_PG_CA SECINFO_TEST_PG_PASSWORD SECINFO_TEST_PG_DIR
+	echo "PostgreSQL for the tests: 127.0.0.1:$SECINFO_TEST_PG_PORT ($pg_dir)"
+else
+	# The tests of tests/pg then skip in both stages, which counts as their failure below.
+	failed=$((failed + 1))
+	echo "FAIL: the PostgreSQL server for the tests did not start:"
+	sed 's/^/    /' _build/pg-server.err
+fi
+
 # pam_wrapper sets up in /tmp/pam.X (one character: 62 names) and removes the directories of
 # dead processes, but not as secinfo-ci when root left them (a run killed on this machine):
 # with too many left, pam_start fails in the tests. Root clears the dead ones first.
@@ -66,13 +98,20 @@ chown "$CI_USER": "$user_top"
 # A copy the user owns (the checkout may sit where it cannot even look, such as /root).
 tar -C "$top" --exclude='./_build*' --exclude=./.git -cf - . |
 	runuser -u "$CI_USER" -- tar -C "$user_top" -xf -
-if runuser -u "$CI_USER" -- env HOME="$user_top" sh -c \
+# The server's variables pass through runuser (which keeps the environment, but say it).
+if runuser -u "$CI_USER" -- env HOME="$user_top" \
+	${SECINFO_TEST_PG_PORT:+SECINFO_TEST_PG_PORT="$SECINFO_TEST_PG_PORT"} \
+	${SECINFO_TEST_PG_CA:+SECINFO_TEST_PG_CA="$SECINFO_TEST_PG_CA"} \
+	${SECINFO_TEST_PG_PASSWORD:+SECINFO_TEST_PG_PASSWORD="$SECINFO_TEST_PG_PASSWORD"} \
+	${SECINFO_TEST_PG_DIR:+SECINFO_TEST_PG_DIR="$SECINFO_TEST_PG_DIR"} sh -c \
 	'cd "$1" && sh scripts/build.sh _build && cd _build && make -j"$(nproc)" check >check.out 2>&1' \
 	sh "$user_top"; then :; fi
 if [ -f "$user_top/_build/check.out" ]; then
 	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS):' "$user_top/_build/check.out"
 	count_suite "$user_top/_build/check.out"
 	cp "$user_top/_build/check.out" _build/check-user.out
+	# tests/pg/scenarios.sh's per-scenario lines, for the check after stage 2.
+	cp "$user_top/_build/tests/pg/scenarios.sh.log" _build/pg-scenarios-user.log 2>/dev/null || true
 	# Fault injection's counts (tests/fault/): the points exercised per scenario and in all.
 	grep -h '^fault: ' "$user_top/_build/tests/fault/fault.sh.log" 2>/dev/null || true
 else
@@ -103,8 +142,15 @@ for t in $(sed -n 's/^SKIP: //p' _build/check-user.out 2>/dev/null); do
 		echo "FAIL: $t skipped as $CI_USER and did not pass as root either"
 	fi
 done
+# The same for each scenario that tests/pg/scenarios.sh runs on PostgreSQL.
+for t in $(sed -n 's/^SKIP: \(pg\/[a-z_]*\).*/\1/p' _build/pg-scenarios-user.log 2>/dev/null); do
+	if ! grep -q "^PASS: $t\$" _build-asan/tests/pg/scenarios.sh.log 2>/dev/null; then
+		failed=$((failed + 1))
+		echo "FAIL: $t skipped as $CI_USER and did not pass as root either"
+	fi
+done
 
-echo "== 3. PAM scenarios under valgrind"
+echo "== 3. PAM scenarios under valgrind (on sqlite: the PostgreSQL variant runs in 1 and 2)"
 (cd _build && SECINFO_TEST_VALGRIND=1 make check TESTS='$(PAM_SCRIPT_TESTS)' \
 	TEST_SUITE_LOG=valgrind-suite.log >valgrind.out 2>&1)
 grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS):' _build/valgrind.out
@@ -122,9 +168,9 @@ stage e2e sh tests/e2e/run.sh "$top/_build"
 echo "== 7. Debian package: build, lintian, install, sign in through it (app, key), purge"
 stage package sh tests/package/test_package.sh "$top"
 
-echo "== 8. fuzzing: each libFuzzer target for 60 s, two at a time (fuzz/run.sh)"
+echo "== 8. fuzzing: each libFuzzer target for 45 s, two at a time (fuzz/run.sh)"
 fuzz_failed=$failed
-stage fuzz sh fuzz/run.sh 60
+stage fuzz sh fuzz/run.sh 45
 # The counts: targets, executions and seconds per target (a failure printed its log above).
 [ "$failed" -ne "$fuzz_failed" ] || sed -n 's/^\(ok\|fuzz:\) /    &/p' _build/fuzz.out
 

@@ -193,15 +193,63 @@ make_certs() {
 }
 
 # ---- the configuration ($CONF naming $DB and $KEY) and secinfo-admin ($ADMIN) -------------
+# SECINFO_TEST_BACKEND: the store the configuration names, sqlite (the default: the file $DB)
+# or postgresql (a fresh database of the test's own on the tests' server, tests/pg/lib.sh;
+# the test skips when no server is given: SECINFO_TEST_PG_PORT). tests/pg/scenarios.sh runs the
+# PAM scenarios with postgresql.
+SECINFO_TEST_BACKEND=${SECINFO_TEST_BACKEND:-sqlite}
+case $SECINFO_TEST_BACKEND in
+sqlite | postgresql) ;;
+*) fail "SECINFO_TEST_BACKEND is '$SECINFO_TEST_BACKEND': say sqlite or postgresql" ;;
+esac
+# on_sqlite: true when the test's store is the sqlite file $DB (parts of a test that are about
+# that file run only then).
+on_sqlite() { [ "$SECINFO_TEST_BACKEND" = sqlite ]; }
+# pg_backend: the first time, the test's own PostgreSQL database (skips without a server).
+pg_backend() {
+	if [ -z "${PGDB:-}" ]; then
+		. "$top_srcdir/tests/pg/lib.sh"
+		need_pg
+		pg_newdb
+	fi
+}
 # write_conf: the test configuration; extra lines (whole sections) come from standard input.
 write_conf() {
-	{
-		printf '[database]\npath = %s\nkey_file = %s\n' "$DB" "$KEY"
-		cat
-	} > "$CONF"
+	if on_sqlite; then
+		printf '[database]\npath = %s\nkey_file = %s\n' "$DB" "$KEY" > "$CONF"
+		cat >> "$CONF"
+	else
+		pg_backend
+		pg_conf # its [database] section, then standard input
+	fi
 	chmod 644 "$CONF"
 }
 admin() { "$ADMIN" -c "$CONF" "$@"; }
+# db_query SQL: runs one statement on the test's store (sqlite3's CLI or psql) and prints its
+# rows, one a line, columns separated by '|' (as sqlite3 prints them).
+db_query() {
+	if on_sqlite; then
+		need sqlite3 sqlite3
+		sqlite3 "$DB" "$1"
+	else
+		pg_backend
+		pg_sql "$1"
+	fi
+}
+# db_dump: everything the store holds, as it is kept: sqlite's files (after a checkpoint, the
+# WAL and free pages too), or PostgreSQL's rows (pg_dump, data only).
+db_dump() {
+	if on_sqlite; then
+		need sqlite3 sqlite3
+		sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+		cat "$DB"*
+	else
+		pg_backend
+		env -u PGSERVICE -u PGSERVICEFILE -u PGOPTIONS PGPASSWORD="$SECINFO_TEST_PG_PASSWORD" \
+			pg_dump --data-only "host=127.0.0.1 port=$SECINFO_TEST_PG_PORT user=secinfo \
+dbname=$PGDB sslmode=verify-full sslrootcert=$SECINFO_TEST_PG_CA"
+	fi
+}
 
 [ "${SECINFO_LIB:-}" != functions ] || return 0
 
@@ -305,12 +353,13 @@ PAM_WRAPPER_SERVICE_DIR=$T/pam.d"
 
 # PAM_EXTRA_PRELOAD: more libraries to preload (nss_wrapper, for a name service of the test's;
 # the software FIDO2 key). PAM_DRIVE_RHOST: the PAM_RHOST of the sign-in (unset: 203.0.113.9;
-# empty: none, a sign-in at the console).
+# empty: none, a sign-in at the console). PAM_DRIVE_WRAP: a command that runs the driver (it
+# gets the driver's command line and environment; tests/pg/fleet.sh's other host name).
 pam() {
 	pam_rhost=${PAM_DRIVE_RHOST-203.0.113.9}
 	LD_PRELOAD="${SECINFO_TEST_PRELOAD:+$SECINFO_TEST_PRELOAD }libpam_wrapper.so${PAM_EXTRA_PRELOAD:+ $PAM_EXTRA_PRELOAD}" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-		PAM_WRAPPER_DEBUGLEVEL=3 $VALGRIND "$PAMDRIVE" \
+		PAM_WRAPPER_DEBUGLEVEL=3 ${PAM_DRIVE_WRAP:-} $VALGRIND "$PAMDRIVE" \
 		${pam_rhost:+-I rhost=$pam_rhost} "$@"
 }
 

@@ -73,7 +73,7 @@ pass "a name the name service does not know keeps its spelling and is not enroll
 OUT=$(LD_PRELOAD="$NSS_PRELOAD" "$ADMIN" -c "$CONF" method add Bob app --secret "$SECRET_DEFAULT" \
 	--no-verify 2>&1) || fail "method add Bob failed: $OUT"
 expect_in "$OUT" "the name service calls 'Bob' 'bob': enrolling 'bob'"
-[ "$(sqlite3 "$DB" "SELECT name FROM users WHERE name IN ('Bob', 'bob')")" = bob ] ||
+[ "$(db_query "SELECT name FROM users WHERE name IN ('Bob', 'bob')")" = bob ] ||
 	fail "Bob was not enrolled as bob"
 pass "secinfo-admin method add Bob enrolls bob, the name service's spelling"
 

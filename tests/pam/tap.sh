@@ -6,7 +6,6 @@
 # service's methods= list without tap leaves it out, and purpose=reset never accepts one.
 . "$top_srcdir/tests/lib.sh"
 need_pamdrive
-need sqlite3 sqlite3
 write_conf <<CONF
 [policy]
 methods = app
@@ -27,7 +26,7 @@ issue() {
 	admin tap issue "$@" 2>/dev/null | grep -o -E "$PASS_RE" | head -n 1
 }
 lower_plain() { printf '%s' "$1" | tr -d - | tr 'A-Z' 'a-z'; }
-failures() { sqlite3 "$DB" "SELECT failures FROM users WHERE name = '$1'"; }
+failures() { db_query "SELECT failures FROM users WHERE name = '$1'"; }
 
 enroll_app alice
 P=$(issue alice)
@@ -61,7 +60,7 @@ pass "spent after two uses: tess is not enrolled any more (decoy prompt; nullok 
 # Expired: the row's expiry moved to the past.
 enroll_app eve
 P=$(issue eve)
-sqlite3 "$DB" "UPDATE methods SET expires = 1000 WHERE kind = 'tap'"
+db_query "UPDATE methods SET expires = 1000 WHERE kind = 'tap'" >/dev/null
 expect_pam "Authentication failure" "$(printf '%s\n%s\n%s\n' "$P" "$P" "$P")" s eve authenticate
 expect_not_in "$LAST_OUT" "Temporary access pass: "
 expect_in "$LAST_OUT" "Verification code"

@@ -1,0 +1,60 @@
+#!/bin/sh
+# The PAM scenarios (tests/pam/*.sh) again with the store on PostgreSQL: each script runs with
+# SECINFO_TEST_BACKEND=postgresql, so tests/lib.sh's write_conf gives it a fresh database of
+# its own on the tests' server (tests/pg/lib.sh) instead of the sqlite file. Every scenario
+# runs but these, which are about what only sqlite has:
+#   damaged_index.sh  damages sqlite's own index b-tree through sqlite_master (the store's
+#                     scan for a damaged index is sqlite's; PostgreSQL has no such file here)
+#   exports.sh        the module's exported symbols: no store at all
+# unsafe_files.sh and unsafe_owner.sh run; their parts on the database file and its
+# directory are sqlite's only (tests/lib.sh on_sqlite), the key and configuration parts run.
+# Prints "PASS: NAME", "SKIP: NAME (why)" or "FAIL: NAME" with the end of its log per script;
+# fails when one fails, skips (77) when no server is given (SECINFO_TEST_PG_PORT) or nothing
+# ran. A scenario that skips here also skips on sqlite for the same reason (not root, a
+# missing package): scripts/test.sh checks that each one ran as root.
+#   sh tests/pg/scenarios.sh [SCRIPT...]    default: every scenario but the two above
+# (top_builddir and top_srcdir set, as make check sets them; two scripts at a time)
+set -u
+: "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
+SECINFO_LIB=functions . "$top_srcdir/tests/lib.sh"
+[ -n "${SECINFO_TEST_PG_PORT:-}" ] ||
+	skip "no PostgreSQL server for the tests (SECINFO_TEST_PG_PORT; tests/pg/server.sh)"
+
+scripts=$*
+if [ -z "$scripts" ]; then
+	for t in "$top_srcdir"/tests/pam/*.sh; do
+		case ${t##*/} in damaged_index.sh | exports.sh) continue ;; esac
+		scripts="$scripts $t"
+	done
+fi
+logs=$(mktemp -d /tmp/secinfo-pg-scenarios.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+export SECINFO_TEST_BACKEND=postgresql top_builddir top_srcdir
+# Two lanes at once (SECINFO_TEST_PG_JOBS): the scenarios spend most of their time waiting for
+# a fresh TOTP step, and each has its own directory and database.
+jobs=${SECINFO_TEST_PG_JOBS:-2}
+lane=0
+for t in $scripts; do
+	echo "$t" >>"$logs/lane.$lane"
+	lane=$(((lane + 1) % jobs))
+done
+pids=
+for list in "$logs"/lane.*; do
+	(
+		for t in $(cat "$list"); do
+			name=${t##*/}
+			name=${name%.sh}
+			run_counted "pg/$name" "$logs/$name.log" sh "$t"
+		done >"$list.out"
+	) &
+	pids="$pids $!"
+done
+for pid in $pids; do wait "$pid" || true; done
+cat "$logs"/lane.*.out
+passed=$(cat "$logs"/lane.*.out | grep -c '^PASS: ' || true)
+failed=$(cat "$logs"/lane.*.out | grep -c '^FAIL: ' || true)
+echo "PostgreSQL scenarios: $passed passed, $failed failed"
+[ "$failed" = 0 ] || exit 1
+[ "$passed" -gt 0 ] || skip "no scenario could run here (see above)"
