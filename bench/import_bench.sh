@@ -6,6 +6,9 @@
 #
 #   bench/import_bench.sh BUILD_DIR [N] [DIR]
 #
+# With the variables of a PostgreSQL server for the tests in the environment
+# (eval "$(sh tests/pg/server.sh start DIR)"), the store is a fresh database on it instead.
+#
 # BUILD_DIR is where ./configure && make ran (it holds secinfo-admin/secinfo-admin). Run it as
 # root: the installed program trusts only root-owned files. DIR (default /var/tmp) holds the
 # store and the file, in a directory removed at the end. Prints one line per run with the
@@ -23,8 +26,26 @@ W=$(mktemp -d "${3:-/var/tmp}/secinfo-import-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 chmod 700 "$W"
 mkdir -m 700 "$W/db"
-printf '[database]\npath = %s/db/secinfo.db\nkey_file = %s/secinfo.key\n[policy]\nmethods = app\n' \
-	"$W" "$W" > "$W/secinfo.conf"
+if [ -n "${SECINFO_TEST_PG_PORT:-}" ]; then
+	# A database of its own on the test server (tests/pg/server.sh), dropped at the end.
+	pg() {
+		PGPASSWORD="$SECINFO_TEST_PG_PASSWORD" psql -X -q -A -t -v ON_ERROR_STOP=1 \
+			"host=127.0.0.1 port=$SECINFO_TEST_PG_PORT user=secinfo dbname=$1 sslmode=verify-full sslrootcert=$SECINFO_TEST_PG_CA" \
+			-c "$2"
+	}
+	db="import_bench_$$"
+	pg postgres "CREATE DATABASE $db"
+	trap 'pg postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true; rm -rf "$W"' EXIT
+	printf '%s\n' "$SECINFO_TEST_PG_PASSWORD" > "$W/pg.secret"
+	chmod 600 "$W/pg.secret"
+	printf '[database]\nbackend = postgresql\nhost = 127.0.0.1\nport = %s\ndbname = %s\nuser = secinfo\npassword_file = %s/pg.secret\nsslrootcert = %s\nkey_file = %s/secinfo.key\n[policy]\nmethods = app\n' \
+		"$SECINFO_TEST_PG_PORT" "$db" "$W" "$SECINFO_TEST_PG_CA" "$W" > "$W/secinfo.conf"
+	methods() { pg "$db" "SELECT count(*) FROM methods"; }
+else
+	printf '[database]\npath = %s/db/secinfo.db\nkey_file = %s/secinfo.key\n[policy]\nmethods = app\n' \
+		"$W" "$W" > "$W/secinfo.conf"
+	methods() { sqlite3 "$W/db/secinfo.db" "SELECT count(*) FROM methods"; }
+fi
 "$ADMIN" -c "$W/secinfo.conf" init >/dev/null
 
 # The users file as pam_oath documents it: TYPE USER PIN SECRET [COUNTER].
@@ -49,8 +70,9 @@ run() {
 }
 
 run "import (empty store)"
-[ "$(sqlite3 "$W/db/secinfo.db" "SELECT count(*) FROM methods")" = "$N" ] ||
+[ "$(methods)" = "$N" ] ||
 	{ echo "$0: the store does not hold $N methods" >&2; exit 1; }
 run "import again (all skipped)"
 run "import --dry-run (all skipped)" --dry-run
-ls -l "$W/db/secinfo.db" | awk '{ printf "store: %.1f MB for %d users\n", $5 / 1048576, '"$N"' }'
+[ -n "${SECINFO_TEST_PG_PORT:-}" ] ||
+	ls -l "$W/db/secinfo.db" | awk '{ printf "store: %.1f MB for %d users\n", $5 / 1048576, '"$N"' }'
