@@ -83,6 +83,8 @@ if [ "$BACKEND" = postgresql ]; then
 	export FAULT_BACKEND=postgresql FAULT_PG_CONNINFO="host=127.0.0.1 \
 port=$SECINFO_TEST_PG_PORT dbname=$PGDB user=secinfo password=$SECINFO_TEST_PG_PASSWORD \
 sslmode=verify-full sslrootcert=$SECINFO_TEST_PG_CA"
+	# In sanitizer builds fewer scenarios and only the store's classes (test_fault.c).
+	[ -z "${SECINFO_TEST_PRELOAD:-}" ] || export FAULT_PG_FEWER=1
 else
 	cp "$DB" "$T/template.db"
 fi

@@ -172,6 +172,7 @@ fault_reset(int target, long target_n)
 
 	memset(s->calls, 0, sizeof(s->calls));
 	s->seq = s->injected_seq = s->last_read_seq = 0;
+	s->reads = s->reads_at_injection = 0;
 	s->injected_name[0] = '\0';
 	s->target = target;
 	s->target_n = target_n;
@@ -263,6 +264,7 @@ fault_hit(int fclass, const char *name)
 	if (++s->calls[fclass] != s->target_n || fclass != s->target || s->injected_seq != 0)
 		return 0;
 	s->injected_seq = s->seq;
+	s->reads_at_injection = s->reads;
 	snprintf(s->injected_name, sizeof(s->injected_name), "%s", name);
 	return 1;
 }
@@ -792,6 +794,24 @@ static int fault_pq_readonly;
 /* The object whose code waits on libpq's socket (the caller of PQsocket: the store): its
  * poll() is of the pq class; libcurl's and libpq's own are not. */
 static void *fault_pq_waiter;
+/* The calls of a statement's wait (PQsocket, PQflush, PQconsumeInput, poll) already counted
+ * since it was sent: each is counted (and failed) once per statement. The wait repeats them as
+ * the answer arrives, through the same code, and how often depends on when it arrives; counted
+ * once, the Nth call of the class is the same call in every run. */
+#define FAULT_PQ_SOCKET  1u
+#define FAULT_PQ_FLUSH   2u
+#define FAULT_PQ_CONSUME 4u
+#define FAULT_PQ_POLL    8u
+static unsigned fault_pq_waited;
+
+static int
+fault_pq_wait_hit(unsigned call, const char *name)
+{
+	if (fault_pq_waited & call)
+		return 0;
+	fault_pq_waited |= call;
+	return fault_hit(FAULT_PQ, name);
+}
 
 static int
 fault_pq_select(const char *sql)
@@ -896,6 +916,7 @@ PQsendQuery(PGconn *conn, const char *query)
 		return real_PQsendQuery(conn, query);
 	fault_trace_detail = query;
 	fault_pq_readonly = 0; /* BEGIN, COMMIT, the schema's scripts */
+	fault_pq_waited = 0;
 	if (fault_hit(FAULT_PQ, "PQsendQuery"))
 		return 0;
 	return real_PQsendQuery(conn, query);
@@ -912,6 +933,7 @@ PQsendQueryParams(PGconn *conn, const char *command, int nParams, const Oid *par
 					      paramLengths, paramFormats, resultFormat);
 	fault_trace_detail = command;
 	fault_pq_readonly = fault_pq_select(command);
+	fault_pq_waited = 0;
 	if (fault_hit(FAULT_PQ, "PQsendQueryParams"))
 		return 0;
 	return real_PQsendQueryParams(conn, command, nParams, paramTypes, paramValues, paramLengths,
@@ -922,7 +944,7 @@ FAULT_EXPORT int
 PQflush(PGconn *conn)
 {
 	REAL(PQflush);
-	if (!FAULT_FROM_LIBPQ(PQflush) && fault_hit(FAULT_PQ, "PQflush"))
+	if (!FAULT_FROM_LIBPQ(PQflush) && fault_pq_wait_hit(FAULT_PQ_FLUSH, "PQflush"))
 		return -1;
 	return real_PQflush(conn);
 }
@@ -931,7 +953,8 @@ FAULT_EXPORT int
 PQconsumeInput(PGconn *conn)
 {
 	REAL(PQconsumeInput);
-	if (!FAULT_FROM_LIBPQ(PQconsumeInput) && fault_hit(FAULT_PQ, "PQconsumeInput"))
+	if (!FAULT_FROM_LIBPQ(PQconsumeInput) &&
+	    fault_pq_wait_hit(FAULT_PQ_CONSUME, "PQconsumeInput"))
 		return 0;
 	return real_PQconsumeInput(conn);
 }
@@ -947,7 +970,7 @@ PQsocket(const PGconn *conn)
 		if (dladdr(__builtin_return_address(0), &caller) != 0)
 			fault_pq_waiter = caller.dli_fbase;
 	}
-	if (fault_hit(FAULT_PQ, "PQsocket"))
+	if (fault_pq_wait_hit(FAULT_PQ_SOCKET, "PQsocket"))
 		return -1; /* no connection open */
 	return real_PQsocket(conn);
 }
@@ -960,7 +983,7 @@ poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	REAL(poll);
 	if (fault_pq_waiter != NULL && dladdr(__builtin_return_address(0), &caller) != 0 &&
 	    caller.dli_fbase == fault_pq_waiter &&
-	    fault_hit(FAULT_PQ, "poll (on libpq's socket)")) {
+	    fault_pq_wait_hit(FAULT_PQ_POLL, "poll (on libpq's socket)")) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -1086,8 +1109,10 @@ PQgetResult(PGconn *conn)
 	if (status == NULL)
 		*(void **)&status = fault_real("PQresultStatus");
 	if (fault != NULL && fault->armed && fault_thread && !fault_busy && fault_pq_readonly &&
-	    res != NULL && status(res) == PGRES_TUPLES_OK)
+	    res != NULL && status(res) == PGRES_TUPLES_OK) {
 		fault->last_read_seq = fault->seq;
+		fault->reads++;
+	}
 	return res;
 }
 

@@ -19,7 +19,7 @@ enum fault_class {
 			  * PQsendQuery(Params) (0), PQflush (-1), PQconsumeInput (0),
 			  * PQgetResult (a PGRES_FATAL_ERROR result), PQsocket (-1), PQstatus
 			  * (CONNECTION_BAD), PQtransactionStatus (PQTRANS_UNKNOWN), and the poll()
-			  * on libpq's socket (-1, ENOMEM) */
+			  * on libpq's socket (-1, ENOMEM); a statement's wait counted once */
 	FAULT_NULL,      /* a column read back as NULL (a damaged row; sqlite3_column_* or
 			  * PQgetisnull/PQgetvalue/PQgetlength); not locked_until, default_method,
 			  * last_used, where NULL is a meaning */
@@ -50,7 +50,11 @@ struct fault_state {
 	long injected_seq;          /* seq of the failed call; 0: nothing failed */
 	long last_read_seq;         /* seq of the last step of a read-only statement
 					    * that worked (SQLITE_ROW or SQLITE_DONE) */
-	char injected_name[48];     /* the function that was failed */
+	/* PostgreSQL: the SELECTs whose result came back whole in this run, and how many had
+	 * when the call was failed. Counted, not numbered: how many calls a wait on the socket
+	 * makes varies from run to run, the order of the statements does not. */
+	long reads, reads_at_injection;
+	char injected_name[48]; /* the function that was failed */
 	/* The code of the test's software FIDO2 key (tests/fido/softfido.so), [device_lo,
 	 * device_hi): a call made with it on the call stack is the key's work, as a real key's
 	 * is done on the key, and is neither counted nor failed. 0, 0: none. */
