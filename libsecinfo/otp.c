@@ -141,3 +141,24 @@ out:
 	secinfo_secret_free(clean);
 	return rc;
 }
+
+int
+secinfo_hex_decode(const char *text, unsigned char **out, size_t *out_len)
+{
+	size_t len = strlen(text), size = len / 2;
+
+	*out = NULL;
+	/* oath_hex2bin takes an even number of hex digits, either case. */
+	if (len == 0 || len % 2 != 0 || strspn(text, "0123456789abcdefABCDEF") != len)
+		return SECINFO_ERR_INVALID;
+	*out = secinfo_secret_alloc(size);
+	if (*out == NULL)
+		return SECINFO_ERR_NOMEM;
+	if (oath_hex2bin(text, (char *)*out, &size) != OATH_OK || size != len / 2) {
+		secinfo_secret_free(*out);
+		*out = NULL;
+		return SECINFO_ERR_INVALID;
+	}
+	*out_len = size;
+	return 0;
+}

@@ -47,4 +47,9 @@ int secinfo_base32_encode(const unsigned char *data, size_t len, char **out);
  * secinfo_secret_free). Returns 0 or SECINFO_ERR_INVALID. */
 int secinfo_base32_decode(const char *text, unsigned char **out, size_t *out_len);
 
+/* Decodes hex (an even number of digits, either case; liboath's oath_hex2bin, as pam_oath reads
+ * its users file) into guarded memory (free with secinfo_secret_free). Returns 0,
+ * SECINFO_ERR_INVALID or SECINFO_ERR_NOMEM. */
+int secinfo_hex_decode(const char *text, unsigned char **out, size_t *out_len);
+
 #endif

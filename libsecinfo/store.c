@@ -133,7 +133,7 @@ secinfo_store_key_check(struct secinfo_store *store, int flags)
 	};
 	unsigned char *sealed = NULL;
 	size_t sealed_len = 0;
-	int rc;
+	int changes = 0, rc;
 
 	rc = secinfo_store_sql(store, &query, "");
 	if (rc != 0 || query.rows > 0)
@@ -143,11 +143,20 @@ secinfo_store_key_check(struct secinfo_store *store, int flags)
 	rc = secinfo_seal(store->key, SECINFO_KEY_CHECK_AD,
 			  (const unsigned char *)SECINFO_KEY_CHECK_TEXT,
 			  strlen(SECINFO_KEY_CHECK_TEXT), &sealed, &sealed_len);
+	/* Another init may have written its check value meanwhile (two hosts of a fleet at
+	 * once): then that one must match this key. */
 	if (rc == 0)
 		rc = secinfo_store_sql_exec(
-			store, NULL, "INSERT INTO meta (name, value) VALUES ('key_check', ?1)", "b",
-			sealed, sealed_len);
+			store, &changes,
+			"INSERT INTO meta (name, value) VALUES ('key_check', ?1)"
+			" ON CONFLICT (name) DO NOTHING",
+			"b", sealed, sealed_len);
 	free(sealed);
+	if (rc == 0 && changes == 0) {
+		rc = secinfo_store_sql(store, &query, "");
+		if (rc == 0 && query.rows == 0)
+			rc = SECINFO_ERR_CORRUPT;
+	}
 	return rc;
 }
 
@@ -421,23 +430,19 @@ secinfo_store_prepare_schema(struct secinfo_store *store, int flags, const char 
 #define SECINFO_PG_LOCK "SELECT pg_advisory_xact_lock(1936024425)"
 
 /* Reads the PostgreSQL schema version into *version: 0 when secinfo_schema does not exist
- * (never initialised). Returns 0 or SECINFO_ERR_DB. */
+ * (never initialised: SQLSTATE 42P01, undefined_table; one round trip for every open, and
+ * outside a transaction, which the error would end). Returns 0 or SECINFO_ERR_DB. */
 static int
 secinfo_store_pg_version(struct secinfo_store *store, int *version)
 {
-	long long exists = 0, v = 0;
+	long long v = 0;
 	int rc;
 
 	*version = 0;
-	rc = secinfo_store_sql_int(store, &exists,
-				   "SELECT COUNT(*) FROM pg_catalog.pg_class c"
-				   " WHERE c.relname = 'secinfo_schema' AND c.relkind = 'r'"
-				   " AND c.relnamespace = to_regnamespace(current_schema())::oid",
-				   "");
-	if (rc != 0 || exists == 0)
-		return rc;
 	rc = secinfo_store_sql_int(store, &v, "SELECT version FROM secinfo_schema", "");
-	if (rc == SECINFO_ERR_NOT_FOUND)
+	if (rc == SECINFO_ERR_NOT_FOUND ||
+	    (rc == SECINFO_ERR_DB && store->depth == 0 && store->pg != NULL &&
+	     strcmp(store->pg_sqlstate, "42P01") == 0))
 		return 0;
 	*version = (int)v;
 	return rc;

@@ -1,13 +1,14 @@
 /*
  * secinfo: the PostgreSQL path of the store (SPEC 16): the connection, taken from the
- * configuration alone, and every statement, with its waits bounded. The only file besides the
- * connection code that includes <libpq-fe.h>.
+ * configuration alone, and every statement, with its waits bounded. The only file that
+ * includes <libpq-fe.h>; store_sql.c chooses it, store.c opens and runs transactions with it.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,70 @@
 #include "error.h"
 #include "safefile.h"
 #include "store_sql.h"
+
+/*
+ * libpq, loaded by its soname when the first PostgreSQL store is opened (configure.ac): the
+ * module does not link it, so that a sqlite sign-in never loads libpq and what it brings
+ * (libssl, libcrypto, Kerberos, LDAP). Kept once loaded (RTLD_NODELETE), as libqrencode
+ * (qr.c). Every libpq function this file calls is in this table, typed by <libpq-fe.h>.
+ */
+#define SECINFO_PQ_FUNCTIONS(X)                                                                    \
+	X(PQclear)                                                                                 \
+	X(PQcmdStatus)                                                                             \
+	X(PQcmdTuples)                                                                             \
+	X(PQconndefaults)                                                                          \
+	X(PQconnectdbParams)                                                                       \
+	X(PQconninfoFree)                                                                          \
+	X(PQconsumeInput)                                                                          \
+	X(PQerrorMessage)                                                                          \
+	X(PQfinish)                                                                                \
+	X(PQflush)                                                                                 \
+	X(PQftype)                                                                                 \
+	X(PQgetResult)                                                                             \
+	X(PQgetisnull)                                                                             \
+	X(PQgetlength)                                                                             \
+	X(PQgetvalue)                                                                              \
+	X(PQhost)                                                                                  \
+	X(PQisBusy)                                                                                \
+	X(PQnfields)                                                                               \
+	X(PQntuples)                                                                               \
+	X(PQresultErrorField)                                                                      \
+	X(PQresultErrorMessage)                                                                    \
+	X(PQresultStatus)                                                                          \
+	X(PQsendQuery)                                                                             \
+	X(PQsendQueryParams)                                                                       \
+	X(PQsetNoticeProcessor)                                                                    \
+	X(PQsetnonblocking)                                                                        \
+	X(PQsocket)                                                                                \
+	X(PQstatus)                                                                                \
+	X(PQtransactionStatus)
+
+static struct {
+#define SECINFO_PQ_MEMBER(name) __typeof__(name) *name;
+	SECINFO_PQ_FUNCTIONS(SECINFO_PQ_MEMBER)
+#undef SECINFO_PQ_MEMBER
+} secinfo_pq;
+static int secinfo_pq_loaded; /* 1 loaded, -1 failed */
+static pthread_once_t secinfo_pq_once = PTHREAD_ONCE_INIT;
+
+static void
+secinfo_pq_load(void)
+{
+	void *handle = dlopen(SECINFO_PQ_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	void *sym;
+
+	secinfo_pq_loaded = -1;
+	if (handle == NULL)
+		return;
+#define SECINFO_PQ_RESOLVE(name)                                                                   \
+	sym = dlsym(handle, #name);                                                                \
+	if (sym == NULL)                                                                           \
+		return;                                                                            \
+	memcpy(&secinfo_pq.name, &sym, sizeof(sym)); /* POSIX: a data-to-code pointer */
+	SECINFO_PQ_FUNCTIONS(SECINFO_PQ_RESOLVE)
+#undef SECINFO_PQ_RESOLVE
+	secinfo_pq_loaded = 1;
+}
 
 /* The type oids (pg_type.h, which libpq does not install for clients; stable since 7.x). */
 #define SECINFO_BYTEAOID 17
@@ -42,10 +107,12 @@
 /*
  * The variables libpq reads besides those that PQconndefaults() names as envvar: the service
  * file and its directory, the message catalogue, and the settings it sends to the server at
- * startup (PGDATESTYLE, PGTZ, PGGEQO).
+ * startup (PGDATESTYLE, PGTZ, PGGEQO). The service ones come first and go before
+ * PQconndefaults() runs: it reads the service file they name (a FIFO there would hang it).
  */
 static const char *const secinfo_pg_more_env[] = {
-	"PGSERVICEFILE", "PGSYSCONFDIR", "PGLOCALEDIR", "PGDATESTYLE", "PGTZ", "PGGEQO", NULL};
+	"PGSERVICE",   "PGSERVICEFILE", "PGSYSCONFDIR", "PGLOCALEDIR",
+	"PGDATESTYLE", "PGTZ",          "PGGEQO",       NULL};
 
 /* One removed variable: its name and value, put back after the connect. */
 struct secinfo_pg_saved_env {
@@ -98,16 +165,17 @@ secinfo_pg_env_remove(struct secinfo_pg_env *env, const char *name)
 static int
 secinfo_pg_env_clear(struct secinfo_pg_env *env)
 {
-	PQconninfoOption *options = PQconndefaults();
+	PQconninfoOption *options;
 
+	for (size_t i = 0; secinfo_pg_more_env[i] != NULL; i++)
+		secinfo_pg_env_remove(env, secinfo_pg_more_env[i]);
+	options = secinfo_pq.PQconndefaults();
 	if (options == NULL)
 		return SECINFO_ERR_NOMEM;
 	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
 		if (o->envvar != NULL)
 			secinfo_pg_env_remove(env, o->envvar);
-	PQconninfoFree(options);
-	for (size_t i = 0; secinfo_pg_more_env[i] != NULL; i++)
-		secinfo_pg_env_remove(env, secinfo_pg_more_env[i]);
+	secinfo_pq.PQconninfoFree(options);
 	return env->failed ? SECINFO_ERR_NOMEM : 0;
 }
 
@@ -173,6 +241,14 @@ secinfo_pg_password(const struct secinfo_conf *conf, char **password, char *why,
 	return 0;
 }
 
+/* Drops a notice (NOTICE, WARNING from the server: "already exists, skipping"). */
+static void
+secinfo_pg_notice(void *data, const char *message)
+{
+	(void)data;
+	(void)message;
+}
+
 int
 secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 {
@@ -184,6 +260,15 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 	int rc;
 
 	memset(&env, 0, sizeof(env));
+	pthread_once(&secinfo_pq_once, secinfo_pq_load);
+	if (secinfo_pq_loaded != 1) {
+		secinfo_pg_why(
+			why, why_size,
+			"cannot load libpq (%s) for [database] backend = postgresql: install "
+			"it (Debian package libpq5)",
+			SECINFO_PQ_SONAME);
+		return SECINFO_ERR_UNSUPPORTED;
+	}
 	rc = secinfo_pg_password(conf, &password, why, why_size);
 	if (rc != 0)
 		return rc;
@@ -203,14 +288,18 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 	SECINFO_PG_PARAM("dbname", conf->db_name);
 	SECINFO_PG_PARAM("user", conf->db_user);
 	SECINFO_PG_PARAM("password", password);
-	/* No password file, service file, client certificate or revocation list of whoever
-	 * runs us: a path that cannot exist (not a directory) is "none" to libpq. */
+	/* No password file, client certificate or revocation list of whoever runs us (libpq
+	 * looks in $HOME/.postgresql otherwise): a path that cannot exist (under a file, not a
+	 * directory) is "none" to libpq. */
 	SECINFO_PG_PARAM("passfile", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslcert", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslkey", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslmode", secinfo_db_sslmode_name(conf->db_sslmode));
 	SECINFO_PG_PARAM("sslrootcert", conf->db_sslrootcert);
-	SECINFO_PG_PARAM("sslcrl", "");
+	/* Given, or libpq 15 reads $HOME/.postgresql/root.crl (HOME is the invoking user's in
+	 * sudo; a FIFO there hung the sign-in) */
+	SECINFO_PG_PARAM("sslcrl", "/dev/null/secinfo-none");
+	SECINFO_PG_PARAM("sslcrldir", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("ssl_min_protocol_version", "TLSv1.2");
 	SECINFO_PG_PARAM("sslsni", "1");
 	SECINFO_PG_PARAM("channel_binding", "prefer");
@@ -230,7 +319,7 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 
 	rc = secinfo_pg_env_clear(&env);
 	if (rc == 0)
-		store->pg = PQconnectdbParams(keywords, values, 0);
+		store->pg = secinfo_pq.PQconnectdbParams(keywords, values, 0);
 	secinfo_pg_env_restore(&env);
 	/* The password lives on in libpq's connection (it may reconnect to another host only
 	 * within this call); our copy goes now. */
@@ -242,18 +331,22 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 		secinfo_pg_why(why, why_size, "%s: out of memory", conf->db_host);
 		return SECINFO_ERR_NOMEM;
 	}
-	if (PQstatus(store->pg) != CONNECTION_OK) {
+	if (secinfo_pq.PQstatus(store->pg) != CONNECTION_OK) {
 		secinfo_pg_why(why, why_size,
 			       "cannot connect to the database at %s port %s: %s(check the server, "
 			       "[database] host, port, sslmode and sslrootcert, and the password)",
-			       conf->db_host, conf->db_port, PQerrorMessage(store->pg));
+			       conf->db_host, conf->db_port, secinfo_pq.PQerrorMessage(store->pg));
 		secinfo_pg_close(store);
 		return SECINFO_ERR_DB;
 	}
-	store->pg_host = PQhost(store->pg);
+	store->pg_host = secinfo_pq.PQhost(store->pg);
+	/* libpq prints the server's notices on stderr: the terminal of whoever runs sudo or
+	 * passwd. None of them is for that person. */
+	secinfo_pq.PQsetNoticeProcessor(store->pg, secinfo_pg_notice, NULL);
 	/* Sends never block: every wait is the poll() below, with its bound. */
-	if (PQsetnonblocking(store->pg, 1) != 0) {
-		secinfo_pg_why(why, why_size, "%s: %s", conf->db_host, PQerrorMessage(store->pg));
+	if (secinfo_pq.PQsetnonblocking(store->pg, 1) != 0) {
+		secinfo_pg_why(why, why_size, "%s: %s", conf->db_host,
+			       secinfo_pq.PQerrorMessage(store->pg));
 		secinfo_pg_close(store);
 		return SECINFO_ERR_DB;
 	}
@@ -264,7 +357,7 @@ void
 secinfo_pg_close(struct secinfo_store *store)
 {
 	if (store->pg != NULL)
-		PQfinish(store->pg);
+		secinfo_pq.PQfinish(store->pg);
 	store->pg = NULL;
 	store->pg_host = NULL;
 }
@@ -296,29 +389,29 @@ secinfo_pg_wait(struct secinfo_store *store, PGresult **out)
 
 	*out = NULL;
 	for (;;) {
-		struct pollfd fd = {PQsocket(conn), POLLIN, 0};
+		struct pollfd fd = {secinfo_pq.PQsocket(conn), POLLIN, 0};
 		long long left = deadline - secinfo_pg_now_ms();
 		int ready;
 
 		if (!flushed) {
-			int f = PQflush(conn);
+			int f = secinfo_pq.PQflush(conn);
 			if (f < 0)
 				goto broken;
 			flushed = f == 0;
 			if (!flushed)
 				fd.events |= POLLOUT;
 		}
-		if (flushed) {
-			if (PQconsumeInput(conn) == 0)
-				goto broken;
-			if (!PQisBusy(conn)) {
-				res = PQgetResult(conn);
-				if (res == NULL)
-					break;
-				PQclear(last);
-				last = res;
-				continue;
-			}
+		/* Read what came, also while the send is not done (libpq: the server may answer
+		 * before it has read everything, and must not wait on our reading). */
+		if (secinfo_pq.PQconsumeInput(conn) == 0)
+			goto broken;
+		if (flushed && !secinfo_pq.PQisBusy(conn)) {
+			res = secinfo_pq.PQgetResult(conn);
+			if (res == NULL)
+				break;
+			secinfo_pq.PQclear(last);
+			last = res;
+			continue;
 		}
 		if (left <= 0 || fd.fd < 0)
 			goto broken;
@@ -326,14 +419,14 @@ secinfo_pg_wait(struct secinfo_store *store, PGresult **out)
 		if (ready < 0 && errno != EINTR)
 			goto broken;
 	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		PQclear(last);
+	if (secinfo_pq.PQstatus(conn) != CONNECTION_OK) {
+		secinfo_pq.PQclear(last);
 		goto broken_quiet;
 	}
 	*out = last;
 	return 0;
 broken:
-	PQclear(last);
+	secinfo_pq.PQclear(last);
 broken_quiet:
 	/* Nothing more can be read in step with what was sent: the connection goes, and every
 	 * later statement of this store fails (closed). */
@@ -345,10 +438,14 @@ broken_quiet:
 static void
 secinfo_pg_note_error(struct secinfo_store *store, const PGresult *res)
 {
-	const char *msg = res != NULL ? PQresultErrorMessage(res) : NULL;
+	const char *msg = res != NULL ? secinfo_pq.PQresultErrorMessage(res) : NULL;
 
+	const char *state =
+		res != NULL ? secinfo_pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(store->pg_sqlstate, sizeof(store->pg_sqlstate), "%s", state != NULL ? state : "");
 	if ((msg == NULL || *msg == '\0') && store->pg != NULL)
-		msg = PQerrorMessage(store->pg);
+		msg = secinfo_pq.PQerrorMessage(store->pg);
 	secinfo_pg_why(store->pg_error, sizeof(store->pg_error), "%s",
 		       msg != NULL && *msg != '\0'
 			       ? msg
@@ -365,7 +462,7 @@ int
 secinfo_pg_aborted(const struct secinfo_store *store)
 {
 	return store->depth > 0 &&
-	       (store->pg == NULL || PQtransactionStatus(store->pg) != PQTRANS_INTRANS);
+	       (store->pg == NULL || secinfo_pq.PQtransactionStatus(store->pg) != PQTRANS_INTRANS);
 }
 
 int
@@ -378,19 +475,19 @@ secinfo_pg_script(struct secinfo_store *store, const char *sql, char *status, si
 		status[0] = '\0';
 	if (store->pg == NULL)
 		return SECINFO_ERR_DB;
-	if (PQsendQuery(store->pg, sql) == 0) {
+	if (secinfo_pq.PQsendQuery(store->pg, sql) == 0) {
 		secinfo_pg_note_error(store, NULL);
 		return SECINFO_ERR_DB;
 	}
 	rc = secinfo_pg_wait(store, &res);
-	if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (rc == 0 && secinfo_pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    secinfo_pq.PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = SECINFO_ERR_DB;
 	if (rc != 0)
 		secinfo_pg_note_error(store, res);
 	else if (status != NULL && status_size > 0)
-		snprintf(status, status_size, "%s", PQcmdStatus(res));
-	PQclear(res);
+		snprintf(status, status_size, "%s", secinfo_pq.PQcmdStatus(res));
+	secinfo_pq.PQclear(res);
 	return rc;
 }
 
@@ -412,12 +509,12 @@ secinfo_pg_numbered(const char *sql)
 static int
 secinfo_pg_column_check(const PGresult *res, int row, int column, char want)
 {
-	Oid type = PQftype(res, column);
+	Oid type = secinfo_pq.PQftype(res, column);
 	int len;
 
-	if (PQgetisnull(res, row, column))
+	if (secinfo_pq.PQgetisnull(res, row, column))
 		return want == 'I' || want == 'T' || want == 'B' ? 0 : SECINFO_ERR_CORRUPT;
-	len = PQgetlength(res, row, column);
+	len = secinfo_pq.PQgetlength(res, row, column);
 	switch (want) {
 	case 'i':
 	case 'I':
@@ -429,8 +526,8 @@ secinfo_pg_column_check(const PGresult *res, int row, int column, char want)
 	case 't':
 	case 'T':
 		/* libpq ends every value with a NUL; text holds none of its own */
-		return type == SECINFO_TEXTOID &&
-				       strlen(PQgetvalue(res, row, column)) == (size_t)len
+		return type == SECINFO_TEXTOID && strlen(secinfo_pq.PQgetvalue(res, row, column)) ==
+							  (size_t)len
 			       ? 0
 			       : SECINFO_ERR_CORRUPT;
 	case 'b':
@@ -488,28 +585,29 @@ secinfo_pg_query(struct secinfo_store *store, struct secinfo_sql *query, const c
 	sql = secinfo_pg_numbered(query->sql);
 	if (sql == NULL)
 		return SECINFO_ERR_NOMEM;
-	if (PQsendQueryParams(store->pg, sql, n, oids, values, lengths, formats, 1) == 0) {
+	if (secinfo_pq.PQsendQueryParams(store->pg, sql, n, oids, values, lengths, formats, 1) ==
+	    0) {
 		secinfo_pg_note_error(store, NULL);
 		free(sql);
 		return SECINFO_ERR_DB;
 	}
 	free(sql);
 	rc = secinfo_pg_wait(store, &res);
-	if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (rc == 0 && secinfo_pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    secinfo_pq.PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = SECINFO_ERR_DB;
 	if (rc != 0) {
 		secinfo_pg_note_error(store, res);
-		PQclear(res);
+		secinfo_pq.PQclear(res);
 		return rc;
 	}
-	if (query->row != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    columns != (size_t)PQnfields(res)) {
-		PQclear(res);
+	if (query->row != NULL && secinfo_pq.PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    columns != (size_t)secinfo_pq.PQnfields(res)) {
+		secinfo_pq.PQclear(res);
 		return SECINFO_ERR_INTERNAL;
 	}
 	row.res = res;
-	for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+	for (int r = 0; rc == 0 && r < secinfo_pq.PQntuples(res); r++) {
 		query->rows++;
 		if (query->row == NULL)
 			continue;
@@ -520,12 +618,12 @@ secinfo_pg_query(struct secinfo_store *store, struct secinfo_sql *query, const c
 			rc = query->row(&row, query->data);
 	}
 	if (rc == 0) {
-		const char *status = PQcmdStatus(res);
+		const char *status = secinfo_pq.PQcmdStatus(res);
 		if (strncmp(status, "INSERT ", 7) == 0 || strncmp(status, "UPDATE ", 7) == 0 ||
 		    strncmp(status, "DELETE ", 7) == 0)
-			query->changes = (int)strtol(PQcmdTuples(res), NULL, 10);
+			query->changes = (int)strtol(secinfo_pq.PQcmdTuples(res), NULL, 10);
 	}
-	PQclear(res);
+	secinfo_pq.PQclear(res);
 	return rc;
 }
 
@@ -536,10 +634,10 @@ secinfo_pg_row_int(const struct secinfo_sql_row *row, int column)
 	uint64_t v = 0;
 	int len;
 
-	if (PQgetisnull(row->res, row->index, column))
+	if (secinfo_pq.PQgetisnull(row->res, row->index, column))
 		return 0;
-	p = (const unsigned char *)PQgetvalue(row->res, row->index, column);
-	len = PQgetlength(row->res, row->index, column);
+	p = (const unsigned char *)secinfo_pq.PQgetvalue(row->res, row->index, column);
+	len = secinfo_pq.PQgetlength(row->res, row->index, column);
 	for (int i = 0; i < len; i++)
 		v = v << 8 | p[i];
 	/* big-endian two's complement of LEN bytes, sign-extended */
@@ -551,18 +649,18 @@ secinfo_pg_row_int(const struct secinfo_sql_row *row, int column)
 const char *
 secinfo_pg_row_text(const struct secinfo_sql_row *row, int column)
 {
-	if (PQgetisnull(row->res, row->index, column))
+	if (secinfo_pq.PQgetisnull(row->res, row->index, column))
 		return NULL;
-	return PQgetvalue(row->res, row->index, column);
+	return secinfo_pq.PQgetvalue(row->res, row->index, column);
 }
 
 const void *
 secinfo_pg_row_blob(const struct secinfo_sql_row *row, int column, size_t *len)
 {
-	if (PQgetisnull(row->res, row->index, column)) {
+	if (secinfo_pq.PQgetisnull(row->res, row->index, column)) {
 		*len = 0;
 		return NULL;
 	}
-	*len = (size_t)PQgetlength(row->res, row->index, column);
-	return PQgetvalue(row->res, row->index, column);
+	*len = (size_t)secinfo_pq.PQgetlength(row->res, row->index, column);
+	return secinfo_pq.PQgetvalue(row->res, row->index, column);
 }

@@ -29,6 +29,7 @@ struct secinfo_store {
 	struct pg_conn *pg;  /* PostgreSQL: the connection, NULL once dropped */
 	const char *pg_host; /* PostgreSQL: the host connected to (libpq's), for messages */
 	char pg_error[256];  /* PostgreSQL: the last error, for the log */
+	char pg_sqlstate[6]; /* PostgreSQL: its SQLSTATE, "" when none */
 	int created;         /* PostgreSQL: this open created the schema */
 	sqlite3 *db;
 	unsigned char *key;

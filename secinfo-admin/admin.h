@@ -35,6 +35,8 @@ enum secinfo_admin_option {
 	SECINFO_OPT_SECRET_FILE = 1u << 8,
 	SECINFO_OPT_LIFETIME = 1u << 9,
 	SECINFO_OPT_USES = 1u << 10,
+	SECINFO_OPT_DRY_RUN = 1u << 11,
+	SECINFO_OPT_SKIP_INVALID = 1u << 12,
 };
 
 /* One command's arguments after the command words. */
@@ -81,6 +83,10 @@ int secinfo_admin_cmd_question_list(struct secinfo_admin *admin,
 int secinfo_admin_cmd_tap_issue(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_tap_revoke(struct secinfo_admin *admin,
 				 const struct secinfo_admin_args *args);
+/* import google-authenticator USER FILE, import oath FILE (cmd_import.c, SPEC 17). */
+int secinfo_admin_cmd_import_ga(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_import_oath(struct secinfo_admin *admin,
+				  const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
 				      const struct secinfo_admin_args *args);
 

@@ -66,6 +66,13 @@ static const struct secinfo_admin_command secinfo_admin_commands[] = {
 	 SECINFO_OPT_LIFETIME | SECINFO_OPT_USES, 1, 1, secinfo_admin_cmd_tap_issue},
 	{"tap", "revoke", "USER", "revoke a user's temporary access pass", 0, 1, 1,
 	 secinfo_admin_cmd_tap_revoke},
+	{"import", "google-authenticator", "USER FILE [--dry-run]",
+	 "register USER's app from a ~/.google_authenticator FILE (scratch codes are not taken)",
+	 SECINFO_OPT_DRY_RUN, 2, 2, secinfo_admin_cmd_import_ga},
+	{"import", "oath", "FILE [--dry-run] [--skip-invalid]",
+	 "register the app of every user in a pam_oath users FILE (lines with a PIN are refused; "
+	 "a bad line fails the file unless --skip-invalid)",
+	 SECINFO_OPT_DRY_RUN | SECINFO_OPT_SKIP_INVALID, 1, 1, secinfo_admin_cmd_import_oath},
 	{"audit", NULL, "[--user USER] [--since WHEN] [--json]",
 	 "show the audit trail (WHEN: 2026-11-22, 2026-11-22T10:00:00Z, 30m, 7d)",
 	 SECINFO_OPT_USER | SECINFO_OPT_SINCE | SECINFO_OPT_JSON, 0, 0, secinfo_admin_cmd_audit},
@@ -98,6 +105,8 @@ static const struct option secinfo_admin_options[] = {
 	{"secret-file", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 8},
 	{"lifetime", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 9},
 	{"uses", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 10},
+	{"dry-run", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 11},
+	{"skip-invalid", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 12},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };

@@ -170,14 +170,15 @@ wait_request() {
 	i=0
 	while [ "$(requests)" = "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 }
-# make_certs: $T/tls/ca.pem (a CA), server.pem/server.key (127.0.0.1, signed by the CA) and
-# rogue.pem/rogue.key (self-signed for 127.0.0.1: trusted by nobody).
+# make_certs [DIR]: DIR (default $T/tls, made here, mode 0700) holds ca.pem (a CA),
+# server.pem/server.key (127.0.0.1 only, signed by the CA) and rogue.pem/rogue.key
+# (self-signed for 127.0.0.1: trusted by nobody).
 make_certs() {
 	need openssl openssl
-	d="$T/tls"
+	d=${1:-$T/tls}
 	mkdir -m 700 "$d"
 	ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-	openssl req -x509 $ec -keyout "$d/ca.key" -out "$d/ca.pem" -days 2 \
+	openssl req -x509 $ec -keyout "$d/ca.key" -out "$d/ca.pem" -days 30 \
 		-subj "/CN=secinfo test CA" -addext "basicConstraints=critical,CA:TRUE" \
 		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 	openssl req $ec -keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=127.0.0.1" \
@@ -185,8 +186,8 @@ make_certs() {
 	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
 		> "$d/server.ext"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-		-CAcreateserial -out "$d/server.pem" -days 2 -extfile "$d/server.ext" 2>/dev/null
-	openssl req -x509 $ec -keyout "$d/rogue.key" -out "$d/rogue.pem" -days 2 \
+		-CAcreateserial -out "$d/server.pem" -days 30 -extfile "$d/server.ext" 2>/dev/null
+	openssl req -x509 $ec -keyout "$d/rogue.key" -out "$d/rogue.pem" -days 30 \
 		-subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
 	[ -s "$d/server.pem" ] && [ -s "$d/rogue.pem" ] || fail "openssl could not make certificates"
 }

@@ -7,11 +7,21 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pg/lib.sh"
 need_pamdrive
+# connect_timeout of these tests: libpq's least, 2 s; under valgrind the TLS handshake and the
+# password's key derivation alone take longer.
+CT=2
+[ "${SECINFO_TEST_VALGRIND:-0}" = 1 ] && CT=20
+# conf_with SED: $CONF as pg_conf writes it, edited by the sed script SED, with connect_timeout
+# $CT, busy_timeout 1 s and [policy] tries = 1.
+conf_with() {
+	{
+		pg_section | sed "$1"
+		printf 'connect_timeout = %ss\nbusy_timeout = 1s\n[policy]\ntries = 1\n' "$CT"
+	} > "$CONF"
+	chmod 644 "$CONF"
+}
 pg_newdb
-pg_conf <<CONF
-[policy]
-tries = 1
-CONF
+conf_with ""
 
 # ---- init and check ---------------------------------------------------------------------------
 out=$(admin init 2>&1) || fail "init: $out"
@@ -38,6 +48,21 @@ expect_in "$out" "this key does not match the database"
 cp "$T/key.saved" "$KEY"
 pass "check names the host reached, the schema version and the key check (and a wrong key fails)"
 
+# A database never initialised is refused, never read as "nobody is enrolled".
+first=$PGDB
+pg_newdb
+conf_with ""
+out=$(admin check 2>&1) && fail "check passed on an empty database: $out"
+expect_in "$out" "127.0.0.1: database is not initialised (run secinfo-admin init)"
+cat > "$T/pam.d/lenient0" <<SERVICE
+auth    required $MODULE config=$CONF nullok
+auth    required pam_permit.so
+SERVICE
+expect_pam "$UNAVAIL" "" lenient0 alice authenticate
+PGDB=$first
+conf_with ""
+pass "a database never initialised: check says to run init, and the module refuses (not 'not enrolled')"
+
 # ---- a sign-in through the module ------------------------------------------------------------
 enroll_app alice
 service s
@@ -56,15 +81,20 @@ expect_pam "Authentication failure" "$(echo "$code")" s2 alice authenticate
 	fail "the audit row does not name this host"
 pass "a sign-in against PostgreSQL; the same TOTP step is refused again, in any service; the audit row names the host"
 
-# conf_with SED: $CONF as pg_conf writes it, edited by the sed script SED, with the sections the
-# tests below use (connect_timeout 2 s: libpq's least).
-conf_with() {
-	{
-		pg_section | sed "$1"
-		printf 'connect_timeout = 2s\nbusy_timeout = 1s\n[policy]\ntries = 1\n'
-	} > "$CONF"
-	chmod 644 "$CONF"
-}
+# ---- another spelling of an enrolled name is never passed over (nullok) ---------------------
+cat > "$T/pam.d/lenient" <<SERVICE
+auth    required $MODULE config=$CONF nullok
+auth    required pam_permit.so
+SERVICE
+expect_pam success "" lenient mallory authenticate
+expect_in "$LAST_OUT" "result=ignored-not-enrolled"
+for spelling in ALICE Alice; do
+	expect_pam "$UNAVAIL" "" lenient "$spelling" authenticate
+	expect_not_in "$LAST_OUT" "ignored-not-enrolled"
+	expect_in "$LAST_OUT" "another spelling of the name is"
+done
+pass "on PostgreSQL too, a name enrolled in other case is not passed over as not enrolled"
+
 
 # ---- the environment of whoever runs the module changes nothing ------------------------------
 # Every variable libpq reads, pointing somewhere else or weakening, and a service file that
@@ -114,6 +144,36 @@ conf_with "s/^port = .*/port = $closed/"
 pass "libpq takes nothing from the environment: a hostile one changes nothing, a helpful one rescues nothing"
 hostile sh -c 'env | grep -q "^PGSSLCERT=$0/junk.pem\$"' "$T" ||
 	fail "the environment was not put back"
+# A service file that is a FIFO, and FIFOs where libpq looks in $HOME (a revocation list,
+# a client certificate and key, root certificates, a password file): nothing may open them
+# (each would hang the sign-in; a CRL or certificate there would be the invoking user's).
+conf_with ""
+mkfifo "$T/service.fifo"
+mkdir -p "$T/home/.postgresql"
+for f in .postgresql/root.crl .postgresql/postgresql.crt .postgresql/postgresql.key \
+	.postgresql/root.crt .pgpass .pg_service.conf; do
+	mkfifo "$T/home/$f"
+done
+code=$(totp $SECRET_DEFAULT 1)
+(
+	PGSERVICE=secinfo PGSERVICEFILE="$T/service.fifo" HOME="$T/home"
+	export PGSERVICE PGSERVICEFILE HOME
+	rc=0
+	printf '%s\n' "$code" | pam s bob authenticate > "$T/fifo.out" 2>&1 || rc=$?
+	echo "$rc" > "$T/fifo.rc"
+) &
+fifo_drive=$!
+i=0
+while [ ! -s "$T/fifo.rc" ] && [ $i -lt $((SLOW * 75)) ]; do sleep 0.1; i=$((i + 1)); done
+if [ ! -s "$T/fifo.rc" ]; then
+	kill "$fifo_drive" 2>/dev/null || true
+	for f in "$T/service.fifo" "$T"/home/.p*/* "$T"/home/.pg*; do
+		[ -p "$f" ] && { : > "$f" & } # lets a reader that hangs on it go
+	done
+	fail "a sign-in hung with PGSERVICEFILE naming a FIFO, or FIFOs in HOME"
+fi
+[ "$(cat "$T/fifo.rc")" = 0 ] ||
+	fail "the sign-in failed with FIFOs in PGSERVICEFILE and HOME: $(cat "$T/fifo.out")"
 
 # ---- a dead, closed or silent server fails closed in bounded time ------------------------------
 # unavail_within SECONDS WHAT: a sign-in answers PAM_AUTHINFO_UNAVAIL within SECONDS, with a
@@ -127,9 +187,9 @@ unavail_within() {
 	[ "$ms" -le $(($1 * 1000)) ] || fail "$2: PAM_AUTHINFO_UNAVAIL after $ms ms, over $1 s"
 	echo "# $2: PAM_AUTHINFO_UNAVAIL after $ms ms"
 }
-# connect_timeout 2 s, plus SLOW for the process and the sign-in around it
+# connect_timeout, plus SLOW for the process and the sign-in around it
 conf_with "s/^port = .*/port = $closed/"
-unavail_within $((2 + SLOW)) "a closed port"
+unavail_within $((CT + SLOW)) "a closed port"
 silent=$(free_port)
 python3 -c '
 import socket, sys, time
@@ -147,8 +207,48 @@ stop_silent() { kill "$silent_pid" 2>/dev/null || true; }
 at_exit stop_silent
 sleep 0.3
 conf_with "s/^port = .*/port = $silent/"
-unavail_within $((2 + SLOW)) "a port that accepts and never answers"
+unavail_within $((CT + SLOW)) "a port that accepts and never answers"
 stop_silent
+
+# A server that goes silent after the connection was made (a proxy that stops forwarding while
+# the module waits for the code): the next statement fails the sign-in closed within
+# busy_timeout plus the module's margin (2 s), never a hang and never success.
+conf_with ""
+enroll_app erin
+rm -f "$T/freeze" "$T/proxy.port"
+python3 "$top_srcdir/tests/pg/blackhole.py" "$T/proxy.port" "$SECINFO_TEST_PG_PORT" "$T/freeze" &
+proxy_pid=$!
+stop_proxy() { kill "$proxy_pid" 2>/dev/null || true; }
+at_exit stop_proxy
+i=0
+while [ ! -s "$T/proxy.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+proxy=$(cat "$T/proxy.port") || fail "the proxy did not start"
+conf_with "s/^port = .*/port = $proxy/"
+fresh_step
+code=$(totp $SECRET_DEFAULT)
+mkfifo "$T/answers"
+pam s erin authenticate < "$T/answers" > "$T/blackhole.out" 2>&1 &
+drive=$!
+exec 9> "$T/answers"
+i=0
+until grep -q "Verification code" "$T/blackhole.out" || [ $i -ge $((SLOW * 50)) ]; do sleep 0.1; i=$((i + 1)); done
+expect_in "$(cat "$T/blackhole.out")" "[prompt] Verification code:"
+touch "$T/freeze"
+start=$(date +%s%N)
+printf '%s\n' "$code" >&9
+exec 9>&-
+wait "$drive" && fail "a sign-in succeeded through a silent server: $(cat "$T/blackhole.out")"
+ms=$((($(date +%s%N) - start) / 1000000))
+out=$(cat "$T/blackhole.out")
+expect_not_in "$out" "pamdrive: authenticate: success"
+# busy_timeout 1 s, the margin 2 s, plus SLOW
+[ "$ms" -le $(((1 + 2 + SLOW) * 1000)) ] || fail "the silent server held the sign-in $ms ms"
+[ "$ms" -ge 1000 ] || fail "the sign-in ended after $ms ms: not by the timeout? $out"
+echo "# a server silent after the connection: the sign-in failed after $ms ms"
+stop_proxy
+[ "$(pg_sql "SELECT counter FROM methods WHERE user_id = (SELECT id FROM users WHERE name = 'erin')")" = -1 ] ||
+	fail "the step was accepted although the sign-in failed"
+pass "a server that goes silent after the connection: the sign-in fails closed within busy_timeout plus a margin"
 
 # A server of its own, stopped.
 pg2=$(mktemp -d /tmp/secinfo-pg2.XXXXXX)
@@ -170,7 +270,7 @@ enroll_app alice
 fresh_step
 expect_pam success "$(totp $SECRET_DEFAULT)" s alice authenticate
 stop_pg2
-unavail_within $((2 + SLOW)) "the server stopped"
+unavail_within $((CT + SLOW)) "the server stopped"
 printf '%s\n' "$SECINFO_TEST_PG_PASSWORD" > "$T/pg.secret"
 pass "a stopped server, a closed port and a silent one: PAM_AUTHINFO_UNAVAIL within connect_timeout, with a syslog line"
 
@@ -213,3 +313,57 @@ conf_with "s/^host = .*/host = 127.0.0.1,127.0.0.1/; s/^port = .*/port = 1,2,3/"
 out=$(admin check 2>&1) && fail "check accepted 3 ports for 2 hosts: $out"
 expect_in "$out" "port lists 3 ports for 2 hosts"
 pass "sslmode = disable is a configuration error unless every host is on loopback; ports must match hosts"
+
+# ---- the password file is checked like the key ------------------------------------------------
+conf_with ""
+chmod 640 "$T/pg.secret"
+out=$(admin check 2>&1) && fail "check accepted a password file readable by its group: $out"
+expect_in "$out" "$T/pg.secret: "
+expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+expect_in "$LAST_OUT" "$T/pg.secret: "
+chmod 600 "$T/pg.secret"
+ln -s "$T/pg.secret" "$T/pg.link"
+conf_with "s|^password_file = .*|password_file = $T/pg.link|"
+out=$(admin check 2>&1) && fail "check accepted a password file that is a symbolic link: $out"
+expect_in "$out" "$T/pg.link: "
+printf '%s\n%s\n' "$SECINFO_TEST_PG_PASSWORD" second > "$T/pg.two"
+chmod 600 "$T/pg.two"
+conf_with "s|^password_file = .*|password_file = $T/pg.two|"
+out=$(admin check 2>&1) && fail "check accepted a password file of two lines: $out"
+expect_in "$out" "must hold the database password on one line"
+conf_with ""
+out=$(admin check 2>&1) || fail "check after the password file was made right again: $out"
+pass "the password file: group-readable, a symbolic link or two lines are refused with the file named"
+
+# ---- two hosts running init at once on a new database: one creates, the other finds it done ----
+first=$PGDB
+pg_newdb
+conf_with ""
+admin init > "$T/init1.out" 2>&1 &
+i1=$!
+admin init > "$T/init2.out" 2>&1 &
+i2=$!
+wait "$i1" || fail "the first of two inits at once failed: $(cat "$T/init1.out")"
+wait "$i2" || fail "the second of two inits at once failed: $(cat "$T/init2.out")"
+[ "$(cat "$T/init1.out" "$T/init2.out" | grep -c "created the schema")" = 1 ] ||
+	fail "not exactly one init created the schema: $(cat "$T/init1.out" "$T/init2.out")"
+[ "$(pg_sql "SELECT count(*) FROM audit WHERE event = 'init'")" = 1 ] ||
+	fail "two inits at once wrote more than one init row"
+expect_not_in "$(cat "$T/init1.out" "$T/init2.out")" "NOTICE"
+admin check >/dev/null 2>&1 || fail "check after two inits at once: $(admin check 2>&1)"
+pass "two inits at once: exactly one creates the schema, the other finds it done (and no server notice reaches the terminal)"
+
+# ---- a column of another type than the store reads fails closed --------------------------------
+PGDB=$first
+conf_with ""
+pg_sql "ALTER TABLE users ALTER COLUMN failures TYPE text" >/dev/null
+fresh_step
+out=$(printf '%s\n' "$(totp $SECRET_DEFAULT)" | pam s dave authenticate 2>&1) &&
+	fail "a sign-in succeeded with users.failures of type text: $out"
+expect_in "$out" "stored data is corrupt"
+pg_sql "ALTER TABLE users ALTER COLUMN failures TYPE bigint USING failures::bigint" >/dev/null
+pg_sql "ALTER TABLE methods ALTER COLUMN counter TYPE numeric" >/dev/null
+out=$(printf '%s\n' "$(totp $SECRET_DEFAULT)" | pam s dave authenticate 2>&1) &&
+	fail "a sign-in succeeded with methods.counter of type numeric: $out"
+expect_in "$out" "stored data is corrupt"
+pass "a column of a type the store does not read (text, numeric for an integer) fails the sign-in closed"

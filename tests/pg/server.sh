@@ -3,8 +3,8 @@
 #
 #   sh tests/pg/server.sh start DIR   prints shell assignments to eval:
 #       SECINFO_TEST_PG_PORT      the port on 127.0.0.1
-#       SECINFO_TEST_PG_CA        the CA that signed the server's certificate (127.0.0.1 and
-#                                 localhost), for sslmode = verify-full
+#       SECINFO_TEST_PG_CA        the CA that signed the server's certificate (127.0.0.1 only),
+#                                 for sslmode = verify-full
 #       SECINFO_TEST_PG_PASSWORD  the password of role "secinfo" (LOGIN CREATEDB; scram-sha-256)
 #       SECINFO_TEST_PG_DIR       DIR
 #   sh tests/pg/server.sh stop DIR    stops it and removes DIR.
@@ -53,25 +53,15 @@ esac
 [ ! -e "$dir" ] || { echo "tests/pg/server.sh: $dir exists; stop it first" >&2; exit 1; }
 mkdir -p "$dir"
 chmod 755 "$dir"
-mkdir -m 700 "$dir/tls"
-
-# The certificates: a CA and the server's, for 127.0.0.1 and localhost.
-ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-# shellcheck disable=SC2086
-openssl req -x509 $ec -keyout "$dir/tls/ca.key" -out "$dir/ca.pem" -days 30 \
-	-subj "/CN=secinfo test PostgreSQL CA" -addext "basicConstraints=critical,CA:TRUE" \
-	-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-# shellcheck disable=SC2086
-openssl req $ec -keyout "$dir/tls/server.key" -out "$dir/tls/server.csr" -subj "/CN=localhost" \
-	2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-	> "$dir/tls/server.ext"
-openssl x509 -req -in "$dir/tls/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/tls/ca.key" \
-	-CAcreateserial -out "$dir/tls/server.pem" -days 30 -extfile "$dir/tls/server.ext" 2>/dev/null
+# The certificates (tests/lib.sh make_certs): a CA and the server's, for 127.0.0.1 only;
+# the CA is copied out of the private directory for the tests to read.
+top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+SECINFO_LIB=functions . "$top_srcdir/tests/lib.sh"
+make_certs "$dir/tls"
+cp "$dir/tls/ca.pem" "$dir/ca.pem"
 chmod 644 "$dir/ca.pem"
-chmod 600 "$dir/tls/server.key"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 admin_password=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 password=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$admin_password" > "$dir/tls/admin.password"

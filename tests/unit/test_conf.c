@@ -874,6 +874,139 @@ test_empty_values(void)
 	secinfo_problems_free(&problems);
 }
 
+/* [database] backend = postgresql and the keys of SPEC 16, with their checks. */
+static void
+test_postgresql(void)
+{
+#define PG_BASE "[database]\nbackend = postgresql\nhost = db1.example.org,db2.example.org\n"
+#define PG_PASS "password_file = /etc/security/secinfo-db.secret\n"
+	static const char spec[] =
+		"[database]\n"
+		"backend = postgresql            # sqlite (default) | postgresql\n"
+		"host = db1.example.org,db2.example.org\n"
+		"port = 5432\n"
+		"dbname = secinfo\n"
+		"user = secinfo\n"
+		"password_file = /etc/security/secinfo-db.secret\n"
+		"sslmode = verify-full\n"
+		"sslrootcert = /etc/ssl/certs/ca-certificates.crt\n"
+		"connect_timeout = 3s\n"
+		"busy_timeout = 5s\n"
+		"key_file = /etc/security/secinfo.key\n";
+	struct secinfo_problems problems;
+	struct secinfo_conf *conf = NULL;
+
+	CHECK_INT(parse(spec, &conf, &problems), 0, "SPEC 16's example parses");
+	CHECK_INT(problems.count, 0, "SPEC 16's example has no problems");
+	if (conf != NULL) {
+		CHECK_INT(conf->db_backend, SECINFO_DB_POSTGRESQL, "backend postgresql");
+		CHECK_STR(conf->db_host, "db1.example.org,db2.example.org", "host list");
+		CHECK_STR(conf->db_port, "5432", "port");
+		CHECK_STR(conf->db_password_file, "/etc/security/secinfo-db.secret",
+			  "password_file");
+		CHECK_INT(conf->db_sslmode, SECINFO_SSL_VERIFY_FULL, "sslmode");
+		CHECK_INT(conf->db_connect_timeout, 3, "connect_timeout");
+	}
+	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
+
+	/* the defaults: verify-full, the system CA bundle, 3 s, port 5432, secinfo/secinfo */
+	CHECK_INT(parse(PG_BASE PG_PASS, &conf, &problems), 0, "host and password_file suffice");
+	if (conf != NULL) {
+		CHECK_INT(conf->db_sslmode, SECINFO_SSL_VERIFY_FULL,
+			  "sslmode defaults to verify-full");
+		CHECK_STR(conf->db_sslrootcert, "/etc/ssl/certs/ca-certificates.crt",
+			  "sslrootcert defaults to the system bundle");
+		CHECK_INT(conf->db_connect_timeout, 3, "connect_timeout defaults to 3 s");
+		CHECK_STR(conf->db_port, "5432", "port defaults to 5432");
+		CHECK_STR(conf->db_name, "secinfo", "dbname defaults to secinfo");
+		CHECK_STR(conf->db_user, "secinfo", "user defaults to secinfo");
+	}
+	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
+	CHECK_INT(parse("", &conf, &problems), 0, "no [database] at all");
+	if (conf != NULL)
+		CHECK_INT(conf->db_backend, SECINFO_DB_SQLITE, "the backend defaults to sqlite");
+	secinfo_conf_free(conf);
+	secinfo_problems_free(&problems);
+
+	check_one_error(PG_BASE,
+			FILE_NAME ": [database] backend = postgresql needs password_file "
+				  "(a file owned by root, mode 0600, holding the password of "
+				  "[database] user on one line)",
+			"postgresql without password_file");
+	check_one_error("[database]\nbackend = postgresql\n" PG_PASS,
+			FILE_NAME ": [database] backend = postgresql needs host (the database "
+				  "server's name, or a comma list of them)",
+			"postgresql without host");
+	check_one_error(PG_BASE PG_PASS "port = 5432,5433,5434\n",
+			FILE_NAME ": [database] port lists 3 ports for 2 hosts: give one port for "
+				  "every host, or one per host in the same order",
+			"three ports for two hosts");
+	check_clean(PG_BASE PG_PASS "port = 5432,6432\n", "one port per host");
+	check_one_error(PG_BASE PG_PASS "port = 70000\n",
+			FILE_NAME ": [database] port must be a port number (1-65535) or a comma "
+				  "list of them",
+			"port out of range");
+	check_one_error("[database]\nbackend = postgresql\nhost = db1,,db2\n" PG_PASS,
+			FILE_NAME ": [database] host must be a host name or address, or a comma "
+				  "list of them without spaces or empty entries (a Unix socket "
+				  "directory is not supported: use 127.0.0.1)",
+			"an empty host in the list");
+	check_one_error(PG_BASE "password_file = secret\n",
+			FILE_NAME ": [database] password_file and sslrootcert must be absolute "
+				  "paths",
+			"a relative password_file");
+	check_one_error(PG_BASE PG_PASS "sslmode = disable\n",
+			FILE_NAME ": [database] sslmode = disable sends the password and every "
+				  "secret unencrypted, and is allowed only when every host is on "
+				  "loopback (127.0.0.1, ::1, localhost): use sslmode = verify-full "
+				  "with the server's CA in sslrootcert",
+			"sslmode = disable with remote hosts");
+	check_one_error(
+		"[database]\nbackend = postgresql\nhost = 127.0.0.1,db.example.org\n" PG_PASS
+		"sslmode = disable\n",
+		FILE_NAME ": [database] sslmode = disable sends the password and every "
+			  "secret unencrypted, and is allowed only when every host is on "
+			  "loopback (127.0.0.1, ::1, localhost): use sslmode = verify-full "
+			  "with the server's CA in sslrootcert",
+		"sslmode = disable with one remote host among loopback ones");
+	check_one_error("[database]\nbackend = postgresql\nhost = 127.0.0.1.example.org\n" PG_PASS
+			"sslmode = disable\n",
+			FILE_NAME ": [database] sslmode = disable sends the password and every "
+				  "secret unencrypted, and is allowed only when every host is on "
+				  "loopback (127.0.0.1, ::1, localhost): use sslmode = verify-full "
+				  "with the server's CA in sslrootcert",
+			"a name that only starts like a loopback address");
+	check_clean("[database]\nbackend = postgresql\nhost = 127.0.0.1,::1,localhost\n" PG_PASS
+		    "sslmode = disable\n",
+		    "sslmode = disable on loopback");
+	check_one_warning(PG_BASE PG_PASS "sslmode = require\n",
+			  FILE_NAME
+			  ": [database] sslmode = require encrypts but does not check who "
+			  "the server is: use verify-full",
+			  "sslmode = require");
+	check_one_error(PG_BASE PG_PASS "sslmode = prefer\n",
+			FILE_NAME
+			":5: [database] sslmode = 'prefer' is not one of the allowed values",
+			"sslmode = prefer (libpq's default) is not offered");
+	check_one_warning("[database]\nhost = db.example.org\n",
+			  FILE_NAME ": [database] host is used only with backend = postgresql; "
+				    "remove it or set backend = postgresql",
+			  "a PostgreSQL key with sqlite");
+	check_one_warning(PG_BASE PG_PASS "path = /var/lib/secinfo/secinfo.db\n",
+			  FILE_NAME ": [database] path is used only with backend = sqlite; remove "
+				    "it",
+			  "path with postgresql");
+	check_one_error(PG_BASE PG_PASS "connect_timeout = 0s\n",
+			FILE_NAME
+			":5: [database] connect_timeout = '0s' is not a duration in the allowed "
+			"range (a number with s, m, h or d)",
+			"connect_timeout 0");
+#undef PG_BASE
+#undef PG_PASS
+}
+
 int
 main(void)
 {
@@ -887,5 +1020,6 @@ main(void)
 	test_unimplemented_kinds();
 	test_args();
 	test_empty_values();
+	test_postgresql();
 	return check_summary();
 }

@@ -263,6 +263,34 @@ test_base32(void)
 	check_decode_refused("MZ=XW6YTB", "padding in the middle");
 }
 
+/* Hex as pam_oath's users file holds secrets (secinfo_hex_decode, liboath's oath_hex2bin). */
+static void
+test_hex(void)
+{
+	static const char *const refused[] = {"", "0", "123", "xy", "12 34", "3132g0", "0x31"};
+	static unsigned char sentinel[1];
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = secinfo_hex_decode("3132333435363738393031323334353637383930", &data, &len);
+	CHECK_INT(rc, 0, "hex decode of the RFC 4226 seed succeeds");
+	CHECK(rc == 0 && len == 20 && memcmp(data, seed_sha1, 20) == 0,
+	      "hex decode gives the RFC 4226 seed");
+	secinfo_secret_free(data);
+	data = NULL;
+	rc = secinfo_hex_decode("aBcDeF", &data, &len);
+	CHECK(rc == 0 && len == 3 && data[0] == 0xab && data[1] == 0xcd && data[2] == 0xef,
+	      "hex decode takes either case");
+	secinfo_secret_free(data);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		data = sentinel;
+		rc = secinfo_hex_decode(refused[i], &data, &len);
+		CHECK_INT(rc, SECINFO_ERR_INVALID, "hex decode refuses \"%s\"", refused[i]);
+		CHECK(data == NULL, "no output for \"%s\"", refused[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -274,6 +302,7 @@ main(void)
 	test_rfc4226();
 	test_find();
 	test_base32();
+	test_hex();
 	secinfo_otp_done();
 	return check_summary();
 }
