@@ -195,6 +195,25 @@ static const char *fault_conf, *fault_db, *fault_template, *fault_gw_log, *fault
 /* FAULT_BACKEND=postgresql: the harness's connection to the store's database, and the
  * statement that puts it back as the template was (fault_pg_prepare). NULL: sqlite. */
 static PGconn *fault_pg;
+/* libpq, loaded by its soname as the store loads it (libsecinfo/store_pg.c; the sqlite mode
+ * never loads it), its functions taken from it directly (not the injector's). */
+#define FAULT_PQ_FUNCTIONS(X)                                                                      \
+	X(PQclear)                                                                                 \
+	X(PQconnectdb)                                                                             \
+	X(PQerrorMessage)                                                                          \
+	X(PQexec)                                                                                  \
+	X(PQexecParams)                                                                            \
+	X(PQfinish)                                                                                \
+	X(PQgetisnull)                                                                             \
+	X(PQgetvalue)                                                                              \
+	X(PQntuples)                                                                               \
+	X(PQresultStatus)                                                                          \
+	X(PQstatus)
+static struct {
+#define FAULT_PQ_MEMBER(name) __typeof__(name) *name;
+	FAULT_PQ_FUNCTIONS(FAULT_PQ_MEMBER)
+#undef FAULT_PQ_MEMBER
+} pq;
 /* FAULT_PG_FEWER=1 (fault.sh sets it in sanitizer builds, where a run takes three times as
  * long): against PostgreSQL only the scenarios marked .pg = 2 and the classes pq and null; the
  * uninstrumented run covers the rest. */
@@ -260,10 +279,11 @@ fault_copy(const char *from, const char *to)
 static PGresult *
 fault_pg_exec(const char *sql)
 {
-	PGresult *res = PQexec(fault_pg, sql);
+	PGresult *res = pq.PQexec(fault_pg, sql);
 
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "test_fault: %.200s: %s", sql, PQerrorMessage(fault_pg));
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "test_fault: %.200s: %s", sql, pq.PQerrorMessage(fault_pg));
 		exit(99);
 	}
 	return res;
@@ -319,14 +339,14 @@ fault_pg_prepare(void)
 			" NOT IN ('secinfo_schema', %s)",
 			list);
 	res = fault_pg_exec(sql);
-	if (PQntuples(res) > 0) {
+	if (pq.PQntuples(res) > 0) {
 		fprintf(stderr,
 			"test_fault: the table %s is not put back between runs: add it to "
 			"fault_pg_tables\n",
-			PQgetvalue(res, 0, 0));
+			pq.PQgetvalue(res, 0, 0));
 		exit(99);
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	len = 0;
 	fault_pg_append(&sql, &len,
 			"BEGIN; UPDATE users SET locked_until = CAST(extract(epoch FROM now()) AS"
@@ -336,7 +356,7 @@ fault_pg_prepare(void)
 		fault_pg_append(&sql, &len, " CREATE TABLE fault_saved.%s AS SELECT * FROM %s;",
 				fault_pg_tables[i], fault_pg_tables[i]);
 	fault_pg_append(&sql, &len, " COMMIT");
-	PQclear(fault_pg_exec(sql));
+	pq.PQclear(fault_pg_exec(sql));
 	/* The reset: children emptied first, parents filled first, the sequences as they were. */
 	len = 0;
 	fault_pg_append(&sql, &len, "BEGIN;");
@@ -347,17 +367,17 @@ fault_pg_prepare(void)
 				fault_pg_tables[i], fault_pg_tables[i]);
 	seqs = fault_pg_exec("SELECT quote_ident(relname) FROM pg_class WHERE relkind = 'S' AND"
 			     " relnamespace = 'public'::regnamespace");
-	for (int i = 0; i < PQntuples(seqs); i++) {
+	for (int i = 0; i < pq.PQntuples(seqs); i++) {
 		char query[256];
 		snprintf(query, sizeof(query), "SELECT last_value, is_called FROM %s",
-			 PQgetvalue(seqs, i, 0));
+			 pq.PQgetvalue(seqs, i, 0));
 		res = fault_pg_exec(query);
-		fault_pg_append(&sql, &len, " SELECT setval('%s', %s, %s);", PQgetvalue(seqs, i, 0),
-				PQgetvalue(res, 0, 0),
-				strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? "true" : "false");
-		PQclear(res);
+		fault_pg_append(&sql, &len, " SELECT setval('%s', %s, %s);",
+				pq.PQgetvalue(seqs, i, 0), pq.PQgetvalue(res, 0, 0),
+				strcmp(pq.PQgetvalue(res, 0, 1), "t") == 0 ? "true" : "false");
+		pq.PQclear(res);
 	}
-	PQclear(seqs);
+	pq.PQclear(seqs);
 	fault_pg_append(&sql, &len, " COMMIT");
 	fault_pg_reset = sql;
 }
@@ -369,7 +389,7 @@ fault_reset_files(void)
 	char path[1024];
 
 	if (fault_pg != NULL) {
-		PQclear(fault_pg_exec(fault_pg_reset));
+		pq.PQclear(fault_pg_exec(fault_pg_reset));
 	} else {
 		snprintf(path, sizeof(path), "%s-wal", fault_db);
 		unlink(path);
@@ -637,14 +657,15 @@ fault_query(sqlite3 *db, const char *sql, const char *user)
 		for (char *p = text; *p != '\0'; p++)
 			if (*p == '?' && p[1] >= '1' && p[1] <= '9')
 				*p = '$';
-		res = PQexecParams(fault_pg, text, 1, NULL, values, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			fprintf(stderr, "test_fault: %s: %s", text, PQerrorMessage(fault_pg));
+		res = pq.PQexecParams(fault_pg, text, 1, NULL, values, NULL, NULL, 0);
+		if (pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+			fprintf(stderr, "test_fault: %s: %s", text, pq.PQerrorMessage(fault_pg));
 			exit(99);
 		}
-		if (PQntuples(res) > 0)
-			v = PQgetisnull(res, 0, 0) ? -1 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		PQclear(res);
+		if (pq.PQntuples(res) > 0)
+			v = pq.PQgetisnull(res, 0, 0) ? -1
+						      : strtoll(pq.PQgetvalue(res, 0, 0), NULL, 10);
+		pq.PQclear(res);
 		return v;
 	}
 	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
@@ -1075,10 +1096,22 @@ main(void)
 	fault_pam_dir = fault_env("FAULT_PAM_DIR");
 	if (getenv("FAULT_BACKEND") != NULL && strcmp(getenv("FAULT_BACKEND"), "postgresql") == 0) {
 		/* The store's database: the configuration's, reached as the module does */
-		fault_pg = PQconnectdb(fault_env("FAULT_PG_CONNINFO"));
-		if (PQstatus(fault_pg) != CONNECTION_OK) {
+		void *libpq = dlopen(SECINFO_PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+		if (libpq == NULL) {
+			fprintf(stderr, "test_fault: %s\n", dlerror());
+			return 99;
+		}
+#define FAULT_PQ_RESOLVE(name)                                                                     \
+	if ((*(void **)&pq.name = dlsym(libpq, #name)) == NULL) {                                  \
+		fprintf(stderr, "test_fault: %s\n", dlerror());                                    \
+		return 99;                                                                         \
+	}
+		FAULT_PQ_FUNCTIONS(FAULT_PQ_RESOLVE)
+#undef FAULT_PQ_RESOLVE
+		fault_pg = pq.PQconnectdb(fault_env("FAULT_PG_CONNINFO"));
+		if (pq.PQstatus(fault_pg) != CONNECTION_OK) {
 			fprintf(stderr, "test_fault: cannot connect to the test database: %s",
-				PQerrorMessage(fault_pg));
+				pq.PQerrorMessage(fault_pg));
 			return 99;
 		}
 		snprintf(fault_run_log, sizeof(fault_run_log), "%s.stderr", fault_pam_dir);
@@ -1161,6 +1194,6 @@ main(void)
 	       scenarios, fault_pg != NULL ? " (PostgreSQL)" : "", fault_failed_runs,
 	       (long long)(time(NULL) - started));
 	if (fault_pg != NULL)
-		PQfinish(fault_pg);
+		pq.PQfinish(fault_pg);
 	return fault_failed_runs == 0 && scenarios > 0 ? 0 : 1;
 }
