@@ -38,11 +38,12 @@
  * PQflush, PQconsumeInput, poll) repeats as the server's answer arrives: each of its calls is
  * counted once per statement (inject.c), so that the Nth pq call is the same from run to run
  * (unless an answer is there before the first wait, which then needs no poll); the Nth memory call
- * may still differ now and then, as libpq allocates what arrives. Not injected: the
- * memory calls of libpq's BIO_set_ex_data, whose failure libpq 15 ignores and then crashes on
- * (inject.c). In sanitizer builds (FAULT_PG_FEWER) only app-right, app-wrong, sms and
- * unenrolled-nullok with pq and null: a run takes three times as long there, and the memory class
- * counts nothing (above).
+ * may still differ now and then, as libpq allocates what arrives. Not injected: the memory calls of
+ * libpq's BIO_set_ex_data, whose failure libpq 15 ignores and then crashes on (inject.c). A
+ * scenario whose uninjected run counts no libpq call or read fails: the injector must reach the
+ * store (store_pg.c loads libpq with dlopen; the test build takes a preloaded definition first). In
+ * sanitizer builds (FAULT_PG_FEWER) only app-right, app-wrong, sms and unenrolled-nullok with pq
+ * and null: a run takes three times as long there, and the memory class counts nothing (above).
  *
  * Each run is a child process (fork) that runs a real PAM transaction (pam_authenticate,
  * pam_acct_mgmt or pam_chauthtok) on a service whose only module is the injector's relay
@@ -990,6 +991,14 @@ fault_scenario_sweep(const struct fault_scenario *s)
 	fault->record_sites = 0;
 	if (rc != s->expect || verdict != NULL) {
 		fault_report(s, -1, 0, rc, verdict != NULL ? verdict : "not the expected outcome");
+		return 0;
+	}
+	/* Against PostgreSQL the store's calls must reach the injector, or the sweep proves
+	 * nothing about them. */
+	if (fault_pg != NULL && (fault->calls[FAULT_PQ] == 0 || fault->reads == 0)) {
+		fault_report(s, -1, 0, rc,
+			     "no libpq call or read reached the injector (inject.c; the test "
+			     "build's SECINFO_TEST_PQ_PRELOAD, libsecinfo/store_pg.c)");
 		return 0;
 	}
 	fault_baseline_read = fault->last_read_seq;
