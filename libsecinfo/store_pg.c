@@ -68,6 +68,21 @@ static struct {
 static int secinfo_pq_loaded; /* 1 loaded, -1 failed */
 static pthread_once_t secinfo_pq_once = PTHREAD_ONCE_INIT;
 
+/* The test build (Makefile.am: SECINFO_TEST_PQ_PRELOAD) takes a definition preloaded ahead of
+ * libpq first: tests/fault/inject.c fails libpq's calls one at a time. The installed module
+ * takes libpq's own, from the handle alone. */
+static void *
+secinfo_pq_symbol(void *handle, const char *name)
+{
+#ifdef SECINFO_TEST_PQ_PRELOAD
+	void *preloaded = dlsym(RTLD_DEFAULT, name);
+
+	if (preloaded != NULL)
+		return preloaded;
+#endif
+	return dlsym(handle, name);
+}
+
 static void
 secinfo_pq_load(void)
 {
@@ -78,7 +93,7 @@ secinfo_pq_load(void)
 	if (handle == NULL)
 		return;
 #define SECINFO_PQ_RESOLVE(name)                                                                   \
-	sym = dlsym(handle, #name);                                                                \
+	sym = secinfo_pq_symbol(handle, #name);                                                    \
 	if (sym == NULL)                                                                           \
 		return;                                                                            \
 	memcpy(&secinfo_pq.name, &sym, sizeof(sym)); /* POSIX: a data-to-code pointer */

@@ -113,7 +113,8 @@ if [ -f "$user_top/_build/check.out" ]; then
 	# tests/pg/scenarios.sh's per-scenario lines, for the check after stage 2.
 	cp "$user_top/_build/tests/pg/scenarios.sh.log" _build/pg-scenarios-user.log 2>/dev/null || true
 	# Fault injection's counts (tests/fault/): the points exercised per scenario and in all.
-	grep -h '^fault: ' "$user_top/_build/tests/fault/fault.sh.log" 2>/dev/null || true
+	grep -h '^fault: ' "$user_top/_build/tests/fault/fault.sh.log" \
+		"$user_top/_build/tests/fault/fault_pg.sh.log" 2>/dev/null || true
 else
 	failed=$((failed + 1))
 	echo "FAIL: the build as $CI_USER"
@@ -130,7 +131,8 @@ if sh scripts/build.sh _build-asan CFLAGS="$asan_flags" LDFLAGS="-fsanitize=addr
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		sh -c 'cd _build-asan && make -j"$(nproc)" check >check.out 2>&1'
 	grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS):' _build-asan/check.out
-	grep -h '^fault: ' _build-asan/tests/fault/fault.sh.log 2>/dev/null || true
+	grep -h '^fault: ' _build-asan/tests/fault/fault.sh.log \
+		_build-asan/tests/fault/fault_pg.sh.log 2>/dev/null || true
 	count_suite _build-asan/check.out
 else
 	failed=$((failed + 1))

@@ -6,8 +6,17 @@
 # and runs the harness with the injector preloaded.
 # FAULT_ONLY=SCENARIO and FAULT_CLASS=CLASS run a part; FAULT_VERBOSE=1 prints every run;
 # FAULT_MEM_ALL=1 fails every memory call, not the first of each call stack; FAULT_TRACE=1
-# with FAULT_STDERR=FILE writes every counted call (and its SQL) to FILE.
+# with FAULT_STDERR=FILE writes every counted call (and its SQL) to FILE; FAULT_N=N runs only the
+# run that fails call N of FAULT_CLASS (with FAULT_VERBOSE=1 its standard error is shown).
+# FAULT_BACKEND=postgresql (tests/fault/fault_pg.sh) runs the same against the PostgreSQL store:
+# a database of this test's own on the test server (tests/pg/lib.sh; skips without one), the
+# scenarios and classes that reach the store (test_fault.c: fault_class_swept, .pg).
 . "$top_srcdir/tests/lib.sh"
+BACKEND=${FAULT_BACKEND:-sqlite}
+if [ "$BACKEND" = postgresql ]; then
+	. "$top_srcdir/tests/pg/lib.sh"
+	pg_newdb
+fi
 need_smtp
 INJECT="$top_builddir/tests/fault/.libs/libfaultinject.so"
 HARNESS="$top_builddir/tests/fault/test_fault"
@@ -18,7 +27,8 @@ GW_LOG=$LOG
 sms=$(twilio_section sms)
 start_smtp mail
 SMTP_LOG=$LOG
-write_conf <<CONF
+conf() { if [ "$BACKEND" = postgresql ]; then pg_conf; else write_conf; fi; }
+conf <<CONF
 [policy]
 methods = app sms email questions key
 tries = 3
@@ -68,7 +78,16 @@ if [ -f "$SHIM" ] && [ -x "$CTL" ]; then
 	export FAULT_KEY_STATE="$T/key.state" FAULT_KEY_TEMPLATE="$T/key.template"
 	export SOFTFIDO_STATE="$T/key.state"
 fi
-cp "$DB" "$T/template.db"
+if [ "$BACKEND" = postgresql ]; then
+	# The harness reads the rules' counters and puts the tables back through libpq.
+	export FAULT_BACKEND=postgresql FAULT_PG_CONNINFO="host=127.0.0.1 \
+port=$SECINFO_TEST_PG_PORT dbname=$PGDB user=secinfo password=$SECINFO_TEST_PG_PASSWORD \
+sslmode=verify-full sslrootcert=$SECINFO_TEST_PG_CA"
+	# In sanitizer builds fewer scenarios and only the store's classes (test_fault.c).
+	[ -z "${SECINFO_TEST_PRELOAD:-}" ] || export FAULT_PG_FEWER=1
+else
+	cp "$DB" "$T/template.db"
+fi
 
 # In sanitizer builds (SECINFO_TEST_PRELOAD: the ASan runtime) the runtime comes first and
 # keeps malloc and its kin for itself: the memory class then counts no calls here, and the

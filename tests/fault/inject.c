@@ -21,11 +21,13 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <link.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,7 +36,9 @@
 #include <fido/eddsa.h>
 #include <fido/es256.h>
 #include <fido/rs256.h>
+#include <libpq-fe.h>
 #include <liboath/oath.h>
+#include <openssl/bio.h>
 #include <security/pam_modules.h>
 #include <security/pam_ext.h>
 #include <sodium.h>
@@ -52,6 +56,8 @@ static const char *fault_trace_detail;
 static __thread int fault_thread __attribute__((tls_model("initial-exec")));
 /* Inside the injector itself: its own calls are not counted. */
 static __thread int fault_busy __attribute__((tls_model("initial-exec")));
+/* Inside libpq's PQconnectdbParams (inject.h: site_in_connect). */
+static int fault_in_connect;
 
 /* ---- finding the real functions -------------------------------------------------------------
  * dlsym may allocate: while it resolves, allocations come from a small static arena that free
@@ -166,6 +172,7 @@ fault_reset(int target, long target_n)
 
 	memset(s->calls, 0, sizeof(s->calls));
 	s->seq = s->injected_seq = s->last_read_seq = 0;
+	s->reads = s->reads_at_injection = 0;
 	s->injected_name[0] = '\0';
 	s->target = target;
 	s->target_n = target_n;
@@ -237,8 +244,10 @@ fault_hit(int fclass, const char *name)
 	if (s->device_hi != 0 && fault_from_device(s))
 		return 0;
 	s->seq++;
-	if (fclass == FAULT_MEM && s->record_sites && s->calls[FAULT_MEM] < FAULT_SITES_MAX)
+	if (fclass == FAULT_MEM && s->record_sites && s->calls[FAULT_MEM] < FAULT_SITES_MAX) {
 		s->sites[s->calls[FAULT_MEM]] = fault_site();
+		s->site_in_connect[s->calls[FAULT_MEM]] = (unsigned char)fault_in_connect;
+	}
 	if (fault_trace) {
 		char line[256];
 		int len = snprintf(line, sizeof(line), "fault-trace %ld %d %s %.150s\n", s->seq,
@@ -255,6 +264,7 @@ fault_hit(int fclass, const char *name)
 	if (++s->calls[fclass] != s->target_n || fclass != s->target || s->injected_seq != 0)
 		return 0;
 	s->injected_seq = s->seq;
+	s->reads_at_injection = s->reads;
 	snprintf(s->injected_name, sizeof(s->injected_name), "%s", name);
 	return 1;
 }
@@ -769,6 +779,341 @@ sqlite3_column_int64(sqlite3_stmt *stmt, int col)
 				 FAULT_FROM_SQLITE(sqlite3_column_int64))
 		       ? 0
 		       : real_sqlite3_column_int64(stmt, col);
+}
+
+/* ---- libpq ------------------------------------------------------------------------------------
+ * The calls of the store's PostgreSQL path (libsecinfo/store_pg.c; the test build links libpq
+ * shared), each failed the way libpq documents its failure. libpq's calls to its own API (the
+ * connect's check of target_session_attrs reads a result itself) are neither counted nor
+ * failed, as sqlite's inside sqlite3_exec. */
+#define FAULT_FROM_LIBPQ(fn) fault_called_from(__builtin_return_address(0), *(void **)&real_##fn)
+
+/* Whether the statement last sent only reads (a SELECT): its result coming back whole is a read
+ * that worked (inject.h: last_read_seq), as a sqlite step of a read-only statement is. */
+static int fault_pq_readonly;
+/* The object whose code waits on libpq's socket (the caller of PQsocket: the store): its
+ * poll() is of the pq class; libcurl's and libpq's own are not. */
+static void *fault_pq_waiter;
+/* The calls of a statement's wait (PQsocket, PQflush, PQconsumeInput, poll) already counted
+ * since it was sent: each is counted (and failed) once per statement. The wait repeats them as
+ * the answer arrives, through the same code, and how often depends on when it arrives; counted
+ * once, the Nth call of the class is the same call in every run. */
+#define FAULT_PQ_SOCKET  1u
+#define FAULT_PQ_FLUSH   2u
+#define FAULT_PQ_CONSUME 4u
+#define FAULT_PQ_POLL    8u
+static unsigned fault_pq_waited;
+
+static int
+fault_pq_wait_hit(unsigned call, const char *name)
+{
+	if (fault_pq_waited & call)
+		return 0;
+	fault_pq_waited |= call;
+	return fault_hit(FAULT_PQ, name);
+}
+
+static int
+fault_pq_select(const char *sql)
+{
+	while (sql != NULL && (*sql == ' ' || *sql == '\t' || *sql == '\n'))
+		sql++;
+	return sql != NULL && strncasecmp(sql, "SELECT", 6) == 0;
+}
+
+/*
+ * libpq's own crash, not injected: its TLS setup (PostgreSQL 15, fe-secure-openssl.c,
+ * my_SSL_set_fd) ignores what BIO_set_ex_data returns, and its socket callbacks then read the
+ * connection back as NULL and crash when that call could not allocate. No caller of
+ * PQconnectdbParams can prevent it, so the memory calls of libpq's BIO_set_ex_data are neither
+ * counted nor failed (found by this harness: mem call 2404 of app-right crashed in
+ * my_sock_write).
+ */
+static void *fault_libpq_fn; /* a function of libpq, once PQconnectdbParams was called */
+
+FAULT_EXPORT int
+BIO_set_ex_data(BIO *bio, int idx, void *data)
+{
+	int rc;
+
+	REAL(BIO_set_ex_data);
+	if (fault_libpq_fn == NULL ||
+	    !fault_called_from(__builtin_return_address(0), fault_libpq_fn))
+		return real_BIO_set_ex_data(bio, idx, data);
+	fault_busy++;
+	rc = real_BIO_set_ex_data(bio, idx, data);
+	fault_busy--;
+	return rc;
+}
+
+FAULT_EXPORT PQconninfoOption *
+PQconndefaults(void)
+{
+	REAL(PQconndefaults);
+	if (!FAULT_FROM_LIBPQ(PQconndefaults) && fault_hit(FAULT_PQ, "PQconndefaults"))
+		return NULL; /* out of memory */
+	return real_PQconndefaults();
+}
+
+FAULT_EXPORT PGconn *
+PQconnectdbParams(const char *const *keywords, const char *const *values, int expand_dbname)
+{
+	/* A connection that failed at once, without the network: libpq refuses the sslmode. */
+	static const char *const bad_keywords[] = {"host", "sslmode", NULL};
+	static const char *const bad_values[] = {"/nonexistent", "fault-injected", NULL};
+	PGconn *conn;
+
+	REAL(PQconnectdbParams);
+	fault_libpq_fn = *(void **)&real_PQconnectdbParams;
+	/* Two ways to fail, two injection points: NULL (libpq could not allocate), and a
+	 * connection in CONNECTION_BAD (the server cannot be reached or refuses us). */
+	if (fault_hit(FAULT_PQ, "PQconnectdbParams (NULL)"))
+		return NULL;
+	if (fault_hit(FAULT_PQ, "PQconnectdbParams (CONNECTION_BAD)")) {
+		fault_busy++;
+		conn = real_PQconnectdbParams(bad_keywords, bad_values, 0);
+		fault_busy--;
+		return conn;
+	}
+	fault_in_connect = 1;
+	conn = real_PQconnectdbParams(keywords, values, expand_dbname);
+	fault_in_connect = 0;
+	return conn;
+}
+
+FAULT_EXPORT ConnStatusType
+PQstatus(const PGconn *conn)
+{
+	REAL(PQstatus);
+	if (!FAULT_FROM_LIBPQ(PQstatus) && fault_hit(FAULT_PQ, "PQstatus"))
+		return CONNECTION_BAD;
+	return real_PQstatus(conn);
+}
+
+FAULT_EXPORT PGTransactionStatusType
+PQtransactionStatus(const PGconn *conn)
+{
+	REAL(PQtransactionStatus);
+	if (!FAULT_FROM_LIBPQ(PQtransactionStatus) && fault_hit(FAULT_PQ, "PQtransactionStatus"))
+		return PQTRANS_UNKNOWN; /* a bad connection */
+	return real_PQtransactionStatus(conn);
+}
+
+FAULT_EXPORT int
+PQsetnonblocking(PGconn *conn, int arg)
+{
+	REAL(PQsetnonblocking);
+	if (!FAULT_FROM_LIBPQ(PQsetnonblocking) && fault_hit(FAULT_PQ, "PQsetnonblocking"))
+		return -1;
+	return real_PQsetnonblocking(conn, arg);
+}
+
+FAULT_EXPORT int
+PQsendQuery(PGconn *conn, const char *query)
+{
+	REAL(PQsendQuery);
+	if (FAULT_FROM_LIBPQ(PQsendQuery))
+		return real_PQsendQuery(conn, query);
+	fault_trace_detail = query;
+	fault_pq_readonly = 0; /* BEGIN, COMMIT, the schema's scripts */
+	fault_pq_waited = 0;
+	if (fault_hit(FAULT_PQ, "PQsendQuery"))
+		return 0;
+	return real_PQsendQuery(conn, query);
+}
+
+FAULT_EXPORT int
+PQsendQueryParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
+		  const char *const *paramValues, const int *paramLengths, const int *paramFormats,
+		  int resultFormat)
+{
+	REAL(PQsendQueryParams);
+	if (FAULT_FROM_LIBPQ(PQsendQueryParams))
+		return real_PQsendQueryParams(conn, command, nParams, paramTypes, paramValues,
+					      paramLengths, paramFormats, resultFormat);
+	fault_trace_detail = command;
+	fault_pq_readonly = fault_pq_select(command);
+	fault_pq_waited = 0;
+	if (fault_hit(FAULT_PQ, "PQsendQueryParams"))
+		return 0;
+	return real_PQsendQueryParams(conn, command, nParams, paramTypes, paramValues, paramLengths,
+				      paramFormats, resultFormat);
+}
+
+FAULT_EXPORT int
+PQflush(PGconn *conn)
+{
+	REAL(PQflush);
+	if (!FAULT_FROM_LIBPQ(PQflush) && fault_pq_wait_hit(FAULT_PQ_FLUSH, "PQflush"))
+		return -1;
+	return real_PQflush(conn);
+}
+
+FAULT_EXPORT int
+PQconsumeInput(PGconn *conn)
+{
+	REAL(PQconsumeInput);
+	if (!FAULT_FROM_LIBPQ(PQconsumeInput) &&
+	    fault_pq_wait_hit(FAULT_PQ_CONSUME, "PQconsumeInput"))
+		return 0;
+	return real_PQconsumeInput(conn);
+}
+
+FAULT_EXPORT int
+PQsocket(const PGconn *conn)
+{
+	REAL(PQsocket);
+	if (FAULT_FROM_LIBPQ(PQsocket))
+		return real_PQsocket(conn);
+	{
+		Dl_info caller;
+		if (dladdr(__builtin_return_address(0), &caller) != 0)
+			fault_pq_waiter = caller.dli_fbase;
+	}
+	if (fault_pq_wait_hit(FAULT_PQ_SOCKET, "PQsocket"))
+		return -1; /* no connection open */
+	return real_PQsocket(conn);
+}
+
+FAULT_EXPORT int
+poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	Dl_info caller;
+
+	REAL(poll);
+	if (fault_pq_waiter != NULL && dladdr(__builtin_return_address(0), &caller) != 0 &&
+	    caller.dli_fbase == fault_pq_waiter &&
+	    fault_pq_wait_hit(FAULT_PQ_POLL, "poll (on libpq's socket)")) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return real_poll(fds, nfds, timeout);
+}
+
+/* A damaged row, as for sqlite (above): the Nth column the store reads of a result's row
+ * (PQgetisnull, PQgetvalue and PQgetlength of one column count once) reads as NULL for the
+ * rest of that row. */
+struct fault_pq_row {
+	const PGresult *res;
+	int row;
+	uint64_t seen;
+	int null_col;
+};
+static struct fault_pq_row fault_pq_rows[32];
+
+static int
+fault_pq_column_null(const PGresult *res, int row, int col, const char *name, int from_libpq)
+{
+	static const char *const meaningful[] = {"locked_until", "default_method", "last_used"};
+	struct fault_pq_row *r = NULL, *free_slot = NULL;
+	const char *column;
+	int nullable = 0;
+
+	if (fault == NULL || !fault->armed || !fault_thread || fault_busy || from_libpq ||
+	    col < 0 || col > 63)
+		return 0;
+	for (size_t i = 0; r == NULL && i < sizeof(fault_pq_rows) / sizeof(fault_pq_rows[0]); i++) {
+		if (fault_pq_rows[i].res == res && fault_pq_rows[i].row == row)
+			r = &fault_pq_rows[i];
+		else if (fault_pq_rows[i].res == NULL && free_slot == NULL)
+			free_slot = &fault_pq_rows[i];
+	}
+	if (r == NULL) {
+		if (free_slot == NULL)
+			return 0;
+		r = free_slot;
+		r->res = res;
+		r->row = row;
+		r->seen = 0;
+		r->null_col = -1;
+	}
+	if (!(r->seen & ((uint64_t)1 << col))) {
+		r->seen |= (uint64_t)1 << col;
+		/* NULL where the schema gives it a meaning is no damage (sqlite's list) */
+		static __typeof__(PQfname) *fname;
+		if (fname == NULL)
+			*(void **)&fname = fault_real("PQfname");
+		column = fname(res, col);
+		fault_trace_detail = column;
+		for (size_t i = 0; column != NULL && i < sizeof(meaningful) / sizeof(meaningful[0]);
+		     i++)
+			nullable |= strcmp(column, meaningful[i]) == 0;
+		if (!nullable && fault_hit(FAULT_NULL, name))
+			r->null_col = col;
+	}
+	return r->null_col == col;
+}
+
+FAULT_EXPORT int
+PQgetisnull(const PGresult *res, int row, int col)
+{
+	REAL(PQgetisnull);
+	return fault_pq_column_null(res, row, col, "PQgetisnull", FAULT_FROM_LIBPQ(PQgetisnull))
+		       ? 1
+		       : real_PQgetisnull(res, row, col);
+}
+
+FAULT_EXPORT char *
+PQgetvalue(const PGresult *res, int row, int col)
+{
+	static char empty[1]; /* libpq's value of a NULL */
+
+	REAL(PQgetvalue);
+	return fault_pq_column_null(res, row, col, "PQgetvalue", FAULT_FROM_LIBPQ(PQgetvalue))
+		       ? empty
+		       : real_PQgetvalue(res, row, col);
+}
+
+FAULT_EXPORT int
+PQgetlength(const PGresult *res, int row, int col)
+{
+	REAL(PQgetlength);
+	return fault_pq_column_null(res, row, col, "PQgetlength", FAULT_FROM_LIBPQ(PQgetlength))
+		       ? 0
+		       : real_PQgetlength(res, row, col);
+}
+
+FAULT_EXPORT void
+PQclear(PGresult *res)
+{
+	REAL(PQclear);
+	for (size_t i = 0; res != NULL && i < sizeof(fault_pq_rows) / sizeof(fault_pq_rows[0]); i++)
+		if (fault_pq_rows[i].res == res)
+			fault_pq_rows[i].res = NULL;
+	real_PQclear(res);
+}
+
+FAULT_EXPORT PGresult *
+PQgetResult(PGconn *conn)
+{
+	static __typeof__(PQresultStatus) *status;
+	PGresult *res;
+
+	REAL(PQgetResult);
+	if (FAULT_FROM_LIBPQ(PQgetResult))
+		return real_PQgetResult(conn);
+	if (fault_hit(FAULT_PQ, "PQgetResult (PGRES_FATAL_ERROR)")) {
+		static __typeof__(PQmakeEmptyPGresult) *make;
+		/* The statement failed: an error ends what the server answers to a query string,
+		 * so the results still to come (if any) are read and dropped. */
+		fault_busy++;
+		if (make == NULL)
+			*(void **)&make = fault_real("PQmakeEmptyPGresult");
+		while ((res = real_PQgetResult(conn)) != NULL)
+			PQclear(res);
+		res = make(conn, PGRES_FATAL_ERROR);
+		fault_busy--;
+		return res;
+	}
+	res = real_PQgetResult(conn);
+	if (status == NULL)
+		*(void **)&status = fault_real("PQresultStatus");
+	if (fault != NULL && fault->armed && fault_thread && !fault_busy && fault_pq_readonly &&
+	    res != NULL && status(res) == PGRES_TUPLES_OK) {
+		fault->last_read_seq = fault->seq;
+		fault->reads++;
+	}
+	return res;
 }
 
 /* ---- libsodium ----------------------------------------------------------------------------- */

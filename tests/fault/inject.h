@@ -14,8 +14,15 @@ enum fault_class {
 	FAULT_MEM,       /* malloc calloc realloc strdup strndup: NULL, ENOMEM */
 	FAULT_IO,        /* open(at) read write pread pwrite (f/l)stat fsync fdatasync: -1, EIO */
 	FAULT_SQLITE,    /* sqlite3_open_v2 prepare_v2/v3 step exec: SQLITE_IOERR */
-	FAULT_NULL,      /* a column read back as NULL (a damaged row); not locked_until,
-			  * default_method, last_used, where NULL is a meaning */
+	FAULT_PQ,        /* the store's libpq calls, each as libpq fails: PQconnectdbParams
+			  * (NULL, CONNECTION_BAD), PQconndefaults (NULL), PQsetnonblocking (-1),
+			  * PQsendQuery(Params) (0), PQflush (-1), PQconsumeInput (0),
+			  * PQgetResult (a PGRES_FATAL_ERROR result), PQsocket (-1), PQstatus
+			  * (CONNECTION_BAD), PQtransactionStatus (PQTRANS_UNKNOWN), and the poll()
+			  * on libpq's socket (-1, ENOMEM); a statement's wait counted once */
+	FAULT_NULL,      /* a column read back as NULL (a damaged row; sqlite3_column_* or
+			  * PQgetisnull/PQgetvalue/PQgetlength); not locked_until, default_method,
+			  * last_used, where NULL is a meaning */
 	FAULT_SODIUM,    /* the libsodium calls: -1 or NULL, sodium_memcmp: "different" */
 	FAULT_OATH,      /* the liboath calls: OATH_CRYPTO_ERROR */
 	FAULT_PAM,       /* pam_get_item pam_get_user pam_get_data pam_set_data: PAM_SYSTEM_ERR */
@@ -43,7 +50,11 @@ struct fault_state {
 	long injected_seq;          /* seq of the failed call; 0: nothing failed */
 	long last_read_seq;         /* seq of the last step of a read-only statement
 					    * that worked (SQLITE_ROW or SQLITE_DONE) */
-	char injected_name[48];     /* the function that was failed */
+	/* PostgreSQL: the SELECTs whose result came back whole in this run, and how many had
+	 * when the call was failed. Counted, not numbered: how many calls a wait on the socket
+	 * makes varies from run to run, the order of the statements does not. */
+	long reads, reads_at_injection;
+	char injected_name[48]; /* the function that was failed */
 	/* The code of the test's software FIDO2 key (tests/fido/softfido.so), [device_lo,
 	 * device_hi): a call made with it on the call stack is the key's work, as a real key's
 	 * is done on the key, and is neither counted nor failed. 0, 0: none. */
@@ -53,6 +64,9 @@ struct fault_state {
 	int record_sites;
 	long n_sites;
 	unsigned sites[FAULT_SITES_MAX];
+	/* For each of those: 1 when libpq's PQconnectdbParams made it (the connection is made the
+	 * same way in every scenario: test_fault.c fails its calls in the first only). */
+	unsigned char site_in_connect[FAULT_SITES_MAX];
 };
 
 /* The injector's state, mapped shared on first use. Look it up with dlsym(RTLD_DEFAULT). */

@@ -20,6 +20,31 @@
  * check of libsodium's sodium_free, and NULL in locked_until, default_method and last_used,
  * where NULL is a value with a meaning, not damage.
  *
+ * Against PostgreSQL (FAULT_BACKEND=postgresql: tests/fault/fault_pg.sh, the test server of
+ * tests/pg/). The configuration is tests/pg/lib.sh's (TLS verify-full, scram) on a database of the
+ * test's own; the scenarios marked .pg below (a right and a wrong app code, a code sent by SMS, a
+ * locked account, a user not enrolled with and without nullok; FAULT_ONLY runs any other too:
+ * chauthtok-sms-app and reset-email-questions pass, and would add 40 s) run with the classes pq
+ * (inject.h: each libpq call of libsecinfo/store_pg.c as libpq fails, and the poll() on its
+ * socket), null (PQgetisnull/PQgetvalue/PQgetlength of a column), memory (libpq and OpenSSL
+ * allocate too), file I/O (the password file) and the conversation; the sqlite class is not swept
+ * there, nor pq in the sqlite mode. Before each run the tables and sequences are put back from the
+ * copy in the schema fault_saved (fault_pg_prepare: one transaction, 4.5 ms), and the rules below
+ * read the database through libpq; a read for rule 4 is a SELECT whose result came back whole, and
+ * rule 4 counts them (the failed call came after as many reads as the uninjected run made, or one
+ * more read worked after it) instead of comparing call numbers, which vary (below). The memory
+ * calls of libpq's connect (most of them OpenSSL's handshake: about 600 call stacks) are failed in
+ * the first scenario only: every scenario connects the same way. A statement's wait (PQsocket,
+ * PQflush, PQconsumeInput, poll) repeats as the server's answer arrives: each of its calls is
+ * counted once per statement (inject.c), so that the Nth pq call is the same from run to run
+ * (unless an answer is there before the first wait, which then needs no poll); the Nth memory call
+ * may still differ now and then, as libpq allocates what arrives. Not injected: the memory calls of
+ * libpq's BIO_set_ex_data, whose failure libpq 15 ignores and then crashes on (inject.c). A
+ * scenario whose uninjected run counts no libpq call or read fails: the injector must reach the
+ * store (store_pg.c loads libpq with dlopen; the test build takes a preloaded definition first). In
+ * sanitizer builds (FAULT_PG_FEWER) only app-right, app-wrong, sms and unenrolled-nullok with pq
+ * and null: a run takes three times as long there, and the memory class counts nothing (above).
+ *
  * Each run is a child process (fork) that runs a real PAM transaction (pam_authenticate,
  * pam_acct_mgmt or pam_chauthtok) on a service whose only module is the injector's relay
  * (inject.h), which calls the test build's module and keeps its exact return code (no stack
@@ -64,10 +89,12 @@
  * failed a call), and the total. Exit 0 when every run passed, 1 otherwise.
  *
  * Environment (fault.sh sets it): FAULT_CONF, FAULT_DB, FAULT_TEMPLATE, FAULT_MODULE,
- * FAULT_INJECT, FAULT_GW_LOG, FAULT_SMTP_LOG, FAULT_PAM_DIR. Optional: FAULT_ONLY (a
- * scenario) and FAULT_CLASS (a class) run a part, FAULT_VERBOSE=1 prints every run,
- * FAULT_MEM_ALL=1 (above), FAULT_BACKTRACE=1 prints a crash's backtrace on standard error
- * (without a sanitizer), FAULT_TRANSCRIPT=1 the conversation.
+ * FAULT_INJECT, FAULT_GW_LOG, FAULT_SMTP_LOG, FAULT_PAM_DIR; against PostgreSQL FAULT_BACKEND and
+ * FAULT_PG_CONNINFO (the harness's own connection) instead of FAULT_DB and FAULT_TEMPLATE.
+ * Optional: FAULT_ONLY (a scenario) and FAULT_CLASS (a class) run a part, FAULT_N=N only the run
+ * that fails call N, FAULT_VERBOSE=1 prints every run, FAULT_MEM_ALL=1 (above),
+ * FAULT_BACKTRACE=1 prints a crash's backtrace on standard error (without a sanitizer),
+ * FAULT_TRANSCRIPT=1 the conversation.
  */
 #include "config.h"
 
@@ -78,6 +105,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +117,7 @@
 
 #include <security/pam_appl.h>
 #include <security/pam_modules.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "inject.h"
@@ -98,7 +127,7 @@
 #define FAULT_SECRET     "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 static const char *const fault_class_names[FAULT_NCLASSES] = {
-	"mem", "io", "sqlite", "null", "sodium", "oath", "pam", "fido", "conv", "conv-null"};
+	"mem", "io", "sqlite", "pq", "null", "sodium", "oath", "pam", "fido", "conv", "conv-null"};
 
 enum fault_entry { ENTRY_AUTH, ENTRY_ACCOUNT, ENTRY_CHAUTHTOK };
 
@@ -114,22 +143,24 @@ struct fault_scenario {
 	const char *kind; /* the method whose use a success must record */
 	int sends;        /* the scenario sends a code (sms, email) */
 	int local;        /* no PAM_RHOST: a security key is usable (key scenarios) */
+	int pg; /* also run against the PostgreSQL store (FAULT_BACKEND=postgresql): 1, and 2 in
+		 * sanitizer builds too (FAULT_PG_FEWER) */
 };
 
 static const struct fault_scenario fault_scenarios[] = {
-	{"app-right", ENTRY_AUTH, "alice", "nullok", PAM_SUCCESS, 1, 1, "app", 0, 0},
-	{"app-wrong", ENTRY_AUTH, "alice", "nullok", PAM_AUTH_ERR, 0, 1, "app", 0, 0},
-	{"sms", ENTRY_AUTH, "bob", "", PAM_SUCCESS, 1, 1, "sms", 1, 0},
+	{"app-right", ENTRY_AUTH, "alice", "nullok", PAM_SUCCESS, 1, 1, "app", 0, 0, 2},
+	{"app-wrong", ENTRY_AUTH, "alice", "nullok", PAM_AUTH_ERR, 0, 1, "app", 0, 0, 2},
+	{"sms", ENTRY_AUTH, "bob", "", PAM_SUCCESS, 1, 1, "sms", 1, 0, 2},
 	{"reset-email-questions", ENTRY_AUTH, "carol", "purpose=reset", PAM_SUCCESS, 1, 1,
-	 "questions", 1, 0},
-	{"account-locked", ENTRY_ACCOUNT, "dave", "", PAM_PERM_DENIED, 0, 1, NULL, 0, 0},
-	{"chauthtok-sms-app", ENTRY_CHAUTHTOK, "erin", "", PAM_SUCCESS, 1, 1, "app", 1, 0},
-	{"unenrolled", ENTRY_AUTH, "nobody", "", PAM_AUTH_ERR, 0, 0, NULL, 0, 0},
-	{"unenrolled-nullok", ENTRY_AUTH, "nobody", "nullok", PAM_IGNORE, 0, 0, NULL, 0, 0},
+	 "questions", 1, 0, 0},
+	{"account-locked", ENTRY_ACCOUNT, "dave", "", PAM_PERM_DENIED, 0, 1, NULL, 0, 0, 1},
+	{"chauthtok-sms-app", ENTRY_CHAUTHTOK, "erin", "", PAM_SUCCESS, 1, 1, "app", 1, 0, 0},
+	{"unenrolled", ENTRY_AUTH, "nobody", "", PAM_AUTH_ERR, 0, 0, NULL, 0, 0, 1},
+	{"unenrolled-nullok", ENTRY_AUTH, "nobody", "nullok", PAM_IGNORE, 0, 0, NULL, 0, 0, 2},
 	/* A security key (SPEC 11), played by tests/fido/softfido.so when fault.sh found it
 	 * (FAULT_KEY_STATE): the injected calls include libfido2's and the key's own. */
-	{"key-right", ENTRY_AUTH, "frank", "nullok", PAM_SUCCESS, 1, 1, "key", 0, 1},
-	{"key-wrong", ENTRY_AUTH, "frank", "nullok", PAM_AUTH_ERR, 0, 1, "key", 0, 1},
+	{"key-right", ENTRY_AUTH, "frank", "nullok", PAM_SUCCESS, 1, 1, "key", 0, 1, 0},
+	{"key-wrong", ENTRY_AUTH, "frank", "nullok", PAM_AUTH_ERR, 0, 1, "key", 0, 1, 0},
 };
 
 /* The PIN of frank's key (fault.sh), and the key's state file and its template. */
@@ -162,11 +193,40 @@ static int (*inject_hit)(int, const char *);
 static struct fault_conv *fault_conv_shared;
 static void *fault_module;
 static const char *fault_conf, *fault_db, *fault_template, *fault_gw_log, *fault_smtp_log;
+/* FAULT_BACKEND=postgresql: the harness's connection to the store's database, and the
+ * statement that puts it back as the template was (fault_pg_prepare). NULL: sqlite. */
+static PGconn *fault_pg;
+/* libpq, loaded by its soname as the store loads it (libsecinfo/store_pg.c; the sqlite mode
+ * never loads it), its functions taken from it directly (not the injector's). */
+#define FAULT_PQ_FUNCTIONS(X)                                                                      \
+	X(PQclear)                                                                                 \
+	X(PQconnectdb)                                                                             \
+	X(PQerrorMessage)                                                                          \
+	X(PQexec)                                                                                  \
+	X(PQexecParams)                                                                            \
+	X(PQfinish)                                                                                \
+	X(PQgetisnull)                                                                             \
+	X(PQgetvalue)                                                                              \
+	X(PQntuples)                                                                               \
+	X(PQresultStatus)                                                                          \
+	X(PQstatus)
+static struct {
+#define FAULT_PQ_MEMBER(name) __typeof__(name) *name;
+	FAULT_PQ_FUNCTIONS(FAULT_PQ_MEMBER)
+#undef FAULT_PQ_MEMBER
+} pq;
+/* FAULT_PG_FEWER=1 (fault.sh sets it in sanitizer builds, where a run takes three times as
+ * long): against PostgreSQL only the scenarios marked .pg = 2 and the classes pq and null; the
+ * uninstrumented run covers the rest. */
+static int fault_pg_fewer;
+static char *fault_pg_reset;
 static char fault_run_log[1100];  /* the standard error of the last run */
 static const char *fault_pam_dir; /* the service files */
 static int fault_verbose;
 /* The last database read of the scenario's uninjected run (inject.h: last_read_seq). */
 static long fault_baseline_read;
+/* PostgreSQL: the reads of the scenario's uninjected run (inject.h: reads). */
+static long fault_baseline_reads;
 static long fault_failed_runs, fault_tool_retries;
 static struct fault_counters fault_last_after; /* the counters after the last run */
 static long long fault_last_step;              /* the TOTP step of the last run's code */
@@ -215,17 +275,129 @@ fault_copy(const char *from, const char *to)
 	close(in);
 }
 
+/* ---- the PostgreSQL store ----------------------------------------------------------------- */
+/* Runs SQL (no parameters) on the harness's connection, or dies; returns the result. */
+static PGresult *
+fault_pg_exec(const char *sql)
+{
+	PGresult *res = pq.PQexec(fault_pg, sql);
+
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "test_fault: %.200s: %s", sql, pq.PQerrorMessage(fault_pg));
+		exit(99);
+	}
+	return res;
+}
+
+/* The store's tables, each before those that refer to it. A table the schema has and this list
+ * has not would keep what one run wrote for the next: fault_pg_prepare refuses to go on. */
+static const char *const fault_pg_tables[] = {"meta",  "users",     "methods", "codes",
+					      "sends", "questions", "answers", "audit"};
+#define FAULT_PG_NTABLES (sizeof(fault_pg_tables) / sizeof(fault_pg_tables[0]))
+
+static void fault_pg_append(char **sql, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+fault_pg_append(char **sql, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	char piece[512];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(piece, sizeof(piece), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(piece))
+		fault_die("a statement too long");
+	*sql = realloc(*sql, *len + (size_t)n + 1);
+	if (*sql == NULL)
+		fault_die("realloc");
+	memcpy(*sql + *len, piece, (size_t)n + 1);
+	*len += (size_t)n;
+}
+
+/*
+ * The template of the PostgreSQL mode: the database as fault.sh left it, dave locked, saved in
+ * the schema fault_saved of the same database; fault_pg_reset puts every table and sequence
+ * back in one transaction before each run. Measured on the test server (100 resets): deleting
+ * and refilling the tables 4.5 ms a reset, TRUNCATE and refilling 77 ms, DROP DATABASE and
+ * CREATE DATABASE ... TEMPLATE 120 ms.
+ */
+static void
+fault_pg_prepare(void)
+{
+	char *sql = NULL, list[512];
+	size_t len = 0, pos = 0;
+	PGresult *res, *seqs;
+
+	for (size_t i = 0; i < FAULT_PG_NTABLES; i++)
+		pos += (size_t)snprintf(list + pos, sizeof(list) - pos, "%s'%s'", i ? ", " : "",
+					fault_pg_tables[i]);
+	fault_pg_append(&sql, &len,
+			"SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename"
+			" NOT IN ('secinfo_schema', %s)",
+			list);
+	res = fault_pg_exec(sql);
+	if (pq.PQntuples(res) > 0) {
+		fprintf(stderr,
+			"test_fault: the table %s is not put back between runs: add it to "
+			"fault_pg_tables\n",
+			pq.PQgetvalue(res, 0, 0));
+		exit(99);
+	}
+	pq.PQclear(res);
+	len = 0;
+	fault_pg_append(&sql, &len,
+			"BEGIN; UPDATE users SET locked_until = CAST(extract(epoch FROM now()) AS"
+			" bigint) + 86400 WHERE name = 'dave'; DROP SCHEMA IF EXISTS fault_saved"
+			" CASCADE; CREATE SCHEMA fault_saved;");
+	for (size_t i = 0; i < FAULT_PG_NTABLES; i++)
+		fault_pg_append(&sql, &len, " CREATE TABLE fault_saved.%s AS SELECT * FROM %s;",
+				fault_pg_tables[i], fault_pg_tables[i]);
+	fault_pg_append(&sql, &len, " COMMIT");
+	pq.PQclear(fault_pg_exec(sql));
+	/* The reset: children emptied first, parents filled first, the sequences as they were. */
+	len = 0;
+	fault_pg_append(&sql, &len, "BEGIN;");
+	for (size_t i = FAULT_PG_NTABLES; i-- > 0;)
+		fault_pg_append(&sql, &len, " DELETE FROM %s;", fault_pg_tables[i]);
+	for (size_t i = 0; i < FAULT_PG_NTABLES; i++)
+		fault_pg_append(&sql, &len, " INSERT INTO %s SELECT * FROM fault_saved.%s;",
+				fault_pg_tables[i], fault_pg_tables[i]);
+	seqs = fault_pg_exec("SELECT quote_ident(relname) FROM pg_class WHERE relkind = 'S' AND"
+			     " relnamespace = 'public'::regnamespace");
+	for (int i = 0; i < pq.PQntuples(seqs); i++) {
+		char query[256];
+		snprintf(query, sizeof(query), "SELECT last_value, is_called FROM %s",
+			 pq.PQgetvalue(seqs, i, 0));
+		res = fault_pg_exec(query);
+		fault_pg_append(&sql, &len, " SELECT setval('%s', %s, %s);",
+				pq.PQgetvalue(seqs, i, 0), pq.PQgetvalue(res, 0, 0),
+				strcmp(pq.PQgetvalue(res, 0, 1), "t") == 0 ? "true" : "false");
+		pq.PQclear(res);
+	}
+	pq.PQclear(seqs);
+	fault_pg_append(&sql, &len, " COMMIT");
+	fault_pg_reset = sql;
+}
+
 /* A fresh database (the template, no WAL) and empty gateway logs. */
 static void
 fault_reset_files(void)
 {
 	char path[1024];
 
-	snprintf(path, sizeof(path), "%s-wal", fault_db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", fault_db);
-	unlink(path);
-	fault_copy(fault_template, fault_db);
+	if (fault_pg != NULL) {
+		pq.PQclear(fault_pg_exec(fault_pg_reset));
+	} else {
+		snprintf(path, sizeof(path), "%s-wal", fault_db);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s-shm", fault_db);
+		unlink(path);
+		fault_copy(fault_template, fault_db);
+	}
 	if (fault_key_state != NULL)
 		fault_copy(fault_key_template, fault_key_state); /* the key as registered */
 	if (truncate(fault_gw_log, 0) != 0 || truncate(fault_smtp_log, 0) != 0)
@@ -469,12 +641,34 @@ fault_services(void)
 }
 
 /* ---- the database's counters -------------------------------------------------------------- */
+/* The first column of the first row of SQL, with ?1 the user: NULL is -1, no row -2. The SQL
+ * is written once for both backends, as the store's is (?N is $N to PostgreSQL). */
 static long long
 fault_query(sqlite3 *db, const char *sql, const char *user)
 {
 	sqlite3_stmt *stmt = NULL;
 	long long v = -2;
 
+	if (fault_pg != NULL) {
+		const char *values[1] = {user};
+		char text[512];
+		PGresult *res;
+
+		snprintf(text, sizeof(text), "%s", sql);
+		for (char *p = text; *p != '\0'; p++)
+			if (*p == '?' && p[1] >= '1' && p[1] <= '9')
+				*p = '$';
+		res = pq.PQexecParams(fault_pg, text, 1, NULL, values, NULL, NULL, 0);
+		if (pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+			fprintf(stderr, "test_fault: %s: %s", text, pq.PQerrorMessage(fault_pg));
+			exit(99);
+		}
+		if (pq.PQntuples(res) > 0)
+			v = pq.PQgetisnull(res, 0, 0) ? -1
+						      : strtoll(pq.PQgetvalue(res, 0, 0), NULL, 10);
+		pq.PQclear(res);
+		return v;
+	}
 	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		fprintf(stderr, "test_fault: %s: %s\n", sql, sqlite3_errmsg(db));
 		exit(99);
@@ -493,9 +687,11 @@ fault_counters(const char *path, const struct fault_scenario *s, struct fault_co
 	sqlite3 *db = NULL;
 	char sql[512];
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		fault_die("open the database");
-	sqlite3_busy_timeout(db, 5000);
+	if (fault_pg == NULL) {
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+			fault_die("open the database");
+		sqlite3_busy_timeout(db, 5000);
+	}
 	c->failures = fault_query(db, "SELECT failures FROM users WHERE name = ?1", s->user);
 	c->locked_until =
 		fault_query(db, "SELECT locked_until FROM users WHERE name = ?1", s->user);
@@ -519,16 +715,18 @@ fault_counters(const char *path, const struct fault_scenario *s, struct fault_co
 		s->user);
 	/* The decisions' rows (the steps of a sign-in, such as wrong or code-sent, and the
 	 * notices have rows of their own). */
-	c->audit_success = fault_query(db,
-				       "SELECT count(*) FROM audit WHERE user = ?1 AND result = "
-				       "'success' AND event IN ('auth', 'password')",
-				       s->user);
+	c->audit_success =
+		fault_query(db,
+			    "SELECT count(*) FROM audit WHERE \"user\" = ?1 AND result = "
+			    "'success' AND event IN ('auth', 'password')",
+			    s->user);
 	/* A last try refused for another reason than a wrong answer (a security key that did
 	 * not verify its user) is decided as denied. */
-	c->audit_failure = fault_query(db,
-				       "SELECT count(*) FROM audit WHERE user = ?1 AND result IN "
-				       "('failure', 'denied') AND event IN ('auth', 'password')",
-				       s->user);
+	c->audit_failure =
+		fault_query(db,
+			    "SELECT count(*) FROM audit WHERE \"user\" = ?1 AND result IN "
+			    "('failure', 'denied') AND event IN ('auth', 'password')",
+			    s->user);
 	sqlite3_close(db);
 }
 
@@ -567,8 +765,10 @@ fault_judge(const struct fault_scenario *s, int rc, const struct fault_counters 
 	if (s->expect == PAM_IGNORE && rc == PAM_SUCCESS)
 		return "fail-open: PAM_SUCCESS for a user who is not enrolled";
 	if (s->expect == PAM_IGNORE && rc == PAM_IGNORE && fault->injected_seq != 0 &&
-	    fault->injected_seq <= fault_baseline_read &&
-	    fault->last_read_seq < fault->injected_seq)
+	    (fault_pg != NULL ? fault->reads_at_injection < fault_baseline_reads &&
+					fault->reads == fault->reads_at_injection
+			      : fault->injected_seq <= fault_baseline_read &&
+					fault->last_read_seq < fault->injected_seq))
 		return "PAM_IGNORE, and the failed call came before the enrollment was read and "
 		       "no read worked after it";
 	if (rc == PAM_SUCCESS) {
@@ -704,6 +904,10 @@ fault_report(const struct fault_scenario *s, int target, long n, int rc, const c
  * return addresses) in the uninjected run, or all of them with FAULT_MEM_ALL=1. */
 static long fault_mem_first[FAULT_SITES_MAX], fault_mem_n, fault_mem_calls;
 static int fault_mem_all;
+/* FAULT_N=N: only the run that fails call N (of FAULT_CLASS), its standard error shown with
+ * FAULT_VERBOSE=1. Against PostgreSQL call N may differ from run to run (a wait on the socket
+ * is one call or several, as the answer arrives). */
+static long fault_only_n;
 
 static int
 fault_cmp_unsigned(const void *a, const void *b)
@@ -713,11 +917,18 @@ fault_cmp_unsigned(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The call stacks of libpq's connect already failed in an earlier scenario (PostgreSQL): the
+ * connection is made the same way, from the same configuration, at the start of every scenario,
+ * so its memory calls (most of them OpenSSL's handshake) are failed in the first scenario only. */
+static unsigned fault_connect_done[FAULT_SITES_MAX];
+static size_t fault_connect_n, fault_connect_skipped;
+
 static void
 fault_mem_plan(long calls)
 {
-	static unsigned seen[FAULT_SITES_MAX];
-	size_t n_seen = 0;
+	static unsigned seen[FAULT_SITES_MAX], connect_new[FAULT_SITES_MAX];
+	static unsigned skipped[FAULT_SITES_MAX];
+	size_t n_seen = 0, n_new = 0, n_skipped = 0;
 
 	fault_mem_calls = calls;
 	fault_mem_n = 0;
@@ -725,10 +936,41 @@ fault_mem_plan(long calls)
 		unsigned key = fault->sites[i];
 		if (n_seen > 0 && bsearch(&key, seen, n_seen, sizeof(seen[0]), fault_cmp_unsigned))
 			continue;
+		if (fault->site_in_connect[i] && fault_connect_n > 0 &&
+		    bsearch(&key, fault_connect_done, fault_connect_n, sizeof(key),
+			    fault_cmp_unsigned)) {
+			/* counted once per call stack */
+			if (n_skipped == 0 ||
+			    !bsearch(&key, skipped, n_skipped, sizeof(key), fault_cmp_unsigned)) {
+				skipped[n_skipped++] = key;
+				qsort(skipped, n_skipped, sizeof(key), fault_cmp_unsigned);
+				fault_connect_skipped++;
+			}
+			continue;
+		}
+		if (fault->site_in_connect[i])
+			connect_new[n_new++] = key;
 		fault_mem_first[fault_mem_n++] = i + 1;
 		seen[n_seen++] = key;
 		qsort(seen, n_seen, sizeof(seen[0]), fault_cmp_unsigned);
 	}
+	for (size_t i = 0; i < n_new && fault_connect_n < FAULT_SITES_MAX; i++)
+		fault_connect_done[fault_connect_n++] = connect_new[i];
+	qsort(fault_connect_done, fault_connect_n, sizeof(unsigned), fault_cmp_unsigned);
+}
+
+/* Whether class K is swept: against sqlite every class but libpq's, as it always was; against
+ * PostgreSQL the store's (pq, null) and those that reach it from around (memory: libpq and
+ * OpenSSL allocate; file I/O: the password file; the conversation). */
+static int
+fault_class_swept(int k)
+{
+	if (fault_pg == NULL)
+		return k != FAULT_PQ;
+	if (fault_pg_fewer)
+		return k == FAULT_PQ || k == FAULT_NULL;
+	return k == FAULT_PQ || k == FAULT_NULL || k == FAULT_MEM || k == FAULT_IO ||
+	       k == FAULT_CONV || k == FAULT_CONV_NULL;
 }
 
 /* Runs scenario S under every class; returns the number of injection points. */
@@ -751,14 +993,23 @@ fault_scenario_sweep(const struct fault_scenario *s)
 		fault_report(s, -1, 0, rc, verdict != NULL ? verdict : "not the expected outcome");
 		return 0;
 	}
+	/* Against PostgreSQL the store's calls must reach the injector, or the sweep proves
+	 * nothing about them. */
+	if (fault_pg != NULL && (fault->calls[FAULT_PQ] == 0 || fault->reads == 0)) {
+		fault_report(s, -1, 0, rc,
+			     "no libpq call or read reached the injector (inject.c; the test "
+			     "build's SECINFO_TEST_PQ_PRELOAD, libsecinfo/store_pg.c)");
+		return 0;
+	}
 	fault_baseline_read = fault->last_read_seq;
+	fault_baseline_reads = fault->reads;
 	fault_mem_plan(fault->calls[FAULT_MEM]);
 	for (int k = 0; k < FAULT_NCLASSES; k++) {
-		if (!fault_wanted("FAULT_CLASS", fault_class_names[k]))
+		if (!fault_class_swept(k) || !fault_wanted("FAULT_CLASS", fault_class_names[k]))
 			continue;
-		for (long n = 1, i = 0;; n++) {
+		for (long n = fault_only_n > 0 ? fault_only_n : 1, i = 0;; n++) {
 			/* Memory: only the first call of each call stack (fault_mem_plan). */
-			if (k == FAULT_MEM && !fault_mem_all)
+			if (k == FAULT_MEM && !fault_mem_all && fault_only_n == 0)
 				n = i < fault_mem_n ? fault_mem_first[i++] : fault_mem_calls + 1;
 			int past_plan = k == FAULT_MEM && !fault_mem_all && i >= fault_mem_n &&
 					n == fault_mem_calls + 1;
@@ -778,15 +1029,18 @@ fault_scenario_sweep(const struct fault_scenario *s)
 				       verdict ? " FAIL " : "", verdict ? verdict : "");
 			if (verdict != NULL)
 				fault_report(s, k, n, rc, verdict);
-			if (n > 100000 || past_plan) /* a run with more calls than planned */
-				break;
+			else if (fault_only_n > 0 && fault_verbose)
+				fault_log_print();
+			if (n > 100000 || past_plan || fault_only_n > 0)
+				break; /* a run with more calls than planned, or the one asked for */
 		}
 		total += points[k];
 	}
 	pos = (size_t)snprintf(line, sizeof(line), "%-22s %6ld points:", s->name, total);
 	for (int k = 0; k < FAULT_NCLASSES && pos < sizeof(line); k++)
-		pos += (size_t)snprintf(line + pos, sizeof(line) - pos, " %s %ld",
-					fault_class_names[k], points[k]);
+		if (fault_class_swept(k))
+			pos += (size_t)snprintf(line + pos, sizeof(line) - pos, " %s %ld",
+						fault_class_names[k], points[k]);
 	printf("fault: %s\n", line);
 	fflush(stdout);
 	return total;
@@ -846,18 +1100,44 @@ main(void)
 	time_t started = time(NULL);
 
 	fault_conf = fault_env("FAULT_CONF");
-	fault_db = fault_env("FAULT_DB");
-	fault_template = fault_env("FAULT_TEMPLATE");
 	fault_gw_log = fault_env("FAULT_GW_LOG");
 	fault_smtp_log = fault_env("FAULT_SMTP_LOG");
-	snprintf(fault_run_log, sizeof(fault_run_log), "%s.stderr", fault_template);
 	fault_pam_dir = fault_env("FAULT_PAM_DIR");
+	if (getenv("FAULT_BACKEND") != NULL && strcmp(getenv("FAULT_BACKEND"), "postgresql") == 0) {
+		/* The store's database: the configuration's, reached as the module does */
+		void *libpq = dlopen(SECINFO_PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+		if (libpq == NULL) {
+			fprintf(stderr, "test_fault: %s\n", dlerror());
+			return 99;
+		}
+#define FAULT_PQ_RESOLVE(name)                                                                     \
+	if ((*(void **)&pq.name = dlsym(libpq, #name)) == NULL) {                                  \
+		fprintf(stderr, "test_fault: %s\n", dlerror());                                    \
+		return 99;                                                                         \
+	}
+		FAULT_PQ_FUNCTIONS(FAULT_PQ_RESOLVE)
+#undef FAULT_PQ_RESOLVE
+		fault_pg = pq.PQconnectdb(fault_env("FAULT_PG_CONNINFO"));
+		if (pq.PQstatus(fault_pg) != CONNECTION_OK) {
+			fprintf(stderr, "test_fault: cannot connect to the test database: %s",
+				pq.PQerrorMessage(fault_pg));
+			return 99;
+		}
+		snprintf(fault_run_log, sizeof(fault_run_log), "%s.stderr", fault_pam_dir);
+		fault_pg_fewer = getenv("FAULT_PG_FEWER") != NULL;
+	} else {
+		fault_db = fault_env("FAULT_DB");
+		fault_template = fault_env("FAULT_TEMPLATE");
+		snprintf(fault_run_log, sizeof(fault_run_log), "%s.stderr", fault_template);
+	}
 	fault_key_state = getenv("FAULT_KEY_STATE");
 	fault_key_template = getenv("FAULT_KEY_TEMPLATE");
 	if (fault_key_template == NULL)
 		fault_key_state = NULL;
 	fault_verbose = getenv("FAULT_VERBOSE") != NULL;
 	fault_mem_all = getenv("FAULT_MEM_ALL") != NULL;
+	if (getenv("FAULT_N") != NULL)
+		fault_only_n = strtol(getenv("FAULT_N"), NULL, 10);
 	if (getenv("FAULT_LEAK_EVERY") != NULL && strtol(getenv("FAULT_LEAK_EVERY"), NULL, 10) > 1)
 		fault_leak_every = strtol(getenv("FAULT_LEAK_EVERY"), NULL, 10);
 	{
@@ -884,10 +1164,16 @@ main(void)
 		fprintf(stderr, "test_fault: %s\n", dlerror());
 		return 99;
 	}
-	fault_template_prepare();
+	if (fault_pg != NULL)
+		fault_pg_prepare();
+	else
+		fault_template_prepare();
 	fault_services();
 	for (size_t i = 0; i < sizeof(fault_scenarios) / sizeof(fault_scenarios[0]); i++) {
-		if (!fault_wanted("FAULT_ONLY", fault_scenarios[i].name))
+		/* Against PostgreSQL the scenarios marked .pg, or the one FAULT_ONLY names */
+		if (!fault_wanted("FAULT_ONLY", fault_scenarios[i].name) ||
+		    (fault_pg != NULL && getenv("FAULT_ONLY") == NULL &&
+		     fault_scenarios[i].pg < (fault_pg_fewer ? 2 : 1)))
 			continue;
 		if (fault_scenarios[i].kind != NULL &&
 		    strcmp(fault_scenarios[i].kind, "key") == 0 && fault_key_state == NULL) {
@@ -905,11 +1191,18 @@ main(void)
 	if (fault_leak_every > 1)
 		printf("fault: %ld of %ld runs ended with the leak check (FAULT_LEAK_EVERY=%ld)\n",
 		       fault_leak_checked, fault_runs, fault_leak_every);
+	if (fault_connect_skipped > 0)
+		printf("fault: %zu call stacks of memory calls in libpq's connect not failed again "
+		       "after the first scenario (summed over the scenarios)\n",
+		       fault_connect_skipped);
 	if (fault_tool_retries > 0)
 		printf("fault: %ld runs repeated without the leak check after LeakSanitizer's "
 		       "tracer failed\n",
 		       fault_tool_retries);
-	printf("fault: %ld injection points in %ld scenarios, %ld failed runs, %lld s\n", total,
-	       scenarios, fault_failed_runs, (long long)(time(NULL) - started));
+	printf("fault: %ld injection points in %ld scenarios%s, %ld failed runs, %lld s\n", total,
+	       scenarios, fault_pg != NULL ? " (PostgreSQL)" : "", fault_failed_runs,
+	       (long long)(time(NULL) - started));
+	if (fault_pg != NULL)
+		pq.PQfinish(fault_pg);
 	return fault_failed_runs == 0 && scenarios > 0 ? 0 : 1;
 }
