@@ -37,6 +37,7 @@ enum secinfo_admin_option {
 	SECINFO_OPT_USES = 1u << 10,
 	SECINFO_OPT_DRY_RUN = 1u << 11,
 	SECINFO_OPT_SKIP_INVALID = 1u << 12,
+	SECINFO_OPT_TO = 1u << 13,
 };
 
 /* One command's arguments after the command words. */
@@ -46,6 +47,7 @@ struct secinfo_admin_args {
 	char *secret;
 	const char *user, *since, *answers_file, *secret_file;
 	const char *lifetime, *uses; /* tap issue */
+	const char *to;              /* copy --to: the target's configuration */
 	char **words;                /* positional arguments, in order */
 	int n_words;
 	const char *command; /* "user show", for messages */
@@ -89,6 +91,7 @@ int secinfo_admin_cmd_import_oath(struct secinfo_admin *admin,
 				  const struct secinfo_admin_args *args);
 int secinfo_admin_cmd_question_retire(struct secinfo_admin *admin,
 				      const struct secinfo_admin_args *args);
+int secinfo_admin_cmd_copy(struct secinfo_admin *admin, const struct secinfo_admin_args *args);
 
 /*
  * Stores what an enrollment proved as a new method of USER, in one transaction with its audit

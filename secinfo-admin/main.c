@@ -76,6 +76,10 @@ static const struct secinfo_admin_command secinfo_admin_commands[] = {
 	{"audit", NULL, "[--user USER] [--since WHEN] [--json]",
 	 "show the audit trail (WHEN: 2026-11-22, 2026-11-22T10:00:00Z, 30m, 7d)",
 	 SECINFO_OPT_USER | SECINFO_OPT_SINCE | SECINFO_OPT_JSON, 0, 0, secinfo_admin_cmd_audit},
+	{"copy", NULL, "--to FILE",
+	 "copy the whole store into the empty one that configuration FILE names (made by "
+	 "'secinfo-admin -c FILE init' with the same key)",
+	 SECINFO_OPT_TO, 0, 0, secinfo_admin_cmd_copy},
 	{"send-test", NULL, "sms|call|email DESTINATION",
 	 "send a test code and print what the gateway answered", 0, 2, 2,
 	 secinfo_admin_cmd_send_test},
@@ -107,6 +111,7 @@ static const struct option secinfo_admin_options[] = {
 	{"uses", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 10},
 	{"dry-run", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 11},
 	{"skip-invalid", no_argument, NULL, SECINFO_ADMIN_OPT_BASE + 12},
+	{"to", required_argument, NULL, SECINFO_ADMIN_OPT_BASE + 13},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -229,6 +234,8 @@ secinfo_admin_option(const struct secinfo_admin_command *cmd, int index, char *v
 		slot = &args->lifetime;
 	else if (bit == SECINFO_OPT_USES)
 		slot = &args->uses;
+	else if (bit == SECINFO_OPT_TO)
+		slot = &args->to;
 	if (args->options & bit)
 		return secinfo_admin_usage_fail("--%s is given twice",
 						secinfo_admin_options[index].name);
