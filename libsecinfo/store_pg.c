@@ -132,7 +132,6 @@ struct secinfo_pg_env {
 	size_t count;
 	int failed;       /* out of memory or room: the connect must not go on */
 	int require_auth; /* this libpq knows require_auth (16 and later) */
-	int sslcrldir;    /* this libpq knows sslcrldir (14 and later) */
 };
 
 static void
@@ -189,8 +188,6 @@ secinfo_pg_env_clear(struct secinfo_pg_env *env)
 			secinfo_pg_env_remove(env, o->envvar);
 		if (strcmp(o->keyword, "require_auth") == 0)
 			env->require_auth = 1;
-		if (strcmp(o->keyword, "sslcrldir") == 0)
-			env->sslcrldir = 1;
 	}
 	secinfo_pq.PQconninfoFree(options);
 	/* libpq binds its message catalogue on its first translated message, reading
@@ -343,16 +340,18 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 	SECINFO_PG_PARAM("dbname", conf->db_name);
 	SECINFO_PG_PARAM("user", conf->db_user);
 	SECINFO_PG_PARAM("password", password);
-	/* No password file, service file, client certificate or revocation list of whoever
-	 * runs us: a path that cannot exist (not a directory) is "none" to libpq. */
+	/* No password file, client certificate or revocation list of whoever runs us (libpq
+	 * looks in $HOME/.postgresql otherwise): a path that cannot exist (under a file, not a
+	 * directory) is "none" to libpq. */
 	SECINFO_PG_PARAM("passfile", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslcert", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslkey", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("sslmode", secinfo_db_sslmode_name(conf->db_sslmode));
 	SECINFO_PG_PARAM("sslrootcert", conf->db_sslrootcert);
+	/* Given, or libpq 15 reads $HOME/.postgresql/root.crl (HOME is the invoking user's in
+	 * sudo; a FIFO there hung the sign-in) */
 	SECINFO_PG_PARAM("sslcrl", "/dev/null/secinfo-none");
-	if (env.sslcrldir)
-		SECINFO_PG_PARAM("sslcrldir", "/dev/null/secinfo-none");
+	SECINFO_PG_PARAM("sslcrldir", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("ssl_min_protocol_version", "TLSv1.2");
 	SECINFO_PG_PARAM("sslsni", "1");
 	/* The server proves it knows the password, bound to this TLS session (SCRAM-SHA-256-PLUS):

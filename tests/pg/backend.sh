@@ -12,11 +12,21 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pg/lib.sh"
 need_pamdrive
+# connect_timeout of these tests: libpq's least, 2 s; under valgrind the TLS handshake and the
+# password's key derivation alone take longer.
+CT=2
+[ "${SECINFO_TEST_VALGRIND:-0}" = 1 ] && CT=20
+# conf_with SED: $CONF as pg_conf writes it, edited by the sed script SED, with connect_timeout
+# $CT, busy_timeout 1 s and [policy] tries = 1.
+conf_with() {
+	{
+		pg_section | sed "$1"
+		printf 'connect_timeout = %ss\nbusy_timeout = 1s\n[policy]\ntries = 1\n' "$CT"
+	} > "$CONF"
+	chmod 644 "$CONF"
+}
 pg_newdb
-pg_conf <<CONF
-[policy]
-tries = 1
-CONF
+conf_with ""
 
 # ---- init and check ---------------------------------------------------------------------------
 out=$(admin init 2>&1) || fail "init: $out"
@@ -46,7 +56,7 @@ pass "check names the host reached, the schema version and the key check (and a 
 # A database never initialised is refused, never read as "nobody is enrolled".
 first=$PGDB
 pg_newdb
-pg_conf </dev/null
+conf_with ""
 out=$(admin check 2>&1) && fail "check passed on an empty database: $out"
 expect_in "$out" "127.0.0.1: database is not initialised (run secinfo-admin init)"
 cat > "$T/pam.d/lenient0" <<SERVICE
@@ -55,10 +65,7 @@ auth    required pam_permit.so
 SERVICE
 expect_pam "$UNAVAIL" "" lenient0 alice authenticate
 PGDB=$first
-pg_conf <<CONF
-[policy]
-tries = 1
-CONF
+conf_with ""
 pass "a database never initialised: check says to run init, and the module refuses (not 'not enrolled')"
 
 # ---- a sign-in through the module ------------------------------------------------------------
@@ -93,15 +100,6 @@ for spelling in ALICE Alice; do
 done
 pass "on PostgreSQL too, a name enrolled in other case is not passed over as not enrolled"
 
-# conf_with SED: $CONF as pg_conf writes it, edited by the sed script SED, with the sections the
-# tests below use (connect_timeout 2 s: libpq's least).
-conf_with() {
-	{
-		pg_section | sed "$1"
-		printf 'connect_timeout = 2s\nbusy_timeout = 1s\n[policy]\ntries = 1\n'
-	} > "$CONF"
-	chmod 644 "$CONF"
-}
 
 # ---- the environment of whoever runs the module changes nothing ------------------------------
 # Every variable libpq reads, pointing somewhere else or weakening, and a service file that
@@ -151,27 +149,36 @@ conf_with "s/^port = .*/port = $closed/"
 pass "libpq takes nothing from the environment: a hostile one changes nothing, a helpful one rescues nothing"
 hostile sh -c 'env | grep -q "^PGSSLCERT=$0/junk.pem\$"' "$T" ||
 	fail "the environment was not put back"
-# A service file that is a FIFO: nothing may open it (it would hang the sign-in).
+# A service file that is a FIFO, and FIFOs where libpq looks in $HOME (a revocation list,
+# a client certificate and key, root certificates, a password file): nothing may open them
+# (each would hang the sign-in; a CRL or certificate there would be the invoking user's).
 conf_with ""
 mkfifo "$T/service.fifo"
+mkdir -p "$T/home/.postgresql"
+for f in .postgresql/root.crl .postgresql/postgresql.crt .postgresql/postgresql.key \
+	.postgresql/root.crt .pgpass .pg_service.conf; do
+	mkfifo "$T/home/$f"
+done
 code=$(totp $SECRET_DEFAULT 1)
 (
-	PGSERVICE=secinfo PGSERVICEFILE="$T/service.fifo"
-	export PGSERVICE PGSERVICEFILE
+	PGSERVICE=secinfo PGSERVICEFILE="$T/service.fifo" HOME="$T/home"
+	export PGSERVICE PGSERVICEFILE HOME
 	rc=0
 	printf '%s\n' "$code" | pam s bob authenticate > "$T/fifo.out" 2>&1 || rc=$?
 	echo "$rc" > "$T/fifo.rc"
 ) &
 fifo_drive=$!
 i=0
-while [ ! -s "$T/fifo.rc" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -s "$T/fifo.rc" ] && [ $i -lt $((SLOW * 75)) ]; do sleep 0.1; i=$((i + 1)); done
 if [ ! -s "$T/fifo.rc" ]; then
 	kill "$fifo_drive" 2>/dev/null || true
-	: > "$T/service.fifo" & # lets a reader that hangs on it go
-	fail "a sign-in hung with PGSERVICEFILE naming a FIFO"
+	for f in "$T/service.fifo" "$T"/home/.p*/* "$T"/home/.pg*; do
+		[ -p "$f" ] && { : > "$f" & } # lets a reader that hangs on it go
+	done
+	fail "a sign-in hung with PGSERVICEFILE naming a FIFO, or FIFOs in HOME"
 fi
 [ "$(cat "$T/fifo.rc")" = 0 ] ||
-	fail "the sign-in failed with PGSERVICEFILE naming a FIFO: $(cat "$T/fifo.out")"
+	fail "the sign-in failed with FIFOs in PGSERVICEFILE and HOME: $(cat "$T/fifo.out")"
 
 # ---- a dead, closed or silent server fails closed in bounded time ------------------------------
 # unavail_within SECONDS WHAT: a sign-in answers PAM_AUTHINFO_UNAVAIL within SECONDS, with a
@@ -185,9 +192,9 @@ unavail_within() {
 	[ "$ms" -le $(($1 * 1000)) ] || fail "$2: PAM_AUTHINFO_UNAVAIL after $ms ms, over $1 s"
 	echo "# $2: PAM_AUTHINFO_UNAVAIL after $ms ms"
 }
-# connect_timeout 2 s, plus SLOW for the process and the sign-in around it
+# connect_timeout, plus SLOW for the process and the sign-in around it
 conf_with "s/^port = .*/port = $closed/"
-unavail_within $((2 + SLOW)) "a closed port"
+unavail_within $((CT + SLOW)) "a closed port"
 silent=$(free_port)
 python3 -c '
 import socket, sys, time
@@ -205,7 +212,7 @@ stop_silent() { kill "$silent_pid" 2>/dev/null || true; }
 at_exit stop_silent
 sleep 0.3
 conf_with "s/^port = .*/port = $silent/"
-unavail_within $((2 + SLOW)) "a port that accepts and never answers"
+unavail_within $((CT + SLOW)) "a port that accepts and never answers"
 stop_silent
 
 # A server that goes silent after the connection was made (a proxy that stops forwarding while
@@ -229,7 +236,7 @@ pam s erin authenticate < "$T/answers" > "$T/blackhole.out" 2>&1 &
 drive=$!
 exec 9> "$T/answers"
 i=0
-until grep -q "Verification code" "$T/blackhole.out" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+until grep -q "Verification code" "$T/blackhole.out" || [ $i -ge $((SLOW * 50)) ]; do sleep 0.1; i=$((i + 1)); done
 expect_in "$(cat "$T/blackhole.out")" "[prompt] Verification code:"
 touch "$T/freeze"
 start=$(date +%s%N)
@@ -269,7 +276,7 @@ enroll_app alice
 fresh_step
 expect_pam success "$(totp $SECRET_DEFAULT)" s alice authenticate
 stop_pg2
-unavail_within $((2 + SLOW)) "the server stopped"
+unavail_within $((CT + SLOW)) "the server stopped"
 printf '%s\n' "$SECINFO_TEST_PG_PASSWORD" > "$T/pg.secret"
 pass "a stopped server, a closed port and a silent one: PAM_AUTHINFO_UNAVAIL within connect_timeout, with a syslog line"
 
@@ -337,7 +344,7 @@ pass "the password file: group-readable, a symbolic link or two lines are refuse
 # ---- two hosts running init at once on a new database: one creates, the other finds it done ----
 first=$PGDB
 pg_newdb
-pg_conf </dev/null
+conf_with ""
 admin init > "$T/init1.out" 2>&1 &
 i1=$!
 admin init > "$T/init2.out" 2>&1 &
