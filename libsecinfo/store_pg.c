@@ -29,7 +29,9 @@
  * libpq, loaded by its soname when the first PostgreSQL store is opened (configure.ac): the
  * module does not link it, so that a sqlite sign-in never loads libpq and what it brings
  * (libssl, libcrypto, Kerberos, LDAP). Kept once loaded (RTLD_NODELETE), as libqrencode
- * (qr.c). Every libpq function this file calls is in this table, typed by <libpq-fe.h>.
+ * (qr.c): libpq and OpenSSL keep state for the life of the process (libpq's BIO_METHOD
+ * "libpq socket", OpenSSL's providers), which must not be unloaded with the module (linked
+ * to it, pam_end's dlclose took libpq along, and LeakSanitizer reported that state). Every libpq function this file calls is in this table, typed by <libpq-fe.h>.
  */
 #define SECINFO_PQ_FUNCTIONS(X)                                                                    \
 	X(PQclear)                                                                                 \
