@@ -540,3 +540,11 @@ expect_pam success "$(totp $SECRET_DEFAULT)" s grace authenticate
 pg_sql "ALTER DATABASE $PGDB RESET search_path" >/dev/null
 pg_sql "DROP SCHEMA evil CASCADE" >/dev/null
 pass "a search_path set on the database does not change which users table the module reads"
+
+# A row count that is not a number (a command tag the server made up) is not 0 rows.
+start_fake badcount "$T/fake.log"
+conf_with "s/^port = .*/port = $fake/; s/^sslmode = .*/sslmode = disable/"
+out=$(admin init 2>&1) && fail "init succeeded against a fake server: $out"
+expect_in "$out" "the server's answer does not fit the statement sent"
+stop_fake
+pass "a row count that is not a number fails closed"

@@ -11,6 +11,8 @@ it refuses TLS. MODE says how it authenticates the client and answers:
   cleartext  asks for the password in clear text; writes "password: ..." to LOG when it comes
   copyin     no password asked; every statement is answered with CopyInResponse, for ever
   noresult   no password asked; every statement is answered "done" without rows (a SELECT too)
+  badcount   no password asked; plays a new database for secinfo-admin init (no schema, no
+             key check), and answers an INSERT with a row count that is not a number
 Writes "authenticated" to LOG when a client gets past authentication."""
 import os
 import socket
@@ -51,6 +53,21 @@ def read_message(c):
     return t, recv_exact(c, n - 4)
 
 
+def badcount(t, query):
+    """The answer of mode badcount to a simple query (t Q) or an extended one (t S)."""
+    ready = msg(b"Z", b"I")
+    if t == b"Q":
+        tag = b"COMMIT" if query.strip() == b"COMMIT" else b"CREATE TABLE"
+        return msg(b"C", tag + b"\0") + ready
+    if b"secinfo_schema" in query:  # never initialised
+        return msg(b"E", b"SERROR\0VERROR\0C42P01\0Mno such table\0\0") + ready
+    if query.startswith(b"SELECT"):  # no rows, of one bytea column
+        field = b"value\0" + struct.pack("!IhIhih", 0, 0, 17, -1, -1, 1)
+        return (msg(b"1") + msg(b"2") + msg(b"T", struct.pack("!h", 1) + field) +
+                msg(b"C", b"SELECT 0\0") + ready)
+    return msg(b"1") + msg(b"2") + msg(b"n") + msg(b"C", b"INSERT 0 x1\0") + ready
+
+
 def handle(c):
     try:
         n = struct.unpack("!I", recv_exact(c, 4))[0]
@@ -76,13 +93,18 @@ def handle(c):
         out += msg(b"K", struct.pack("!II", 1, 2)) + msg(b"Z", b"I")
         c.sendall(out)
         note("authenticated")
+        query = b""
         while True:
             t, body = read_message(c)
             if t == b"X":
                 return
+            if t == b"P":  # Parse: name, then the statement
+                query = body.split(b"\0")[1]
             if t not in (b"S", b"Q"):
                 continue
-            if mode == "copyin":
+            if mode == "badcount":
+                c.sendall(badcount(t, body.rstrip(b"\0") if t == b"Q" else query))
+            elif mode == "copyin":
                 c.sendall(msg(b"1") + msg(b"2") + msg(b"G", b"\0" + struct.pack("!H", 0)))
             elif mode == "noresult" and t == b"S":
                 c.sendall(msg(b"1") + msg(b"2") + msg(b"n") + msg(b"C", b"SELECT 0\0") +
