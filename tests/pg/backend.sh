@@ -12,6 +12,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pg/lib.sh"
 need_pamdrive
+need msgfmt gettext # a message catalogue of the invoking user's
 # connect_timeout of these tests: libpq's least, 2 s; under valgrind the TLS handshake and the
 # password's key derivation alone take longer.
 CT=2
@@ -384,7 +385,6 @@ pg_sql "ALTER TABLE methods ALTER COLUMN counter TYPE bigint USING counter::bigi
 # of an error from a (fake, loopback, sslmode = disable) server, which the module logs.
 # (libpq 15 also formats a message during every connect, so there the binding after the
 # connect cannot be told apart from the one the module forces.)
-need msgfmt gettext
 start_fake() { # start_fake MODE [CERT KEY]: sets fake (the port) and fake_pid
 	rm -f "$T/fake.port" "$T/fake.log"
 	python3 "$top_srcdir/tests/pg/fakepg.py" "$T/fake.port" "$@" &
