@@ -31,7 +31,8 @@
  * (libssl, libcrypto, Kerberos, LDAP). Kept once loaded (RTLD_NODELETE), as libqrencode
  * (qr.c): libpq and OpenSSL keep state for the life of the process (libpq's BIO_METHOD
  * "libpq socket", OpenSSL's providers), which must not be unloaded with the module (linked
- * to it, pam_end's dlclose took libpq along, and LeakSanitizer reported that state). Every libpq function this file calls is in this table, typed by <libpq-fe.h>.
+ * to it, pam_end's dlclose took libpq along, and LeakSanitizer reported that state). Every
+ * libpq function this file calls is in this table, typed by <libpq-fe.h>.
  */
 #define SECINFO_PQ_FUNCTIONS(X)                                                                    \
 	X(PQclear)                                                                                 \
