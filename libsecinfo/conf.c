@@ -11,6 +11,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "conf.h"
 #include "method.h"
 #include "error.h"
@@ -30,6 +33,9 @@ static const char *const secinfo_algorithms[] = {"SHA1", "SHA256", "SHA512", NUL
 static const char *const secinfo_starttls_values[] = {"required", "optional", "off", NULL};
 static const char *const secinfo_uv_values[] = {"required", "preferred", "discouraged", NULL};
 static const char *const secinfo_providers[] = {"twilio", "http", NULL};
+/* [database] sslrootcert when not given: the public CA bundle (Debian's ca-certificates). */
+#define SECINFO_CONF_DEFAULT_SSLROOTCERT "/etc/ssl/certs/ca-certificates.crt"
+
 static const char *const secinfo_backends[] = {"sqlite", "postgresql", NULL};
 static const char *const secinfo_sslmodes[] = {"verify-full", "verify-ca", "require", "disable",
 					       NULL};
@@ -260,7 +266,7 @@ secinfo_conf_set_defaults(struct secinfo_conf *conf, const char *path)
 		{OFF(db_port), "5432"},
 		{OFF(db_name), "secinfo"},
 		{OFF(db_user), "secinfo"},
-		{OFF(db_sslrootcert), "/etc/ssl/certs/ca-certificates.crt"},
+		{OFF(db_sslrootcert), SECINFO_CONF_DEFAULT_SSLROOTCERT},
 		{OFF(code_message), "Your %{issuer} verification code is %{code}"},
 		{OFF(sms.api_base), "https://api.twilio.com"},
 		{OFF(sms.method), "POST"},
@@ -610,23 +616,58 @@ secinfo_conf_list_count(const char *list, int *bad)
 	return count;
 }
 
-/* Returns 1 when every host of the comma list is on loopback (127.x.x.x, ::1, localhost). */
+/* The longest entry of [database] host: a DNS name (253) or an address. */
+#define SECINFO_CONF_HOST_MAX 253
+
+/*
+ * Checks every entry of the comma list HOSTS (SPEC 16): a literal IPv4 or IPv6 address, or a
+ * DNS name (letters, digits, '-', '.'; a label neither empty nor starting or ending with '-').
+ * Never a Unix socket directory ('/'), an abstract socket ('@') or anything libpq would read
+ * as more than a host. *loopback is set to 1 when every entry is a literal loopback address
+ * (127.0.0.0/8, ::1): a name goes to the resolver, which may answer anything. Returns 1 when
+ * every entry is valid.
+ */
 static int
-secinfo_conf_hosts_loopback(const char *hosts)
+secinfo_conf_hosts_valid(const char *hosts, int *loopback)
 {
-	for (const char *p = hosts; *p != '\0';) {
+	*loopback = 1;
+	for (const char *p = hosts;;) {
 		size_t n = strcspn(p, ",");
-		int loopback =
-			(n == 3 && strncmp(p, "::1", 3) == 0) ||
-			(n == 9 && strncasecmp(p, "localhost", 9) == 0) ||
-			(n > 4 && strncmp(p, "127.", 4) == 0 && strspn(p, "0123456789.") == n);
-		if (!loopback)
+		char host[SECINFO_CONF_HOST_MAX + 1];
+		struct in_addr a4;
+		struct in6_addr a6;
+
+		if (n == 0 || n > SECINFO_CONF_HOST_MAX)
 			return 0;
+		memcpy(host, p, n);
+		host[n] = '\0';
+		if (inet_pton(AF_INET, host, &a4) == 1) {
+			if ((ntohl(a4.s_addr) >> 24) != 127)
+				*loopback = 0;
+		} else if (inet_pton(AF_INET6, host, &a6) == 1) {
+			if (!IN6_IS_ADDR_LOOPBACK(&a6))
+				*loopback = 0;
+		} else {
+			*loopback = 0;
+			for (const char *label = host; *label != '\0';) {
+				size_t len = strspn(
+					label,
+					"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789-");
+				if (len == 0 || len > 63 || label[0] == '-' ||
+				    label[len - 1] == '-' ||
+				    (label[len] != '.' && label[len] != '\0'))
+					return 0;
+				label += len;
+				if (*label == '.' && *++label == '\0')
+					return 0; /* a trailing dot: a name spelled two ways */
+			}
+		}
 		p += n;
-		if (*p == ',')
-			p++;
+		if (*p == '\0')
+			return 1;
+		p++;
 	}
-	return 1;
 }
 
 /* Returns 1 when every entry of the comma list PORTS is a port number (1-65535). */
@@ -659,7 +700,7 @@ secinfo_conf_check_database(const struct secinfo_conf *conf, const char *path, c
 		"host",    "port",        "dbname",          "user", "password_file",
 		"sslmode", "sslrootcert", "connect_timeout", NULL};
 	size_t hosts = 0, ports = 0;
-	int bad_hosts = 0, bad_ports = 0, rc = 0;
+	int bad_hosts = 0, bad_ports = 0, loopback = 0, rc = 0;
 
 	if (conf->db_backend != SECINFO_DB_POSTGRESQL) {
 		for (int i = 0; rc == 0 && pg_keys[i] != NULL; i++)
@@ -692,12 +733,13 @@ secinfo_conf_check_database(const struct secinfo_conf *conf, const char *path, c
 			path);
 	hosts = secinfo_conf_list_count(conf->db_host, &bad_hosts);
 	ports = secinfo_conf_list_count(conf->db_port, &bad_ports);
-	if (bad_hosts || conf->db_host[0] == '/' || strchr(conf->db_host, '=') != NULL)
+	if (bad_hosts || !secinfo_conf_hosts_valid(conf->db_host, &loopback))
 		return secinfo_problem_add(
 			problems, 1,
-			"%s: [database] host must be a host name or address, or a "
-			"comma list of them without spaces or empty entries (a "
-			"Unix socket directory is not supported: use 127.0.0.1)",
+			"%s: [database] host must be a host name or an IP address, or a "
+			"comma list of them without spaces or empty entries (a Unix socket "
+			"directory or an abstract socket, '/' or '@', is not supported: use "
+			"127.0.0.1)",
 			path);
 	if (bad_ports || !secinfo_conf_ports_valid(conf->db_port))
 		return secinfo_problem_add(
@@ -717,14 +759,31 @@ secinfo_conf_check_database(const struct secinfo_conf *conf, const char *path, c
 					   "%s: [database] password_file and sslrootcert must be "
 					   "absolute paths",
 					   path);
-	if (conf->db_sslmode == SECINFO_SSL_DISABLE && !secinfo_conf_hosts_loopback(conf->db_host))
+	if (conf->db_sslmode == SECINFO_SSL_DISABLE && !loopback)
 		return secinfo_problem_add(
 			problems, 1,
 			"%s: [database] sslmode = disable sends the password and every secret "
-			"unencrypted, and is allowed only when every host is on loopback "
-			"(127.0.0.1, ::1, localhost): use sslmode = verify-full with the server's "
+			"unencrypted, and is allowed only when every host is a loopback address "
+			"(127.0.0.1, ::1; not a name): use sslmode = verify-full with the server's "
 			"CA in sslrootcert",
 			path);
+	if (conf->db_sslmode == SECINFO_SSL_VERIFY_CA &&
+	    strcmp(conf->db_sslrootcert, SECINFO_CONF_DEFAULT_SSLROOTCERT) == 0)
+		return secinfo_problem_add(
+			problems, 1,
+			"%s: [database] sslmode = verify-ca with the public CA bundle (%s) accepts "
+			"any certificate any public CA issued, for any name: use sslmode = "
+			"verify-full, or name your own CA in sslrootcert",
+			path, SECINFO_CONF_DEFAULT_SSLROOTCERT);
+	if (conf->db_sslmode == SECINFO_SSL_VERIFY_CA)
+		rc = secinfo_problem_add(
+			problems, 0,
+			"%s: [database] sslmode = verify-ca accepts any certificate "
+			"of the CA in sslrootcert, whatever name it is for: use "
+			"verify-full",
+			path);
+	if (rc != 0)
+		return rc;
 	if (conf->db_sslmode == SECINFO_SSL_REQUIRE)
 		rc = secinfo_problem_add(problems, 0,
 					 "%s: [database] sslmode = require encrypts but does not "

@@ -427,7 +427,7 @@ secinfo_store_prepare_schema(struct secinfo_store *store, int flags, const char 
 /* The fleet-wide write lock of a PostgreSQL store (issue 12): every transaction takes it
  * first, as sqlite's BEGIN IMMEDIATE takes the database's, and so does the schema's
  * creation. One fixed key ("seci"). */
-#define SECINFO_PG_LOCK "SELECT pg_advisory_xact_lock(1936024425)"
+#define SECINFO_PG_LOCK "SELECT pg_advisory_xact_lock(" SECINFO_PG_LOCK_KEY ")"
 
 /* Reads the PostgreSQL schema version into *version: 0 when secinfo_schema does not exist
  * (never initialised: SQLSTATE 42P01, undefined_table; one round trip for every open, and

@@ -423,6 +423,41 @@ secinfo_copy_rows(struct secinfo_copy *copy, long long counts[])
 	return rc;
 }
 
+/*
+ * A PostgreSQL source is read in one snapshot taken under the fleet's write lock: the lock
+ * first, for the session (the transaction's own lock, taken again by secinfo_store_begin, is
+ * then granted at once, so the snapshot comes after every writer that held it), and its
+ * transaction in REPEATABLE READ (single-statement writers, which take no lock, change
+ * nothing it reads). The source sits idle in its transaction while the rows go into the
+ * target: its idle_in_transaction_session_timeout (busy_timeout plus a margin, for the module)
+ * is off for the copy. Returns 0 or SECINFO_ERR_DB; nothing to do for sqlite (BEGIN
+ * IMMEDIATE: one snapshot, no writer).
+ */
+static int
+secinfo_copy_source_prepare(struct secinfo_store *from)
+{
+	if (from->backend != SECINFO_DB_POSTGRESQL)
+		return 0;
+	return secinfo_pg_script(from,
+				 "SET default_transaction_isolation = 'repeatable read'; "
+				 "SET idle_in_transaction_session_timeout = 0; "
+				 "SELECT pg_advisory_lock(" SECINFO_PG_LOCK_KEY ")",
+				 NULL, 0);
+}
+
+/* Undoes secinfo_copy_source_prepare after the source's transaction ended (its failure
+ * leaves the connection to be closed: the session lock goes with it). */
+static void
+secinfo_copy_source_done(struct secinfo_store *from)
+{
+	if (from->backend == SECINFO_DB_POSTGRESQL && from->pg != NULL && from->depth == 0)
+		(void)secinfo_pg_script(from,
+					"SELECT pg_advisory_unlock_all(); "
+					"RESET default_transaction_isolation; "
+					"RESET idle_in_transaction_session_timeout",
+					NULL, 0);
+}
+
 int
 secinfo_store_copy(struct secinfo_store *from, struct secinfo_store *to,
 		   const struct secinfo_audit_entry *note, long long counts[SECINFO_COPY_TABLES],
@@ -439,9 +474,12 @@ secinfo_store_copy(struct secinfo_store *from, struct secinfo_store *to,
 		snprintf(why, why_size, "the target was made with another key");
 		return SECINFO_ERR_CRYPTO;
 	}
-	rc = secinfo_store_begin(from);
+	rc = secinfo_copy_source_prepare(from);
+	if (rc == 0)
+		rc = secinfo_store_begin(from);
 	if (rc != 0) {
 		snprintf(why, why_size, "cannot lock the source store: %s", secinfo_strerror(rc));
+		secinfo_copy_source_done(from);
 		return rc;
 	}
 	rc = secinfo_store_begin(to);
@@ -475,6 +513,7 @@ secinfo_store_copy(struct secinfo_store *from, struct secinfo_store *to,
 		secinfo_store_rollback(to);
 	}
 	secinfo_store_rollback(from); /* nothing was written there */
+	secinfo_copy_source_done(from);
 	if (rc != 0)
 		memset(counts, 0, SECINFO_COPY_TABLES * sizeof(counts[0]));
 	return rc;

@@ -7,6 +7,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -27,19 +29,23 @@
  * libpq, loaded by its soname when the first PostgreSQL store is opened (configure.ac): the
  * module does not link it, so that a sqlite sign-in never loads libpq and what it brings
  * (libssl, libcrypto, Kerberos, LDAP). Kept once loaded (RTLD_NODELETE), as libqrencode
- * (qr.c). Every libpq function this file calls is in this table, typed by <libpq-fe.h>.
+ * (qr.c): libpq and OpenSSL keep state for the life of the process (libpq's BIO_METHOD
+ * "libpq socket", OpenSSL's providers), which must not be unloaded with the module (linked
+ * to it, pam_end's dlclose took libpq along, and LeakSanitizer reported that state). Every
+ * libpq function this file calls is in this table, typed by <libpq-fe.h>.
  */
 #define SECINFO_PQ_FUNCTIONS(X)                                                                    \
 	X(PQclear)                                                                                 \
 	X(PQcmdStatus)                                                                             \
 	X(PQcmdTuples)                                                                             \
-	X(PQconndefaults)                                                                          \
 	X(PQconnectdbParams)                                                                       \
 	X(PQconninfoFree)                                                                          \
+	X(PQconninfoParse)                                                                         \
 	X(PQconsumeInput)                                                                          \
 	X(PQerrorMessage)                                                                          \
 	X(PQfinish)                                                                                \
 	X(PQflush)                                                                                 \
+	X(PQfreemem)                                                                               \
 	X(PQftype)                                                                                 \
 	X(PQgetResult)                                                                             \
 	X(PQgetisnull)                                                                             \
@@ -109,6 +115,9 @@ secinfo_pq_load(void)
 #define SECINFO_INT4OID  23
 #define SECINFO_TEXTOID  25
 
+/* The most results a script (the schema: one per statement) may answer with. */
+#define SECINFO_PG_MAX_SCRIPT_RESULTS 1000
+
 /* The most parameters a statement of the store takes. */
 #define SECINFO_PG_MAX_PARAMS 16
 
@@ -120,10 +129,9 @@ secinfo_pq_load(void)
 #define SECINFO_PG_PASSWORD_MAX 1024
 
 /*
- * The variables libpq reads besides those that PQconndefaults() names as envvar: the service
- * file and its directory, the message catalogue, and the settings it sends to the server at
- * startup (PGDATESTYLE, PGTZ, PGGEQO). The service ones come first and go before
- * PQconndefaults() runs: it reads the service file they name (a FIFO there would hang it).
+ * The variables libpq reads besides those that its connection options name as envvar: the
+ * service file and its directory, the message catalogue, and the settings it sends to the
+ * server at startup (PGDATESTYLE, PGTZ, PGGEQO). They go before libpq is called at all.
  */
 static const char *const secinfo_pg_more_env[] = {
 	"PGSERVICE",   "PGSERVICEFILE", "PGSYSCONFDIR", "PGLOCALEDIR",
@@ -140,7 +148,8 @@ struct secinfo_pg_saved_env {
 struct secinfo_pg_env {
 	struct secinfo_pg_saved_env saved[SECINFO_PG_MAX_ENV];
 	size_t count;
-	int failed; /* out of memory or room: the connect must not go on */
+	int failed;       /* out of memory or room: the connect must not go on */
+	int require_auth; /* this libpq knows require_auth (16 and later) */
 };
 
 static void
@@ -173,24 +182,42 @@ secinfo_pg_env_remove(struct secinfo_pg_env *env, const char *name)
 /*
  * Removes every variable through which libpq would take a connection parameter from the
  * environment (the module runs in sudo and passwd, whose environment is the invoking user's):
- * those PQconndefaults() names, and secinfo_pg_more_env. Every parameter is given explicitly
- * too; this also covers a parameter that a later libpq adds. Returns 0, or SECINFO_ERR_NOMEM
- * (what was removed is put back by secinfo_pg_env_restore all the same).
+ * secinfo_pg_more_env first, then every envvar of libpq's options, listed by
+ * PQconninfoParse("") (which reads neither the environment nor a service file, unlike
+ * PQconndefaults). Every parameter is given explicitly too; this also covers a parameter that
+ * a later libpq adds. Notes which optional keywords this libpq knows. Returns 0, or
+ * SECINFO_ERR_NOMEM (what was removed is put back by secinfo_pg_env_restore all the same).
  */
 static int
 secinfo_pg_env_clear(struct secinfo_pg_env *env)
 {
 	PQconninfoOption *options;
+	char *err = NULL;
 
 	for (size_t i = 0; secinfo_pg_more_env[i] != NULL; i++)
 		secinfo_pg_env_remove(env, secinfo_pg_more_env[i]);
-	options = secinfo_pq.PQconndefaults();
+	options = secinfo_pq.PQconninfoParse("", &err);
+	if (err != NULL)
+		secinfo_pq.PQfreemem(err);
 	if (options == NULL)
 		return SECINFO_ERR_NOMEM;
-	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+	for (PQconninfoOption *o = options; o->keyword != NULL; o++) {
 		if (o->envvar != NULL)
 			secinfo_pg_env_remove(env, o->envvar);
+		if (strcmp(o->keyword, "require_auth") == 0)
+			env->require_auth = 1;
+	}
 	secinfo_pq.PQconninfoFree(options);
+	/* libpq binds its message catalogue on its first translated message, reading
+	 * PGLOCALEDIR then: that happens now, while the variable is gone, so that no later
+	 * message (a lost connection, a DETAIL label) takes its format from the invoking
+	 * user's catalogue. "x" is not a conninfo string: the error is a translated message. */
+	err = NULL;
+	options = secinfo_pq.PQconninfoParse("x", &err);
+	if (options != NULL)
+		secinfo_pq.PQconninfoFree(options);
+	if (err != NULL)
+		secinfo_pq.PQfreemem(err);
 	return env->failed ? SECINFO_ERR_NOMEM : 0;
 }
 
@@ -256,6 +283,25 @@ secinfo_pg_password(const struct secinfo_conf *conf, char **password, char *why,
 	return 0;
 }
 
+/* Checks sslrootcert like the configuration file (a CA that someone else may write lets them
+ * stand in for the server): a regular file, root's, not writable by group or others, no
+ * link. Returns 0 or a negative SECINFO_ERR_* code with WHY. */
+static int
+secinfo_pg_rootcert_check(const struct secinfo_conf *conf, char *why, size_t size)
+{
+	const char *problem = NULL;
+	int rc = secinfo_file_check(conf->db_sslrootcert, SECINFO_FILE_PUBLIC_READ, NULL, &problem);
+
+	if (rc != 0)
+		secinfo_pg_why(
+			why, size,
+			"[database] sslrootcert %s: %s (it must be the database server's CA "
+			"certificate: a regular file owned by root, not writable by group or "
+			"others, not a symbolic link)",
+			conf->db_sslrootcert, problem != NULL ? problem : secinfo_strerror(rc));
+	return rc;
+}
+
 /* Drops a notice (NOTICE, WARNING from the server: "already exists, skipping"). */
 static void
 secinfo_pg_notice(void *data, const char *message)
@@ -269,7 +315,7 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 {
 	const struct secinfo_conf *conf = store->conf;
 	struct secinfo_pg_env env;
-	char timeout[24], options[160], tcp_timeout[24], *password = NULL;
+	char timeout[24], options[256], tcp_timeout[24], *password = NULL;
 	const char *keywords[32], *values[32];
 	size_t n = 0;
 	int rc;
@@ -284,19 +330,28 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 			SECINFO_PQ_SONAME);
 		return SECINFO_ERR_UNSUPPORTED;
 	}
+	if (conf->db_sslmode != SECINFO_SSL_DISABLE) {
+		rc = secinfo_pg_rootcert_check(conf, why, why_size);
+		if (rc != 0)
+			return rc;
+	}
 	rc = secinfo_pg_password(conf, &password, why, why_size);
 	if (rc != 0)
 		return rc;
 	snprintf(timeout, sizeof(timeout), "%ld", conf->db_connect_timeout);
 	/* Once connected, busy_timeout bounds every statement and every wait for a lock on the
-	 * server, and an unanswered send on the socket. */
+	 * server, and an unanswered send on the socket. The tables are public's, whatever the
+	 * role's or the database's search_path says. */
 	snprintf(options, sizeof(options),
 		 "-c statement_timeout=%ld -c lock_timeout=%ld -c "
-		 "idle_in_transaction_session_timeout=%ld",
+		 "idle_in_transaction_session_timeout=%ld -c search_path=public",
 		 conf->busy_timeout * 1000, conf->busy_timeout * 1000,
 		 conf->busy_timeout * 1000 + SECINFO_PG_MARGIN_MS);
 	snprintf(tcp_timeout, sizeof(tcp_timeout), "%ld",
 		 conf->busy_timeout * 1000 + SECINFO_PG_MARGIN_MS);
+	/* libpq is first called here, with the environment cleared; what this libpq knows
+	 * decides the optional keywords below. */
+	rc = secinfo_pg_env_clear(&env);
 #define SECINFO_PG_PARAM(k, v) (keywords[n] = (k), values[n] = (v), n++)
 	SECINFO_PG_PARAM("host", conf->db_host);
 	SECINFO_PG_PARAM("port", conf->db_port);
@@ -317,7 +372,12 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 	SECINFO_PG_PARAM("sslcrldir", "/dev/null/secinfo-none");
 	SECINFO_PG_PARAM("ssl_min_protocol_version", "TLSv1.2");
 	SECINFO_PG_PARAM("sslsni", "1");
-	SECINFO_PG_PARAM("channel_binding", "prefer");
+	/* The server proves it knows the password, bound to this TLS session (SCRAM-SHA-256-PLUS):
+	 * no cleartext or md5 password, no "trust", no relay by someone else's certificate. */
+	SECINFO_PG_PARAM("channel_binding",
+			 conf->db_sslmode == SECINFO_SSL_DISABLE ? "disable" : "require");
+	if (env.require_auth)
+		SECINFO_PG_PARAM("require_auth", "scram-sha-256");
 	SECINFO_PG_PARAM("gssencmode", "disable");
 	SECINFO_PG_PARAM("krbsrvname", "postgres");
 	SECINFO_PG_PARAM("connect_timeout", timeout);
@@ -332,7 +392,6 @@ secinfo_pg_connect(struct secinfo_store *store, char *why, size_t why_size)
 	values[n] = NULL;
 #undef SECINFO_PG_PARAM
 
-	rc = secinfo_pg_env_clear(&env);
 	if (rc == 0)
 		store->pg = secinfo_pq.PQconnectdbParams(keywords, values, 0);
 	secinfo_pg_env_restore(&env);
@@ -388,26 +447,33 @@ secinfo_pg_now_ms(void)
 
 /*
  * Waits until the statement sent is answered, never beyond busy_timeout plus a margin from
- * now: the server ends a statement at busy_timeout itself, so only a dead or black-holed
- * server or network reaches the bound. Then collects the results: *out gets the last one
- * (the caller clears it). Returns 0 or SECINFO_ERR_DB (the connection is dropped on a
- * timeout or a broken socket: nothing is left half-read).
+ * now: the server ends a statement at busy_timeout itself, so only a dead, black-holed or
+ * hostile server or network reaches the bound. Then collects the results, at most MAX: *out
+ * gets the last one (the caller clears it). A result of any status but COMMAND_OK, TUPLES_OK
+ * and FATAL_ERROR (COPY_IN/OUT/BOTH, PIPELINE_*, SINGLE_TUPLE: nothing the store asks for)
+ * means the server does not answer what was sent. Returns 0 or SECINFO_ERR_DB (the
+ * connection is dropped on a timeout, a broken socket or such an answer: nothing is left
+ * half-read).
  */
 static int
-secinfo_pg_wait(struct secinfo_store *store, PGresult **out)
+secinfo_pg_wait(struct secinfo_store *store, PGresult **out, int max)
 {
 	long long deadline =
 		secinfo_pg_now_ms() + store->conf->busy_timeout * 1000 + SECINFO_PG_MARGIN_MS;
 	PGconn *conn = store->pg;
 	PGresult *res, *last = NULL;
-	int flushed = 0;
+	int flushed = 0, results = 0;
 
 	*out = NULL;
 	for (;;) {
 		struct pollfd fd = {secinfo_pq.PQsocket(conn), POLLIN, 0};
 		long long left = deadline - secinfo_pg_now_ms();
+		ExecStatusType status;
 		int ready;
 
+		/* on every pass: a server that keeps answering must not keep us either */
+		if (left <= 0 || fd.fd < 0)
+			goto broken;
 		if (!flushed) {
 			int f = secinfo_pq.PQflush(conn);
 			if (f < 0)
@@ -424,12 +490,17 @@ secinfo_pg_wait(struct secinfo_store *store, PGresult **out)
 			res = secinfo_pq.PQgetResult(conn);
 			if (res == NULL)
 				break;
+			status = secinfo_pq.PQresultStatus(res);
+			if ((status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+			     status != PGRES_FATAL_ERROR) ||
+			    ++results > max) {
+				secinfo_pq.PQclear(res);
+				goto broken;
+			}
 			secinfo_pq.PQclear(last);
 			last = res;
 			continue;
 		}
-		if (left <= 0 || fd.fd < 0)
-			goto broken;
 		ready = poll(&fd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (ready < 0 && errno != EINTR)
 			goto broken;
@@ -467,6 +538,20 @@ secinfo_pg_note_error(struct secinfo_store *store, const PGresult *res)
 			       : "the database connection was lost or timed out");
 }
 
+/* An answer that does not fit the statement sent (rows for a command, none for a SELECT, a
+ * row count that is not a number): the server is not one to trust; the connection goes.
+ * Returns SECINFO_ERR_DB. */
+static int
+secinfo_pg_misfit(struct secinfo_store *store)
+{
+	snprintf(store->pg_error, sizeof(store->pg_error),
+		 "the server's answer does not fit the statement sent (is it PostgreSQL? check "
+		 "[database] host and port)");
+	store->pg_sqlstate[0] = '\0';
+	secinfo_pg_close(store);
+	return SECINFO_ERR_DB;
+}
+
 const char *
 secinfo_pg_error(const struct secinfo_store *store)
 {
@@ -494,7 +579,7 @@ secinfo_pg_script(struct secinfo_store *store, const char *sql, char *status, si
 		secinfo_pg_note_error(store, NULL);
 		return SECINFO_ERR_DB;
 	}
-	rc = secinfo_pg_wait(store, &res);
+	rc = secinfo_pg_wait(store, &res, SECINFO_PG_MAX_SCRIPT_RESULTS);
 	if (rc == 0 && secinfo_pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    secinfo_pq.PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = SECINFO_ERR_DB;
@@ -504,6 +589,35 @@ secinfo_pg_script(struct secinfo_store *store, const char *sql, char *status, si
 		snprintf(status, status_size, "%s", secinfo_pq.PQcmdStatus(res));
 	secinfo_pq.PQclear(res);
 	return rc;
+}
+
+/* Returns 1 when QUERY's statement returns rows: a SELECT or WITH, or one that RETURNING
+ * (or a row callback) says does. */
+static int
+secinfo_pg_returns_rows(const struct secinfo_sql *query)
+{
+	const char *sql = query->sql + strspn(query->sql, " \t\n");
+
+	return query->row != NULL || strncasecmp(sql, "SELECT", 6) == 0 ||
+	       strncasecmp(sql, "WITH", 4) == 0 || strstr(sql, "RETURNING") != NULL;
+}
+
+/* Reads the row count of a command tag (PQcmdTuples): decimal digits, at most INT_MAX.
+ * Returns 0 or SECINFO_ERR_DB (a server that answers something else). */
+static int
+secinfo_pg_count(const char *text, int *count)
+{
+	long long v = 0;
+
+	if (text == NULL || *text == '\0' || strspn(text, "0123456789") != strlen(text) ||
+	    strlen(text) > 10)
+		return SECINFO_ERR_DB;
+	for (const char *p = text; *p != '\0'; p++)
+		v = v * 10 + (*p - '0');
+	if (v > INT_MAX)
+		return SECINFO_ERR_DB;
+	*count = (int)v;
+	return 0;
 }
 
 /* SQL with ?N written as $N. Returns a new string or NULL (out of memory). */
@@ -607,9 +721,16 @@ secinfo_pg_query(struct secinfo_store *store, struct secinfo_sql *query, const c
 		return SECINFO_ERR_DB;
 	}
 	free(sql);
-	rc = secinfo_pg_wait(store, &res);
-	if (rc == 0 && secinfo_pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    secinfo_pq.PQresultStatus(res) != PGRES_TUPLES_OK)
+	rc = secinfo_pg_wait(store, &res, 1); /* one statement, one result */
+	/* A statement that returns rows is answered with rows (an empty SELECT too), any other
+	 * without: a SELECT answered "done" is not "no rows". */
+	if (rc == 0 && secinfo_pq.PQresultStatus(res) != PGRES_FATAL_ERROR &&
+	    secinfo_pq.PQresultStatus(res) !=
+		    (secinfo_pg_returns_rows(query) ? PGRES_TUPLES_OK : PGRES_COMMAND_OK)) {
+		secinfo_pq.PQclear(res);
+		return secinfo_pg_misfit(store);
+	}
+	if (rc == 0 && secinfo_pq.PQresultStatus(res) == PGRES_FATAL_ERROR)
 		rc = SECINFO_ERR_DB;
 	if (rc != 0) {
 		secinfo_pg_note_error(store, res);
@@ -636,7 +757,8 @@ secinfo_pg_query(struct secinfo_store *store, struct secinfo_sql *query, const c
 		const char *status = secinfo_pq.PQcmdStatus(res);
 		if (strncmp(status, "INSERT ", 7) == 0 || strncmp(status, "UPDATE ", 7) == 0 ||
 		    strncmp(status, "DELETE ", 7) == 0)
-			query->changes = (int)strtol(secinfo_pq.PQcmdTuples(res), NULL, 10);
+			if (secinfo_pg_count(secinfo_pq.PQcmdTuples(res), &query->changes) != 0)
+				rc = secinfo_pg_misfit(store);
 	}
 	secinfo_pq.PQclear(res);
 	return rc;

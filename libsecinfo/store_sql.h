@@ -144,6 +144,9 @@ int secinfo_store_user_ensure(struct secinfo_store *store, const char *name, tim
 #define SECINFO_SQL_METHOD_ACTIVE(now)                                                             \
 	"(COALESCE(kind, '') <> 'tap' OR (expires > " now " AND uses > 0))"
 
+/* The key of the fleet-wide write lock (pg_advisory_xact_lock; store.c, store_copy.c). */
+#define SECINFO_PG_LOCK_KEY "1936024425"
+
 /*
  * The PostgreSQL path (store_pg.c), which secinfo_store_sql and the transaction functions call
  * when store->backend is SECINFO_DB_POSTGRESQL.

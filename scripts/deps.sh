@@ -14,9 +14,10 @@ SECINFO_TEST_PACKAGES="libpam-wrapper libpamtest0-dev pamtester oathtool sqlite3
 valgrind binutils libpam-modules clang-format openssl debhelper lintian rsync \
 openssh-server openssh-client sudo login passwd util-linux procps python3-aiosmtpd libfaketime \
 libnss-wrapper libpam-pwquality cracklib-runtime fido2-tools postgresql postgresql-client \
-libpam-google-authenticator"
+libpam-google-authenticator gettext"
 # postgresql: the server binaries (initdb, pg_ctl) of the tests' private server
 # (tests/pg/server.sh) and psql, for the fleet's shared store; its own cluster is not used.
+# gettext: msgfmt, for a message catalogue of the invoking user's (tests/pg/backend.sh).
 # The fuzzers (fuzz/README.md): clang and its runtime libraries, which hold libFuzzer.
 SECINFO_FUZZ_PACKAGES="clang libclang-rt-14-dev"
 

@@ -139,3 +139,43 @@ SERVICE
 expect_pam "Authentication failure" "$NEXT" b alice authenticate
 expect_pam success "$(totp $SECRET_DEFAULT 1)" b frank authenticate
 pass "PostgreSQL -> sqlite: every table row for row; the step used on PostgreSQL stays used; frank signs in"
+
+# --- PostgreSQL -> sqlite in one snapshot, however long the target keeps it waiting ------------
+# The source is read in one snapshot taken under the write lock (REPEATABLE READ): a
+# single-statement write there during the copy (which takes no lock) is not in the copy. And
+# it may sit idle in its transaction longer than its idle_in_transaction_session_timeout
+# (busy_timeout 1 s plus 2 s) while the target waits (here: another writer holds the target's
+# lock for 5 s, and the target's busy_timeout is 10 s): the copy still succeeds.
+{
+	pg_section
+	printf 'busy_timeout = 1s\n'
+	sed -n '/^\[policy\]/,$p' "$CONF"
+} > "$T/pg1s.conf"
+chmod 644 "$T/pg1s.conf"
+target late "$KEY"
+"$ADMIN" -c "$T/late.conf" init >/dev/null
+sed -i 's/^\[database\]$/[database]\nbusy_timeout = 10s/' "$T/late.conf"
+before=$(pg_sql "SELECT failures FROM users WHERE name = 'alice'")
+rm -f "$T/late.held"
+python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(5)
+c.execute("ROLLBACK")
+' "$T/late/secinfo.db" "$T/late.held" &
+holder=$!
+i=0
+while [ ! -e "$T/late.held" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e "$T/late.held" ] || fail "the target's lock was not taken"
+"$ADMIN" -c "$T/pg1s.conf" copy --to "$T/late.conf" > "$T/late.out" 2>&1 &
+copier=$!
+sleep 1.5
+pg_sql "UPDATE users SET failures = failures + 7 WHERE name = 'alice'" >/dev/null
+wait "$copier" || fail "a copy from PostgreSQL that waited 5 s on the target failed: $(cat "$T/late.out")"
+wait "$holder" || true
+[ "$(sqlite3 "$T/late/secinfo.db" "SELECT failures FROM users WHERE name = 'alice'")" = "$before" ] ||
+	fail "the copy saw a write made on the source after it began (not one snapshot)"
+pg_sql "UPDATE users SET failures = failures - 7 WHERE name = 'alice'" >/dev/null
+pass "PostgreSQL -> sqlite: one snapshot of the source (a later write is not in it), and a long wait on the target does not end the source's session"

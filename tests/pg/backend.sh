@@ -3,10 +3,16 @@
 # sign-in through the module against the server; a TOTP step accepted once; libpq takes
 # nothing from the environment; a dead, closed or silent server fails closed in bounded time;
 # a statement that waits on a lock longer than busy_timeout fails closed; a wrong CA fails;
-# sslmode = disable with a host that is not on loopback is a configuration error.
+# sslmode = disable with a host that is not on loopback is a configuration error; (review R12)
+# libpq's messages never come from the invoking user's catalogue; a fake server that answers
+# "trust", asks for a cleartext password, answers with COPY or a SELECT without rows is
+# refused or fails closed in bounded time; every host entry is checked; verify-ca with the
+# public bundle is refused; sslrootcert is checked like the configuration file; a search_path
+# set on the database changes nothing.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pg/lib.sh"
 need_pamdrive
+need msgfmt gettext # a message catalogue of the invoking user's
 # connect_timeout of these tests: libpq's least, 2 s; under valgrind the TLS handshake and the
 # password's key derivation alone take longer.
 CT=2
@@ -263,7 +269,8 @@ pg2_password=$(printf '%s\n' "$pg2_env" | sed -n 's/^SECINFO_TEST_PG_PASSWORD=\(
 	SECINFO_TEST_PG_PASSWORD=$pg2_password
 	pg_psql postgres -c "CREATE DATABASE secinfo" >/dev/null
 ) || fail "could not create a database on the second server"
-conf_with "s/^port = .*/port = $pg2_port/; s/^dbname = .*/dbname = secinfo/; s|^sslrootcert = .*|sslrootcert = $pg2/ca.pem|"
+cp "$pg2/ca.pem" "$T/pg2-ca.pem" # the server's directory goes when it stops
+conf_with "s/^port = .*/port = $pg2_port/; s/^dbname = .*/dbname = secinfo/; s|^sslrootcert = .*|sslrootcert = $T/pg2-ca.pem|"
 printf '%s\n' "$pg2_password" > "$T/pg.secret"
 out=$(admin init 2>&1) || fail "init on the second server: $out"
 enroll_app alice
@@ -367,3 +374,177 @@ out=$(printf '%s\n' "$(totp $SECRET_DEFAULT)" | pam s dave authenticate 2>&1) &&
 	fail "a sign-in succeeded with methods.counter of type numeric: $out"
 expect_in "$out" "stored data is corrupt"
 pass "a column of a type the store does not read (text, numeric for an integer) fails the sign-in closed"
+pg_sql "ALTER TABLE methods ALTER COLUMN counter TYPE bigint USING counter::bigint" >/dev/null
+
+# ---- libpq's messages never take their format from the invoking user's catalogue ---------------
+# libpq binds its catalogue on its first translated message, reading PGLOCALEDIR then: the
+# module makes that happen while the environment is clear (before, a service file of the
+# user's with an error in it made libpq format a message while the environment was still
+# theirs). A catalogue of the user's that turns libpq's messages into format directives must
+# never reach the log, also for a message formatted after the connect: here the DETAIL label
+# of an error from a (fake, loopback, sslmode = disable) server, which the module logs.
+# (libpq 15 also formats a message during every connect, so there the binding after the
+# connect cannot be told apart from the one the module forces.)
+start_fake() { # start_fake MODE [CERT KEY]: sets fake (the port) and fake_pid
+	rm -f "$T/fake.port" "$T/fake.log"
+	python3 "$top_srcdir/tests/pg/fakepg.py" "$T/fake.port" "$@" &
+	fake_pid=$!
+	i=0
+	while [ ! -s "$T/fake.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	fake=$(cat "$T/fake.port") || fail "the fake server did not start"
+}
+stop_fake() { kill "$fake_pid" 2>/dev/null || true; }
+at_exit stop_fake
+mkdir -p "$T/loc/xx/LC_MESSAGES"
+cat > "$T/user.po" <<'PO'
+msgid ""
+msgstr "Content-Type: text/plain; charset=UTF-8\n"
+
+msgid "DETAIL:  %s\n"
+msgstr "USER-CATALOGUE %p %p %p\n"
+
+msgid ""
+"server closed the connection unexpectedly\n"
+"\tThis probably means the server terminated abnormally\n"
+"\tbefore or while processing the request.\n"
+msgstr "USER-CATALOGUE %p %p %p\n"
+PO
+for v in 13 14 15 16 17 18; do # libpq5-MAJOR.mo
+	msgfmt -o "$T/loc/xx/LC_MESSAGES/libpq5-$v.mo" "$T/user.po" || fail "msgfmt failed"
+done
+start_fake trust "$T/fake.log"
+conf_with "s/^port = .*/port = $fake/; s/^sslmode = .*/sslmode = disable/"
+printf '[x]\nnot a setting\n' > "$T/bad.service"
+out=$(printf '000000\n' | LANG=C.UTF-8 LC_ALL= LANGUAGE=xx PGLOCALEDIR="$T/loc" PGSERVICE=x \
+	PGSERVICEFILE="$T/bad.service" PGSYSCONFDIR="$T" \
+	PAM_EXTRA_PRELOAD="$top_builddir/tests/pg/.libs/libsetlocale.so" pam s alice authenticate 2>&1) &&
+	fail "a sign-in succeeded against a fake server: $out"
+expect_not_in "$out" "pamdrive: authenticate: success"
+expect_in "$(cat "$T/fake.log")" "authenticated"
+expect_in "$out" "fake server"
+expect_in "$out" "DETAIL:  nothing here"
+expect_not_in "$out" "USER-CATALOGUE"
+stop_fake
+pass "libpq's messages never come from the invoking user's catalogue (PGLOCALEDIR), also after the connect"
+
+# ---- the server proves who it is: channel binding; no "trust", no cleartext password ------------
+# A fake server with a certificate the configured CA signed for 127.0.0.1 (verify-full passes)
+# that lets the client in without a password, or asks for it in clear text: refused under the
+# default sslmode, and the password never reaches it.
+[ -d "$T/tls" ] || make_certs
+start_fake trust "$T/fake.log" "$T/tls/server.pem" "$T/tls/server.key"
+conf_with "s/^port = .*/port = $fake/; s|^sslrootcert = .*|sslrootcert = $T/tls/ca.pem|"
+expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+expect_in "$LAST_OUT" "channel binding"
+stop_fake
+start_fake cleartext "$T/fake.log" "$T/tls/server.pem" "$T/tls/server.key"
+conf_with "s/^port = .*/port = $fake/; s|^sslrootcert = .*|sslrootcert = $T/tls/ca.pem|"
+expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+expect_in "$LAST_OUT" "channel binding"
+expect_not_in "$(cat "$T/fake.log" 2>/dev/null)" "password"
+expect_not_in "$(cat "$T/fake.log" 2>/dev/null)" "authenticated"
+stop_fake
+pass "a server that answers 'trust' or asks for the password in clear text is refused (channel binding), the password never sent"
+
+conf_with "s/^sslmode = .*/sslmode = verify-ca/; /^sslrootcert = /d"
+out=$(admin check 2>&1) && fail "check accepted verify-ca with the public CA bundle: $out"
+expect_in "$out" "sslmode = verify-ca with the public CA bundle"
+conf_with "s/^sslmode = .*/sslmode = verify-ca/"
+out=$(admin check 2>&1) || fail "check refused verify-ca with the server's own CA: $out"
+expect_in "$out" "sslmode = verify-ca accepts any certificate of the CA in sslrootcert"
+pass "verify-ca: with the public CA bundle a configuration error, with a CA of one's own a warning"
+
+# ---- every host entry is a name or an IP address; loopback only by address ---------------------
+for h in /tmp 127.0.0.1,/tmp @secinfo 127.0.0.1,@secinfo "127.0.0.1,host=x" -x.example.org \
+	127.0.0.1. db..example.org; do
+	conf_with "s|^host = .*|host = $h|"
+	out=$(admin check 2>&1) && fail "check accepted host = $h: $out"
+	expect_in "$out" "host must be a host name or an IP address"
+	expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+done
+for h in localhost LOCALHOST 127.0.0.1234 127.0.0.1,db.example.org; do
+	conf_with "s|^host = .*|host = $h|; s/^sslmode = .*/sslmode = disable/"
+	out=$(admin check 2>&1) && fail "check accepted sslmode = disable for host = $h: $out"
+	expect_in "$out" "sslmode = disable sends the password"
+done
+for h in 127.0.0.2 ::1 127.0.0.1,::1; do
+	conf_with "s|^host = .*|host = $h|; s/^sslmode = .*/sslmode = disable/"
+	out=$(admin check 2>&1) || true
+	expect_not_in "$out" "sslmode = disable sends the password"
+	expect_not_in "$out" "host must be"
+done
+pass "host: a socket directory or an abstract socket in any entry is a configuration error; sslmode = disable only for loopback addresses (127/8, ::1), never a name"
+
+# ---- a server that answers with COPY fails closed in bounded time --------------------------------
+start_fake copyin "$T/fake.log"
+conf_with "s/^port = .*/port = $fake/; s/^sslmode = .*/sslmode = disable/"
+rm -f "$T/copy.rc"
+start=$(date +%s%N)
+(
+	rc=0
+	printf '000000\n' | pam s alice authenticate > "$T/copy.out" 2>&1 || rc=$?
+	echo "$rc" > "$T/copy.rc"
+) &
+copy_drive=$!
+# busy_timeout 1 s, the margin 2 s, plus SLOW
+i=0
+while [ ! -s "$T/copy.rc" ] && [ $i -lt $(((1 + 2 + SLOW) * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+ms=$((($(date +%s%N) - start) / 1000000))
+if [ ! -s "$T/copy.rc" ]; then
+	pkill -P "$copy_drive" 2>/dev/null || true
+	kill "$copy_drive" 2>/dev/null || true
+	fail "a server answering with COPY held the sign-in over $ms ms"
+fi
+[ "$(cat "$T/copy.rc")" != 0 ] || fail "a sign-in succeeded against a server that answers with COPY"
+expect_not_in "$(cat "$T/copy.out")" "pamdrive: authenticate: success"
+expect_in "$(cat "$T/fake.log")" "authenticated"
+echo "# a server answering with COPY: the sign-in failed after $ms ms"
+stop_fake
+# A SELECT answered "done" without rows is not "no rows".
+start_fake noresult "$T/fake.log"
+conf_with "s/^port = .*/port = $fake/; s/^sslmode = .*/sslmode = disable/"
+expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+expect_in "$LAST_OUT" "the server's answer does not fit the statement sent"
+expect_not_in "$LAST_OUT" "not initialised"
+stop_fake
+pass "a server that answers with COPY, or a SELECT without rows: the sign-in fails closed, within busy_timeout plus a margin"
+
+# ---- sslrootcert is checked like the configuration file ---------------------------------------
+cp "$SECINFO_TEST_PG_CA" "$T/ca-gw.pem"
+chmod 664 "$T/ca-gw.pem"
+ln -s "$SECINFO_TEST_PG_CA" "$T/ca-link.pem"
+for ca in "$T/ca-gw.pem" "$T/ca-link.pem" "$T/nothing.pem"; do
+	conf_with "s|^sslrootcert = .*|sslrootcert = $ca|"
+	out=$(admin check 2>&1) && fail "check accepted sslrootcert = $ca: $out"
+	expect_in "$out" "sslrootcert $ca: "
+	expect_pam "$UNAVAIL" "$(echo 000000)" s alice authenticate
+	expect_in "$LAST_OUT" "sslrootcert $ca: "
+done
+if [ "$(id -u)" = 0 ]; then
+	cp "$SECINFO_TEST_PG_CA" "$T/ca-nobody.pem"
+	chown nobody "$T/ca-nobody.pem"
+	conf_with "s|^sslrootcert = .*|sslrootcert = $T/ca-nobody.pem|"
+	out=$(admin check 2>&1) && fail "check accepted a CA file owned by nobody: $out"
+	expect_in "$out" "sslrootcert $T/ca-nobody.pem: "
+fi
+pass "sslrootcert writable by its group, a symbolic link, missing (or another user's): refused, the file named"
+
+# ---- the tables are public's, whatever search_path the database or role sets -------------------
+conf_with ""
+enroll_app grace
+pg_sql "CREATE SCHEMA evil" >/dev/null
+pg_sql "CREATE TABLE evil.users (LIKE public.users INCLUDING ALL)" >/dev/null
+pg_sql "ALTER DATABASE $PGDB SET search_path = evil, public" >/dev/null
+fresh_step
+expect_pam success "$(totp $SECRET_DEFAULT)" s grace authenticate
+pg_sql "ALTER DATABASE $PGDB RESET search_path" >/dev/null
+pg_sql "DROP SCHEMA evil CASCADE" >/dev/null
+pass "a search_path set on the database does not change which users table the module reads"
+
+# A row count that is not a number (a command tag the server made up) is not 0 rows.
+start_fake badcount "$T/fake.log"
+conf_with "s/^port = .*/port = $fake/; s/^sslmode = .*/sslmode = disable/"
+out=$(admin init 2>&1) && fail "init succeeded against a fake server: $out"
+expect_in "$out" "the server's answer does not fit the statement sent"
+stop_fake
+pass "a row count that is not a number fails closed"

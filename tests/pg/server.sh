@@ -68,6 +68,9 @@ printf '%s\n' "$admin_password" > "$dir/tls/admin.password"
 chmod 600 "$dir/tls/admin.password"
 mkdir -m 700 "$dir/run"
 chown -R "$owner" "$dir"
+# The CA stays the caller's: sslrootcert is checked like the configuration file (root's,
+# or the test user's in make check), and the server never reads it.
+chown "$(id -u)" "$dir/ca.pem"
 
 as_owner "$bin/initdb" -D "$dir/data" -U pgadmin --pwfile="$dir/tls/admin.password" \
 	--auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||

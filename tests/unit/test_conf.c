@@ -880,6 +880,10 @@ test_postgresql(void)
 {
 #define PG_BASE "[database]\nbackend = postgresql\nhost = db1.example.org,db2.example.org\n"
 #define PG_PASS "password_file = /etc/security/secinfo-db.secret\n"
+#define HOST_ERROR                                                                                 \
+	FILE_NAME ": [database] host must be a host name or an IP address, or a comma list of "    \
+		  "them without spaces or empty entries (a Unix socket directory or an abstract "  \
+		  "socket, '/' or '@', is not supported: use 127.0.0.1)"
 	static const char spec[] =
 		"[database]\n"
 		"backend = postgresql            # sqlite (default) | postgresql\n"
@@ -948,39 +952,77 @@ test_postgresql(void)
 			FILE_NAME ": [database] port must be a port number (1-65535) or a comma "
 				  "list of them",
 			"port out of range");
-	check_one_error("[database]\nbackend = postgresql\nhost = db1,,db2\n" PG_PASS,
-			FILE_NAME ": [database] host must be a host name or address, or a comma "
-				  "list of them without spaces or empty entries (a Unix socket "
-				  "directory is not supported: use 127.0.0.1)",
+	check_one_error("[database]\nbackend = postgresql\nhost = db1,,db2\n" PG_PASS, HOST_ERROR,
 			"an empty host in the list");
+	check_one_error("[database]\nbackend = postgresql\nhost = 127.0.0.1,/tmp\n" PG_PASS,
+			HOST_ERROR, "a socket directory after a host");
+	check_one_error("[database]\nbackend = postgresql\nhost = @secinfo\n" PG_PASS, HOST_ERROR,
+			"an abstract socket");
+	check_one_error("[database]\nbackend = postgresql\nhost = 127.0.0.1,@secinfo\n" PG_PASS,
+			HOST_ERROR, "an abstract socket after a host");
+	check_one_error("[database]\nbackend = postgresql\nhost = db.example.org.\n" PG_PASS,
+			HOST_ERROR, "a name with a trailing dot");
+	check_one_error("[database]\nbackend = postgresql\nhost = db host=x\n" PG_PASS, HOST_ERROR,
+			"a conninfo string");
+	check_clean("[database]\nbackend = postgresql\nhost = "
+		    "db-1.example.org,192.0.2.1,2001:db8::1\n" PG_PASS,
+		    "names, IPv4 and IPv6 addresses");
 	check_one_error(PG_BASE "password_file = secret\n",
 			FILE_NAME ": [database] password_file and sslrootcert must be absolute "
 				  "paths",
 			"a relative password_file");
 	check_one_error(PG_BASE PG_PASS "sslmode = disable\n",
 			FILE_NAME ": [database] sslmode = disable sends the password and every "
-				  "secret unencrypted, and is allowed only when every host is on "
-				  "loopback (127.0.0.1, ::1, localhost): use sslmode = verify-full "
-				  "with the server's CA in sslrootcert",
+				  "secret unencrypted, and is allowed only when every host is a "
+				  "loopback address (127.0.0.1, ::1; not a name): use sslmode = "
+				  "verify-full with the server's CA in sslrootcert",
 			"sslmode = disable with remote hosts");
 	check_one_error(
 		"[database]\nbackend = postgresql\nhost = 127.0.0.1,db.example.org\n" PG_PASS
 		"sslmode = disable\n",
 		FILE_NAME ": [database] sslmode = disable sends the password and every "
-			  "secret unencrypted, and is allowed only when every host is on "
-			  "loopback (127.0.0.1, ::1, localhost): use sslmode = verify-full "
-			  "with the server's CA in sslrootcert",
+			  "secret unencrypted, and is allowed only when every host is a "
+			  "loopback address (127.0.0.1, ::1; not a name): use sslmode = "
+			  "verify-full with the server's CA in sslrootcert",
 		"sslmode = disable with one remote host among loopback ones");
 	check_one_error("[database]\nbackend = postgresql\nhost = 127.0.0.1.example.org\n" PG_PASS
 			"sslmode = disable\n",
 			FILE_NAME ": [database] sslmode = disable sends the password and every "
-				  "secret unencrypted, and is allowed only when every host is on "
-				  "loopback (127.0.0.1, ::1, localhost): use sslmode = verify-full "
-				  "with the server's CA in sslrootcert",
+				  "secret unencrypted, and is allowed only when every host is a "
+				  "loopback address (127.0.0.1, ::1; not a name): use sslmode = "
+				  "verify-full with the server's CA in sslrootcert",
 			"a name that only starts like a loopback address");
-	check_clean("[database]\nbackend = postgresql\nhost = 127.0.0.1,::1,localhost\n" PG_PASS
+	check_clean("[database]\nbackend = postgresql\nhost = 127.0.0.1,::1,127.1.2.3\n" PG_PASS
 		    "sslmode = disable\n",
-		    "sslmode = disable on loopback");
+		    "sslmode = disable on loopback addresses");
+	for (const char *const *h =
+		     (const char *const[]){"localhost", "LOCALHOST", "127.0.0.1234", "::2", NULL};
+	     *h != NULL; h++) {
+		char text[256];
+		snprintf(text, sizeof(text),
+			 "[database]\nbackend = postgresql\nhost = %s\n" PG_PASS
+			 "sslmode = disable\n",
+			 *h);
+		check_one_error(text,
+				FILE_NAME
+				": [database] sslmode = disable sends the password and "
+				"every secret unencrypted, and is allowed only when every "
+				"host is a loopback address (127.0.0.1, ::1; not a name): use "
+				"sslmode = verify-full with the server's CA in sslrootcert",
+				*h);
+	}
+	check_one_error(PG_BASE PG_PASS "sslmode = verify-ca\n",
+			FILE_NAME
+			": [database] sslmode = verify-ca with the public CA bundle "
+			"(/etc/ssl/certs/ca-certificates.crt) accepts any certificate any "
+			"public CA issued, for any name: use sslmode = verify-full, or name "
+			"your own CA in sslrootcert",
+			"verify-ca with the public bundle");
+	check_one_warning(
+		PG_BASE PG_PASS "sslmode = verify-ca\nsslrootcert = /etc/secinfo/db-ca.pem\n",
+		FILE_NAME ": [database] sslmode = verify-ca accepts any certificate of "
+			  "the CA in sslrootcert, whatever name it is for: use verify-full",
+		"verify-ca with a CA of one's own");
 	check_one_warning(PG_BASE PG_PASS "sslmode = require\n",
 			  FILE_NAME
 			  ": [database] sslmode = require encrypts but does not check who "
@@ -1003,6 +1045,7 @@ test_postgresql(void)
 			":5: [database] connect_timeout = '0s' is not a duration in the allowed "
 			"range (a number with s, m, h or d)",
 			"connect_timeout 0");
+#undef HOST_ERROR
 #undef PG_BASE
 #undef PG_PASS
 }
