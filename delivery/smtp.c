@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "delivery_internal.h"
 #include "email.h"
@@ -157,17 +158,6 @@ secinfo_smtp_outcome(CURLcode code, const struct secinfo_conf *conf,
 	return SECINFO_ERR_IO;
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long
-secinfo_smtp_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* libcurl sends QUIT from curl_easy_cleanup and waits for the answer for up to
  * SERVER_RESPONSE_TIMEOUT, which TIMEOUT_MS does not cover: a server that stalls would make
  * the send last up to twice [email] timeout. The wait gets what is left of the budget, and
@@ -176,7 +166,7 @@ static void
 secinfo_smtp_bound_quit(CURL *curl, const struct secinfo_conf *conf, long long started_ms)
 {
 	long long budget_ms = (conf->email_timeout > 0 ? conf->email_timeout : 10) * 1000LL;
-	long long left_ms = budget_ms - (secinfo_smtp_now_ms() - started_ms);
+	long long left_ms = budget_ms - (secinfo_now_ms() - started_ms);
 	curl_socket_t fd = CURL_SOCKET_BAD;
 
 	if (left_ms >= 1000 && curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
@@ -197,7 +187,7 @@ secinfo_smtp_perform(const struct secinfo_conf *conf, const struct secinfo_smtp_
 	struct curl_slist *rcpt = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *curl = NULL;
-	long long started_ms = secinfo_smtp_now_ms();
+	long long started_ms = secinfo_now_ms();
 	CURLcode code;
 	int rc, initialised = 0;
 

@@ -19,6 +19,7 @@
 #include <fido/es256.h>
 #include <fido/rs256.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "error.h"
 #include "fido_key.h"
@@ -49,16 +50,6 @@ secinfo_fido_init(void)
 
 static int secinfo_fido_why(char *why, size_t why_size, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-
-/* Milliseconds on the monotonic clock, to tell a timeout from an unplugged key. */
-static long long
-secinfo_fido_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 secinfo_fido_why(char *why, size_t why_size, int rc, const char *fmt, ...)
@@ -213,7 +204,7 @@ secinfo_fido_error(const struct secinfo_conf *conf, int r, long long start, char
 {
 	/* libfido2 answers FIDO_ERR_RX when [key] timeout ran out while the key sent keepalives:
 	 * an error that came that late is the missing touch, one that came early a lost key. */
-	int timed_out = secinfo_fido_now_ms() - start >= conf->key_timeout * 1000 - 200;
+	int timed_out = secinfo_now_ms() - start >= conf->key_timeout * 1000 - 200;
 
 	switch (r) {
 	case FIDO_ERR_PIN_INVALID:
@@ -367,7 +358,7 @@ secinfo_fido_make_credential(const struct secinfo_conf *conf, const char *user, 
 				      "cannot prepare the registration: %s", fido_strerr(r));
 		goto out;
 	}
-	start = secinfo_fido_now_ms();
+	start = secinfo_now_ms();
 	r = fido_dev_make_cred(dev, cred, pin);
 	if (r != FIDO_OK) {
 		rc = secinfo_fido_error(conf, r, start, why, why_size);
@@ -511,7 +502,7 @@ secinfo_fido_get_assertion(const struct secinfo_conf *conf, const char *pin, int
 				      "cannot prepare the sign-in: %s", fido_strerr(r));
 		goto out;
 	}
-	start = secinfo_fido_now_ms();
+	start = secinfo_now_ms();
 	r = fido_dev_get_assert(dev, assert, pin);
 	if (r != FIDO_OK) {
 		rc = secinfo_fido_error(conf, r, start, why, why_size);

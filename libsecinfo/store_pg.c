@@ -20,6 +20,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "error.h"
 #include "safefile.h"
@@ -436,15 +437,6 @@ secinfo_pg_close(struct secinfo_store *store)
 	store->pg_host = NULL;
 }
 
-static long long
-secinfo_pg_now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 /*
  * Waits until the statement sent is answered, never beyond busy_timeout plus a margin from
  * now: the server ends a statement at busy_timeout itself, so only a dead, black-holed or
@@ -459,7 +451,7 @@ static int
 secinfo_pg_wait(struct secinfo_store *store, PGresult **out, int max)
 {
 	long long deadline =
-		secinfo_pg_now_ms() + store->conf->busy_timeout * 1000 + SECINFO_PG_MARGIN_MS;
+		secinfo_now_ms() + store->conf->busy_timeout * 1000 + SECINFO_PG_MARGIN_MS;
 	PGconn *conn = store->pg;
 	PGresult *res, *last = NULL;
 	int flushed = 0, results = 0;
@@ -467,7 +459,7 @@ secinfo_pg_wait(struct secinfo_store *store, PGresult **out, int max)
 	*out = NULL;
 	for (;;) {
 		struct pollfd fd = {secinfo_pq.PQsocket(conn), POLLIN, 0};
-		long long left = deadline - secinfo_pg_now_ms();
+		long long left = deadline - secinfo_now_ms();
 		ExecStatusType status;
 		int ready;
 
