@@ -767,28 +767,35 @@ secinfo_conf_check_database(const struct secinfo_conf *conf, const char *path, c
 			"(127.0.0.1, ::1; not a name): use sslmode = verify-full with the server's "
 			"CA in sslrootcert",
 			path);
-	if (conf->db_sslmode == SECINFO_SSL_VERIFY_CA &&
+	/* libpq checks the chain against sslrootcert under require too whenever that file exists,
+	 * and the module always names one: require is verify-ca. */
+	if ((conf->db_sslmode == SECINFO_SSL_VERIFY_CA ||
+	     conf->db_sslmode == SECINFO_SSL_REQUIRE) &&
 	    strcmp(conf->db_sslrootcert, SECINFO_CONF_DEFAULT_SSLROOTCERT) == 0)
 		return secinfo_problem_add(
 			problems, 1,
-			"%s: [database] sslmode = verify-ca with the public CA bundle (%s) accepts "
+			"%s: [database] sslmode = %s with the public CA bundle (%s) accepts "
 			"any certificate any public CA issued, for any name: use sslmode = "
 			"verify-full, or name your own CA in sslrootcert",
-			path, SECINFO_CONF_DEFAULT_SSLROOTCERT);
-	if (conf->db_sslmode == SECINFO_SSL_VERIFY_CA)
+			path, secinfo_db_sslmode_name(conf->db_sslmode),
+			SECINFO_CONF_DEFAULT_SSLROOTCERT);
+	if (conf->db_sslmode == SECINFO_SSL_VERIFY_CA || conf->db_sslmode == SECINFO_SSL_REQUIRE)
+		rc = secinfo_problem_add(problems, 0,
+					 "%s: [database] sslmode = %s accepts any certificate "
+					 "of the CA in sslrootcert, whatever name it is for: use "
+					 "verify-full",
+					 path, secinfo_db_sslmode_name(conf->db_sslmode));
+	/* Without TLS nothing binds the password exchange to the server, and libpq before 16
+	 * (no require_auth) answers a request for the password in clear. */
+	if (conf->db_sslmode == SECINFO_SSL_DISABLE)
 		rc = secinfo_problem_add(
 			problems, 0,
-			"%s: [database] sslmode = verify-ca accepts any certificate "
-			"of the CA in sslrootcert, whatever name it is for: use "
-			"verify-full",
+			"%s: [database] sslmode = disable: the password goes to whatever listens "
+			"on that loopback port, in clear if it asks (libpq before PostgreSQL 16 "
+			"cannot refuse), so a program of any local user that takes the port while "
+			"the server or PgBouncer is down receives it: prefer TLS to it as well "
+			"(sslmode = verify-full)",
 			path);
-	if (rc != 0)
-		return rc;
-	if (conf->db_sslmode == SECINFO_SSL_REQUIRE)
-		rc = secinfo_problem_add(problems, 0,
-					 "%s: [database] sslmode = require encrypts but does not "
-					 "check who the server is: use verify-full",
-					 path);
 	return rc;
 }
 

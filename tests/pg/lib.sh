@@ -5,7 +5,8 @@
 #   need_pg            skips unless the server's SECINFO_TEST_PG_* variables are set
 #   pg_newdb           creates a fresh database for this test (dropped when it ends); sets PGDB
 #   pg_section [DB]    prints a [database] section for DB (default $PGDB) with $KEY, its
-#                      password file $T/pg.secret (mode 0600) and sslmode = verify-full
+#                      password file $T/pg.secret (mode 0600), sslmode = verify-full and the
+#                      server's CA copied to $T/pg-ca.pem
 #   pg_conf            writes $CONF (as write_conf does) with that section; extra sections
 #                      come from standard input
 #   pg_sql SQL [DB]    runs SQL on DB (default $PGDB) through psql; prints the rows (tab
@@ -49,6 +50,12 @@ pg_section() {
 		printf '%s\n' "$SECINFO_TEST_PG_PASSWORD" > "$T/pg.secret"
 		chmod 600 "$T/pg.secret"
 	fi
+	# The CA as a file of the test's own: sslrootcert must be root's or the euid's (safefile.c),
+	# and in a user namespace (tests/pg/fleet.sh as an ordinary user) root's files are nobody's.
+	if [ ! -s "$T/pg-ca.pem" ]; then
+		cp "$SECINFO_TEST_PG_CA" "$T/pg-ca.pem"
+		chmod 644 "$T/pg-ca.pem"
+	fi
 	cat <<SECTION
 [database]
 backend = postgresql
@@ -58,7 +65,7 @@ dbname = ${1:-$PGDB}
 user = secinfo
 password_file = $T/pg.secret
 sslmode = verify-full
-sslrootcert = $SECINFO_TEST_PG_CA
+sslrootcert = $T/pg-ca.pem
 key_file = $KEY
 SECTION
 }

@@ -992,9 +992,15 @@ test_postgresql(void)
 				  "loopback address (127.0.0.1, ::1; not a name): use sslmode = "
 				  "verify-full with the server's CA in sslrootcert",
 			"a name that only starts like a loopback address");
-	check_clean("[database]\nbackend = postgresql\nhost = 127.0.0.1,::1,127.1.2.3\n" PG_PASS
-		    "sslmode = disable\n",
-		    "sslmode = disable on loopback addresses");
+	check_one_warning(
+		"[database]\nbackend = postgresql\nhost = 127.0.0.1,::1,127.1.2.3\n" PG_PASS
+		"sslmode = disable\n",
+		FILE_NAME ": [database] sslmode = disable: the password goes to whatever listens "
+			  "on that loopback port, in clear if it asks (libpq before PostgreSQL 16 "
+			  "cannot refuse), so a program of any local user that takes the port "
+			  "while the server or PgBouncer is down receives it: prefer TLS to it as "
+			  "well (sslmode = verify-full)",
+		"sslmode = disable on loopback addresses: allowed, with a warning");
 	for (const char *const *h =
 		     (const char *const[]){"localhost", "LOCALHOST", "127.0.0.1234", "::2", NULL};
 	     *h != NULL; h++) {
@@ -1023,11 +1029,18 @@ test_postgresql(void)
 		FILE_NAME ": [database] sslmode = verify-ca accepts any certificate of "
 			  "the CA in sslrootcert, whatever name it is for: use verify-full",
 		"verify-ca with a CA of one's own");
-	check_one_warning(PG_BASE PG_PASS "sslmode = require\n",
-			  FILE_NAME
-			  ": [database] sslmode = require encrypts but does not check who "
-			  "the server is: use verify-full",
-			  "sslmode = require");
+	check_one_error(
+		PG_BASE PG_PASS "sslmode = require\n",
+		FILE_NAME ": [database] sslmode = require with the public CA bundle "
+			  "(/etc/ssl/certs/ca-certificates.crt) accepts any certificate any "
+			  "public CA issued, for any name: use sslmode = verify-full, or name "
+			  "your own CA in sslrootcert",
+		"sslmode = require with the public bundle (libpq checks the chain: verify-ca)");
+	check_one_warning(
+		PG_BASE PG_PASS "sslmode = require\nsslrootcert = /etc/secinfo/db-ca.pem\n",
+		FILE_NAME ": [database] sslmode = require accepts any certificate of "
+			  "the CA in sslrootcert, whatever name it is for: use verify-full",
+		"sslmode = require with a CA of one's own");
 	check_one_error(PG_BASE PG_PASS "sslmode = prefer\n",
 			FILE_NAME
 			":5: [database] sslmode = 'prefer' is not one of the allowed values",
