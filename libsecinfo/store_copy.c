@@ -1,10 +1,11 @@
 /*
  * secinfo: copies a whole store into another through the store's one SQL helper, so that it
- * runs the same between any two backends. Each table is read row by row from the source and
- * each row inserted into the target as it comes (no table is held in memory), as stored: the
- * ciphertext is bound to the user and the kind, not to the database, so the same key decrypts
- * it there. NULL columns are carried by a mask column that the source computes and the insert
- * reads, so that every value is bound with its own type on either backend.
+ * runs the same between any two backends. Each table is read from the source (row by row from
+ * sqlite; from PostgreSQL libpq holds a table's whole answer) and each row inserted into the
+ * target as it comes, as stored: the ciphertext is bound to the user and the kind, not to the
+ * database, so the same key decrypts it there. NULL columns are carried by a mask column that
+ * the source computes and the insert reads, so that every value is bound with its own type on
+ * either backend.
  */
 #include "config.h"
 

@@ -81,7 +81,7 @@ secinfo_import_read(struct secinfo_import *imp)
 {
 	struct stat st;
 	size_t got = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	int fd;
 
 	fd = open(imp->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
@@ -104,13 +104,18 @@ secinfo_import_read(struct secinfo_import *imp)
 		close(fd);
 		return secinfo_admin_error(SECINFO_ERR_NOMEM, "out of memory");
 	}
-	while (got < (size_t)st.st_size &&
-	       ((n = read(fd, imp->text + got, (size_t)st.st_size - got)) > 0 || errno == EINTR))
-		got += n > 0 ? (size_t)n : 0;
+	while (got < (size_t)st.st_size) {
+		n = read(fd, imp->text + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
 	close(fd);
 	if (got != (size_t)st.st_size)
 		return secinfo_admin_fail("cannot read %s: %s; nothing imported", imp->path,
-					  strerror(errno));
+					  n < 0 ? strerror(errno) : "it changed while being read");
 	if (memchr(imp->text, '\0', got) != NULL)
 		return secinfo_admin_fail("%s holds a NUL byte: it is not a text file; nothing "
 					  "imported",

@@ -81,7 +81,7 @@ end=$(date +%s%N)
 echo "# a right-code sign-in against PostgreSQL took $(((end - start) / 1000000)) ms (pamdrive process included)"
 expect_pam "Authentication failure" "$(echo "$code")" s alice authenticate
 expect_pam "Authentication failure" "$(echo "$code")" s2 alice authenticate
-[ "$(pg_sql "SELECT count(*) FROM audit WHERE \"user\" = 'alice' AND result = 'success'")" -ge 1 ] ||
+[ "$(pg_sql "SELECT count(*) FROM audit WHERE \"user\" = 'alice' AND event = 'auth' AND result = 'success'")" -ge 1 ] ||
 	fail "no successful audit row for alice"
 [ "$(pg_sql "SELECT host FROM audit WHERE \"user\" = 'alice' ORDER BY id DESC LIMIT 1")" = "$(hostname)" ] ||
 	fail "the audit row does not name this host"
@@ -136,7 +136,7 @@ fresh_step
 code=$(totp $SECRET_DEFAULT)
 out=$(printf '%s\n' "$code" | hostile pam s bob authenticate 2>&1) ||
 	fail "the sign-in failed with a hostile environment: $out"
-[ "$(pg_sql "SELECT count(*) FROM audit WHERE \"user\" = 'bob' AND result = 'success'")" -ge 1 ] ||
+[ "$(pg_sql "SELECT count(*) FROM audit WHERE \"user\" = 'bob' AND event = 'auth' AND result = 'success'")" -ge 1 ] ||
 	fail "the sign-in with a hostile environment did not reach the configured database"
 # The same environment cannot rescue a configuration that names a port nothing listens on.
 conf_with "s/^port = .*/port = $closed/"
