@@ -472,8 +472,10 @@ for h in 127.0.0.2 ::1 127.0.0.1,::1; do
 	out=$(admin check 2>&1) || true
 	expect_not_in "$out" "sslmode = disable sends the password"
 	expect_not_in "$out" "host must be"
+	# allowed, with the warning that the password goes to whoever takes the port
+	expect_in "$out" "sslmode = disable: the password goes to whatever listens on that loopback port"
 done
-pass "host: a socket directory or an abstract socket in any entry is a configuration error; sslmode = disable only for loopback addresses (127/8, ::1), never a name"
+pass "host: a socket directory or an abstract socket in any entry is a configuration error; sslmode = disable only for loopback addresses (127/8, ::1), never a name, and then with a warning"
 
 # ---- a server that answers with COPY fails closed in bounded time --------------------------------
 start_fake copyin "$T/fake.log"
