@@ -325,12 +325,16 @@ KEY="$T/secinfo.key"
 
 
 # service NAME [MODULE ARGUMENTS...]: a PAM service whose auth and account are pam_secinfo.
-service() {
-	name=$1
-	shift
+service() { service_on "$CONF" "$@"; }
+# service_on CONFIGURATION NAME [MODULE ARGUMENTS...]: the same on another configuration file
+# (a copy of the store, another host of a fleet).
+service_on() {
+	conf=$1
+	name=$2
+	shift 2
 	cat > "$T/pam.d/$name" <<SERVICE
-auth     required $MODULE config=$CONF $*
-account  required $MODULE config=$CONF $*
+auth     required $MODULE config=$conf $*
+account  required $MODULE config=$conf $*
 SERVICE
 }
 

@@ -121,10 +121,7 @@ pass "every table is copied row for row (ids, used steps, pending code, sends, l
 # --- the copy in use ------------------------------------------------------------------------
 # One try per conversation on the copy: the replayed code is one failure, then refused.
 sed -i 's/^tries = 3$/tries = 1/' "$T/copy.conf"
-cat > "$T/pam.d/c" <<SERVICE
-auth     required $MODULE config=$T/copy.conf
-account  required $MODULE config=$T/copy.conf
-SERVICE
+service_on "$T/copy.conf" c
 expect_pam "Authentication failure" "$CODE" c alice authenticate
 expect_pam success "$(totp $SECRET_DEFAULT 1)" c alice authenticate
 pass "on the copy the used step stays used and the next step's code of the same secret signs in"

@@ -65,10 +65,7 @@ $b"
 "$ADMIN" -c "$T/pg.conf" check >/dev/null || fail "check finds problems in the PostgreSQL copy"
 pass "sqlite -> PostgreSQL: every table row for row (ids, used step, pending code, sends, lockout, pass, answers, audit, meta)"
 
-cat > "$T/pam.d/p" <<SERVICE
-auth     required $MODULE config=$T/pg.conf
-account  required $MODULE config=$T/pg.conf
-SERVICE
+service_on "$T/pg.conf" p
 expect_pam "Authentication failure" "$CODE" p alice authenticate
 NEXT=$(totp $SECRET_DEFAULT 1)
 expect_pam success "$NEXT" p alice authenticate
@@ -132,10 +129,7 @@ b=$(back_rows audit | sed '1d;$d')
 [ "$(sqlite3 "$T/back/secinfo.db" "SELECT seq FROM sqlite_sequence WHERE name = 'methods'")" -ge "$id" ] ||
 	fail "the sqlite copy's methods sequence is below PostgreSQL's ids"
 sed -i 's/^tries = 3$/tries = 1/' "$T/back.conf"
-cat > "$T/pam.d/b" <<SERVICE
-auth     required $MODULE config=$T/back.conf
-account  required $MODULE config=$T/back.conf
-SERVICE
+service_on "$T/back.conf" b
 expect_pam "Authentication failure" "$NEXT" b alice authenticate
 expect_pam success "$(totp $SECRET_DEFAULT 1)" b frank authenticate
 pass "PostgreSQL -> sqlite: every table row for row; the step used on PostgreSQL stays used; frank signs in"

@@ -61,14 +61,8 @@ fleet_conf 4 1
 CONF=$CONF_A
 admin init >/dev/null
 "$ADMIN" -c "$CONF_B" init >/dev/null || fail "init on host B (the schema is there) failed"
-cat > "$T/pam.d/host-a" <<SERVICE
-auth     required $MODULE config=$CONF_A
-account  required $MODULE config=$CONF_A
-SERVICE
-cat > "$T/pam.d/host-b" <<SERVICE
-auth     required $MODULE config=$CONF_B
-account  required $MODULE config=$CONF_B
-SERVICE
+service_on "$CONF_A" host-a
+service_on "$CONF_B" host-b
 for u in alice bob carol; do enroll_app $u; done
 # dave registers on host B, by text message.
 "$ADMIN" -c "$CONF_B" method add dave sms +14255550142 --no-verify >/dev/null
